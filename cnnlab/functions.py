@@ -1,0 +1,211 @@
+"""Layer functions with nnabla's names and arguments: ``from cnnlab import functions as F``.
+
+Arrays are NCHW float32. Every function reads like its formula; the output-size rules
+live in :mod:`cnnlab.shapes`, so shapes and arrays always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from cnnlab.shapes import LayerShapeError, conv_output_shape, pair, pool_output_shape
+
+IntPair = int | Sequence[int]
+
+# The im2col buffer is filled in blocks of at most this many floats (16 MiB), so a
+# 10,000-image batch or a 512x512 image never builds one huge patch matrix.
+_COLUMN_BLOCK_FLOATS = 4 * 1024 * 1024
+
+
+def _as_nchw(x: np.ndarray, what: str = "x") -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise LayerShapeError(f"{what} must have 4 axes (N, C, H, W); got shape {x.shape}.")
+    return x.astype(np.float32, copy=False)
+
+
+def convolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    group: int = 1,
+) -> np.ndarray:
+    """2-D convolution (cross-correlation, as in nnabla and NNC).
+
+    x (N, C, H, W), weight (M, C/group, kh, kw), bias (M,) -> y (N, M, Ho, Wo):
+        y[n, m, i, j] = b[m] + sum_{c, u, v} w[m, c, u, v]
+                        * x_pad[n, g*C/group + c, i*sh + u*dh, j*sw + v*dw],  g = m // (M/group)
+        Ho = floor((H + 2ph - dh(kh - 1) - 1) / sh) + 1, likewise Wo.
+    Zero padding. im2col (one strided copy of all patches) and one GEMM per group and block.
+    """
+    x = _as_nchw(x)
+    weight = np.asarray(weight, dtype=np.float32)
+    if weight.ndim != 4:
+        raise LayerShapeError(f"weight must be (OutMaps, C/group, kh, kw); got {weight.shape}.")
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight.shape
+    ph, pw = pair(0 if pad is None else pad, "Padding")
+    sh, sw = pair(1 if stride is None else stride, "Strides")
+    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
+    if group >= 1 and cg * group != c:
+        raise LayerShapeError(
+            f"The weight expects {cg * group} input channels ({cg} per group x Group {group}) "
+            f"but the input has {c}."
+        )
+    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), (sh, sw), (dh, dw), group)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    mg, k = m // group, cg * kh * kw
+    w_rows = weight.reshape(group, mg, k)
+    y = np.empty((n, m, ho * wo), dtype=np.float32)
+
+    # Blocks of (images, output rows) keep the patch matrix near _COLUMN_BLOCK_FLOATS.
+    rows_per_block = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo)))
+    imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * ho * wo)))
+    cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=np.float32)
+    s_n, s_c, s_h, s_w = xp.strides
+    for n0 in range(0, n, imgs_per_block):
+        nb = min(imgs_per_block, n - n0)
+        for r0 in range(0, ho, rows_per_block):
+            rb = min(rows_per_block, ho - r0)
+            cols = cols_buf[: nb * k * rb * wo].reshape(nb, k, rb * wo)
+            for g in range(group):
+                # patches[n, c, u, v, i, j] = xp[n0 + n, g*cg + c, (r0 + i)*sh + u*dh, j*sw + v*dw]
+                corner = xp[n0:n0 + nb, g * cg:(g + 1) * cg, r0 * sh:, :]
+                patches = as_strided(
+                    corner, (nb, cg, kh, kw, rb, wo),
+                    (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False,
+                )
+                np.copyto(cols.reshape(nb, cg, kh, kw, rb, wo), patches)
+                out = y[n0:n0 + nb, g * mg:(g + 1) * mg, r0 * wo:(r0 + rb) * wo]
+                np.matmul(w_rows[g], cols, out=out)
+    y = y.reshape(n, m, ho, wo)
+    if bias is not None:
+        y += np.asarray(bias, dtype=np.float32).reshape(1, m, 1, 1)
+    return y
+
+
+def _window_slices(
+    xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+):
+    """Yield the kh*kw strided views xp[..., u::sh, v::sw] cut to out_hw (one per offset)."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    for u in range(kh):
+        for v in range(kw):
+            yield xp[..., u:u + (ho - 1) * sh + 1:sh, v:v + (wo - 1) * sw + 1:sw]
+
+
+def _pool_padded(
+    x: np.ndarray, kernel, stride, pad, ignore_border: bool, fill: float
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check shapes; pad x with `fill` so every window lies inside. Returns xp, k, s, p, out_hw."""
+    x = _as_nchw(x)
+    k = pair(kernel, "KernelShape")
+    s = k if stride is None else pair(stride, "Strides")
+    p = pair(0 if pad is None else pad, "Padding")
+    out_hw = pool_output_shape(x.shape[2:], k, s, p, ignore_border)
+    # Windows start at i*s - p; the last one ends at (out - 1)*s - p + k.
+    after = [max(0, (o - 1) * st - pp + kk - n) for o, st, pp, kk, n in zip(out_hw, s, p, k, x.shape[2:])]
+    if p[0] or p[1] or after[0] or after[1]:
+        x = np.pad(x, ((0, 0), (0, 0), (p[0], after[0]), (p[1], after[1])), constant_values=fill)
+    return x, k, s, p, out_hw
+
+
+def _fold(op: Callable, views) -> np.ndarray:
+    views = iter(views)
+    out = np.array(next(views), dtype=np.float32)
+    for view in views:
+        op(out, view, out=out)
+    return out
+
+
+def max_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+) -> np.ndarray:
+    """y[n, c, i, j] = max of x[n, c, i*sh - ph + u, j*sw - pw + v] over the window's cells
+    that lie inside the input (padding never wins, as in nnabla). (N, C, H, W) -> (N, C, Ho, Wo);
+    sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel."""
+    xp, k, s, _, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, -np.inf)
+    return _fold(np.maximum, _window_slices(xp, k, s, out_hw))
+
+
+def sum_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+) -> np.ndarray:
+    """y[n, c, i, j] = sum of the window's cells inside the input. (N, C, H, W) -> (N, C, Ho, Wo)."""
+    xp, k, s, _, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, 0.0)
+    return _fold(np.add, _window_slices(xp, k, s, out_hw))
+
+
+def pool_divisors(
+    length: int, k: int, stride: int, pad: int, out: int, including_pad: bool
+) -> np.ndarray:
+    """Per-window divisor of AveragePooling along one axis (nnabla's rule).
+
+    Window i covers [i*s - p, i*s - p + k). including_pad: the part inside the padded
+    input [-p, L + p); otherwise the part inside the input [0, L).
+    """
+    start = np.arange(out) * stride - pad
+    end = start + k
+    if including_pad:
+        return np.minimum(end, length + pad) - start
+    return np.minimum(end, length) - np.maximum(start, 0)
+
+
+def average_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+    including_pad: bool = True,
+) -> np.ndarray:
+    """y[n, c, i, j] = (sum of the window's input cells) / divisor[i, j], the divisor counting
+    padding cells too when including_pad (see :func:`pool_divisors`). (N, C, H, W) -> (N, C, Ho, Wo)."""
+    xp, k, s, p, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, 0.0)
+    total = _fold(np.add, _window_slices(xp, k, s, out_hw))
+    h, w = np.shape(x)[2:]
+    div_h = pool_divisors(h, k[0], s[0], p[0], out_hw[0], including_pad)
+    div_w = pool_divisors(w, k[1], s[1], p[1], out_hw[1], including_pad)
+    total /= np.outer(div_h, div_w).astype(np.float32)
+    return total
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """y = x."""
+    return np.asarray(x, dtype=np.float32)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """y = max(0, x)."""
+    return np.maximum(np.asarray(x, dtype=np.float32), np.float32(0))
+
+
+def leaky_relu(x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """y = x if x > 0 else alpha * x."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.where(x > 0, x, np.float32(alpha) * x)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """y = tanh(x)."""
+    return np.tanh(np.asarray(x, dtype=np.float32))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.float32(0.5) * (np.float32(1) + np.tanh(np.float32(0.5) * x))

@@ -1,0 +1,91 @@
+"""Run one image (or a batch) through a sequence of layer specs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnlab.shapes import LayerShapeError
+from cnnlab.specs import ConvolutionSpec, LayerSpec, Params
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One layer's result for one image: output (C, H, W), or error when it cannot run."""
+
+    index: int  # 0 is the input; layer i is stage i
+    name: str
+    spec: LayerSpec | None
+    input_shape: tuple[int, ...] | None
+    params: Params | None
+    output: np.ndarray | None
+    error: str | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...] | None:
+        return None if self.output is None else tuple(self.output.shape)
+
+
+def layer_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator for layer `index`: the same (seed, index) gives the same weights."""
+    return np.random.default_rng([int(seed), int(index)])
+
+
+def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> list[Params | None]:
+    """Fresh parameters for every layer (None for parameter-free layers).
+
+    Raises LayerShapeError where a layer cannot take its input.
+    """
+    params: list[Params | None] = []
+    shape = in_shape
+    for i, spec in enumerate(specs, start=1):
+        new_shape = spec.output_shape(shape)
+        params.append(spec.init_params(shape[0], layer_rng(seed, i)) if isinstance(spec, ConvolutionSpec) else None)
+        shape = new_shape
+    return params
+
+
+def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0) -> list[Stage]:
+    """image (H, W) or (C, H, W) -> [input stage, one stage per layer].
+
+    Weights are drawn fresh per layer from (seed, layer index), i.e. untrained
+    ("Max Epoch 0"). A layer that cannot take its input ends the list with a stage
+    whose `error` says why; the stages before it are kept.
+    """
+    x = np.asarray(image, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[None]
+    stages = [Stage(0, "Input", None, None, None, x)]
+    for i, spec in enumerate(specs, start=1):
+        try:
+            spec.output_shape(x.shape)
+            params = spec.init_params(x.shape[0], layer_rng(seed, i)) if isinstance(spec, ConvolutionSpec) else None
+            y = spec.forward(x[None], params)[0]
+        except LayerShapeError as err:
+            stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err)))
+            break
+        stages.append(Stage(i, spec.kind, spec, tuple(x.shape), params, y))
+        x = y
+    return stages
+
+
+def forward_batch(
+    x: np.ndarray, specs: Sequence[LayerSpec], params: Sequence[Params | None], chunk: int = 256
+) -> np.ndarray:
+    """x (N, C, H, W) through every layer, `chunk` images at a time -> last output (N, ...).
+
+    Only the final output is kept whole, so memory stays bounded for any N.
+    """
+    out: np.ndarray | None = None
+    for start in range(0, len(x), chunk):
+        y = np.asarray(x[start:start + chunk], dtype=np.float32)
+        for spec, p in zip(specs, params):
+            y = spec.forward(y, p)
+        if out is None:
+            out = np.empty((len(x), *y.shape[1:]), dtype=np.float32)
+        out[start:start + len(y)] = y
+    if out is None:
+        raise LayerShapeError("The batch is empty.")
+    return out

@@ -1,0 +1,143 @@
+"""Output-size arithmetic for every layer, and the one error impossible settings raise.
+
+All rules work on one spatial axis; layers apply them to (H, W) separately.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+BorderMode = Literal["valid", "same", "full"]
+BORDER_MODES: tuple[BorderMode, ...] = ("valid", "same", "full")
+
+
+class LayerShapeError(ValueError):
+    """A layer setting that cannot produce an output; the message is for people."""
+
+
+def pair(value: int | tuple[int, int] | list[int], name: str) -> tuple[int, int]:
+    """(h, w) from an int or a 2-sequence, with a plain error otherwise."""
+    if isinstance(value, int):
+        return (value, value)
+    pair = tuple(int(v) for v in value)
+    if len(pair) != 2:
+        raise LayerShapeError(f"{name} needs two numbers (height, width), got {value!r}.")
+    return pair  # type: ignore[return-value]
+
+
+def effective_kernel(k: int, dilation: int = 1) -> int:
+    """Extent of a dilated kernel: k_eff = (k - 1) * d + 1."""
+    return (k - 1) * dilation + 1
+
+
+def border_mode_padding(mode: BorderMode, k: int, dilation: int = 1) -> int:
+    """NNC's padding per side: valid 0, same floor((k_eff - 1) / 2), full k_eff - 1."""
+    k_eff = effective_kernel(k, dilation)
+    if mode == "valid":
+        return 0
+    if mode == "same":
+        return (k_eff - 1) // 2
+    if mode == "full":
+        return k_eff - 1
+    raise LayerShapeError(f"BorderMode must be one of valid, same, full; got {mode!r}.")
+
+
+def _check_positive(name: str, values: tuple[int, int]) -> None:
+    if min(values) < 1:
+        raise LayerShapeError(f"{name} must be at least 1, got {values[0]}x{values[1]}.")
+
+
+def _check_padding(values: tuple[int, int]) -> None:
+    if min(values) < 0:
+        raise LayerShapeError(f"Padding cannot be negative, got {values[0]},{values[1]}.")
+
+
+def conv_output_size(length: int, k: int, pad: int, stride: int, dilation: int = 1) -> int:
+    """out = floor((L + 2p - d(k - 1) - 1) / s) + 1, or 0 if the kernel does not fit."""
+    span = length + 2 * pad - effective_kernel(k, dilation)
+    return span // stride + 1 if span >= 0 else 0
+
+
+def pool_output_size(length: int, k: int, pad: int, stride: int, ignore_border: bool) -> int:
+    """nnabla's pooling size rule.
+
+    IgnoreBorder=True:  out = floor((L + 2p - k) / s) + 1 (only whole windows).
+    IgnoreBorder=False: out = floor((L + p - 1) / s) + 1, i.e. every window whose start
+    (i * s - p) lies inside the input is kept, even if it runs past the input's end.
+    """
+    if ignore_border:
+        span = length + 2 * pad - k
+        return span // stride + 1 if span >= 0 else 0
+    return (length + pad - 1) // stride + 1
+
+
+def conv_output_shape(
+    in_hw: tuple[int, int],
+    in_channels: int,
+    out_maps: int,
+    kernel: tuple[int, int],
+    pad: tuple[int, int] = (0, 0),
+    stride: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+    group: int = 1,
+) -> tuple[int, int, int]:
+    """(OutMaps, H_out, W_out) of a convolution, or LayerShapeError in plain words."""
+    _check_positive("OutMaps", (out_maps, out_maps))
+    _check_positive("KernelShape", kernel)
+    _check_positive("Strides", stride)
+    _check_positive("Dilation", dilation)
+    _check_padding(pad)
+    if group < 1:
+        raise LayerShapeError(f"Group must be at least 1, got {group}.")
+    if in_channels % group or out_maps % group:
+        raise LayerShapeError(
+            f"Group {group} must divide both the input channels ({in_channels}) "
+            f"and OutMaps ({out_maps})."
+        )
+    h_eff = effective_kernel(kernel[0], dilation[0])
+    w_eff = effective_kernel(kernel[1], dilation[1])
+    out = tuple(
+        conv_output_size(n, k, p, s, d)
+        for n, k, p, s, d in zip(in_hw, kernel, pad, stride, dilation)
+    )
+    if min(out) < 1:
+        dilated = "" if dilation == (1, 1) else f" (dilated to {h_eff}x{w_eff})"
+        raise LayerShapeError(
+            f"KernelShape {kernel[0]}x{kernel[1]}{dilated} does not fit the "
+            f"{in_hw[0]}x{in_hw[1]} input (after Padding {_fmt_pad(pad)}): "
+            f"the padded input is {in_hw[0] + 2 * pad[0]}x{in_hw[1] + 2 * pad[1]}."
+        )
+    return (out_maps, out[0], out[1])
+
+
+def pool_output_shape(
+    in_hw: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    pad: tuple[int, int] = (0, 0),
+    ignore_border: bool = True,
+) -> tuple[int, int]:
+    """(H_out, W_out) of a pooling layer, or LayerShapeError in plain words."""
+    _check_positive("KernelShape", kernel)
+    _check_positive("Strides", stride)
+    _check_padding(pad)
+    if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
+        raise LayerShapeError(
+            f"Padding {_fmt_pad(pad)} must be smaller than the pooling KernelShape "
+            f"{kernel[0]}x{kernel[1]}, or some windows would hold padding only."
+        )
+    out = tuple(
+        pool_output_size(n, k, p, s, ignore_border)
+        for n, k, p, s in zip(in_hw, kernel, pad, stride)
+    )
+    if min(out) < 1:
+        raise LayerShapeError(
+            f"Pooling KernelShape {kernel[0]}x{kernel[1]} does not fit the "
+            f"{in_hw[0]}x{in_hw[1]} input (after Padding {_fmt_pad(pad)}); "
+            "make the kernel smaller or set IgnoreBorder off."
+        )
+    return out  # type: ignore[return-value]
+
+
+def _fmt_pad(pad: tuple[int, int]) -> str:
+    return str(pad[0]) if pad[0] == pad[1] else f"{pad[0]},{pad[1]}"

@@ -1,0 +1,87 @@
+"""Slow, obviously-correct references written with plain loops (float64).
+
+They restate the rules independently of cnnlab: window positions are found by
+walking, not by the size formulas under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def conv_reference(x, w, b, pad, stride, dilation, group):
+    """Plain-loop convolution; returns None when the kernel does not fit."""
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
+    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    rows = [i for i in range(0, xp.shape[2]) if i * sh + (kh - 1) * dh < xp.shape[2]]
+    cols = [j for j in range(0, xp.shape[3]) if j * sw + (kw - 1) * dw < xp.shape[3]]
+    if not rows or not cols:
+        return None
+    y = np.zeros((n, m, len(rows), len(cols)))
+    per_group = m // group
+    for ni in range(n):
+        for mi in range(m):
+            g = mi // per_group
+            for i in rows:
+                for j in cols:
+                    total = 0.0 if b is None else float(b[mi])
+                    for ci in range(cg):
+                        for u in range(kh):
+                            for v in range(kw):
+                                total += w[mi, ci, u, v] * xp[ni, g * cg + ci, i * sh + u * dh, j * sw + v * dw]
+                    y[ni, mi, i, j] = total
+    return y
+
+
+def _window_starts(length, k, stride, pad, ignore_border):
+    starts, i = [], 0
+    while True:
+        start = i * stride - pad
+        keep = start + k <= length + pad if ignore_border else start <= length - 1
+        if not keep:
+            return starts
+        starts.append(start)
+        i += 1
+
+
+def pool_reference(x, kind, kernel, stride, pad, ignore_border, including_pad=True):
+    """nnabla's pooling by loops: windows clipped to the input; padding never counted
+    in max or sum; AveragePooling divides by the window clipped to [-p, L + p) when
+    including_pad, else by the count of input cells."""
+    n, c, h, w = x.shape
+    rows = _window_starts(h, kernel[0], stride[0], pad[0], ignore_border)
+    cols = _window_starts(w, kernel[1], stride[1], pad[1], ignore_border)
+    if not rows or not cols:
+        return None
+    y = np.zeros((n, c, len(rows), len(cols)))
+    for ni in range(n):
+        for ci in range(c):
+            for a, r0 in enumerate(rows):
+                for bb, c0 in enumerate(cols):
+                    cells = [x[ni, ci, r, q]
+                             for r in range(max(r0, 0), min(r0 + kernel[0], h))
+                             for q in range(max(c0, 0), min(c0 + kernel[1], w))]
+                    if kind == "MaxPooling":
+                        y[ni, ci, a, bb] = max(cells)
+                    elif kind == "SumPooling":
+                        y[ni, ci, a, bb] = sum(cells)
+                    else:
+                        if including_pad:
+                            hh = min(r0 + kernel[0], h + pad[0]) - r0
+                            ww = min(c0 + kernel[1], w + pad[1]) - c0
+                            divisor = hh * ww
+                        else:
+                            divisor = len(cells)
+                        y[ni, ci, a, bb] = sum(cells) / divisor
+    return y
+
+
+def assert_close(fast, ref, rel=1e-5):
+    """max |fast - ref| <= rel * max |ref| (or rel when ref is all zeros)."""
+    assert fast.shape == ref.shape, (fast.shape, ref.shape)
+    scale = max(float(np.abs(ref).max(initial=0.0)), 1e-12)
+    err = float(np.abs(fast.astype(np.float64) - ref).max(initial=0.0))
+    assert err <= rel * scale, f"max abs error {err} > {rel} x {scale}"

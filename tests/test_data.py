@@ -1,0 +1,84 @@
+import hashlib
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnlab.data import MNIST_PATH, ImageError, load_mnist, mnist_style, open_image, to_array
+
+# SHA-256 of the original t10k files' pixels and labels (../shared/data/mnist/README.md).
+PIXELS_SHA256 = "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161"
+LABELS_SHA256 = "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"
+
+
+def test_shipped_mnist_is_the_original_test_set():
+    mnist = load_mnist()
+    assert mnist.images.shape == (10000, 28, 28) and mnist.images.dtype == np.uint8
+    assert mnist.labels.shape == (10000,) and mnist.labels.dtype == np.uint8
+    assert hashlib.sha256(mnist.images.tobytes()).hexdigest() == PIXELS_SHA256
+    assert hashlib.sha256(mnist.labels.tobytes()).hexdigest() == LABELS_SHA256
+    assert list(mnist.labels[:10]) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert mnist.indices_of(4)[0] == 4
+    assert MNIST_PATH.stat().st_size <= 2.5e6
+    assert (MNIST_PATH.parent / "NOTICE").read_text().count("CC BY-SA 3.0") >= 1
+
+
+def test_image_is_float_in_unit_range_and_read_only_dataset():
+    mnist = load_mnist()
+    img = mnist.image(4)
+    assert img.dtype == np.float32 and img.shape == (28, 28)
+    assert img.min() == 0.0 and img.max() == 1.0
+    with pytest.raises(ValueError):
+        mnist.images[0, 0, 0] = 1
+
+
+def _png(img: Image.Image, **save) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=save.pop("format", "PNG"), **save)
+    return buf.getvalue()
+
+
+def test_to_array_modes():
+    gray = Image.fromarray(np.array([[0, 255], [51, 102]], dtype=np.uint8))
+    np.testing.assert_allclose(to_array(gray), [[0, 1], [0.2, 0.4]], atol=1e-7)
+    rgb = Image.new("RGB", (3, 2), (255, 0, 0))
+    assert to_array(rgb, color=True).shape == (3, 2, 3)
+    np.testing.assert_allclose(to_array(rgb, color=True)[0], 1.0)
+    sixteen = Image.fromarray(np.array([[0, 65535], [32768, 0]], dtype=np.uint16))
+    np.testing.assert_allclose(to_array(sixteen), [[0, 1], [32768 / 65535, 0]], rtol=1e-6)
+    rgba = Image.new("RGBA", (2, 2), (0, 0, 0, 0))  # fully transparent: white paper
+    np.testing.assert_allclose(to_array(rgba), 1.0)
+
+
+def test_open_image_refuses_bad_data_plainly():
+    with pytest.raises(ImageError, match="could not be read"):
+        open_image(b"not an image at all")
+    truncated = _png(Image.new("L", (64, 64), 128))[:60]
+    with pytest.raises(ImageError, match="could not be read"):
+        open_image(truncated)
+    with pytest.raises(ImageError, match="million pixels"):
+        open_image(_png(Image.new("L", (300, 300))), max_pixels=10_000)
+
+
+def test_open_image_applies_exif_rotation():
+    img = Image.new("L", (40, 20), 0)
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    opened = open_image(_png(img, format="JPEG", exif=exif.tobytes()))
+    assert opened.size == (20, 40)
+
+
+def test_mnist_style_white_on_black_centred_in_20_box():
+    paper = np.ones((100, 60), dtype=np.float32)
+    paper[10:70, 5:25] = 0.0  # a dark bar, off-centre, on white paper
+    out = mnist_style(paper)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    ink = out > 0.1
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    assert rows[-1] - rows[0] + 1 <= 21 and cols[-1] - cols[0] + 1 <= 21
+    cy = (out.sum(1) * np.arange(28)).sum() / out.sum()
+    cx = (out.sum(0) * np.arange(28)).sum() / out.sum()
+    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    assert out[0, 0] == 0.0 and out.max() > 0.9
+    assert not mnist_style(np.zeros((10, 10))).any()
