@@ -1,0 +1,60 @@
+"""cnnlab: `streamlit run app.py`. Wires the sidebar controls to the engine and the views."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.data import Mnist, load_mnist
+from cnnlab.pipeline import Stage, run
+from cnnlab.specs import LayerSpec
+from cnnlab.ui import controls, views
+from cnnlab.ui.i18n import Text, browser_language
+from cnnlab.ui.params import url_problems
+
+
+@st.cache_resource
+def dataset() -> Mnist:
+    return load_mnist()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
+    """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
+    return run(dataset().image(index), specs, seed)
+
+
+def main() -> None:
+    st.set_page_config(page_title="cnnlab", page_icon=":material/grid_on:", layout="wide")
+    if "url_problems" not in st.session_state:  # the URL as first opened, before widgets drop bad values
+        st.session_state.url_problems = url_problems({k: st.query_params.get_all(k) for k in st.query_params})
+
+    with st.sidebar:
+        tx = Text(controls.language_control(browser_language(st.context.locale)))
+        choice = controls.input_controls(tx, dataset())
+        conv, seed = controls.convolution_controls(tx)
+        activation = controls.activation_controls(tx)
+        pooling = controls.pooling_controls(tx)
+        display = controls.display_controls(tx)
+
+    st.title(tx("app.title"))
+    st.markdown(tx("app.intro"))
+    if st.session_state.url_problems:
+        views.url_notice_view(tx, st.session_state.url_problems)
+
+    specs = tuple(s for s in (conv, activation, pooling) if s is not None)
+    stages = compute(choice.index, specs, seed)
+    views.chain_view(tx, stages)
+    left, right = st.columns([2, 3])
+    with left:
+        views.input_view(tx, stages[0], display)
+    with right:
+        if stages[1].error is None:
+            views.kernels_view(tx, stages[1], display, seed)
+    for stage in stages[1:]:
+        if stage.error is None:
+            views.stage_view(tx, stage, display)
+        else:
+            views.stage_error_view(tx, stage)
+
+
+main()

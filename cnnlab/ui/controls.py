@@ -1,0 +1,183 @@
+"""Sidebar widgets -> specs. Each function draws one group and returns what it sets.
+
+Every widget is bound to the URL under its PARAMS key, so a copied link reproduces
+the view. A control that does not apply is disabled and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from cnnlab.data import Mnist
+from cnnlab.figures import Display
+from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.params import NONE, PARAMS
+
+
+def _slider(tx: Text, key: str, disabled: bool = False) -> int:
+    p = PARAMS[key]
+    return st.slider(tx(f"{key}.label"), int(p.lo), int(p.hi), p.default, key=key,
+                     help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+
+
+def _number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fmt: str | None = None):
+    p = PARAMS[key]
+    lo, hi = (float(p.lo), float(p.hi)) if p.kind == "float" else (int(p.lo), int(p.hi))
+    return st.number_input(tx(f"{key}.label"), lo, hi, p.default, step=step, key=key, format=fmt,
+                           help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+
+
+def _choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> str:
+    p = PARAMS[key]
+    widget = st.radio if radio else st.selectbox
+    extra = {"horizontal": True} if radio else {}
+    return widget(tx(f"{key}.label"), p.options, index=p.options.index(p.default), key=key,
+                  format_func=lambda o: tx.option(key, o), help=tx(f"{key}.help"),
+                  disabled=disabled, bind="query-params", **extra)
+
+
+def _toggle(tx: Text, key: str, disabled: bool = False) -> bool:
+    p = PARAMS[key]
+    return st.toggle(tx(f"{key}.label"), p.default, key=key, help=tx(f"{key}.help"),
+                     disabled=disabled, bind="query-params")
+
+
+def _pair(tx: Text, prefix: str, disabled: bool = False) -> tuple[int, int]:
+    left, right = st.columns(2)
+    with left:
+        h = _slider(tx, f"{prefix}_h", disabled)
+    with right:
+        w = _slider(tx, f"{prefix}_w", disabled)
+    return h, w
+
+
+def _why_disabled(tx: Text, key: str, **fmt) -> None:
+    st.caption(":material/block: " + tx(key, **fmt))
+
+
+@dataclass(frozen=True)
+class InputChoice:
+    """The chosen MNIST test image."""
+
+    index: int
+    label: int
+    note: str | None = None
+
+
+def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
+    """(28, 28) in [0, 1] -> a nearest-neighbour enlarged grayscale picture."""
+    pixels = Image.fromarray(np.rint(image * 255).astype(np.uint8))
+    return pixels.resize((pixels.width * scale, pixels.height * scale), Image.Resampling.NEAREST)
+
+
+def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
+    """MNIST test image by digit class and example, or by raw index; shows a thumbnail."""
+    st.header(tx("input.header"))
+    note = None
+    if _choice(tx, "pick", radio=True) == "digit":
+        digit = st.selectbox(tx("digit.label"), range(10), index=PARAMS["digit"].default, key="digit",
+                             help=tx("digit.help"), bind="query-params")
+        of_digit = mnist.indices_of(digit)
+        example = _number(tx, "example")
+        if example >= len(of_digit):
+            note = tx("example.clamped", digit=digit, count=len(of_digit), last=len(of_digit) - 1)
+            example = len(of_digit) - 1
+        index = int(of_digit[example])
+    else:
+        index = int(_number(tx, "index"))
+    label = int(mnist.labels[index])
+    st.image(thumbnail(mnist.image(index)), caption=tx("input.caption", index=index, label=label))
+    if note:
+        st.info(note)
+    return InputChoice(index, label, note)
+
+
+def convolution_controls(tx: Text) -> tuple[ConvolutionSpec, int]:
+    """The Convolution layer and the seed of its random (untrained) weights."""
+    st.header(tx("conv.header"))
+    out_maps = _slider(tx, "out_maps")
+    kernel = _pair(tx, "kernel")
+    border_mode = _choice(tx, "border_mode")
+    explicit = border_mode == "explicit"
+    padding = _pair(tx, "pad", disabled=not explicit)
+    if not explicit:
+        _why_disabled(tx, "pad.disabled", mode=border_mode)
+    strides = _pair(tx, "stride")
+    dilation = _pair(tx, "dilation")
+    with_bias = _toggle(tx, "with_bias")
+    initializer = _choice(tx, "initializer")
+    multiplier = _number(tx, "multiplier", step=0.1, fmt="%.2f")
+    st.button(tx("seed.new"), on_click=_next_seed, help=tx("seed.new.help"), width="stretch")
+    seed = int(_number(tx, "seed"))
+    spec = ConvolutionSpec(
+        out_maps=out_maps,
+        kernel_shape=kernel,
+        border_mode="valid" if explicit else border_mode,
+        padding=padding if explicit else None,
+        strides=strides,
+        dilation=dilation,
+        with_bias=with_bias,
+        w_initializer=initializer,
+        initializer_multiplier=float(multiplier),
+    )
+    return spec, seed
+
+
+def _next_seed() -> None:
+    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (PARAMS["seed"].hi + 1)
+
+
+def activation_controls(tx: Text) -> ActivationSpec | None:
+    """The activation after the convolution (none by default, as in the seed)."""
+    st.header(tx("act.header"))
+    kind = _choice(tx, "activation")
+    leaky = kind == "LeakyReLU"
+    alpha = _number(tx, "alpha", step=0.01, disabled=not leaky, fmt="%.2f")
+    if not leaky:
+        _why_disabled(tx, "alpha.disabled")
+    return None if kind == NONE else ActivationSpec(kind, float(alpha))
+
+
+def pooling_controls(tx: Text) -> PoolingSpec | None:
+    """The pooling layer (MaxPooling 2x2 / 2 by default, as in the seed)."""
+    st.header(tx("pool.header"))
+    kind = _choice(tx, "pooling")
+    off = kind == NONE
+    kernel = _pair(tx, "pool_kernel", disabled=off)
+    strides = _pair(tx, "pool_stride", disabled=off)
+    padding = _pair(tx, "pool_pad", disabled=off)
+    ignore_border = _toggle(tx, "ignore_border", disabled=off)
+    average = kind == "AveragePooling"
+    including_pad = _toggle(tx, "including_pad", disabled=not average)
+    if off:
+        _why_disabled(tx, "pool.disabled")
+    elif not average:
+        _why_disabled(tx, "including_pad.disabled", kind=kind)
+    if off:
+        return None
+    return PoolingSpec(kind, kernel, strides, padding, ignore_border, including_pad)
+
+
+def display_controls(tx: Text) -> Display:
+    """How maps are coloured and laid out."""
+    st.header(tx("display.header"))
+    color_scale = _choice(tx, "color_scale", radio=True)
+    normalization = _choice(tx, "normalization")
+    colorbar = _toggle(tx, "colorbar")
+    columns = _slider(tx, "columns")
+    return Display(color_scale, normalization, colorbar, columns)
+
+
+def language_control(default: str) -> str:
+    """English / 日本語, bound to the URL; the default follows the browser."""
+    options = PARAMS["lang"].options
+    return st.segmented_control(
+        "Language / 言語", options, default=default, key="lang", required=True,
+        format_func=lambda o: {"en": "English", "ja": "日本語"}[o], bind="query-params",
+    ) or default
+

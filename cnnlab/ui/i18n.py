@@ -1,0 +1,298 @@
+"""Every user-visible string, in English and Japanese. NNC's parameter names
+(OutMaps, KernelShape, Strides, Padding, Dilation, IgnoreBorder, ...) stay as NNC
+spells them in both languages."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ja")
+
+EN: dict[str, str] = {
+    "app.title": "cnnlab: see what Convolution and Pooling do",
+    "app.intro": (
+        "An MNIST digit goes through a **Convolution** layer and a **pooling** layer, as in "
+        "Neural Network Console with *Max Epoch 0*: the kernels are freshly initialised random "
+        "numbers, nothing is learned. Change a setting in the sidebar and every map is "
+        "recomputed at once. Hover any pixel to read its value."
+    ),
+    "app.chain": "Network",
+    "url.notice": "These URL parameters were not valid and fell back to their defaults: {items}.",
+    "url.item": "{key}={value} (now {default})",
+    "input.header": "Input",
+    "input.caption": "MNIST test index {index}, label {label}",
+    "input.title": "Input -> {shape}",
+    "input.explain": "Hover a pixel: the raw 0-255 value and the value the network sees (raw / 255).",
+    "pick.label": "Pick the image",
+    "pick.help": "By digit: choose a class 0-9 and which example of it. By index: any of the 10,000 test images.",
+    "pick.option.digit": "by digit",
+    "pick.option.index": "by index",
+    "digit.label": "Digit",
+    "digit.help": "The digit class (label) of the MNIST test image.",
+    "example.label": "Example of that digit",
+    "example.help": "0 is the first image of that digit in the test set, 1 the second, and so on.",
+    "example.clamped": "Digit {digit} has {count} examples (0-{last}); showing example {last}.",
+    "index.label": "Test index",
+    "index.help": "Position in the MNIST test set, 0-9999. The blog post's \"4\" is index 4.",
+    "conv.header": "Convolution",
+    "out_maps.label": "OutMaps",
+    "out_maps.help": "How many output maps (filters). Each map has its own kernel, so each map differs.",
+    "kernel_h.label": "KernelShape (height)",
+    "kernel_h.help": "Kernel (filter) height: the window that slides over the input.",
+    "kernel_w.label": "KernelShape (width)",
+    "kernel_w.help": "Kernel (filter) width.",
+    "border_mode.label": "BorderMode",
+    "border_mode.help": (
+        "valid: no padding (the output shrinks). same: pad so a stride-1 output keeps the input size "
+        "(odd kernels). full: pad by kernel-1 so every overlap counts. explicit: set Padding yourself."
+    ),
+    "border_mode.option.valid": "valid",
+    "border_mode.option.same": "same",
+    "border_mode.option.full": "full",
+    "border_mode.option.explicit": "explicit Padding",
+    "pad_h.label": "Padding (height)",
+    "pad_h.help": "Rows of zeros added above and below the input.",
+    "pad_w.label": "Padding (width)",
+    "pad_w.help": "Columns of zeros added left and right of the input.",
+    "pad.disabled": "Padding is set by BorderMode \"{mode}\"; choose \"explicit Padding\" to edit it.",
+    "stride_h.label": "Strides (height)",
+    "stride_h.help": "How many rows the window moves each step.",
+    "stride_w.label": "Strides (width)",
+    "stride_w.help": "How many columns the window moves each step.",
+    "dilation_h.label": "Dilation (height)",
+    "dilation_h.help": "Spacing between kernel rows: 1 is a plain kernel, 2 skips every other row.",
+    "dilation_w.label": "Dilation (width)",
+    "dilation_w.help": "Spacing between kernel columns.",
+    "with_bias.label": "WithBias",
+    "with_bias.help": "Add a bias b to every output map. Untrained, b starts at 0.",
+    "initializer.label": "W.Initializer",
+    "initializer.help": "How the random kernel numbers are drawn (NNC's names). Glorot is NNC's default.",
+    "multiplier.label": "W.InitializerMultiplier",
+    "multiplier.help": "Scales the initialiser: sigma (normal), the bound (uniform) or the value (Constant).",
+    "seed.label": "Random seed",
+    "seed.help": "The same seed always gives the same kernels.",
+    "seed.new": "New random weights",
+    "seed.new.help": "Draw new kernels (the seed goes up by one).",
+    "act.header": "Activation",
+    "activation.label": "After the Convolution",
+    "activation.help": "An element-wise function on every convolution value. The blog post uses none.",
+    "activation.option.none": "none (as in the blog post)",
+    "alpha.label": "alpha (LeakyReLU)",
+    "alpha.help": "LeakyReLU's slope for negative values: y = alpha * x when x < 0.",
+    "alpha.disabled": "alpha is used by LeakyReLU only.",
+    "pool.header": "Pooling",
+    "pooling.label": "Pooling layer",
+    "pooling.help": "MaxPooling keeps each window's largest value; AveragePooling its mean; SumPooling its sum.",
+    "pooling.option.none": "none",
+    "pool_kernel_h.label": "KernelShape (height)",
+    "pool_kernel_h.help": "Pooling window height.",
+    "pool_kernel_w.label": "KernelShape (width)",
+    "pool_kernel_w.help": "Pooling window width.",
+    "pool_stride_h.label": "Strides (height)",
+    "pool_stride_h.help": "How many rows the window moves. Equal to KernelShape: windows do not overlap.",
+    "pool_stride_w.label": "Strides (width)",
+    "pool_stride_w.help": "How many columns the window moves.",
+    "pool_pad_h.label": "Padding (height)",
+    "pool_pad_h.help": "Rows added above and below; padding never wins a max. Must be smaller than KernelShape.",
+    "pool_pad_w.label": "Padding (width)",
+    "pool_pad_w.help": "Columns added left and right. Must be smaller than KernelShape.",
+    "ignore_border.label": "IgnoreBorder",
+    "ignore_border.help": "On: only whole windows. Off: windows that run past the edge are kept too (nnabla's rule).",
+    "including_pad.label": "IncludingPad",
+    "including_pad.help": "AveragePooling: count padding cells in the divisor.",
+    "including_pad.disabled": "IncludingPad applies to AveragePooling only, not {kind}.",
+    "pool.disabled": "No pooling layer: its settings do not apply.",
+    "display.header": "Display",
+    "color_scale.label": "Colour scale",
+    "color_scale.help": "Grayscale as NNC shows images, or diverging (blue < 0 < red) centred at 0.",
+    "color_scale.option.gray": "grayscale",
+    "color_scale.option.diverging": "diverging",
+    "normalization.label": "Normalisation",
+    "normalization.help": (
+        "Shared: one colour range for the whole layer (the colour bar shows true values). "
+        "Per map: each map stretched to its own min..max. NNC-style: value x 255 clipped to 0..255."
+    ),
+    "normalization.option.layer": "shared across the layer",
+    "normalization.option.map": "per map",
+    "normalization.option.nnc": "NNC-style (x255, clipped)",
+    "colorbar.label": "Colour bar",
+    "colorbar.help": "Show the colour bar next to each layer.",
+    "columns.label": "Grid columns",
+    "columns.help": "How many maps per row.",
+    "lang.label": "Language",
+    "lang.help": "English or Japanese.",
+    "lang.option.en": "English",
+    "lang.option.ja": "日本語",
+    "kernels.title": "Kernels (weights W) -> {shape}",
+    "kernels.explain": (
+        "{count} kernels of {kh}x{kw}, drawn by {init} with seed {seed}. Max Epoch 0: nothing is "
+        "learned, so they are random, and different random kernels give different maps."
+    ),
+    "stage.title": "{name} -> {shape}",
+    "stage.size": "Output size {axis}: {arithmetic}",
+    "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
+    "explain.Convolution": (
+        "Each output value = the input patch under the kernel, multiplied element by element "
+        "with the kernel and summed (plus the bias). The window moves by Strides."
+    ),
+    "explain.MaxPooling": "Each output value is the largest value in its window: the strongest response nearby.",
+    "explain.AveragePooling": "Each output value is the mean of its window.",
+    "explain.SumPooling": "Each output value is the sum of its window.",
+    "explain.activation": "{name} is applied to every value; the shape does not change.",
+    "explain.why16": "Why {count} maps? OutMaps is {count}: one map per kernel.",
+}
+
+JA: dict[str, str] = {
+    "app.title": "cnnlab: Convolution と Pooling の働きを目で見る",
+    "app.intro": (
+        "MNIST の数字を **Convolution** 層と **Pooling** 層に通します。Neural Network Console の "
+        "*Max Epoch 0* と同じく、カーネルは初期化されたばかりの乱数で、何も学習していません。"
+        "サイドバーで設定を変えると、すべてのマップがすぐに計算し直されます。"
+        "ピクセルにカーソルを合わせると値が表示されます。"
+    ),
+    "app.chain": "ネットワーク",
+    "url.notice": "次の URL パラメータは無効だったため、既定値に戻しました: {items}。",
+    "url.item": "{key}={value}（{default} を使用）",
+    "input.header": "入力",
+    "input.caption": "MNIST テスト番号 {index}、ラベル {label}",
+    "input.title": "Input -> {shape}",
+    "input.explain": "ピクセルにカーソルを合わせると、元の 0〜255 の値と、ネットワークが受け取る値（元の値 / 255）が表示されます。",
+    "pick.label": "画像の選び方",
+    "pick.help": "数字で選ぶ: 0〜9 のクラスと、その何番目の例かを選びます。番号で選ぶ: 10,000 枚のテスト画像のどれでも選べます。",
+    "pick.option.digit": "数字で選ぶ",
+    "pick.option.index": "番号で選ぶ",
+    "digit.label": "数字",
+    "digit.help": "MNIST テスト画像の数字（ラベル）。",
+    "example.label": "その数字の何番目の例か",
+    "example.help": "0 はテストセットでその数字の最初の画像、1 は 2 番目、という意味です。",
+    "example.clamped": "数字 {digit} の例は {count} 個（0〜{last}）です。例 {last} を表示しています。",
+    "index.label": "テスト番号",
+    "index.help": "MNIST テストセット内の位置（0〜9999）。ブログ記事の「4」は番号 4 です。",
+    "conv.header": "Convolution",
+    "out_maps.label": "OutMaps",
+    "out_maps.help": "出力マップ（フィルター）の数。マップごとにカーネルが違うので、マップもそれぞれ違います。",
+    "kernel_h.label": "KernelShape（高さ）",
+    "kernel_h.help": "カーネル（フィルター）の高さ。入力の上をずれていく窓です。",
+    "kernel_w.label": "KernelShape（幅）",
+    "kernel_w.help": "カーネル（フィルター）の幅。",
+    "border_mode.label": "BorderMode",
+    "border_mode.help": (
+        "valid: パディングなし（出力は小さくなる）。same: Strides 1 で入力と同じ大きさになるように"
+        "パディング（奇数のカーネル）。full: カーネル−1 だけパディング。explicit: Padding を自分で設定。"
+    ),
+    "border_mode.option.valid": "valid",
+    "border_mode.option.same": "same",
+    "border_mode.option.full": "full",
+    "border_mode.option.explicit": "Padding を指定",
+    "pad_h.label": "Padding（高さ）",
+    "pad_h.help": "入力の上下に加える 0 の行数。",
+    "pad_w.label": "Padding（幅）",
+    "pad_w.help": "入力の左右に加える 0 の列数。",
+    "pad.disabled": "Padding は BorderMode「{mode}」で決まります。変えるには「Padding を指定」を選んでください。",
+    "stride_h.label": "Strides（高さ）",
+    "stride_h.help": "窓が 1 回に縦に動く行数。",
+    "stride_w.label": "Strides（幅）",
+    "stride_w.help": "窓が 1 回に横に動く列数。",
+    "dilation_h.label": "Dilation（高さ）",
+    "dilation_h.help": "カーネルの行の間隔。1 は普通のカーネル、2 は 1 行おき。",
+    "dilation_w.label": "Dilation（幅）",
+    "dilation_w.help": "カーネルの列の間隔。",
+    "with_bias.label": "WithBias",
+    "with_bias.help": "各出力マップにバイアス b を足します。学習前の b は 0 です。",
+    "initializer.label": "W.Initializer",
+    "initializer.help": "カーネルの乱数の作り方（NNC の名前）。Glorot が NNC の既定値です。",
+    "multiplier.label": "W.InitializerMultiplier",
+    "multiplier.help": "初期化の倍率: 正規分布なら σ、一様分布なら範囲、Constant なら値に掛かります。",
+    "seed.label": "乱数のシード",
+    "seed.help": "同じシードなら、いつも同じカーネルになります。",
+    "seed.new": "新しい乱数の重み",
+    "seed.new.help": "新しいカーネルを作ります（シードが 1 増えます）。",
+    "act.header": "活性化関数",
+    "activation.label": "Convolution の後",
+    "activation.help": "Convolution の値 1 つ 1 つに掛ける関数。ブログ記事では使っていません。",
+    "activation.option.none": "なし（ブログ記事と同じ）",
+    "alpha.label": "alpha（LeakyReLU）",
+    "alpha.help": "LeakyReLU の負の側の傾き: x < 0 のとき y = alpha * x。",
+    "alpha.disabled": "alpha は LeakyReLU だけで使います。",
+    "pool.header": "Pooling",
+    "pooling.label": "Pooling 層",
+    "pooling.help": "MaxPooling は窓の最大値、AveragePooling は平均、SumPooling は合計を残します。",
+    "pooling.option.none": "なし",
+    "pool_kernel_h.label": "KernelShape（高さ）",
+    "pool_kernel_h.help": "Pooling の窓の高さ。",
+    "pool_kernel_w.label": "KernelShape（幅）",
+    "pool_kernel_w.help": "Pooling の窓の幅。",
+    "pool_stride_h.label": "Strides（高さ）",
+    "pool_stride_h.help": "窓が縦に動く行数。KernelShape と同じなら窓は重なりません。",
+    "pool_stride_w.label": "Strides（幅）",
+    "pool_stride_w.help": "窓が横に動く列数。",
+    "pool_pad_h.label": "Padding（高さ）",
+    "pool_pad_h.help": "上下に加える行数。パディングが最大値になることはありません。KernelShape より小さくします。",
+    "pool_pad_w.label": "Padding（幅）",
+    "pool_pad_w.help": "左右に加える列数。KernelShape より小さくします。",
+    "ignore_border.label": "IgnoreBorder",
+    "ignore_border.help": "オン: 完全な窓だけ。オフ: 端からはみ出す窓も残します（nnabla の規則）。",
+    "including_pad.label": "IncludingPad",
+    "including_pad.help": "AveragePooling: 割る数にパディングのセルも数えます。",
+    "including_pad.disabled": "IncludingPad は AveragePooling だけに使います（今は {kind}）。",
+    "pool.disabled": "Pooling 層なし: これらの設定は使われません。",
+    "display.header": "表示",
+    "color_scale.label": "カラースケール",
+    "color_scale.help": "NNC と同じグレースケール、または 0 を中心にした発散型（青 < 0 < 赤）。",
+    "color_scale.option.gray": "グレースケール",
+    "color_scale.option.diverging": "発散型",
+    "normalization.label": "正規化",
+    "normalization.help": (
+        "層で共通: 層全体で 1 つの色の範囲（カラーバーは本当の値）。マップごと: 各マップを最小〜最大に伸ばす。"
+        "NNC 風: 値 × 255 を 0〜255 に切り詰める。"
+    ),
+    "normalization.option.layer": "層で共通",
+    "normalization.option.map": "マップごと",
+    "normalization.option.nnc": "NNC 風（×255、切り詰め）",
+    "colorbar.label": "カラーバー",
+    "colorbar.help": "各層の横にカラーバーを表示します。",
+    "columns.label": "列の数",
+    "columns.help": "1 行に並べるマップの数。",
+    "lang.label": "言語",
+    "lang.help": "英語または日本語。",
+    "lang.option.en": "English",
+    "lang.option.ja": "日本語",
+    "kernels.title": "カーネル（重み W） -> {shape}",
+    "kernels.explain": (
+        "{kh}x{kw} のカーネルが {count} 個。{init} でシード {seed} から作りました。Max Epoch 0 なので"
+        "何も学習しておらず乱数のままです。違う乱数のカーネルからは違うマップができます。"
+    ),
+    "stage.title": "{name} -> {shape}",
+    "stage.size": "出力サイズ {axis}: {arithmetic}",
+    "stage.error": "{name} は計算できません: {message} その前の層は上に表示しています。",
+    "explain.Convolution": (
+        "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"
+        "窓は Strides ずつずれていきます。"
+    ),
+    "explain.MaxPooling": "出力の値はそれぞれ、窓の中で一番大きい値です。その領域の特徴を一番強く表す値です。",
+    "explain.AveragePooling": "出力の値はそれぞれ、窓の平均です。",
+    "explain.SumPooling": "出力の値はそれぞれ、窓の合計です。",
+    "explain.activation": "{name} をすべての値に掛けます。形は変わりません。",
+    "explain.why16": "なぜ {count} 枚？ OutMaps が {count} だからです。カーネル 1 つにマップ 1 枚です。",
+}
+
+CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
+
+
+class Text:
+    """Looks strings up in one language: tx("key", name=value) formats the entry."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang if lang in CATALOGUE else "en"
+        self.entries = CATALOGUE[self.lang]
+
+    def __call__(self, key: str, **fmt: object) -> str:
+        text = self.entries.get(key) or EN[key]
+        return text.format(**fmt) if fmt else text
+
+    def option(self, key: str, option: object) -> str:
+        """The label of option `option` of control `key` (the option itself if none)."""
+        return self.entries.get(f"{key}.option.{option}", str(option))
+
+
+def browser_language(locale: str | None) -> str:
+    """'ja' for a Japanese browser locale ('ja', 'ja-JP'), else 'en'."""
+    return "ja" if (locale or "").lower().startswith("ja") else "en"
