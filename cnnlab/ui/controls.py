@@ -33,12 +33,15 @@ def _number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, f
 
 
 def _choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> str:
+    """Options show as their codes (NNC's names), which are also the URL values, so a
+    link means the same in every language; radios add translated captions."""
     p = PARAMS[key]
-    widget = st.radio if radio else st.selectbox
-    extra = {"horizontal": True} if radio else {}
-    return widget(tx(f"{key}.label"), p.options, index=p.options.index(p.default), key=key,
-                  format_func=lambda o: tx.option(key, o), help=tx(f"{key}.help"),
-                  disabled=disabled, bind="query-params", **extra)
+    common = dict(index=p.options.index(p.default), key=key, help=tx(f"{key}.help"),
+                  disabled=disabled, bind="query-params")
+    if radio:
+        captions = [tx(f"{key}.caption.{o}") for o in p.options]
+        return st.radio(tx(f"{key}.label"), p.options, horizontal=True, captions=captions, **common)
+    return st.selectbox(tx(f"{key}.label"), p.options, **common)
 
 
 def _toggle(tx: Text, key: str, disabled: bool = False) -> bool:
@@ -91,7 +94,8 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
     else:
         index = int(_number(tx, "index"))
     label = int(mnist.labels[index])
-    st.image(thumbnail(mnist.image(index)), caption=tx("input.caption", index=index, label=label))
+    st.image(thumbnail(mnist.image(index)))
+    st.caption(tx("input.caption", index=index, label=label))
     if note:
         st.info(note)
     return InputChoice(index, label, note)

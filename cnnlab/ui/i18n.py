@@ -19,12 +19,12 @@ EN: dict[str, str] = {
     "url.item": "{key}={value} (now {default})",
     "input.header": "Input",
     "input.caption": "MNIST test index {index}, label {label}",
-    "input.title": "Input -> {shape}",
+    "input.title": "Input → {shape}",
     "input.explain": "Hover a pixel: the raw 0-255 value and the value the network sees (raw / 255).",
     "pick.label": "Pick the image",
     "pick.help": "By digit: choose a class 0-9 and which example of it. By index: any of the 10,000 test images.",
-    "pick.option.digit": "by digit",
-    "pick.option.index": "by index",
+    "pick.caption.digit": "a class 0-9, then an example",
+    "pick.caption.index": "any of 10,000",
     "digit.label": "Digit",
     "digit.help": "The digit class (label) of the MNIST test image.",
     "example.label": "Example of that digit",
@@ -44,15 +44,11 @@ EN: dict[str, str] = {
         "valid: no padding (the output shrinks). same: pad so a stride-1 output keeps the input size "
         "(odd kernels). full: pad by kernel-1 so every overlap counts. explicit: set Padding yourself."
     ),
-    "border_mode.option.valid": "valid",
-    "border_mode.option.same": "same",
-    "border_mode.option.full": "full",
-    "border_mode.option.explicit": "explicit Padding",
     "pad_h.label": "Padding (height)",
     "pad_h.help": "Rows of zeros added above and below the input.",
     "pad_w.label": "Padding (width)",
     "pad_w.help": "Columns of zeros added left and right of the input.",
-    "pad.disabled": "Padding is set by BorderMode \"{mode}\"; choose \"explicit Padding\" to edit it.",
+    "pad.disabled": "Padding is set by BorderMode \"{mode}\"; choose \"explicit\" to edit it.",
     "stride_h.label": "Strides (height)",
     "stride_h.help": "How many rows the window moves each step.",
     "stride_w.label": "Strides (width)",
@@ -73,15 +69,13 @@ EN: dict[str, str] = {
     "seed.new.help": "Draw new kernels (the seed goes up by one).",
     "act.header": "Activation",
     "activation.label": "After the Convolution",
-    "activation.help": "An element-wise function on every convolution value. The blog post uses none.",
-    "activation.option.none": "none (as in the blog post)",
+    "activation.help": "An element-wise function on every convolution value. The blog post uses none (the default).",
     "alpha.label": "alpha (LeakyReLU)",
     "alpha.help": "LeakyReLU's slope for negative values: y = alpha * x when x < 0.",
     "alpha.disabled": "alpha is used by LeakyReLU only.",
     "pool.header": "Pooling",
     "pooling.label": "Pooling layer",
     "pooling.help": "MaxPooling keeps each window's largest value; AveragePooling its mean; SumPooling its sum.",
-    "pooling.option.none": "none",
     "pool_kernel_h.label": "KernelShape (height)",
     "pool_kernel_h.help": "Pooling window height.",
     "pool_kernel_w.label": "KernelShape (width)",
@@ -103,30 +97,25 @@ EN: dict[str, str] = {
     "display.header": "Display",
     "color_scale.label": "Colour scale",
     "color_scale.help": "Grayscale as NNC shows images, or diverging (blue < 0 < red) centred at 0.",
-    "color_scale.option.gray": "grayscale",
-    "color_scale.option.diverging": "diverging",
+    "color_scale.caption.gray": "as NNC",
+    "color_scale.caption.diverging": "blue < 0 < red",
     "normalization.label": "Normalisation",
     "normalization.help": (
-        "Shared: one colour range for the whole layer (the colour bar shows true values). "
-        "Per map: each map stretched to its own min..max. NNC-style: value x 255 clipped to 0..255."
+        "layer: one colour range shared by the whole layer (the colour bar shows true values). "
+        "map: each map stretched to its own min..max. nnc: value x 255 clipped to 0..255, as NNC shows images."
     ),
-    "normalization.option.layer": "shared across the layer",
-    "normalization.option.map": "per map",
-    "normalization.option.nnc": "NNC-style (x255, clipped)",
     "colorbar.label": "Colour bar",
     "colorbar.help": "Show the colour bar next to each layer.",
     "columns.label": "Grid columns",
     "columns.help": "How many maps per row.",
     "lang.label": "Language",
     "lang.help": "English or Japanese.",
-    "lang.option.en": "English",
-    "lang.option.ja": "日本語",
-    "kernels.title": "Kernels (weights W) -> {shape}",
+    "kernels.title": "Kernels (weights W) → {shape}",
     "kernels.explain": (
         "{count} kernels of {kh}x{kw}, drawn by {init} with seed {seed}. Max Epoch 0: nothing is "
         "learned, so they are random, and different random kernels give different maps."
     ),
-    "stage.title": "{name} -> {shape}",
+    "stage.title": "{name} → {shape}",
     "stage.size": "Output size {axis}: {arithmetic}",
     "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
     "explain.Convolution": (
@@ -153,12 +142,12 @@ JA: dict[str, str] = {
     "url.item": "{key}={value}（{default} を使用）",
     "input.header": "入力",
     "input.caption": "MNIST テスト番号 {index}、ラベル {label}",
-    "input.title": "Input -> {shape}",
+    "input.title": "Input → {shape}",
     "input.explain": "ピクセルにカーソルを合わせると、元の 0〜255 の値と、ネットワークが受け取る値（元の値 / 255）が表示されます。",
     "pick.label": "画像の選び方",
     "pick.help": "数字で選ぶ: 0〜9 のクラスと、その何番目の例かを選びます。番号で選ぶ: 10,000 枚のテスト画像のどれでも選べます。",
-    "pick.option.digit": "数字で選ぶ",
-    "pick.option.index": "番号で選ぶ",
+    "pick.caption.digit": "0〜9 のクラスと例",
+    "pick.caption.index": "10,000 枚のどれか",
     "digit.label": "数字",
     "digit.help": "MNIST テスト画像の数字（ラベル）。",
     "example.label": "その数字の何番目の例か",
@@ -178,15 +167,11 @@ JA: dict[str, str] = {
         "valid: パディングなし（出力は小さくなる）。same: Strides 1 で入力と同じ大きさになるように"
         "パディング（奇数のカーネル）。full: カーネル−1 だけパディング。explicit: Padding を自分で設定。"
     ),
-    "border_mode.option.valid": "valid",
-    "border_mode.option.same": "same",
-    "border_mode.option.full": "full",
-    "border_mode.option.explicit": "Padding を指定",
     "pad_h.label": "Padding（高さ）",
     "pad_h.help": "入力の上下に加える 0 の行数。",
     "pad_w.label": "Padding（幅）",
     "pad_w.help": "入力の左右に加える 0 の列数。",
-    "pad.disabled": "Padding は BorderMode「{mode}」で決まります。変えるには「Padding を指定」を選んでください。",
+    "pad.disabled": "Padding は BorderMode「{mode}」で決まります。変えるには「explicit」を選んでください。",
     "stride_h.label": "Strides（高さ）",
     "stride_h.help": "窓が 1 回に縦に動く行数。",
     "stride_w.label": "Strides（幅）",
@@ -208,14 +193,12 @@ JA: dict[str, str] = {
     "act.header": "活性化関数",
     "activation.label": "Convolution の後",
     "activation.help": "Convolution の値 1 つ 1 つに掛ける関数。ブログ記事では使っていません。",
-    "activation.option.none": "なし（ブログ記事と同じ）",
     "alpha.label": "alpha（LeakyReLU）",
     "alpha.help": "LeakyReLU の負の側の傾き: x < 0 のとき y = alpha * x。",
     "alpha.disabled": "alpha は LeakyReLU だけで使います。",
     "pool.header": "Pooling",
     "pooling.label": "Pooling 層",
     "pooling.help": "MaxPooling は窓の最大値、AveragePooling は平均、SumPooling は合計を残します。",
-    "pooling.option.none": "なし",
     "pool_kernel_h.label": "KernelShape（高さ）",
     "pool_kernel_h.help": "Pooling の窓の高さ。",
     "pool_kernel_w.label": "KernelShape（幅）",
@@ -237,30 +220,25 @@ JA: dict[str, str] = {
     "display.header": "表示",
     "color_scale.label": "カラースケール",
     "color_scale.help": "NNC と同じグレースケール、または 0 を中心にした発散型（青 < 0 < 赤）。",
-    "color_scale.option.gray": "グレースケール",
-    "color_scale.option.diverging": "発散型",
+    "color_scale.caption.gray": "NNC と同じ",
+    "color_scale.caption.diverging": "青 < 0 < 赤",
     "normalization.label": "正規化",
     "normalization.help": (
-        "層で共通: 層全体で 1 つの色の範囲（カラーバーは本当の値）。マップごと: 各マップを最小〜最大に伸ばす。"
-        "NNC 風: 値 × 255 を 0〜255 に切り詰める。"
+        "layer: 層全体で 1 つの色の範囲（カラーバーは本当の値）。map: 各マップを最小〜最大に伸ばす。"
+        "nnc: NNC の画像表示と同じく、値 × 255 を 0〜255 に切り詰める。"
     ),
-    "normalization.option.layer": "層で共通",
-    "normalization.option.map": "マップごと",
-    "normalization.option.nnc": "NNC 風（×255、切り詰め）",
     "colorbar.label": "カラーバー",
     "colorbar.help": "各層の横にカラーバーを表示します。",
     "columns.label": "列の数",
     "columns.help": "1 行に並べるマップの数。",
     "lang.label": "言語",
     "lang.help": "英語または日本語。",
-    "lang.option.en": "English",
-    "lang.option.ja": "日本語",
-    "kernels.title": "カーネル（重み W） -> {shape}",
+    "kernels.title": "カーネル（重み W） → {shape}",
     "kernels.explain": (
         "{kh}x{kw} のカーネルが {count} 個。{init} でシード {seed} から作りました。Max Epoch 0 なので"
         "何も学習しておらず乱数のままです。違う乱数のカーネルからは違うマップができます。"
     ),
-    "stage.title": "{name} -> {shape}",
+    "stage.title": "{name} → {shape}",
     "stage.size": "出力サイズ {axis}: {arithmetic}",
     "stage.error": "{name} は計算できません: {message} その前の層は上に表示しています。",
     "explain.Convolution": (
@@ -284,13 +262,9 @@ class Text:
         self.lang = lang if lang in CATALOGUE else "en"
         self.entries = CATALOGUE[self.lang]
 
-    def __call__(self, key: str, **fmt: object) -> str:
+    def __call__(self, key: str, /, **fmt: object) -> str:
         text = self.entries.get(key) or EN[key]
         return text.format(**fmt) if fmt else text
-
-    def option(self, key: str, option: object) -> str:
-        """The label of option `option` of control `key` (the option itself if none)."""
-        return self.entries.get(f"{key}.option.{option}", str(option))
 
 
 def browser_language(locale: str | None) -> str:

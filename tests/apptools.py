@@ -1,0 +1,48 @@
+"""Helpers for AppTest runs of app.py: decode the plotly charts the app sent."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def new_app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def decode(value):
+    """Plotly JSON value -> numpy array (typed {dtype, bdata, shape} or plain lists)."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        shape = value.get("shape")
+        if shape:
+            dims = shape if isinstance(shape, list) else [int(d) for d in str(shape).split(",")]
+            arr = arr.reshape(dims)
+        return arr
+    return np.array(value, dtype=float)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """{element id/key: figure dict} of every plotly chart on the page."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[el.proto.id] = spec
+    return out
+
+
+def chart_by_key(at: AppTest, key: str) -> dict:
+    """The figure of the chart created with st.plotly_chart(..., key=key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(f"-{key}"):
+            return json.loads(el.proto.spec)
+    raise KeyError(f"no chart with key {key}; have {[e.proto.id for e in at.get('plotly_chart')]}")

@@ -1,0 +1,162 @@
+"""app.py run by Streamlit's AppTest: the real script, real widgets, real charts."""
+
+import numpy as np
+import pytest
+
+from apptools import chart_by_key, decode, new_app
+from cnnlab.data import load_mnist
+from cnnlab.figures import tile
+from cnnlab.pipeline import run
+from cnnlab.specs import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
+
+
+def subheaders(at):
+    return [s.value for s in at.subheader]
+
+
+def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_s():
+    at = new_app()
+    at.run()
+    assert not at.exception
+    assert "MNIST test index 4, label 4" in [c.value for c in at.caption]
+    assert subheaders(at) == [
+        "Input → 1 x 28 x 28",
+        "Kernels (weights W) → 16 x 1 x 5 x 5",
+        "Convolution → 16 x 24 x 24",
+        "MaxPooling → 16 x 12 x 12",
+    ]
+    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    for key, stage in (("chart-stage-1", stages[1]), ("chart-stage-2", stages[2])):
+        trace = chart_by_key(at, key)["data"][0]
+        z = decode(trace["z"])
+        expected = tile(stage.output, 8).z
+        assert z.shape == expected.shape
+        np.testing.assert_array_equal(np.isnan(z), np.isnan(expected))
+        np.testing.assert_allclose(z[~np.isnan(z)], expected[~np.isnan(expected)], rtol=1e-6, atol=1e-6)
+        index = decode(trace["customdata"])
+        m, i, j = index[20, 30]  # a pixel of map 1 (conv) or map 10 (pooled)
+        assert stage.output[m, i, j] == pytest.approx(z[20, 30], abs=1e-6)
+    input_z = decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+    np.testing.assert_allclose(input_z, load_mnist().images[4] / 255, atol=1e-6)
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24" in markdown
+    assert "floor((24 + 2*0 - 2) / 2) + 1 = 12" in markdown
+
+
+@pytest.mark.parametrize(
+    "changes, conv_shape, pool_shape",
+    [
+        ({"out_maps": 32}, "32 x 24 x 24", "32 x 12 x 12"),
+        ({"kernel_h": 3, "kernel_w": 7}, "16 x 26 x 22", "16 x 13 x 11"),
+        ({"stride_h": 2, "stride_w": 3}, "16 x 12 x 8", "16 x 6 x 4"),
+        ({"pool_kernel_h": 3, "pool_stride_h": 3, "pool_kernel_w": 3, "pool_stride_w": 1}, "16 x 24 x 24", "16 x 8 x 22"),
+        ({"dilation_h": 2}, "16 x 20 x 24", "16 x 10 x 12"),
+    ],
+)
+def test_changing_controls_changes_shapes_as_the_formula_says(changes, conv_shape, pool_shape):
+    at = new_app()
+    at.run()
+    for key, value in changes.items():
+        at.slider(key=key).set_value(value)
+    at.run()
+    assert not at.exception
+    assert f"Convolution → {conv_shape}" in subheaders(at)
+    assert any(s.endswith(pool_shape) and s.startswith("MaxPooling") for s in subheaders(at))
+
+
+def test_border_mode_same_and_pooling_choice():
+    at = new_app()
+    at.run()
+    at.selectbox(key="border_mode").set_value("same")
+    at.selectbox(key="pooling").set_value("AveragePooling")
+    at.selectbox(key="activation").set_value("ReLU")
+    at.run()
+    assert subheaders(at)[2:] == ["Convolution → 16 x 28 x 28", "ReLU → 16 x 28 x 28", "AveragePooling → 16 x 14 x 14"]
+    relu = decode(chart_by_key(at, "chart-stage-2")["data"][0]["z"])
+    assert np.nanmin(relu) >= 0
+    assert not at.toggle(key="including_pad").disabled
+
+
+def test_controls_that_do_not_apply_are_disabled_with_the_reason():
+    at = new_app()
+    at.run()
+    assert at.slider(key="pad_h").disabled
+    assert at.number_input(key="alpha").disabled
+    assert at.toggle(key="including_pad").disabled
+    captions = " ".join(c.value for c in at.caption)
+    assert "Padding is set by BorderMode \"valid\"" in captions
+    assert "alpha is used by LeakyReLU only" in captions
+    at.selectbox(key="pooling").set_value("none").run()
+    assert at.slider(key="pool_kernel_h").disabled
+    assert "No pooling layer" in " ".join(c.value for c in at.caption)
+    assert subheaders(at)[-1] == "Convolution → 16 x 24 x 24"
+
+
+def test_impossible_settings_show_a_message_not_an_exception():
+    at = new_app()
+    at.run()
+    at.slider(key="kernel_h").set_value(15)
+    at.slider(key="dilation_h").set_value(3)  # 43 rows of kernel on a 28-row input
+    at.run()
+    assert not at.exception
+    assert "KernelShape 15x5 (dilated to 43x5) does not fit the 28x28 input" in at.error[0].value
+    assert subheaders(at) == ["Input → 1 x 28 x 28"]
+    at.slider(key="dilation_h").set_value(1)
+    at.slider(key="pool_kernel_h").set_value(15)
+    at.run()
+    assert not at.exception
+    assert "Pooling KernelShape 15x2 does not fit the 14x24 input" in at.error[0].value
+    assert "Convolution → 16 x 14 x 24" in subheaders(at)  # earlier stages stay
+
+
+def test_url_parameters_set_the_view():
+    at = new_app({"out_maps": "8", "kernel_h": "3", "kernel_w": "3", "pick": "index", "index": "123",
+                  "pooling": "SumPooling", "seed": "7"})
+    at.run()
+    assert not at.exception
+    assert not at.warning
+    assert at.slider(key="out_maps").value == 8
+    assert at.number_input(key="index").value == 123
+    assert "Convolution → 8 x 26 x 26" in subheaders(at)
+    assert "SumPooling → 8 x 13 x 13" in subheaders(at)
+    stages = run(load_mnist().image(123), (ConvolutionSpec(8, (3, 3)), PoolingSpec("SumPooling")), seed=7)
+    z = decode(chart_by_key(at, "chart-stage-2")["data"][0]["z"])
+    np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[2].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
+
+
+def test_tampered_url_values_fall_back_with_a_notice():
+    at = new_app({"out_maps": "9999", "kernel_h": "abc", "pooling": "<script>", "with_bias": "maybe", "seed": "3"})
+    at.run()
+    assert not at.exception
+    notice = at.warning[0].value
+    for bad in ("out_maps=9999", "kernel_h=abc", "pooling=<script>", "with_bias=maybe"):
+        assert bad in notice
+    assert "seed" not in notice
+    assert at.slider(key="out_maps").value == 16 and at.slider(key="kernel_h").value == 5
+    assert at.number_input(key="seed").value == 3
+    assert "MaxPooling → 16 x 12 x 12" in subheaders(at)
+
+
+def test_new_random_weights_button_changes_the_kernels():
+    at = new_app()
+    at.run()
+    before = decode(chart_by_key(at, "chart-kernels-1")["data"][0]["z"])
+    at.button[0].click().run()
+    assert at.number_input(key="seed").value == 1
+    after = decode(chart_by_key(at, "chart-kernels-1")["data"][0]["z"])
+    assert not np.array_equal(np.nan_to_num(before), np.nan_to_num(after))
+
+
+def test_digit_and_example_pick_the_right_test_image():
+    at = new_app()
+    at.run()
+    at.selectbox(key="digit").set_value(7)
+    at.number_input(key="example").set_value(2)
+    at.run()
+    index = int(load_mnist().indices_of(7)[2])
+    z = decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+    np.testing.assert_allclose(z, load_mnist().images[index] / 255, atol=1e-6)
+    at.number_input(key="example").set_value(1134)
+    at.selectbox(key="digit").set_value(5)
+    at.run()
+    assert "Digit 5 has 892 examples" in at.info[0].value

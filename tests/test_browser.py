@@ -1,0 +1,90 @@
+"""A real browser: headless Chromium (Debian) driven by Playwright against `streamlit run app.py`."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from browsertools import CELL_XY_JS, CHART, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app
+from cnnlab.data import load_mnist
+from cnnlab.pipeline import run
+from cnnlab.specs import SEED_EXPERIMENT
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server():
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing on CI: the browser tests must run there")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture()
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        yield page
+        browser.close()
+
+
+def hover(page, key: str, row: int, col: int) -> str:
+    x, y = page.evaluate(CELL_XY_JS, [CHART.format(key=key), row, col])
+    page.mouse.move(x, y)
+    label = page.wait_for_selector(".hoverlayer .hovertext", timeout=10000)
+    return label.text_content()
+
+
+def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlert']").count() == 0
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() == 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "app-default.png", full_page=True)
+
+    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
+        text = hover(page, key, *cell)
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+        assert float(value) == pytest.approx(float(stage.output[int(m), int(i), int(j)]), abs=6e-5)
+    text = hover(page, "chart-input", 10, 14)
+    raw = int(re.search(r"raw (\d+) / 255", text).group(1))
+    assert raw == load_mnist().images[4][10, 14]
+
+
+def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    conv = CHART.format(key="chart-stage-1")
+    assert page.evaluate(Z_SHAPE_JS, conv) == [49, 199]  # 2 rows x 8 maps of 24x24 with gutters
+    thumb = page.locator(".st-key-out_maps input[type='range']")
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.get_by_text("Convolution → 19 x 24 x 24").wait_for(timeout=20000)
+    page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 74; }}", timeout=20000)
+    page.wait_for_function("() => location.search.includes('out_maps=19')", timeout=10000)
+    # the URL reproduces the view in a fresh page
+    fresh = page.context.browser.new_page()
+    fresh.goto(page.url)
+    wait_for_app(fresh)
+    fresh.get_by_text("MaxPooling → 19 x 12 x 12").wait_for(timeout=20000)
+    page.screenshot(path=ARTIFACTS / "app-19-maps.png", full_page=True)
+
+
+def test_tampered_url_shows_a_notice_in_the_browser(page, server):
+    page.goto(f"{server}/?out_maps=-3&pooling=Nope")
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "out_maps=-3" in page.locator("[data-testid='stAlert']").first.text_content()
+    assert page.get_by_text("MaxPooling → 16 x 12 x 12").count() == 1
