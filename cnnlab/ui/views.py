@@ -36,7 +36,7 @@ def chain_view(tx: Text, stages: Sequence[Stage]) -> None:
 def input_view(tx: Text, stage: Stage, display: Display) -> None:
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
     st.caption(tx("input.explain"))
-    st.plotly_chart(figures.input_figure(stage.output, display), key="chart-input", config=PLOT_CONFIG)
+    st.plotly_chart(figures.input_figure(stage.output, display), key="chart-input", config=PLOT_CONFIG, theme=None)
 
 
 def kernels_view(tx: Text, stage: Stage, display: Display, seed: int) -> None:
@@ -46,7 +46,7 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int) -> None:
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
     st.plotly_chart(figures.kernels_figure(weight, display), key=f"chart-kernels-{stage.index}",
-                    config=PLOT_CONFIG)
+                    config=PLOT_CONFIG, theme=None)
 
 
 def stage_view(tx: Text, stage: Stage, display: Display) -> None:
@@ -62,7 +62,7 @@ def stage_view(tx: Text, stage: Stage, display: Display) -> None:
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     st.plotly_chart(figures.maps_figure(stage.output, display), key=f"chart-stage-{stage.index}",
-                    config=PLOT_CONFIG)
+                    config=PLOT_CONFIG, theme=None)
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:

@@ -1,0 +1,110 @@
+"""App latency: a real `streamlit run app.py` in headless Chromium, and the script on the server.
+
+1. Browser: from a control change (a new weight seed typed + Enter, so every map's
+   values change) to the last heatmap repainted, at OutMaps 16 (the seed's
+   defaults), 64 and 256; medians. Also the bytes the server sent per update
+   (WebSocket frames).
+2. Server: one script rerun through Streamlit's AppTest after a control change,
+   cached (a setting seen before) and uncached (a new seed each time).
+
+    python benchmarks/bench_app.py [--repeats 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from browsertools import launch, streamlit_server, wait_for_app  # noqa: E402
+
+CHARTS = ["chart-kernels-1", "chart-stage-1", "chart-stage-2"]
+FINGERPRINT_JS = """(keys) => keys.map(k => {
+  const gd = document.querySelector('.st-key-' + k + ' .js-plotly-plot');
+  if (!gd || !gd._fullData || !gd._fullData.length) return null;
+  const z = gd._fullData[0].z;
+  let s = 0;
+  for (let r = 0; r < z.length; r += 3) { const row = z[r]; for (let c = 0; c < row.length; c += 3) { const v = row[c]; if (v === v && v != null) s += v * (r + 1) + c; } }
+  return s;
+})"""
+WAIT_CHANGED_JS = """([keys, before]) => new Promise(resolve => {
+  const fp = """ + FINGERPRINT_JS + """;
+  const tick = () => {
+    const now = fp(keys);
+    if (now.every((v, i) => v !== null && v !== before[i])) {
+      requestAnimationFrame(() => resolve(performance.now() - window.__t0));  // after the paint
+    } else requestAnimationFrame(tick);
+  };
+  tick();
+})"""
+ARM_JS = """() => { window.__t0 = null; document.addEventListener('keydown', e => {
+  if (e.key === 'Enter') window.__t0 = performance.now(); }, {capture: true}); }"""
+
+
+def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float, float]:
+    """(median ms, max ms, median bytes received per update) for seed changes at out_maps."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        received: list[int] = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda frame: received.append(len(frame) if isinstance(frame, (bytes, str)) else 0)))
+        page.goto(f"{url}/?out_maps={out_maps}")
+        wait_for_app(page)
+        page.evaluate(ARM_JS)
+        seed_box = page.locator(".st-key-seed input")
+        times, sizes = [], []
+        for seed in range(1, repeats + 2):
+            before = page.evaluate(FINGERPRINT_JS, CHARTS)
+            received.clear()
+            seed_box.fill(str(seed))
+            seed_box.press("Enter")
+            elapsed = page.evaluate(WAIT_CHANGED_JS, [CHARTS, before])
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            if seed > 1:  # the first change warms the page up
+                times.append(elapsed)
+                sizes.append(sum(received))
+        browser.close()
+    return statistics.median(times), max(times), statistics.median(sizes)
+
+
+def server_rerun(repeats: int) -> tuple[float, float]:
+    """(median cached ms, median uncached ms) of one AppTest rerun after a seed change."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    cached, uncached = [], []
+    for i in range(repeats):
+        at.number_input(key="seed").set_value(1000 + i)
+        t0 = time.perf_counter()
+        at.run()
+        uncached.append(time.perf_counter() - t0)
+        at.number_input(key="seed").set_value(0)
+        t0 = time.perf_counter()
+        at.run()
+        cached.append(time.perf_counter() - t0)
+    return statistics.median(cached) * 1e3, statistics.median(uncached) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    cached, uncached = server_rerun(args.repeats)
+    print(f"server rerun at the defaults (AppTest): cached {cached:.0f} ms, uncached {uncached:.0f} ms (median)")
+    with streamlit_server() as url:
+        for out_maps in (16, 64, 256):
+            median, worst, size = browser_latency(url, out_maps, args.repeats)
+            print(f"browser, control change -> last heatmap repainted, OutMaps {out_maps:>3}: "
+                  f"median {median:.0f} ms (max {worst:.0f} ms), {size / 1e3:.0f} kB received per update")
+
+
+if __name__ == "__main__":
+    main()
