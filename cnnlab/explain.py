@@ -1,7 +1,16 @@
-"""Plain-text explanations of the numbers: output-size arithmetic with the current values."""
+"""Why every number is what it is: output-size arithmetic with the current values, and
+any output pixel's computation (the patch x kernel sum, the pooling window, the
+activation), plus its receptive field traced back to the input."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import numpy as np
+
+from cnnlab.functions import pool_divisors
 from cnnlab.shapes import pool_output_size
 from cnnlab.specs import ConvolutionSpec, LayerSpec, PoolingSpec
 
@@ -36,3 +45,183 @@ def size_arithmetic(spec: LayerSpec, in_shape: tuple[int, int, int]) -> list[tup
     if lines[0] == lines[1]:
         return [("H, W", lines[0])]
     return [("H", lines[0]), ("W", lines[1])]
+
+
+# --- One output pixel, explained -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvolutionStep:
+    """How y[m, i, j] of a Convolution is computed.
+
+    rows (kh,), cols (kw,): input positions each kernel row/column reads (i*sh - ph + u*dh);
+    outside 0..H-1 / 0..W-1 they read padding (0). channels (Cg,): the input channels
+    of m's group. patch, kernel, products: (Cg, kh, kw). value = products.sum() + bias.
+    """
+
+    out: tuple[int, int, int]
+    channels: tuple[int, ...]
+    rows: np.ndarray
+    cols: np.ndarray
+    patch: np.ndarray
+    kernel: np.ndarray
+    products: np.ndarray
+    bias: float | None
+    value: float
+
+    def padded(self, in_hw: tuple[int, int]) -> np.ndarray:
+        """(kh, kw) bool: True where the kernel reads padding."""
+        row_out = (self.rows < 0) | (self.rows >= in_hw[0])
+        col_out = (self.cols < 0) | (self.cols >= in_hw[1])
+        return row_out[:, None] | col_out[None, :]
+
+
+@dataclass(frozen=True)
+class PoolingStep:
+    """How y[c, i, j] of a pooling layer is computed.
+
+    rows (kh,), cols (kw,): input positions of the window (i*sh - ph + u); values (kh, kw)
+    the input there, NaN where the window lies on padding or past the border.
+    For MaxPooling `chosen` is the (u, v) of the maximum; AveragePooling divides by `divisor`.
+    """
+
+    kind: str
+    out: tuple[int, int, int]
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    divisor: int
+    chosen: tuple[int, int] | None
+    value: float
+
+
+@dataclass(frozen=True)
+class ActivationStep:
+    """y = f(x) for one value."""
+
+    kind: str
+    alpha: float
+    out: tuple[int, int, int]
+    x: float
+    value: float
+
+
+PixelStep = Union[ConvolutionStep, PoolingStep, ActivationStep]
+
+
+def explain_pixel(spec: LayerSpec, params, x: np.ndarray, out: tuple[int, int, int]) -> PixelStep:
+    """Explain output pixel out = (map, row, column) of `spec` applied to x (C, H, W)."""
+    m, i, j = out
+    if isinstance(spec, ConvolutionSpec):
+        weight, bias = params
+        cg, kh, kw = weight.shape[1:]
+        group_of_m = m // (spec.out_maps // spec.group)
+        channels = tuple(range(group_of_m * cg, (group_of_m + 1) * cg))
+        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
+        rows = i * sh - ph + np.arange(kh) * dh
+        cols = j * sw - pw + np.arange(kw) * dw
+        patch = _gather(x[list(channels)], rows, cols, fill=0.0)
+        kernel = weight[m].astype(np.float64)
+        products = patch * kernel
+        b = None if bias is None else float(bias[m])
+        return ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
+                               float(products.sum() + (b or 0.0)))
+    if isinstance(spec, PoolingSpec):
+        (kh, kw), (sh, sw), (ph, pw) = spec.kernel_shape, spec.stride(), spec.padding
+        rows = i * sh - ph + np.arange(kh)
+        cols = j * sw - pw + np.arange(kw)
+        values = _gather(x[m:m + 1], rows, cols, fill=np.nan)[0]
+        h, w = x.shape[1:]
+        if spec.kind == "MaxPooling":
+            u, v = np.unravel_index(np.nanargmax(values), values.shape)
+            return PoolingStep(spec.kind, out, rows, cols, values, 1, (int(u), int(v)), float(values[u, v]))
+        total = float(np.nansum(values))
+        if spec.kind == "SumPooling":
+            return PoolingStep(spec.kind, out, rows, cols, values, 1, None, total)
+        div_h = pool_divisors(h, kh, sh, ph, i + 1, spec.including_pad)[i]
+        div_w = pool_divisors(w, kw, sw, pw, j + 1, spec.including_pad)[j]
+        divisor = int(div_h * div_w)
+        return PoolingStep(spec.kind, out, rows, cols, values, divisor, None, total / divisor)
+    value = float(x[m, i, j])
+    y = float(spec.forward(np.array([[[[value]]]], dtype=np.float32))[0, 0, 0, 0])
+    return ActivationStep(spec.kind, spec.alpha, out, value, y)
+
+
+def _gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
+    """x[:, rows][:, :, cols] as float64, `fill` where an index falls outside x (C, H, W)."""
+    h, w = x.shape[1:]
+    inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < w))[None, :]
+    out = np.full((x.shape[0], len(rows), len(cols)), fill, dtype=np.float64)
+    rr, cc = np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)
+    out[:, inside] = x[:, rr][:, :, cc][:, inside]
+    return out
+
+
+def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int, int]],
+                    stage: int, out: tuple[int, int, int]) -> np.ndarray:
+    """Input cells (C, H, W bool) that feed output pixel `out` of layer `stage` (1-based),
+    traced back through every layer before it. shapes[k] is the input shape of layer k+1
+    (shapes[0] the image's)."""
+    mask = np.zeros(_stage_shape(specs, shapes, stage), dtype=bool)
+    mask[out] = True
+    for k in range(stage, 0, -1):
+        mask = _back_one(specs[k - 1], shapes[k - 1], mask)
+    return mask
+
+
+def _stage_shape(specs, shapes, stage):
+    return specs[stage - 1].output_shape(shapes[stage - 1])
+
+
+def _back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
+    """The input cells feeding the True cells of an output mask, for one layer."""
+    prev = np.zeros(in_shape, dtype=bool)
+    c_in, h, w = in_shape
+    for m, i, j in zip(*np.nonzero(mask)):
+        if isinstance(spec, ConvolutionSpec):
+            cg = c_in // spec.group
+            g = m // (spec.out_maps // spec.group)
+            (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
+            rows = i * sh - ph + np.arange(spec.kernel_shape[0]) * dh
+            cols = j * sw - pw + np.arange(spec.kernel_shape[1]) * dw
+            channels = slice(g * cg, (g + 1) * cg)
+        elif isinstance(spec, PoolingSpec):
+            (kh, kw), (sh, sw), (ph, pw) = spec.kernel_shape, spec.stride(), spec.padding
+            rows, cols, channels = i * sh - ph + np.arange(kh), j * sw - pw + np.arange(kw), slice(m, m + 1)
+        else:
+            prev[m, i, j] = True
+            continue
+        rows, cols = rows[(rows >= 0) & (rows < h)], cols[(cols >= 0) & (cols < w)]
+        prev[channels, rows[:, None], cols[None, :]] = True
+    return prev
+
+
+def _num(v: float) -> str:
+    """Short, exact-looking numbers: 84, 0.5, -0.0312, 1.23e-05."""
+    if float(v).is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.2e}"
+
+
+def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3) -> list[str]:
+    """The seed's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84'. A channel with
+    more than max_terms terms is folded: the first `head`, '...', the last `tail`."""
+    lines = []
+    multi = len(step.channels) > 1
+    for k, channel in enumerate(step.channels):
+        terms = [f"{_num(p)}*{_num(w)}" for p, w in zip(step.patch[k].ravel(), step.kernel[k].ravel())]
+        if len(terms) > max_terms:
+            hidden = len(terms) - head - tail
+            terms = terms[:head] + [f"... ({hidden} more)"] + terms[-tail:]
+        prefix = f"channel {channel}: " if multi else ""
+        lines.append(f"{prefix}{' + '.join(terms)} = {_num(step.products[k].sum())}")
+    return lines
+
+
+def total_line(step: ConvolutionStep) -> str:
+    """'sum 0.412 + bias 0 = 0.412' (the bias part only when WithBias)."""
+    parts = [_num(step.products[k].sum()) for k in range(len(step.channels))]
+    text = " + ".join(parts)
+    if step.bias is not None:
+        text += f" + bias {_num(step.bias)}"
+    return f"{text} = {step.value:.6g}"

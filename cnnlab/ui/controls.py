@@ -178,10 +178,8 @@ def display_controls(tx: Text) -> Display:
 
 
 def language_control(default: str) -> str:
-    """English / 日本語, bound to the URL; the default follows the browser."""
-    options = PARAMS["lang"].options
+    """en / ja, bound to the URL (?lang=ja); the default follows the browser."""
     return st.segmented_control(
-        "Language / 言語", options, default=default, key="lang", required=True,
-        format_func=lambda o: {"en": "English", "ja": "日本語"}[o], bind="query-params",
+        "Language / 言語", PARAMS["lang"].options, default=default, key="lang", required=True,
+        help="English / 日本語", bind="query-params",
     ) or default
-

@@ -1,0 +1,162 @@
+"""The explanations agree with the engine: sums equal map values, receptive fields are
+exactly the input cells that can change the output."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from cnnlab import functions as F
+from cnnlab.explain import (
+    ConvolutionStep,
+    PoolingStep,
+    explain_pixel,
+    receptive_field,
+    size_arithmetic,
+    sum_lines,
+    total_line,
+)
+from cnnlab.pipeline import run
+from cnnlab.shapes import LayerShapeError
+from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+
+pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
+
+
+@st.composite
+def conv_specs(draw):
+    group = draw(st.integers(1, 2))
+    explicit = draw(st.booleans())
+    return ConvolutionSpec(
+        out_maps=group * draw(st.integers(1, 3)),
+        kernel_shape=draw(pairs(1, 4)),
+        border_mode=draw(st.sampled_from(["valid", "same", "full"])),
+        padding=draw(pairs(0, 2)) if explicit else None,
+        strides=draw(pairs(1, 3)),
+        dilation=draw(pairs(1, 2)),
+        group=group,
+        with_bias=draw(st.booleans()),
+        w_initializer="Normal",
+    )
+
+
+@st.composite
+def pool_specs(draw):
+    kernel = draw(pairs(1, 3))
+    return PoolingSpec(
+        kind=draw(st.sampled_from(["MaxPooling", "AveragePooling", "SumPooling"])),
+        kernel_shape=kernel,
+        strides=draw(st.one_of(st.none(), pairs(1, 3))),
+        padding=(draw(st.integers(0, kernel[0] - 1)), draw(st.integers(0, kernel[1] - 1))),
+        ignore_border=draw(st.booleans()),
+        including_pad=draw(st.booleans()),
+    )
+
+
+layer_specs = st.one_of(conv_specs(), pool_specs(),
+                        st.builds(ActivationSpec, st.sampled_from(["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]),
+                                  st.floats(0.01, 0.5)))
+
+
+def _stack(specs, channels, hw, seed):
+    image = np.random.default_rng(seed).standard_normal((channels, *hw)).astype(np.float32)
+    stages = run(image, specs, seed)
+    assume(all(s.error is None for s in stages))
+    return stages
+
+
+@given(st.lists(layer_specs, min_size=1, max_size=3), st.integers(1, 2), pairs(5, 12),
+       st.integers(0, 999), st.data())
+def test_every_pixel_explanation_equals_the_map_value(specs, channels, hw, seed, data):
+    if any(isinstance(s, ConvolutionSpec) and s.group == 2 for s in specs):
+        channels = 2
+    try:
+        stages = _stack(specs, channels, hw, seed)
+    except LayerShapeError:
+        assume(False)
+    k = data.draw(st.integers(1, len(specs)))
+    stage, prev = stages[k], stages[k - 1]
+    out = tuple(data.draw(st.integers(0, n - 1)) for n in stage.shape)
+    step = explain_pixel(stage.spec, stage.params, prev.output, out)
+    expected = float(stage.output[out])
+    assert step.value == pytest.approx(expected, rel=1e-5, abs=1e-5 * max(1.0, float(np.abs(stage.output).max())))
+    if isinstance(step, ConvolutionStep):
+        assert step.products.sum() + (step.bias or 0) == pytest.approx(step.value)
+        assert len(sum_lines(step)) == len(step.channels)
+        assert total_line(step).endswith(f"= {step.value:.6g}")
+
+
+@given(st.lists(st.one_of(conv_specs(), pool_specs()), min_size=1, max_size=3), pairs(5, 11),
+       st.integers(0, 999), st.data())
+def test_receptive_field_is_what_perturbations_reach(specs, hw, seed, data):
+    channels = 2
+    try:
+        stages = _stack(specs, channels, hw, seed)
+    except LayerShapeError:
+        assume(False)
+    k = len(specs)
+    out = tuple(data.draw(st.integers(0, n - 1)) for n in stages[k].shape)
+    field = receptive_field(specs, [s.output.shape for s in stages[:-1]], k, out)
+    image = stages[0].output
+    params = [s.params for s in stages[1:]]
+
+    def forward(x):
+        y = x[None]
+        for spec, p in zip(specs, params):
+            y = spec.forward(y.astype(np.float64), p)
+        return y[0][out]
+
+    base = forward(image.astype(np.float64))
+    reached = np.zeros_like(field)
+    for c, r, q in np.ndindex(*image.shape):
+        for delta in (1e4, -1e4):
+            x = image.astype(np.float64).copy()
+            x[c, r, q] += delta
+            if abs(forward(x) - base) > 1e-6 * (1 + abs(base)):
+                reached[c, r, q] = True
+    np.testing.assert_array_equal(field, reached)
+
+
+def test_the_seed_convolution_example_reads_like_the_post():
+    x = np.zeros((1, 7, 7), dtype=np.float32)
+    x[0, :3, :3] = np.arange(9).reshape(3, 3)
+    w = np.arange(8, -1, -1, dtype=np.float32).reshape(1, 1, 3, 3)
+    step = explain_pixel(ConvolutionSpec(1, (3, 3), strides=(2, 2), with_bias=False), (w, None), x, (0, 0, 0))
+    assert sum_lines(step) == ["0*8 + 1*7 + 2*6 + 3*5 + 4*4 + 5*3 + 6*2 + 7*1 + 8*0 = 84"]
+    assert step.value == 84
+
+
+def test_the_seed_pooling_example_marks_the_8():
+    x = np.zeros((1, 8, 8), dtype=np.float32)
+    x[0, :2, :2] = [[1, 2], [7, 8]]
+    step = explain_pixel(PoolingSpec(), None, x, (0, 0, 0))
+    assert isinstance(step, PoolingStep)
+    assert step.values.tolist() == [[1, 2], [7, 8]] and step.chosen == (1, 1) and step.value == 8
+
+
+def test_padding_and_partial_windows_are_marked():
+    x = np.arange(25, dtype=np.float32).reshape(1, 5, 5)
+    step = explain_pixel(ConvolutionSpec(1, (3, 3), "same", w_initializer="Constant"),
+                         (np.ones((1, 1, 3, 3), np.float32), None), x, (0, 0, 0))
+    assert step.padded((5, 5)).sum() == 5 and step.patch[0, 0, 0] == 0
+    pool = explain_pixel(PoolingSpec("AveragePooling", (2, 2), None, (0, 0), ignore_border=False), None, x, (0, 2, 2))
+    assert np.isnan(pool.values).sum() == 3 and pool.divisor == 1 and pool.value == 24
+
+
+def test_long_sums_fold_per_channel():
+    rng = np.random.default_rng(0)
+    spec = ConvolutionSpec(2, (7, 7), w_initializer="Normal")
+    w = rng.standard_normal((2, 3, 7, 7)).astype(np.float32)
+    step = explain_pixel(spec, (w, np.zeros(2, np.float32)), rng.random((3, 10, 10)), (1, 2, 3))
+    lines = sum_lines(step)
+    assert len(lines) == 3 and lines[2].startswith("channel 2: ")
+    assert "... (34 more)" in lines[0] and lines[0].count("*") == 15
+
+
+def test_size_arithmetic_with_current_numbers():
+    assert size_arithmetic(ConvolutionSpec(), (1, 28, 28)) == [("H, W", "floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24")]
+    assert size_arithmetic(PoolingSpec(), (16, 24, 24)) == [("H, W", "floor((24 + 2*0 - 2) / 2) + 1 = 12")]
+    lines = size_arithmetic(PoolingSpec(kernel_shape=(3, 2), strides=(2, 2), ignore_border=False), (4, 7, 6))
+    assert lines == [("H", "floor((7 + 0 - 1) / 2) + 1 = 4"), ("W", "floor((6 + 0 - 1) / 2) + 1 = 3")]
+    assert F.max_pooling(np.zeros((1, 4, 7, 6)), (3, 2), (2, 2), ignore_border=False).shape[2:] == (4, 3)
+    assert size_arithmetic(ActivationSpec(), (3, 5, 5)) == []
