@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from cnnlab import explain
 from cnnlab.data import Mnist, load_mnist
 from cnnlab.pipeline import Stage, run
-from cnnlab.specs import LayerSpec
-from cnnlab.ui import controls, views
+from cnnlab.specs import ConvolutionSpec, LayerSpec
+from cnnlab.ui import controls, learn, views
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import url_problems
 
@@ -21,6 +23,41 @@ def dataset() -> Mnist:
 def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
     """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
     return run(dataset().image(index), specs, seed)
+
+
+def explore(tx: Text, index: int, specs: tuple[LayerSpec, ...], seed: int, display) -> None:
+    """The maps of every layer, and the inspector of one pixel."""
+    stages = compute(index, specs, seed)
+    views.chain_view(tx, stages)
+    top = st.container()
+    boxes = [st.container() for _ in stages[1:]]
+    st.header(tx("insp.header"))
+    pixel, notes = controls.inspector_controls(tx, stages)
+    for note in notes:
+        st.info(note)
+    stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
+    step = explain.explain_pixel(stage.spec, stage.params, prev.output, pixel.out)
+    ok = [s for s in stages if s.error is None]
+    field = explain.receptive_field(specs, [s.output.shape for s in ok[:-1]], pixel.layer, pixel.out)
+    one_back = np.zeros(stage.shape, dtype=bool)
+    one_back[pixel.out] = True
+    window = explain.back_one(stage.spec, prev.shape, one_back)
+
+    with top:
+        left, right = st.columns([2, 3])
+        with left:
+            views.input_view(tx, stages[0], display, field)
+        with right:
+            if stages[1].error is None and isinstance(stages[1].spec, ConvolutionSpec):
+                views.kernels_view(tx, stages[1], display, seed, pixel.map if pixel.layer == 1 else None)
+    for box, s in zip(boxes, stages[1:]):
+        with box:
+            if s.error is not None:
+                views.stage_error_view(tx, s)
+            else:
+                views.stage_view(tx, s, display, pixel.out if s.index == pixel.layer else None,
+                                 window if s.index == pixel.layer - 1 else None)
+    views.inspector_view(tx, stages, pixel, display, step, int(field.sum()))
 
 
 def main() -> None:
@@ -40,21 +77,14 @@ def main() -> None:
     st.markdown(tx("app.intro"))
     if st.session_state.url_problems:
         views.url_notice_view(tx, st.session_state.url_problems)
-
-    specs = tuple(s for s in (conv, activation, pooling) if s is not None)
-    stages = compute(choice.index, specs, seed)
-    views.chain_view(tx, stages)
-    left, right = st.columns([2, 3])
-    with left:
-        views.input_view(tx, stages[0], display)
-    with right:
-        if stages[1].error is None:
-            views.kernels_view(tx, stages[1], display, seed)
-    for stage in stages[1:]:
-        if stage.error is None:
-            views.stage_view(tx, stage, display)
-        else:
-            views.stage_error_view(tx, stage)
+    maps_tab, learn_tab = st.tabs([tx("tab.maps"), tx("tab.learn")], key="view", on_change="rerun")
+    if maps_tab.open:
+        with maps_tab:
+            specs = tuple(s for s in (conv, activation, pooling) if s is not None)
+            explore(tx, choice.index, specs, seed, display)
+    if learn_tab.open:
+        with learn_tab:
+            learn.learn_view(tx)
 
 
 main()

@@ -165,7 +165,7 @@ def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int,
     mask = np.zeros(_stage_shape(specs, shapes, stage), dtype=bool)
     mask[out] = True
     for k in range(stage, 0, -1):
-        mask = _back_one(specs[k - 1], shapes[k - 1], mask)
+        mask = back_one(specs[k - 1], shapes[k - 1], mask)
     return mask
 
 
@@ -173,7 +173,7 @@ def _stage_shape(specs, shapes, stage):
     return specs[stage - 1].output_shape(shapes[stage - 1])
 
 
-def _back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
+def back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
     """The input cells feeding the True cells of an output mask, for one layer."""
     prev = np.zeros(in_shape, dtype=bool)
     c_in, h, w = in_shape
@@ -196,9 +196,10 @@ def _back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray)
     return prev
 
 
-def _num(v: float) -> str:
-    """Short, exact-looking numbers: 84, 0.5, -0.0312, 1.23e-05."""
-    if float(v).is_integer() and abs(v) < 1e6:
+def format_number(v: float) -> str:
+    """Short, exact-looking numbers: 84, 0.5, -0.0312, 1.23e-05 (never '-0')."""
+    v = float(v) + 0.0  # -0.0 -> 0.0
+    if v.is_integer() and abs(v) < 1e6:
         return str(int(v))
     return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.2e}"
 
@@ -209,19 +210,19 @@ def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: 
     lines = []
     multi = len(step.channels) > 1
     for k, channel in enumerate(step.channels):
-        terms = [f"{_num(p)}*{_num(w)}" for p, w in zip(step.patch[k].ravel(), step.kernel[k].ravel())]
+        terms = [f"{format_number(p)}*{format_number(w)}" for p, w in zip(step.patch[k].ravel(), step.kernel[k].ravel())]
         if len(terms) > max_terms:
             hidden = len(terms) - head - tail
             terms = terms[:head] + [f"... ({hidden} more)"] + terms[-tail:]
         prefix = f"channel {channel}: " if multi else ""
-        lines.append(f"{prefix}{' + '.join(terms)} = {_num(step.products[k].sum())}")
+        lines.append(f"{prefix}{' + '.join(terms)} = {format_number(step.products[k].sum())}")
     return lines
 
 
 def total_line(step: ConvolutionStep) -> str:
     """'sum 0.412 + bias 0 = 0.412' (the bias part only when WithBias)."""
-    parts = [_num(step.products[k].sum()) for k in range(len(step.channels))]
+    parts = [format_number(step.products[k].sum()) for k in range(len(step.channels))]
     text = " + ".join(parts)
     if step.bias is not None:
-        text += f" + bias {_num(step.bias)}"
+        text += f" + bias {format_number(step.bias)}"
     return f"{text} = {step.value:.6g}"

@@ -121,9 +121,10 @@ def _figure(trace: dict, height_cells: int, width_cells: int, max_width: int) ->
 
 def maps_figure(
     maps: np.ndarray, display: Display, value_label: str = "value", item_label: str = "map",
-    max_width: int = 1000,
+    max_width: int = 1000, pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None,
 ) -> Figure:
-    """Every map of a layer (C, H, W) as one mosaic heatmap; hover shows map, row, column, value."""
+    """Every map of a layer (C, H, W) as one mosaic heatmap; hover shows map, row, column, value.
+    `pixel` (map, row, column) is boxed; `window` (C, H, W bool) is boxed map by map."""
     shown = normalize(maps, display.normalization)
     mosaic = tile(shown, display.columns)
     if display.normalization == "layer":
@@ -142,11 +143,24 @@ def maps_figure(
         f"<br>{value_label} {value}<extra></extra>",
         **_color_range(shown, display),
     }
-    return _figure(trace, *mosaic.z.shape, max_width)
+    fig = _figure(trace, *mosaic.z.shape, max_width)
+    if window is not None:
+        add_mask(fig, mosaic, window, tint=False)
+    if pixel is not None:
+        mark_pixel(fig, mosaic, pixel)
+    return fig
 
 
-def input_figure(image: np.ndarray, display: Display, max_width: int = 420) -> Figure:
-    """The input (C, H, W) or (H, W) in [0, 1]; hover shows row, column, raw 0-255 and value."""
+def mark_pixel(fig: Figure, mosaic: Mosaic, out: tuple[int, int, int]) -> Figure:
+    """Box one pixel (map, row, column) of a mosaic figure."""
+    top, left = mosaic.cell_origin(out[0])
+    return add_box(fig, top + out[1], left + out[2], top + out[1], left + out[2])
+
+
+def input_figure(image: np.ndarray, display: Display, max_width: int = 420,
+                 field: np.ndarray | None = None) -> Figure:
+    """The input (C, H, W) or (H, W) in [0, 1]; hover shows row, column, raw 0-255 and value.
+    `field` (C, H, W bool), a receptive field, is tinted and boxed."""
     image = np.asarray(image, dtype=np.float32)
     if image.ndim == 2:
         image = image[None]
@@ -164,12 +178,117 @@ def input_figure(image: np.ndarray, display: Display, max_width: int = 420) -> F
         "hovertemplate": channel + "row %{customdata[1]}, column %{customdata[2]}"
         "<br>raw %{customdata[3]} / 255<br>value %{z:.4f}<extra></extra>",
     }
-    return _figure(trace, *mosaic.z.shape, max_width)
+    fig = _figure(trace, *mosaic.z.shape, max_width)
+    return fig if field is None else add_mask(fig, mosaic, field)
 
 
-def kernels_figure(weight: np.ndarray, display: Display, max_width: int = 560) -> Figure:
+def kernels_figure(weight: np.ndarray, display: Display, max_width: int = 560,
+                   selected: int | None = None) -> Figure:
     """Kernels W (M, C, kh, kw) as one mosaic of M*C small maps, diverging around 0
-    (kernel index in the hover = m * C + c)."""
+    (kernel index in the hover = m * C + c). The kernels of output map `selected` are boxed."""
     m, c, kh, kw = weight.shape
     kernel_display = Display("diverging", "layer", display.colorbar, display.columns)
-    return maps_figure(weight.reshape(m * c, kh, kw), kernel_display, "weight", "kernel", max_width)
+    window = None
+    if selected is not None:
+        window = np.zeros((m * c, kh, kw), dtype=bool)
+        window[selected * c:(selected + 1) * c] = True
+    return maps_figure(weight.reshape(m * c, kh, kw), kernel_display, "weight", "kernel", max_width, window=window)
+
+
+# --- Inspector and Learn figures -----------------------------------------------------
+
+HIGHLIGHT = "#ffb000"
+
+
+def add_box(fig: Figure, top: float, left: float, bottom: float, right: float,
+            color: str = HIGHLIGHT, width: int = 3) -> Figure:
+    """Outline mosaic cells top..bottom x left..right (inclusive) with a rectangle."""
+    fig["layout"].setdefault("shapes", []).append({
+        "type": "rect", "x0": left - 0.5, "x1": right + 0.5, "y0": top - 0.5, "y1": bottom + 0.5,
+        "line": {"color": color, "width": width}, "fillcolor": "rgba(0,0,0,0)",
+    })
+    return fig
+
+
+def add_window(fig: Figure, mosaic: Mosaic, map_index: int, rows: np.ndarray, cols: np.ndarray) -> Figure:
+    """Outline the part of a window (rows x cols of map `map_index`) that lies on the map."""
+    h, w = mosaic.map_hw
+    rows, cols = rows[(rows >= 0) & (rows < h)], cols[(cols >= 0) & (cols < w)]
+    if len(rows) and len(cols):
+        top, left = mosaic.cell_origin(map_index)
+        add_box(fig, top + rows.min(), left + cols.min(), top + rows.max(), left + cols.max())
+    return fig
+
+
+def add_mask(fig: Figure, mosaic: Mosaic, mask: np.ndarray, tint: bool = True) -> Figure:
+    """Box the cells where mask (C, H, W) is True in each map (a receptive field or a
+    window); with `tint`, also shade exactly those cells (dilated kernels skip cells)."""
+    if tint:
+        fig["data"].append({
+            "type": "heatmap", "z": tile(np.where(mask, 1.0, np.nan).astype(np.float32), mosaic.columns).z,
+            "zmin": 0, "zmax": 1, "showscale": False, "hoverinfo": "skip", "zsmooth": False,
+            "colorscale": [[0, HIGHLIGHT], [1, HIGHLIGHT]], "opacity": 0.45,
+        })
+    for c in np.flatnonzero(mask.any(axis=(1, 2))):
+        rows, cols = np.flatnonzero(mask[c].any(axis=1)), np.flatnonzero(mask[c].any(axis=0))
+        add_window(fig, mosaic, int(c), rows, cols)
+    return fig
+
+
+MAX_CLICKABLE_CELLS = 1600  # an SVG marker per cell; more would make every redraw slow
+
+
+def pick_figure(values: np.ndarray, display: Display, selected: tuple[int, int], max_width: int = 460) -> Figure:
+    """One map (H, W) enlarged, clickable: a transparent marker per cell carries (row, column)
+    and the value, so a click selects that pixel (maps up to MAX_CLICKABLE_CELLS cells;
+    larger ones hover only). The selected pixel is boxed."""
+    h, w = values.shape
+    shown = normalize(values[None], display.normalization)[0]
+    rows, cols = np.mgrid[0:h, 0:w]
+    index = np.stack([rows.ravel(), cols.ravel()], axis=-1)
+    trace = {
+        "z": shown, "hoverinfo": "skip",
+        "colorscale": GRAY if display.color_scale == "gray" else DIVERGING,
+        "showscale": False, **_color_range(shown[None], display),
+    }
+    fig = _figure(trace, h, w, max_width)
+    if h * w > MAX_CLICKABLE_CELLS:
+        fig["data"][0].pop("hoverinfo")
+        fig["data"][0]["hovertemplate"] = "row %{y}, column %{x}<br>value %{z:.4f}<extra></extra>"
+        return add_box(fig, selected[0], selected[1], selected[0], selected[1])
+    fig["data"].append({
+        "type": "scatter", "mode": "markers", "x": cols.ravel().astype(np.int16),
+        "y": rows.ravel().astype(np.int16), "customdata": _index_dtype(index),
+        "marker": {"symbol": "square", "size": max(4, min(18, max_width // max(w, 1) - 2)), "opacity": 0,
+                   "color": values.ravel().astype(np.float32)},
+        "hovertemplate": "row %{customdata[0]}, column %{customdata[1]}<br>value %{marker.color:.4f}"
+                         "<br>click to inspect<extra></extra>",
+        "showlegend": False,
+    })
+    fig["layout"].update(hovermode="closest", clickmode="event+select")
+    return add_box(fig, selected[0], selected[1], selected[0], selected[1])
+
+
+def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None = None,
+                chosen: tuple[int, int] | None = None, diverging: bool = True, cell_px: int = 44) -> Figure:
+    """A small grid (h, w) with every number written in its cell; NaN cells (padding or
+    outside the input) are blank and `marked` (h, w bool) cells say 'pad'. `chosen` is boxed."""
+    values = np.asarray(values, dtype=np.float64)
+    h, w = values.shape
+    text = np.vectorize(lambda v: "" if np.isnan(v) else format(v + 0.0, fmt))(values)
+    if marked is not None:
+        text = np.where(marked, "pad", text)
+    finite = values[np.isfinite(values)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    trace = {
+        "z": values, "text": text, "texttemplate": "%{text}", "textfont": {"size": 10},
+        "hoverinfo": "skip", "showscale": False, "xgap": 1, "ygap": 1,
+        "colorscale": DIVERGING if diverging else GRAY,
+        **({"zmin": -bound or -1, "zmax": bound or 1} if diverging else {}),
+    }
+    fig = _figure(trace, h, w, max_width=w * cell_px)
+    fig["layout"]["height"] = h * cell_px + 10
+    fig["layout"]["width"] = w * cell_px + 10
+    if chosen is not None:
+        add_box(fig, chosen[0], chosen[1], chosen[0], chosen[1])
+    return fig

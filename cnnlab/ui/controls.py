@@ -183,3 +183,60 @@ def language_control(default: str) -> str:
         "Language / 言語", PARAMS["lang"].options, default=default, key="lang", required=True,
         help="English / 日本語", bind="query-params",
     ) or default
+
+
+@dataclass(frozen=True)
+class Pixel:
+    """The inspected output pixel: layer (stage index, 1-based), map, row, column."""
+
+    layer: int
+    map: int
+    row: int
+    col: int
+
+    @property
+    def out(self) -> tuple[int, int, int]:
+        return (self.map, self.row, self.col)
+
+
+def inspector_controls(tx: Text, stages) -> tuple[Pixel, list[str]]:
+    """Layer, map, row and column of the pixel to explain (also set by clicking the
+    enlarged map). Values past the layer's size are clamped, with a note."""
+    usable = [s for s in stages[1:] if s.error is None]
+    layers = [s.index for s in usable]
+    st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
+    layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
+                     captions=[s.name for s in usable], help=tx("insp_layer.help"),
+                     on_change=_follow_layer, bind="query-params")
+    st.session_state["_insp_layer_seen"] = layer
+    shape = stages[layer].shape
+    cols = st.columns(3)
+    values, notes = [], []
+    for column, key, size in zip(cols, ("insp_map", "insp_row", "insp_col"), shape):
+        with column:
+            value = int(_number(tx, key))
+        if value >= size:
+            notes.append(tx("insp.clamped", name=tx(f"{key}.label"), value=value, last=size - 1))
+            value = size - 1
+        values.append(value)
+    return Pixel(layer, *values), notes
+
+
+def _follow_layer() -> None:
+    """Switching layers keeps the same place: row and column scale with the map size."""
+    shapes, old = st.session_state.get("_insp_shapes", {}), st.session_state.get("_insp_layer_seen")
+    new = st.session_state.get("insp_layer")
+    if old not in shapes or new not in shapes:
+        return
+    for key, axis in (("insp_row", 1), ("insp_col", 2)):
+        value = int(st.session_state.get(key, PARAMS[key].default))
+        st.session_state[key] = min(shapes[new][axis] - 1, value * shapes[new][axis] // shapes[old][axis])
+    st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
+
+
+def pick_from_click(chart_key: str) -> None:
+    """on_select callback of the enlarged map: the clicked cell becomes the inspected pixel."""
+    points = st.session_state[chart_key]["selection"]["points"]
+    if points:
+        row, col = points[0]["customdata"][:2]
+        st.session_state["insp_row"], st.session_state["insp_col"] = int(row), int(col)

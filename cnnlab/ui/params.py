@@ -81,6 +81,10 @@ PARAMS: dict[str, Param] = {
         *_pair("pool_pad", (0, 0), 0, 14),
         Param("ignore_border", True),
         Param("including_pad", True),
+        Param("insp_layer", 1, 1, 16),
+        Param("insp_map", 0, 0, 1023),
+        Param("insp_row", 14, 0, 4095),  # on the seed digit's stroke
+        Param("insp_col", 10, 0, 4095),
         Param("color_scale", "gray", options=COLOR_SCALES),
         Param("normalization", "layer", options=NORMALIZATIONS),
         Param("colorbar", True),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
+import numpy as np
 import streamlit as st
 
-from cnnlab import figures
+from cnnlab import explain, figures
 from cnnlab.explain import size_arithmetic
 from cnnlab.figures import Display
 from cnnlab.pipeline import Stage
 from cnnlab.specs import ActivationSpec, ConvolutionSpec
+from cnnlab.ui import controls
 from cnnlab.ui.i18n import Text
 
 PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False}
@@ -33,24 +36,28 @@ def chain_view(tx: Text, stages: Sequence[Stage]) -> None:
     st.markdown(f"{tx('app.chain')}: " + " → ".join(parts))
 
 
-def input_view(tx: Text, stage: Stage, display: Display) -> None:
+def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | None = None) -> None:
+    """The input image; `field` (the inspected pixel's receptive field) is tinted."""
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
     st.caption(tx("input.explain"))
-    st.plotly_chart(figures.input_figure(stage.output, display), key="chart-input", config=PLOT_CONFIG, theme=None)
+    st.plotly_chart(figures.input_figure(stage.output, display, field=field), key="chart-input",
+                    config=PLOT_CONFIG, theme=None)
 
 
-def kernels_view(tx: Text, stage: Stage, display: Display, seed: int) -> None:
+def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
     spec: ConvolutionSpec = stage.spec
     weight = stage.params[0]
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
-    st.plotly_chart(figures.kernels_figure(weight, display), key=f"chart-kernels-{stage.index}",
+    st.plotly_chart(figures.kernels_figure(weight, display, selected=selected), key=f"chart-kernels-{stage.index}",
                     config=PLOT_CONFIG, theme=None)
 
 
-def stage_view(tx: Text, stage: Stage, display: Display) -> None:
-    """A layer's title with its shape, what it computes, its size arithmetic and every map."""
+def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, int] | None = None,
+               window: np.ndarray | None = None) -> None:
+    """A layer's title with its shape, what it computes, its size arithmetic and every map;
+    the inspected `pixel` and the `window` feeding the next layer's inspected pixel are boxed."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
     if isinstance(stage.spec, ActivationSpec):
         st.caption(tx("explain.activation", name=stage.name))
@@ -61,9 +68,92 @@ def stage_view(tx: Text, stage: Stage, display: Display) -> None:
         st.caption(explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
-    st.plotly_chart(figures.maps_figure(stage.output, display), key=f"chart-stage-{stage.index}",
+    st.plotly_chart(figures.maps_figure(stage.output, display, pixel=pixel, window=window),
+                    key=f"chart-stage-{stage.index}",
                     config=PLOT_CONFIG, theme=None)
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
     st.error(tx("stage.error", name=stage.name, message=stage.error), icon=":material/error:")
+
+
+ACTIVATION_FORMULAS = {
+    "ReLU": "max(0, x)",
+    "LeakyReLU": "x if x > 0 else {alpha} * x",
+    "Tanh": "tanh(x)",
+    "Sigmoid": "1 / (1 + exp(-x))",
+    "Identity": "x",
+}
+
+
+def inspector_view(tx: Text, stages: Sequence[Stage], pixel, display: Display,
+                   step: explain.PixelStep, field_size: int) -> None:
+    """The inspected pixel: its map enlarged (click a cell to pick it), and why its value is what it is."""
+    stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
+    left, right = st.columns([2, 3])
+    with left:
+        st.plotly_chart(
+            figures.pick_figure(stage.output[pixel.map], display, (pixel.row, pixel.col)),
+            key="chart-pick", on_select=partial(controls.pick_from_click, "chart-pick"),
+            selection_mode="points", config=PLOT_CONFIG, theme=None,
+        )
+        st.caption(tx("insp.click", name=stage.name, map=pixel.map))
+    with right:
+        st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+                       value=f"{float(stage.output[pixel.out]):.6g}"))
+        if isinstance(step, explain.ConvolutionStep):
+            _convolution_step_view(tx, step, prev.output.shape[1:])
+        elif isinstance(step, explain.PoolingStep):
+            _pooling_step_view(tx, step)
+        else:
+            formula = ACTIVATION_FORMULAS[step.kind].format(alpha=_short(step.alpha))
+            st.markdown(tx("insp.activation", name=step.kind, formula=formula,
+                           x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
+        st.caption(tx("insp.field", count=field_size))
+
+
+def _short(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple[int, int]) -> None:
+    st.caption(tx("insp.conv.window", rows=_span(step.rows), cols=_span(step.cols)))
+    padded = step.padded(in_hw)
+    for k, channel in enumerate(step.channels[:3]):
+        if len(step.channels) > 1:
+            st.markdown(tx("insp.channel", channel=channel))
+        cols = st.columns(3)
+        grids = ((tx("insp.patch"), step.patch[k], padded), (tx("insp.kernel", map=step.out[0]), step.kernel[k], None),
+                 (tx("insp.products"), step.products[k], None))
+        for column, (title, values, marked) in zip(cols, grids):
+            with column:
+                st.caption(title)
+                st.plotly_chart(figures.grid_figure(values, marked=marked), config={"staticPlot": True},
+                                theme=None, width="content", key=f"chart-grid-{title}-{k}")
+    if len(step.channels) > 3:
+        st.caption(tx("insp.more_channels", count=len(step.channels) - 3))
+    st.code("\n".join(explain.sum_lines(step)), language=None, wrap_lines=True)
+    st.markdown(tx("insp.conv.total", line=f"`{explain.total_line(step)}`"))
+
+
+def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
+    st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
+    st.plotly_chart(figures.grid_figure(step.values, chosen=step.chosen), config={"staticPlot": True},
+                    theme=None, width="content", key="chart-grid-window")
+    cells = [explain.format_number(v) for v in step.values.ravel() if not np.isnan(v)]
+    if step.kind == "MaxPooling":
+        line = f"max({', '.join(cells)}) = {explain.format_number(step.value)}"
+    elif step.kind == "SumPooling":
+        line = f"{' + '.join(cells)} = {explain.format_number(step.value)}"
+    else:
+        line = f"({' + '.join(cells)}) / {step.divisor} = {explain.format_number(step.value)}"
+    st.code(line, language=None, wrap_lines=True)
+    st.caption(tx(f"insp.pool.{step.kind}", divisor=step.divisor))
+
+
+def _span(idx: np.ndarray) -> str:
+    """[3, 4, 5] -> '3-5'; [0, 2, 4] -> '0, 2, 4'."""
+    idx = [int(v) for v in idx]
+    if len(idx) > 1 and all(b - a == 1 for a, b in zip(idx, idx[1:])):
+        return f"{idx[0]}-{idx[-1]}"
+    return ", ".join(map(str, idx))
