@@ -31,6 +31,12 @@ def explore(tx: Text, index: int, specs: tuple[LayerSpec, ...], seed: int, displ
     views.chain_view(tx, stages)
     top = st.container()
     boxes = [st.container() for _ in stages[1:]]
+    if stages[1].error is not None:  # nothing to inspect
+        with top:
+            views.input_view(tx, stages[0], display)
+        with boxes[0]:
+            views.stage_error_view(tx, stages[1])
+        return
     st.header(tx("insp.header"))
     pixel, notes = controls.inspector_controls(tx, stages)
     for note in notes:

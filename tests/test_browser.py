@@ -36,8 +36,14 @@ def page(server):
         browser.close()
 
 
+def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
+    """Scroll the chart into view; the screen position of mosaic cell (row, col)."""
+    page.locator(CHART.format(key=key)).scroll_into_view_if_needed()
+    return page.evaluate(CELL_XY_JS, [CHART.format(key=key), row, col])
+
+
 def hover(page, key: str, row: int, col: int) -> str:
-    x, y = page.evaluate(CELL_XY_JS, [CHART.format(key=key), row, col])
+    x, y = cell_xy(page, key, row, col)
     page.mouse.move(x, y)
     label = page.wait_for_selector(".hoverlayer .hovertext", timeout=10000)
     return label.text_content()
@@ -48,7 +54,8 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
     wait_for_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlert']").count() == 0
-    assert page.locator(".js-plotly-plot .heatmaplayer").count() == 4
+    for key in ("chart-input", "chart-kernels-1", "chart-stage-1", "chart-stage-2", "chart-pick"):
+        assert page.locator(CHART.format(key=key) + " .heatmaplayer").count() == 1, key
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "app-default.png", full_page=True)
 
@@ -88,3 +95,19 @@ def test_tampered_url_shows_a_notice_in_the_browser(page, server):
     assert page.locator("[data-testid='stException']").count() == 0
     assert "out_maps=-3" in page.locator("[data-testid='stAlert']").first.text_content()
     assert page.get_by_text("MaxPooling → 16 x 12 x 12").count() == 1
+
+
+def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page, server):
+    page.goto(server)
+    wait_for_app(page)
+    text = hover(page, "chart-pick", 9, 6)
+    row, col, value = re.search(r"row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+    assert (row, col) == ("9", "6")
+    page.mouse.click(*cell_xy(page, "chart-pick", 9, 6))
+    page.get_by_text("map 0, row 9, column 6").first.wait_for(timeout=20000)
+    wait_for_app(page)
+    assert page.locator(".st-key-insp_row input").input_value() == "9"
+    total = page.get_by_text("Sum of the products").first.text_content()
+    assert float(re.search(r"= (-?[\d.e-]+)\s*$", total.strip()).group(1)) == pytest.approx(float(value), abs=6e-5)
+    assert "insp_row=9" in page.url and "insp_col=6" in page.url
+    page.screenshot(path=ARTIFACTS / "app-inspector.png", full_page=True)

@@ -237,6 +237,5 @@ def _follow_layer() -> None:
 def pick_from_click(chart_key: str) -> None:
     """on_select callback of the enlarged map: the clicked cell becomes the inspected pixel."""
     points = st.session_state[chart_key]["selection"]["points"]
-    if points:
-        row, col = points[0]["customdata"][:2]
-        st.session_state["insp_row"], st.session_state["insp_col"] = int(row), int(col)
+    if points:  # the enlarged map's x is the column, y the row
+        st.session_state["insp_row"], st.session_state["insp_col"] = int(points[0]["y"]), int(points[0]["x"])

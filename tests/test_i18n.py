@@ -1,0 +1,47 @@
+"""The catalogue and the Japanese UI."""
+
+import re
+
+from apptools import new_app
+from cnnlab.ui.i18n import EN, JA, Text, browser_language
+from cnnlab.ui.params import PARAMS
+
+NNC_NAMES = ("OutMaps", "KernelShape", "Strides", "Padding", "Dilation", "IgnoreBorder", "BorderMode",
+             "WithBias", "W.Initializer", "IncludingPad")
+
+
+def test_both_languages_have_the_same_keys_and_no_empty_entries():
+    assert set(EN) == set(JA)
+    assert all(v.strip() for v in EN.values()) and all(v.strip() for v in JA.values())
+    for key in EN:  # the same placeholders, so every string formats in both
+        assert set(re.findall(r"{(\w+)}", EN[key])) == set(re.findall(r"{(\w+)}", JA[key])), key
+
+
+def test_every_control_has_a_label_and_help_in_both_languages():
+    for key in PARAMS:
+        if key != "lang":
+            assert f"{key}.label" in EN and f"{key}.help" in EN, key
+
+
+def test_nnc_names_stay_as_nnc_spells_them():
+    for name in NNC_NAMES:
+        en = [k for k, v in EN.items() if k.endswith(".label") and name in v]
+        assert all(name in JA[k] for k in en), name
+
+
+def test_browser_language():
+    assert browser_language("ja-JP") == "ja" and browser_language("ja") == "ja"
+    assert browser_language("en-US") == "en" and browser_language(None) == "en"
+    assert Text("fr").lang == "en"
+
+
+def test_the_app_in_japanese():
+    at = new_app({"lang": "ja"})
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.title[0].value == JA["app.title"]
+    assert {"入力", "Convolution", "活性化関数", "表示", "ピクセルを調べる"} <= {h.value for h in at.header}
+    assert at.slider(key="kernel_h").label == "KernelShape（高さ）"
+    assert at.slider(key="out_maps").label == "OutMaps"
+    assert "マップ 0、行 14、列 10" in " ".join(m.value for m in at.markdown)
+    assert at.segmented_control(key="lang").value == "ja"
