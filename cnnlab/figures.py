@@ -292,3 +292,45 @@ def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None 
     if chosen is not None:
         add_box(fig, chosen[0], chosen[1], chosen[0], chosen[1])
     return fig
+
+
+def _rgb(t: float, diverging: bool) -> tuple[int, int, int]:
+    """t in [-1, 1] (diverging: blue - white - red) or [0, 1] (black - white)."""
+    if not diverging:
+        g = int(round(255 * min(1.0, max(0.0, t))))
+        return (g, g, g)
+    t = min(1.0, max(-1.0, t))
+    hot, cold = (178, 24, 43), (33, 102, 172)
+    end = hot if t > 0 else cold
+    a = abs(t)
+    return tuple(int(round(255 + (e - 255) * a)) for e in end)  # type: ignore[return-value]
+
+
+def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarray | None = None,
+              chosen: tuple[int, int] | None = None, diverging: bool = True) -> str:
+    """A small grid (h, w) as an HTML table with every number in its cell, coloured like
+    the heatmaps. NaN cells are blank; `marked` (h, w bool) cells read 'pad'; `chosen` is
+    outlined. Cheaper than a plotly chart for a handful of numbers."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    bound = max(abs(lo), abs(hi)) or 1.0
+    rows = []
+    for r, row in enumerate(values):
+        cells = []
+        for c, v in enumerate(row):
+            style = "width:3.4em;height:1.9em;text-align:center;font-size:0.72em;padding:0;"
+            if marked is not None and marked[r, c]:
+                text, bg = "pad", (235, 235, 235)
+            elif np.isnan(v):
+                text, bg = "", (250, 250, 250)
+            else:
+                text = format(v + 0.0, fmt)
+                t = v / bound if diverging else (v - lo) / ((hi - lo) or 1.0)
+                bg = _rgb(t, diverging)
+            ink = "#000" if sum(bg) > 382 else "#fff"
+            border = f"outline:3px solid {HIGHLIGHT};outline-offset:-3px;" if chosen == (r, c) else ""
+            cells.append(f'<td style="{style}background:rgb{bg};color:{ink};{border}">{text}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    table = '<table style="border-collapse:collapse;margin:0">' + "".join(rows) + "</table>"
+    return f'<div style="display:inline-block;margin:0 1.2em 0.6em 0"><div style="font-size:0.8em;opacity:0.7">{title}</div>{table}</div>'

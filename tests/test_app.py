@@ -164,9 +164,16 @@ def test_digit_and_example_pick_the_right_test_image():
 
 # --- the pixel inspector ---------------------------------------------------------------
 
-def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
-    at = new_app()
+def inspect_app(query=None):
+    at = new_app(query)
+    at.session_state["view"] = "Inspect a pixel"
     at.run()
+    assert not at.exception
+    return at
+
+
+def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
+    at = inspect_app()
     stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
     value = float(stages[1].output[0, 14, 10])
     markdown = " ".join(m.value for m in at.markdown)
@@ -174,31 +181,35 @@ def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
     assert f"= {value:.6g}`" in markdown  # the total line ends with the map's value
     line = at.code[0].value
     assert line.count("*") == 25 and line.startswith("0*")  # the patch's top rows are background
-    # the receptive field is tinted on the input, the kernel of map 0 is boxed
+    # the receptive field is tinted on the input, the kernel of map 0 is boxed on the Maps tab
+    at.session_state["view"] = "Maps"
+    at.run()
     input_chart = chart_by_key(at, "chart-input")
     tint = decode(input_chart["data"][1]["z"])
     assert np.nansum(tint) == 25 and tint[14, 10] == 1 and tint[18, 14] == 1 and np.isnan(tint[13, 10])
     assert len(chart_by_key(at, "chart-kernels-1")["layout"]["shapes"]) == 1
-    assert "Receptive field: 25 input pixels" in " ".join(c.value for c in at.caption)
+    assert len(chart_by_key(at, "chart-stage-1")["layout"]["shapes"]) == 1  # the pixel, boxed
 
 
 def test_inspector_from_the_url_explains_a_pooled_pixel():
-    at = new_app({"insp_layer": "2", "insp_map": "3", "insp_row": "5", "insp_col": "7"})
-    at.run()
-    assert not at.exception and not at.warning
+    at = inspect_app({"insp_layer": "2", "insp_map": "3", "insp_row": "5", "insp_col": "7"})
+    assert not at.warning
     stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
     window = stages[1].output[3, 10:12, 14:16]
     expected = f"max({', '.join(f'{v:.3g}' for v in window.ravel())}) = {float(window.max()):.3g}"
     assert at.code[0].value == expected
     assert float(stages[2].output[3, 5, 7]) == float(window.max())
+    assert "Receptive field: 36 input pixels" in " ".join(c.value for c in at.caption)
+    at.session_state["view"] = "Maps"
+    at.run()
     conv_shapes = chart_by_key(at, "chart-stage-1")["layout"]["shapes"]
     assert len(conv_shapes) == 1  # the 2x2 window on map 3 of the convolution
-    assert "Receptive field: 36 input pixels" in " ".join(c.value for c in at.caption)
+    x0, x1 = conv_shapes[0]["x0"], conv_shapes[0]["x1"]
+    assert (x0, x1) == (3 * 25 + 14 - 0.5, 3 * 25 + 15 + 0.5)
 
 
 def test_inspector_switching_layer_keeps_the_place_and_clamps_with_a_note():
-    at = new_app()
-    at.run()
+    at = inspect_app()
     at.radio(key="insp_layer").set_value(2).run()
     assert (at.number_input(key="insp_row").value, at.number_input(key="insp_col").value) == (7, 5)
     at.number_input(key="insp_row").set_value(40).run()
@@ -207,8 +218,7 @@ def test_inspector_switching_layer_keeps_the_place_and_clamps_with_a_note():
 
 
 def test_inspector_activation_pixel_shows_the_function():
-    at = new_app({"activation": "LeakyReLU", "alpha": "0.2", "insp_layer": "2"})
-    at.run()
+    at = inspect_app({"activation": "LeakyReLU", "alpha": "0.2", "insp_layer": "2"})
     conv = run(load_mnist().image(4), (ConvolutionSpec(),), 0)[1].output
     x = float(conv[0, 14, 10])
     y = x if x > 0 else 0.2 * x

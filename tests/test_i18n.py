@@ -37,6 +37,7 @@ def test_browser_language():
 
 def test_the_app_in_japanese():
     at = new_app({"lang": "ja"})
+    at.session_state["view"] = "ピクセルを調べる"
     at.run()
     assert not at.exception and not at.warning
     assert at.title[0].value == JA["app.title"]

@@ -199,10 +199,14 @@ class Pixel:
         return (self.map, self.row, self.col)
 
 
-def inspector_controls(tx: Text, stages) -> tuple[Pixel, list[str]]:
+def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     """Layer, map, row and column of the pixel to explain (also set by clicking the
-    enlarged map). Values past the layer's size are clamped, with a note."""
+    enlarged map). Values past the layer's size are clamped, with a note. None when no
+    layer could run."""
     usable = [s for s in stages[1:] if s.error is None]
+    if not usable:
+        return None, []
+    st.header(tx("insp.header"))
     layers = [s.index for s in usable]
     st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
     layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,

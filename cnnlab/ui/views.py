@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -17,6 +18,47 @@ from cnnlab.ui import controls
 from cnnlab.ui.i18n import Text
 
 PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """The inspected pixel, its explanation, its receptive field on the input (C, H, W bool)
+    and the window it reads in the layer before (bool, that layer's shape)."""
+
+    pixel: "controls.Pixel"
+    step: explain.PixelStep
+    field: np.ndarray
+    window: np.ndarray
+
+    @classmethod
+    def of(cls, stages: Sequence[Stage], specs, pixel) -> "Inspected":
+        stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
+        step = explain.explain_pixel(stage.spec, stage.params, prev.output, pixel.out)
+        shapes = [s.output.shape for s in stages[:pixel.layer]]
+        field = explain.receptive_field(specs, shapes, pixel.layer, pixel.out)
+        here = np.zeros(stage.shape, dtype=bool)
+        here[pixel.out] = True
+        return cls(pixel, step, field, explain.back_one(stage.spec, prev.shape, here))
+
+
+def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
+              inspected: Inspected | None) -> None:
+    """The input, the kernels and every layer's maps; the inspected pixel, the window it
+    reads and its receptive field are marked."""
+    chain_view(tx, stages)
+    pixel = inspected.pixel if inspected else None
+    left, right = st.columns([2, 3])
+    with left:
+        input_view(tx, stages[0], display, inspected.field if inspected else None)
+    with right:
+        if stages[1].error is None and isinstance(stages[1].spec, ConvolutionSpec):
+            kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
+    for s in stages[1:]:
+        if s.error is not None:
+            stage_error_view(tx, s)
+            continue
+        stage_view(tx, s, display, pixel.out if pixel and s.index == pixel.layer else None,
+                   inspected.window if pixel and s.index == pixel.layer - 1 else None)
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -86,18 +128,22 @@ ACTIVATION_FORMULAS = {
 }
 
 
-def inspector_view(tx: Text, stages: Sequence[Stage], pixel, display: Display,
-                   step: explain.PixelStep, field_size: int) -> None:
-    """The inspected pixel: its map enlarged (click a cell to pick it), and why its value is what it is."""
+def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, display: Display) -> None:
+    """The inspected pixel: the input with its receptive field, its map enlarged (click a
+    cell to pick it), and why its value is what it is."""
+    pixel, step = inspected.pixel, inspected.step
     stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
     left, right = st.columns([2, 3])
     with left:
+        st.caption(tx("insp.click", name=stage.name, map=pixel.map))
         st.plotly_chart(
             figures.pick_figure(stage.output[pixel.map], display, (pixel.row, pixel.col)),
             key="chart-pick", on_select=partial(controls.pick_from_click, "chart-pick"),
             selection_mode="points", config=PLOT_CONFIG, theme=None,
         )
-        st.caption(tx("insp.click", name=stage.name, map=pixel.map))
+        st.caption(tx("insp.field", count=int(inspected.field.sum())))
+        st.plotly_chart(figures.input_figure(stages[0].output, display, field=inspected.field, max_width=300),
+                        key="chart-insp-input", config=PLOT_CONFIG, theme=None)
     with right:
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
                        value=f"{float(stage.output[pixel.out]):.6g}"))
@@ -109,7 +155,6 @@ def inspector_view(tx: Text, stages: Sequence[Stage], pixel, display: Display,
             formula = ACTIVATION_FORMULAS[step.kind].format(alpha=_short(step.alpha))
             st.markdown(tx("insp.activation", name=step.kind, formula=formula,
                            x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
-        st.caption(tx("insp.field", count=field_size))
 
 
 def _short(v: float) -> str:
@@ -122,14 +167,11 @@ def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple
     for k, channel in enumerate(step.channels[:3]):
         if len(step.channels) > 1:
             st.markdown(tx("insp.channel", channel=channel))
-        cols = st.columns(3)
-        grids = ((tx("insp.patch"), step.patch[k], padded), (tx("insp.kernel", map=step.out[0]), step.kernel[k], None),
-                 (tx("insp.products"), step.products[k], None))
-        for column, (title, values, marked) in zip(cols, grids):
-            with column:
-                st.caption(title)
-                st.plotly_chart(figures.grid_figure(values, marked=marked), config={"staticPlot": True},
-                                theme=None, width="content", key=f"chart-grid-{title}-{k}")
+        st.html(
+            figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded)
+            + figures.grid_html(step.kernel[k], tx("insp.kernel", map=step.out[0]))
+            + figures.grid_html(step.products[k], tx("insp.products"))
+        )
     if len(step.channels) > 3:
         st.caption(tx("insp.more_channels", count=len(step.channels) - 3))
     st.code("\n".join(explain.sum_lines(step)), language=None, wrap_lines=True)
@@ -138,8 +180,7 @@ def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple
 
 def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
     st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
-    st.plotly_chart(figures.grid_figure(step.values, chosen=step.chosen), config={"staticPlot": True},
-                    theme=None, width="content", key="chart-grid-window")
+    st.html(figures.grid_html(step.values, tx("insp.window"), chosen=step.chosen))
     cells = [explain.format_number(v) for v in step.values.ravel() if not np.isnan(v)]
     if step.kind == "MaxPooling":
         line = f"max({', '.join(cells)}) = {explain.format_number(step.value)}"
