@@ -91,6 +91,24 @@ def to_array(img: Image.Image, color: bool = False) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255)
 
 
+MAX_AS_IS_SIDE = 64  # an upload used "as is" is shrunk to fit this (the maps stay quick)
+
+
+def prepare_upload(data: bytes, as_mnist: bool = True) -> np.ndarray:
+    """Uploaded bytes -> the network's input: MNIST-style (28, 28), or the grayscale image
+    shrunk to fit MAX_AS_IS_SIDE. Raises ImageError with a plain message."""
+    gray = to_array(open_image(data))
+    if as_mnist:
+        return mnist_style(gray)
+    h, w = gray.shape
+    scale = min(1.0, MAX_AS_IS_SIDE / max(h, w))
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        img = Image.fromarray(np.rint(gray * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)
+        gray = np.asarray(img, dtype=np.float32) / np.float32(255)
+    return gray
+
+
 def mnist_style(gray: np.ndarray) -> np.ndarray:
     """Grayscale (H, W) in [0, 1] -> (28, 28) like MNIST: white digit on black, the digit
     scaled to fit a 20x20 box and centred by its centre of mass."""

@@ -224,3 +224,80 @@ def test_inspector_activation_pixel_shows_the_function():
     y = x if x > 0 else 0.2 * x
     assert f"LeakyReLU(x) = x if x > 0 else 0.2 * x: LeakyReLU({x:.6g}) = **{y:.6g}**" in " ".join(
         m.value for m in at.markdown)
+
+
+# --- uploads ------------------------------------------------------------------------
+
+def _encoded(img, fmt="PNG", **save):
+    import io
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **save)
+    return buf.getvalue()
+
+
+def _digit_on_paper(size=(90, 120)):
+    from PIL import Image, ImageDraw
+    img = Image.new("L", size, 255)
+    ImageDraw.Draw(img).line((45, 10, 45, 100), fill=0, width=9)
+    return img
+
+
+def upload(at, name, data, mime="image/png"):
+    at.file_uploader(key="upload").upload(name, data, mime).run()
+    assert not at.exception
+    return at
+
+
+def uploaded_input(at):
+    return decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+
+
+def test_uploaded_digit_is_prepared_like_mnist_and_runs_through_the_layers():
+    from cnnlab.data import prepare_upload
+    data = _encoded(_digit_on_paper())
+    at = upload(new_app({"pick": "upload"}).run(), "one.png", data)
+    assert not at.error
+    np.testing.assert_allclose(uploaded_input(at), prepare_upload(data), atol=1e-6)
+    assert "Convolution → 16 x 24 x 24" in subheaders(at)
+    assert "one.png, as the network sees it (28x28)" in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("make", [
+    lambda img: _encoded(img.point(lambda v: v * 257, "I").convert("I;16")),  # 16-bit
+    lambda img: _encoded(img.convert("RGBA")),
+    lambda img: _encoded(img.convert("RGB"), "JPEG", quality=95),
+    lambda img: _encoded(img.convert("P")),
+])
+def test_odd_but_valid_uploads_work(make):
+    at = upload(new_app({"pick": "upload"}).run(), "digit.png", make(_digit_on_paper()))
+    assert not at.error
+    z = uploaded_input(at)
+    assert z.shape == (28, 28) and z.max() > 0.5 and z[0, 0] == 0  # white digit on black
+
+
+def test_exif_rotated_photo_is_turned_upright_first():
+    from PIL import Image
+    img = _digit_on_paper().transpose(Image.Transpose.ROTATE_90)  # 90x120 upright, stored lying down
+    exif = img.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display": upright again
+    at = upload(new_app({"pick": "upload", "mnist_style": "false"}).run(), "photo.jpg",
+                _encoded(img.convert("RGB"), "JPEG", exif=exif.tobytes()), "image/jpeg")
+    z = uploaded_input(at)
+    assert z.shape == (64, 48)  # upright: taller than wide, shrunk to 64 a side
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "could not be read"),  # truncated
+    (b"just text", "could not be read"),
+])
+def test_broken_uploads_get_a_message_and_keep_the_settings(data, message):
+    at = new_app({"pick": "upload", "out_maps": "8"}).run()
+    at = upload(at, "broken.png", data)
+    assert message in at.error[0].value and "your other settings are kept" in at.error[0].value
+    assert "Convolution → 8 x 24 x 24" in subheaders(at)
+
+
+def test_huge_upload_is_refused_before_decoding():
+    from PIL import Image
+    at = upload(new_app({"pick": "upload"}).run(), "huge.png", _encoded(Image.new("1", (8000, 6000), 1)))
+    assert "8000x6000 pixels; at most 40 million" in at.error[0].value

@@ -82,3 +82,14 @@ def test_mnist_style_white_on_black_centred_in_20_box():
     assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
     assert out[0, 0] == 0.0 and out.max() > 0.9
     assert not mnist_style(np.zeros((10, 10))).any()
+
+
+def test_prepare_upload_as_is_keeps_small_images_and_shrinks_big_ones():
+    from cnnlab.data import prepare_upload
+
+    small = _png(Image.fromarray(np.full((20, 30), 128, np.uint8)))
+    out = prepare_upload(small, as_mnist=False)
+    assert out.shape == (20, 30) and out[0, 0] == pytest.approx(128 / 255)
+    big = _png(Image.new("L", (640, 320), 200))
+    assert prepare_upload(big, as_mnist=False).shape == (32, 64)
+    assert prepare_upload(big, as_mnist=True).shape == (28, 28)

@@ -12,11 +12,13 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnlab.data import Mnist
+from cnnlab.data import SEED_INDEX, Mnist
 from cnnlab.figures import Display
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import NONE, PARAMS
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
 def _slider(tx: Text, key: str, disabled: bool = False) -> int:
@@ -65,40 +67,53 @@ def _why_disabled(tx: Text, key: str, **fmt) -> None:
 
 @dataclass(frozen=True)
 class InputChoice:
-    """The chosen MNIST test image."""
+    """The chosen input: MNIST test image `index`, or an uploaded image (its bytes)."""
 
     index: int
-    label: int
-    note: str | None = None
+    upload: bytes | None = None
+    mnist_style: bool = True
+    name: str = ""
 
 
 def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
-    """(28, 28) in [0, 1] -> a nearest-neighbour enlarged grayscale picture."""
-    pixels = Image.fromarray(np.rint(image * 255).astype(np.uint8))
+    """(H, W) in [0, 1] -> a nearest-neighbour enlarged grayscale picture."""
+    pixels = Image.fromarray(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
+    scale = max(1, min(scale, 160 // max(pixels.width, pixels.height, 1)))
     return pixels.resize((pixels.width * scale, pixels.height * scale), Image.Resampling.NEAREST)
 
 
 def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
-    """MNIST test image by digit class and example, or by raw index; shows a thumbnail."""
+    """MNIST test image by digit class and example, by raw index, or an upload."""
     st.header(tx("input.header"))
-    note = None
-    if _choice(tx, "pick", radio=True) == "digit":
+    pick = _choice(tx, "pick", radio=True)
+    if pick == "upload":
+        file = st.file_uploader(tx("upload.label"), type=UPLOAD_TYPES, key="upload", help=tx("upload.help"))
+        mnist_style = _toggle(tx, "mnist_style")
+        if file is not None:
+            return InputChoice(SEED_INDEX, file.getvalue(), mnist_style, file.name)
+        st.caption(tx("upload.none"))
+        return InputChoice(SEED_INDEX)
+    if pick == "digit":
         digit = st.selectbox(tx("digit.label"), range(10), index=PARAMS["digit"].default, key="digit",
                              help=tx("digit.help"), bind="query-params")
         of_digit = mnist.indices_of(digit)
         example = _number(tx, "example")
         if example >= len(of_digit):
-            note = tx("example.clamped", digit=digit, count=len(of_digit), last=len(of_digit) - 1)
+            st.info(tx("example.clamped", digit=digit, count=len(of_digit), last=len(of_digit) - 1))
             example = len(of_digit) - 1
         index = int(of_digit[example])
     else:
         index = int(_number(tx, "index"))
-    label = int(mnist.labels[index])
     st.image(thumbnail(mnist.image(index)))
-    st.caption(tx("input.caption", index=index, label=label))
-    if note:
-        st.info(note)
-    return InputChoice(index, label, note)
+    st.caption(tx("input.caption", index=index, label=int(mnist.labels[index])))
+    return InputChoice(index)
+
+
+def upload_thumbnail(tx: Text, image: np.ndarray, choice: InputChoice) -> None:
+    """The prepared upload, as the network sees it."""
+    st.image(thumbnail(image if image.ndim == 2 else image.mean(axis=0)))
+    shape = "x".join(str(n) for n in image.shape[-2:])
+    st.caption(tx("upload.caption", name=choice.name, shape=shape))
 
 
 def convolution_controls(tx: Text) -> tuple[ConvolutionSpec, int]:

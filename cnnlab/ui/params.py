@@ -59,10 +59,11 @@ PARAMS: dict[str, Param] = {
     p.key: p
     for p in [
         Param("lang", "en", options=("en", "ja")),
-        Param("pick", "digit", options=("digit", "index")),
+        Param("pick", "digit", options=("digit", "index", "upload")),
         Param("digit", 4, 0, 9),
         Param("example", 0, 0, 1134),
         Param("index", 4, 0, 9999),
+        Param("mnist_style", True),
         Param("out_maps", 16, 1, 256),
         *_pair("kernel", (5, 5), 1, 15),
         Param("border_mode", "valid", options=(*BORDER_MODES, "explicit")),
