@@ -114,7 +114,11 @@ def test_receptive_field_is_what_perturbations_reach(specs, hw, seed, data):
             x[c, r, q] += delta
             if abs(forward(x) - base) > 1e-6 * (1 + abs(base)):
                 reached[c, r, q] = True
-    np.testing.assert_array_equal(field, reached)
+    assert not (reached & ~field).any()  # nothing outside the field ever changes the output
+    if len(specs) <= 2:
+        # One or two layers: every cell in the field changes the output when pushed one way or the
+        # other. (Deeper, max -> negative weight -> max can hide a cell from any single push.)
+        np.testing.assert_array_equal(field, reached)
 
 
 def test_the_seed_convolution_example_reads_like_the_post():
