@@ -112,12 +112,19 @@ def case_large_rgb(repeats: int) -> None:
     report("1 x 3x512x512, conv 64@7x7", ours, peers)
 
 
+def case_load_mnist(repeats: int) -> None:
+    """Decompressing the shipped test set (the uncached loader, each time from disk)."""
+    t = median_time(lambda: load_mnist.__wrapped__(), repeats, warmup=1)
+    print(f"{'load the bundled MNIST test set (10,000 images)':<44} cnnlab {t * 1e3:9.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--chunk", type=int, default=256)
     args = parser.parse_args()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'absent: torch columns skipped'}")
+    case_load_mnist(max(3, args.repeats // 3))
     case_single_mnist(args.repeats)
     case_all_mnist(max(3, args.repeats // 3), args.chunk)
     case_large_rgb(max(3, args.repeats // 3))
