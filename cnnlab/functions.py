@@ -1,7 +1,8 @@
 """Layer functions with nnabla's names and arguments: ``from cnnlab import functions as F``.
 
-Arrays are NCHW float32. Every function reads like its formula; the output-size rules
-live in :mod:`cnnlab.shapes`, so shapes and arrays always agree.
+Arrays are NCHW float32 (float64 inputs stay float64, for gradient checks). Every
+function reads like its formula; the output-size rules live in :mod:`cnnlab.shapes`,
+so shapes and arrays always agree.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ IntPair = int | Sequence[int]
 _COLUMN_BLOCK_FLOATS = 4 * 1024 * 1024
 
 
-def _as_nchw(x: np.ndarray, what: str = "x") -> np.ndarray:
+def as_float(x) -> np.ndarray:
+    """float64 stays float64 (gradient checks); everything else becomes float32."""
     x = np.asarray(x)
+    return x if x.dtype == np.float64 else x.astype(np.float32, copy=False)
+
+
+def _as_nchw(x: np.ndarray, what: str = "x") -> np.ndarray:
+    x = as_float(x)
     if x.ndim != 4:
         raise LayerShapeError(f"{what} must have 4 axes (N, C, H, W); got shape {x.shape}.")
-    return x.astype(np.float32, copy=False)
+    return x
 
 
 def convolution(
@@ -45,7 +52,7 @@ def convolution(
     Zero padding. im2col (one strided copy of all patches) and one GEMM per group and block.
     """
     x = _as_nchw(x)
-    weight = np.asarray(weight, dtype=np.float32)
+    weight = np.asarray(weight, dtype=x.dtype)
     if weight.ndim != 4:
         raise LayerShapeError(f"weight must be (OutMaps, C/group, kh, kw); got {weight.shape}.")
     n, c, h, w = x.shape
@@ -62,12 +69,12 @@ def convolution(
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
     mg, k = m // group, cg * kh * kw
     w_rows = weight.reshape(group, mg, k)
-    y = np.empty((n, m, ho * wo), dtype=np.float32)
+    y = np.empty((n, m, ho * wo), dtype=x.dtype)
 
     # Blocks of (images, output rows) keep the patch matrix near _COLUMN_BLOCK_FLOATS.
     rows_per_block = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo)))
     imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * ho * wo)))
-    cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=np.float32)
+    cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
     s_n, s_c, s_h, s_w = xp.strides
     for n0 in range(0, n, imgs_per_block):
         nb = min(imgs_per_block, n - n0)
@@ -86,11 +93,11 @@ def convolution(
                 np.matmul(w_rows[g], cols, out=out)
     y = y.reshape(n, m, ho, wo)
     if bias is not None:
-        y += np.asarray(bias, dtype=np.float32).reshape(1, m, 1, 1)
+        y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)
     return y
 
 
-def _window_slices(
+def window_slices(
     xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
 ):
     """Yield the kh*kw strided views xp[..., u::sh, v::sw] cut to out_hw (one per offset)."""
@@ -100,7 +107,7 @@ def _window_slices(
             yield xp[..., u:u + (ho - 1) * sh + 1:sh, v:v + (wo - 1) * sw + 1:sw]
 
 
-def _pool_padded(
+def pad_for_pooling(
     x: np.ndarray, kernel, stride, pad, ignore_border: bool, fill: float
 ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Check shapes; pad x with `fill` so every window lies inside. Returns xp, k, s, p, out_hw."""
@@ -116,9 +123,10 @@ def _pool_padded(
     return x, k, s, p, out_hw
 
 
-def _fold(op: Callable, views) -> np.ndarray:
+def fold(op: Callable, views) -> np.ndarray:
+    """op(op(v0, v1), v2)... over equally shaped views, in place in a fresh array."""
     views = iter(views)
-    out = np.array(next(views), dtype=np.float32)
+    out = np.array(next(views))
     for view in views:
         op(out, view, out=out)
     return out
@@ -134,8 +142,8 @@ def max_pooling(
     """y[n, c, i, j] = max of x[n, c, i*sh - ph + u, j*sw - pw + v] over the window's cells
     that lie inside the input (padding never wins, as in nnabla). (N, C, H, W) -> (N, C, Ho, Wo);
     sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel."""
-    xp, k, s, _, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, -np.inf)
-    return _fold(np.maximum, _window_slices(xp, k, s, out_hw))
+    xp, k, s, _, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
+    return fold(np.maximum, window_slices(xp, k, s, out_hw))
 
 
 def sum_pooling(
@@ -146,8 +154,8 @@ def sum_pooling(
     pad: IntPair | None = None,
 ) -> np.ndarray:
     """y[n, c, i, j] = sum of the window's cells inside the input. (N, C, H, W) -> (N, C, Ho, Wo)."""
-    xp, k, s, _, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, 0.0)
-    return _fold(np.add, _window_slices(xp, k, s, out_hw))
+    xp, k, s, _, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    return fold(np.add, window_slices(xp, k, s, out_hw))
 
 
 def pool_divisors(
@@ -175,37 +183,39 @@ def average_pooling(
 ) -> np.ndarray:
     """y[n, c, i, j] = (sum of the window's input cells) / divisor[i, j], the divisor counting
     padding cells too when including_pad (see :func:`pool_divisors`). (N, C, H, W) -> (N, C, Ho, Wo)."""
-    xp, k, s, p, out_hw = _pool_padded(x, kernel, stride, pad, ignore_border, 0.0)
-    total = _fold(np.add, _window_slices(xp, k, s, out_hw))
+    xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    total = fold(np.add, window_slices(xp, k, s, out_hw))
     h, w = np.shape(x)[2:]
     div_h = pool_divisors(h, k[0], s[0], p[0], out_hw[0], including_pad)
     div_w = pool_divisors(w, k[1], s[1], p[1], out_hw[1], including_pad)
-    total /= np.outer(div_h, div_w).astype(np.float32)
+    total /= np.outer(div_h, div_w).astype(total.dtype)
     return total
 
 
 def identity(x: np.ndarray) -> np.ndarray:
     """y = x."""
-    return np.asarray(x, dtype=np.float32)
+    return as_float(x)
 
 
 def relu(x: np.ndarray) -> np.ndarray:
     """y = max(0, x)."""
-    return np.maximum(np.asarray(x, dtype=np.float32), np.float32(0))
+    x = as_float(x)
+    return np.maximum(x, x.dtype.type(0))
 
 
 def leaky_relu(x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
     """y = x if x > 0 else alpha * x."""
-    x = np.asarray(x, dtype=np.float32)
-    return np.where(x > 0, x, np.float32(alpha) * x)
+    x = as_float(x)
+    return np.where(x > 0, x, x.dtype.type(alpha) * x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """y = tanh(x)."""
-    return np.tanh(np.asarray(x, dtype=np.float32))
+    return np.tanh(as_float(x))
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows."""
-    x = np.asarray(x, dtype=np.float32)
-    return np.float32(0.5) * (np.float32(1) + np.tanh(np.float32(0.5) * x))
+    x = as_float(x)
+    half = x.dtype.type(0.5)
+    return half * (1 + np.tanh(half * x))

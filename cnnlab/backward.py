@@ -1,0 +1,131 @@
+"""Backward passes (gradients) of every layer in cnnlab.functions, for training.
+
+Each `*_backward` takes the upstream gradient dy (the forward output's shape) and the
+forward's inputs, and returns the gradient of the same loss w.r.t. each input. The
+forward is recomputed where that is cheaper than storing it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from cnnlab import functions as F
+from cnnlab.shapes import pair
+
+
+def _patches(xp: np.ndarray, cg: int, g: int, kernel, stride, dilation, out_hw) -> np.ndarray:
+    """View (N, Cg, kh, kw, Ho, Wo) of group g's patches of the padded input xp."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    s_n, s_c, s_h, s_w = xp.strides
+    base = xp[:, g * cg:(g + 1) * cg]
+    return as_strided(base, (xp.shape[0], cg, kh, kw, ho, wo),
+                      (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+
+
+def convolution_backward(
+    dy: np.ndarray, x: np.ndarray, weight: np.ndarray, with_bias: bool = True,
+    pad=None, stride=None, dilation=None, group: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """dy (N, M, Ho, Wo), x (N, C, H, W), W (M, C/group, kh, kw) -> (dx, dW, db).
+
+    dW[m] = sum_n dy[n, m] (P) . patches[n] (K, P)^T;  db[m] = sum dy[:, m];
+    dx = col2im(W^T . dy): each kernel offset's gradient is added back on a strided slice.
+    """
+    x = F.as_float(x)
+    dy = F.as_float(dy)
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight.shape
+    ph, pw = pair(0 if pad is None else pad, "Padding")
+    sh, sw = pair(1 if stride is None else stride, "Strides")
+    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
+    ho, wo = dy.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    dxp = np.zeros(xp.shape, dtype=x.dtype)
+    mg, k = m // group, cg * kh * kw
+    dweight = np.empty(weight.shape, dtype=x.dtype)
+    for g in range(group):
+        cols = _patches(xp, cg, g, (kh, kw), (sh, sw), (dh, dw), (ho, wo)).reshape(n, k, ho * wo)
+        dy_g = dy[:, g * mg:(g + 1) * mg].reshape(n, mg, ho * wo)
+        dweight[g * mg:(g + 1) * mg] = np.einsum("nmp,nkp->mk", dy_g, cols, optimize=True).reshape(mg, cg, kh, kw)
+        dcols = np.matmul(weight[g * mg:(g + 1) * mg].reshape(mg, k).T, dy_g).reshape(n, cg, kh, kw, ho, wo)
+        for u in range(kh):
+            for v in range(kw):
+                dxp[:, g * cg:(g + 1) * cg, u * dh:u * dh + (ho - 1) * sh + 1:sh,
+                    v * dw:v * dw + (wo - 1) * sw + 1:sw] += dcols[:, :, u, v]
+    dx = dxp[:, :, ph:ph + h, pw:pw + w]
+    db = dy.sum(axis=(0, 2, 3)) if with_bias else None
+    return dx, dweight, db
+
+
+def _offset_slices(arr: np.ndarray, k, s, out_hw):
+    (kh, kw), (sh, sw), (ho, wo) = k, s, out_hw
+    for u in range(kh):
+        for v in range(kw):
+            yield arr[..., u:u + (ho - 1) * sh + 1:sh, v:v + (wo - 1) * sw + 1:sw]
+
+
+def _crop(dxp: np.ndarray, p, hw) -> np.ndarray:
+    return dxp[..., p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
+
+
+def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None) -> np.ndarray:
+    """The gradient goes to each window's maximum (the first one in scan order on ties)."""
+    x = F.as_float(x)
+    xp, k, s, p, out_hw = F.pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
+    y = F.fold(np.maximum, F.window_slices(xp, k, s, out_hw))
+    dxp = np.zeros(xp.shape, dtype=x.dtype)
+    taken = np.zeros(y.shape, dtype=bool)
+    for window, grad in zip(_offset_slices(xp, k, s, out_hw), _offset_slices(dxp, k, s, out_hw)):
+        winner = (window == y) & ~taken
+        grad += np.where(winner, dy, 0)
+        taken |= winner
+    return _crop(dxp, p, x.shape[2:])
+
+
+def sum_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None) -> np.ndarray:
+    """Every cell of a window receives the window's gradient."""
+    x = F.as_float(x)
+    xp, k, s, p, out_hw = F.pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    dxp = np.zeros(xp.shape, dtype=x.dtype)
+    for grad in _offset_slices(dxp, k, s, out_hw):
+        grad += dy
+    return _crop(dxp, p, x.shape[2:])
+
+
+def average_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
+                             including_pad=True) -> np.ndarray:
+    """Every cell of a window receives the window's gradient / its divisor."""
+    x = F.as_float(x)
+    _, k, s, p, out_hw = F.pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    h, w = x.shape[2:]
+    div = np.outer(F.pool_divisors(h, k[0], s[0], p[0], out_hw[0], including_pad),
+                   F.pool_divisors(w, k[1], s[1], p[1], out_hw[1], including_pad)).astype(x.dtype)
+    return sum_pooling_backward(F.as_float(dy) / div, x, kernel, stride, ignore_border, pad)
+
+
+def activation_backward(kind: str, dy: np.ndarray, x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """dL/dx of an element-wise activation, from its input x."""
+    x = F.as_float(x)
+    if kind == "ReLU":
+        return dy * (x > 0)
+    if kind == "LeakyReLU":
+        return dy * np.where(x > 0, 1.0, alpha).astype(x.dtype)
+    if kind == "Tanh":
+        return dy * (1 - np.tanh(x) ** 2)
+    if kind == "Sigmoid":
+        y = F.sigmoid(x)
+        return dy * y * (1 - y)
+    return F.as_float(dy)
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean cross-entropy of softmax(logits (N, 10)) against labels (N,): (loss, probabilities, dlogits)."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    prob = e / e.sum(axis=1, keepdims=True)
+    n = len(labels)
+    loss = float(-np.log(prob[np.arange(n), labels] + 1e-12).mean())
+    grad = prob.copy()
+    grad[np.arange(n), labels] -= 1
+    return loss, prob, grad / n
