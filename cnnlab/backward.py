@@ -11,49 +11,89 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from cnnlab import functions as F
-from cnnlab.shapes import pair
+from cnnlab.shapes import conv_output_shape, pair
 
 
 def _patches(xp: np.ndarray, cg: int, g: int, kernel, stride, dilation, out_hw) -> np.ndarray:
-    """View (N, Cg, kh, kw, Ho, Wo) of group g's patches of the padded input xp."""
+    """View (Cg, kh, kw, N, Ho, Wo) of group g's patches of the padded input xp."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
     s_n, s_c, s_h, s_w = xp.strides
     base = xp[:, g * cg:(g + 1) * cg]
-    return as_strided(base, (xp.shape[0], cg, kh, kw, ho, wo),
-                      (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+    return as_strided(base, (cg, kh, kw, xp.shape[0], ho, wo),
+                      (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
+
+
+def _conv_geometry(x, weight, pad, stride, dilation):
+    ph, pw = pair(0 if pad is None else pad, "Padding")
+    sh, sw = pair(1 if stride is None else stride, "Strides")
+    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
+    return (ph, pw), (sh, sw), (dh, dw)
+
+
+def convolution_with_columns(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+    pad=None, stride=None, dilation=None, group: int = 1,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """F.convolution for training: y, and each group's patch matrix cols (K, N*Ho*Wo),
+    K = C/group * kh * kw, which convolution_backward reuses instead of rebuilding.
+    y[:, group g] = W_g (Mg, K) . cols_g, reordered to (N, Mg, Ho, Wo)."""
+    x = F.as_float(x)
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight.shape
+    (ph, pw), stride, dilation = _conv_geometry(x, weight, pad, stride, dilation)
+    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), stride, dilation, group)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    mg, k, p = m // group, cg * kh * kw, n * ho * wo
+    cols = [_patches(xp, cg, g, (kh, kw), stride, dilation, (ho, wo)).reshape(k, p) for g in range(group)]
+    y_rows = np.concatenate([weight[g * mg:(g + 1) * mg].reshape(mg, k) @ cols[g] for g in range(group)])
+    y = y_rows.reshape(m, n, ho, wo).transpose(1, 0, 2, 3)
+    if bias is not None:
+        y = y + bias.astype(x.dtype).reshape(1, m, 1, 1)
+    return np.ascontiguousarray(y), cols
 
 
 def convolution_backward(
     dy: np.ndarray, x: np.ndarray, weight: np.ndarray, with_bias: bool = True,
     pad=None, stride=None, dilation=None, group: int = 1,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    columns: list[np.ndarray] | None = None, need_dx: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
     """dy (N, M, Ho, Wo), x (N, C, H, W), W (M, C/group, kh, kw) -> (dx, dW, db).
 
-    dW[m] = sum_n dy[n, m] (P) . patches[n] (K, P)^T;  db[m] = sum dy[:, m];
-    dx = col2im(W^T . dy): each kernel offset's gradient is added back on a strided slice.
+    With the patch matrix cols (K, N*P) of each group (P = Ho*Wo; from
+    convolution_with_columns, else rebuilt) and dY (M, N*P):
+        dW = dY . cols^T (one GEMM),  db[m] = sum dy[:, m],
+        dx = col2im(W^T . dY): each kernel offset's gradient is added back on a strided slice
+        (with Strides and Dilation 1: a full convolution of dy with the flipped kernels).
+    need_dx=False skips dx (the first layer's input needs no gradient).
     """
     x = F.as_float(x)
     dy = F.as_float(dy)
     n, c, h, w = x.shape
     m, cg, kh, kw = weight.shape
-    ph, pw = pair(0 if pad is None else pad, "Padding")
-    sh, sw = pair(1 if stride is None else stride, "Strides")
-    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
+    (ph, pw), (sh, sw), (dh, dw) = _conv_geometry(x, weight, pad, stride, dilation)
     ho, wo = dy.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    dxp = np.zeros(xp.shape, dtype=x.dtype)
     mg, k = m // group, cg * kh * kw
+    if columns is None:
+        _, columns = convolution_with_columns(x, weight, None, (ph, pw), (sh, sw), (dh, dw), group)
+    dy_rows = dy.transpose(1, 0, 2, 3).reshape(m, n * ho * wo)  # dY (M, N*P)
     dweight = np.empty(weight.shape, dtype=x.dtype)
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if need_dx else None
     for g in range(group):
-        cols = _patches(xp, cg, g, (kh, kw), (sh, sw), (dh, dw), (ho, wo)).reshape(n, k, ho * wo)
-        dy_g = dy[:, g * mg:(g + 1) * mg].reshape(n, mg, ho * wo)
-        dweight[g * mg:(g + 1) * mg] = np.einsum("nmp,nkp->mk", dy_g, cols, optimize=True).reshape(mg, cg, kh, kw)
-        dcols = np.matmul(weight[g * mg:(g + 1) * mg].reshape(mg, k).T, dy_g).reshape(n, cg, kh, kw, ho, wo)
+        dy_g = dy_rows[g * mg:(g + 1) * mg]
+        dweight[g * mg:(g + 1) * mg] = (dy_g @ columns[g].T).reshape(mg, cg, kh, kw)
+        if not need_dx:
+            continue
+        if (sh, sw, dh, dw) == (1, 1, 1, 1):  # a "full" convolution of dy with the flipped kernels
+            w_flipped = weight[g * mg:(g + 1) * mg, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            dy_full = np.pad(dy[:, g * mg:(g + 1) * mg], ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+            dxp[:, g * cg:(g + 1) * cg] = F.convolution(dy_full, w_flipped)
+            continue
+        dcols = (weight[g * mg:(g + 1) * mg].reshape(mg, k).T @ dy_g).reshape(cg, kh, kw, n, ho, wo)
         for u in range(kh):
             for v in range(kw):
                 dxp[:, g * cg:(g + 1) * cg, u * dh:u * dh + (ho - 1) * sh + 1:sh,
-                    v * dw:v * dw + (wo - 1) * sw + 1:sw] += dcols[:, :, u, v]
-    dx = dxp[:, :, ph:ph + h, pw:pw + w]
+                    v * dw:v * dw + (wo - 1) * sw + 1:sw] += dcols[:, u, v].transpose(1, 0, 2, 3)
+    dx = None if dxp is None else dxp[:, :, ph:ph + h, pw:pw + w]
     db = dy.sum(axis=(0, 2, 3)) if with_bias else None
     return dx, dweight, db
 
@@ -69,17 +109,26 @@ def _crop(dxp: np.ndarray, p, hw) -> np.ndarray:
     return dxp[..., p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
 
 
-def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None) -> np.ndarray:
-    """The gradient goes to each window's maximum (the first one in scan order on ties)."""
+def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
+                         y: np.ndarray | None = None) -> np.ndarray:
+    """The gradient goes to each window's maximum (the first one in scan order on ties).
+    y, the forward's output, is recomputed when not given."""
     x = F.as_float(x)
+    dy = F.as_float(dy)
     xp, k, s, p, out_hw = F.pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
-    y = F.fold(np.maximum, F.window_slices(xp, k, s, out_hw))
+    if y is None:
+        y = F.fold(np.maximum, F.window_slices(xp, k, s, out_hw))
     dxp = np.zeros(xp.shape, dtype=x.dtype)
     taken = np.zeros(y.shape, dtype=bool)
+    overlap = s[0] < k[0] or s[1] < k[1]
     for window, grad in zip(_offset_slices(xp, k, s, out_hw), _offset_slices(dxp, k, s, out_hw)):
-        winner = (window == y) & ~taken
-        grad += np.where(winner, dy, 0)
+        winner = window == y
+        winner &= ~taken
         taken |= winner
+        if overlap:
+            grad += dy * winner
+        else:  # each cell belongs to one window at most: assign
+            np.multiply(dy, winner, out=grad)
     return _crop(dxp, p, x.shape[2:])
 
 

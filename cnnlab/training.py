@@ -1,0 +1,186 @@
+"""Train a layer stack plus an Affine(10) + Softmax classifier on MNIST, in NumPy.
+
+Mini-batch Adam on softmax cross-entropy; every gradient comes from cnnlab.backward.
+Seeded and deterministic: the same (specs, seed, epochs) gives bit-identical weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnnlab import backward as B
+from cnnlab.pipeline import init_params, layer_rng
+from cnnlab.specs import ActivationSpec, ConvolutionSpec, LayerSpec, Params, PoolingSpec
+
+
+@dataclass
+class Model:
+    """A stack's parameters (one entry per layer, None if it has none) and the classifier
+    head: logits = flatten(stack(x)) @ head_w (D, 10) + head_b (10,)."""
+
+    specs: tuple[LayerSpec, ...]
+    params: list[Params | None]
+    head_w: np.ndarray
+    head_b: np.ndarray
+
+    def arrays(self) -> list[np.ndarray]:
+        """Every trainable array, in a fixed order (the optimiser's view)."""
+        out = []
+        for p in self.params:
+            if p is not None:
+                out.append(p[0])
+                if p[1] is not None:
+                    out.append(p[1])
+        return out + [self.head_w, self.head_b]
+
+
+def init_model(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:
+    """Untrained ("Max Epoch 0") weights, the same as the app shows; head: Glorot normal."""
+    specs = tuple(specs)
+    params = [None if p is None else (p[0].copy(), None if p[1] is None else p[1].copy())
+              for p in init_params(specs, in_shape, seed)]
+    shape = in_shape
+    for spec in specs:
+        shape = spec.output_shape(shape)
+    d = int(np.prod(shape))
+    rng = layer_rng(seed, len(specs) + 1)
+    head_w = (rng.standard_normal((d, 10)) * np.sqrt(2.0 / (d + 10))).astype(np.float32)
+    return Model(specs, params, head_w, np.zeros(10, dtype=np.float32))
+
+
+def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list]:
+    """x (N, C, H, W) -> (logits (N, 10), what backward needs: every layer's input, and a
+    convolution's patch matrices, when keep)."""
+    inputs: list = []
+    for spec, p in zip(model.specs, model.params):
+        if keep and isinstance(spec, ConvolutionSpec):
+            y, columns = B.convolution_with_columns(x, p[0], p[1], spec.pad(), spec.strides,
+                                                    spec.dilation, spec.group)
+            inputs.append((x, columns))
+        else:
+            inputs.append((x, None))
+            y = spec.forward(x, p)
+        x = y
+    inputs.append((x, None))
+    return x.reshape(len(x), -1) @ model.head_w + model.head_b, inputs
+
+
+def backward(model: Model, inputs: list, dlogits: np.ndarray) -> list[np.ndarray]:
+    """Gradients in the order of Model.arrays() (inputs from forward(..., keep=True))."""
+    features = inputs[-1][0]
+    grads_head = [features.reshape(len(features), -1).T @ dlogits, dlogits.sum(axis=0)]
+    dy = (dlogits @ model.head_w.T).reshape(features.shape)
+    grads: list[np.ndarray] = []
+    layers = list(zip(model.specs, model.params, inputs[:-1]))
+    for depth, (spec, p, (x, columns)) in reversed(list(enumerate(layers))):
+        if isinstance(spec, ConvolutionSpec):
+            dy, dw, db = B.convolution_backward(dy, x, p[0], p[1] is not None, spec.pad(), spec.strides,
+                                                spec.dilation, spec.group, columns, need_dx=depth > 0)
+            grads = [dw] + ([db] if db is not None else []) + grads
+        elif isinstance(spec, PoolingSpec):
+            args = (dy, x, spec.kernel_shape, spec.stride(), spec.ignore_border, spec.padding)
+            if spec.kind == "MaxPooling":
+                dy = B.max_pooling_backward(*args, y=inputs[depth + 1][0])
+            elif spec.kind == "SumPooling":
+                dy = B.sum_pooling_backward(*args)
+            else:
+                dy = B.average_pooling_backward(*args, including_pad=spec.including_pad)
+        elif isinstance(spec, ActivationSpec):
+            dy = B.activation_backward(spec.kind, dy, x, spec.alpha)
+    return grads + grads_head
+
+
+@dataclass
+class Adam:
+    """Adam (Kingma & Ba): lr 1e-3, betas (0.9, 0.999), eps 1e-8; updates arrays in place."""
+
+    lr: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    t: int = 0
+    m: list[np.ndarray] = field(default_factory=list)
+    v: list[np.ndarray] = field(default_factory=list)
+
+    def step(self, arrays: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if not self.m:
+            self.m = [np.zeros_like(a) for a in arrays]
+            self.v = [np.zeros_like(a) for a in arrays]
+        self.t += 1
+        scale = self.lr * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
+        for a, g, m, v in zip(arrays, grads, self.m, self.v):
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            a -= (scale * m / (np.sqrt(v) + self.eps)).astype(a.dtype)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after every `report_every` batches and at each epoch's end."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    loss: float
+    accuracy: float
+
+
+def train(
+    specs: Sequence[LayerSpec], images: np.ndarray, labels: np.ndarray, epochs: int, seed: int = 0,
+    batch_size: int = 64, lr: float = 1e-3, report: Callable[[Progress], None] | None = None,
+    report_every: int = 20,
+) -> Model:
+    """images (N, 28, 28) uint8 or (N, C, H, W) float in [0, 1], labels (N,) -> a trained Model.
+
+    Batches are drawn in an order shuffled by `seed` each epoch; loss and accuracy in
+    the report are running means over the epoch so far.
+    """
+    x_all = _as_input(images)
+    model = init_model(specs, x_all.shape[1:], seed)
+    optimiser = Adam(lr)
+    rng = np.random.default_rng([int(seed), 999])
+    batches = -(-len(x_all) // batch_size)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(x_all))
+        loss_sum = correct = seen = 0.0
+        for b in range(batches):
+            idx = np.sort(order[b * batch_size:(b + 1) * batch_size])
+            logits, inputs = forward(model, x_all[idx], keep=True)
+            loss, prob, dlogits = B.softmax_cross_entropy(logits, labels[idx])
+            optimiser.step(model.arrays(), backward(model, inputs, dlogits.astype(np.float32)))
+            loss_sum += loss * len(idx)
+            correct += int((prob.argmax(axis=1) == labels[idx]).sum())
+            seen += len(idx)
+            if report and ((b + 1) % report_every == 0 or b + 1 == batches):
+                report(Progress(epoch, epochs, b + 1, batches, loss_sum / seen, correct / seen))
+    return model
+
+
+def _as_input(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / np.float32(255)
+    return images[:, None] if images.ndim == 3 else images.astype(np.float32)
+
+
+def predict(model: Model, images: np.ndarray, chunk: int = 500) -> np.ndarray:
+    """Class probabilities (N, 10)."""
+    x_all = _as_input(images)
+    out = []
+    for start in range(0, len(x_all), chunk):
+        logits, _ = forward(model, x_all[start:start + chunk])
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        out.append(e / e.sum(axis=1, keepdims=True))
+    return np.concatenate(out)
+
+
+def accuracy(model: Model, images: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of images whose most probable class is the label."""
+    return float((predict(model, images).argmax(axis=1) == labels).mean())
