@@ -93,3 +93,21 @@ def test_prepare_upload_as_is_keeps_small_images_and_shrinks_big_ones():
     big = _png(Image.new("L", (640, 320), 200))
     assert prepare_upload(big, as_mnist=False).shape == (32, 64)
     assert prepare_upload(big, as_mnist=True).shape == (28, 28)
+
+
+TRAIN_PIXELS_SHA256 = "0256de32dd5050b8dd6e2b05e1ae765ddfc4e4b1ee926076b40746b1fa882e29"  # scripts/build_mnist.py
+TRAIN_LABELS_SHA256 = "144ad3b0173ca5c3576c18ce96a30122a116dac67293af6b88c4f037dea66eb3"
+
+
+def test_shipped_training_subset():
+    from cnnlab.data import MNIST_TRAIN_PATH
+
+    train = load_mnist(MNIST_TRAIN_PATH)
+    assert train.images.shape == (20000, 28, 28) and train.images.dtype == np.uint8
+    assert hashlib.sha256(train.images.tobytes()).hexdigest() == TRAIN_PIXELS_SHA256
+    assert hashlib.sha256(train.labels.tobytes()).hexdigest() == TRAIN_LABELS_SHA256
+    assert sorted(set(train.labels.tolist())) == list(range(10))
+    test_bytes = {hashlib.sha256(img.tobytes()).digest() for img in load_mnist().images}
+    assert not any(hashlib.sha256(img.tobytes()).digest() in test_bytes for img in train.images[:2000])
+    shipped = sum(p.stat().st_size for p in MNIST_TRAIN_PATH.parent.glob("*.npz"))
+    assert shipped <= 6e6

@@ -1,0 +1,73 @@
+"""Training: the whole model's gradients, determinism, and that it learns."""
+
+import numpy as np
+import pytest
+
+from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
+from cnnlab.presets import PRESETS, parse_stack
+from cnnlab.training import Model, accuracy, backward, forward, init_model, predict, train
+from cnnlab import backward as B
+
+
+def _float64(model: Model) -> Model:
+    params = [None if p is None else (p[0].astype(np.float64), None if p[1] is None else p[1].astype(np.float64))
+              for p in model.params]
+    return Model(model.specs, params, model.head_w.astype(np.float64), model.head_b.astype(np.float64))
+
+
+@pytest.mark.parametrize("stack", [
+    "conv-3-3x3_relu_max-2x2_conv-2-2x2-s2x2-same_tanh",
+    "conv-4-3x3-d2x2-p1x1-g2_leaky-0.2_avg-3x3-s2x2-p1x1-keep_conv-2-1x1_sigmoid_sum-2x2",
+])
+def test_model_gradients_match_numerical_differentiation(stack):
+    specs = parse_stack(stack)
+    rng = np.random.default_rng(0)
+    x = rng.random((3, 2, 9, 9))
+    labels = np.array([1, 7, 3])
+    model = _float64(init_model(specs, (2, 9, 9), seed=1))
+    logits, inputs = forward(model, x, keep=True)
+    _, _, dlogits = B.softmax_cross_entropy(logits, labels)
+    grads = backward(model, inputs, dlogits)
+    arrays = model.arrays()
+    assert [g.shape for g in grads] == [a.shape for a in arrays]
+    for a, g in zip(arrays, grads):
+        for idx in list(np.ndindex(*a.shape))[:: max(1, a.size // 12)]:
+            old = a[idx]
+            a[idx] = old + 1e-6
+            plus = B.softmax_cross_entropy(forward(model, x)[0], labels)[0]
+            a[idx] = old - 1e-6
+            minus = B.softmax_cross_entropy(forward(model, x)[0], labels)[0]
+            a[idx] = old
+            assert g[idx] == pytest.approx((plus - minus) / 2e-6, rel=1e-4, abs=1e-7)
+
+
+def test_same_seed_bit_identical_weights_and_training_learns():
+    data = load_mnist(MNIST_TRAIN_PATH)
+    images, labels = data.images[:2000], data.labels[:2000]
+    a = train(PRESETS["lenet"], images, labels, epochs=2, seed=3)
+    b = train(PRESETS["lenet"], images, labels, epochs=2, seed=3)
+    for x, y in zip(a.arrays(), b.arrays()):
+        np.testing.assert_array_equal(x, y)
+    c = train(PRESETS["lenet"], images, labels, epochs=2, seed=4)
+    assert not np.array_equal(a.head_w, c.head_w)
+    untrained = init_model(PRESETS["lenet"], (1, 28, 28), 3)
+    test = load_mnist()
+    assert accuracy(a, test.images[:1000], test.labels[:1000]) > accuracy(untrained, test.images[:1000], test.labels[:1000]) + 0.3
+    prob = predict(a, test.images[:5])
+    np.testing.assert_allclose(prob.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_untrained_model_uses_the_app_s_weights():
+    from cnnlab.pipeline import run
+    model = init_model(PRESETS["seed"], (1, 28, 28), seed=7)
+    stages = run(load_mnist().image(4), PRESETS["seed"], seed=7)
+    np.testing.assert_array_equal(model.params[0][0], stages[1].params[0])
+
+
+def test_progress_is_reported():
+    data = load_mnist(MNIST_TRAIN_PATH)
+    seen = []
+    train(PRESETS["seed"], data.images[:256], data.labels[:256], epochs=2, batch_size=64, report=seen.append,
+          report_every=2)
+    assert [(p.epoch, p.batch) for p in seen] == [(1, 2), (1, 4), (2, 2), (2, 4)]
+    assert all(0 <= p.accuracy <= 1 and p.loss > 0 for p in seen)
