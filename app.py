@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
-from cnnlab import explain
-from cnnlab.data import ImageError, Mnist, load_mnist, prepare_upload
+from cnnlab import training
+from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
 from cnnlab.specs import LayerSpec
 from cnnlab.ui import controls, learn, views
@@ -37,6 +39,51 @@ def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], 
     return run(prepared(upload, as_mnist), specs, seed)
 
 
+@st.cache_resource
+def trained_models() -> dict:
+    """(specs, epochs, seed, images) -> (Model, test accuracy, seconds); the 8 newest."""
+    return {}
+
+
+def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int, images: int):
+    """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached)."""
+    store, key = trained_models(), (specs, epochs, seed, images)
+    if key in store:
+        return (*store[key], True)
+    data, test = load_mnist(MNIST_TRAIN_PATH), dataset()
+    bar = st.progress(0.0, text=tx("trained.progress", epoch=1, epochs=epochs, batch=0, batches=1, loss=0, accuracy=0))
+
+    def report(p: training.Progress) -> None:
+        done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
+        bar.progress(done, text=tx("trained.progress", **p.__dict__))
+
+    t0 = time.perf_counter()
+    model = training.train(specs, data.images[:images], data.labels[:images], epochs, seed, report=report)
+    seconds = time.perf_counter() - t0
+    accuracy = training.accuracy(model, test.images, test.labels)
+    bar.empty()
+    while len(store) >= 8:
+        store.pop(next(iter(store)))
+    store[key] = (model, accuracy, seconds)
+    return model, accuracy, seconds, False
+
+
+def trained_tab(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
+                images: int, display) -> None:
+    if epochs == 0:
+        st.info(tx("trained.off"))
+        return
+    if any(s.error for s in stages) or stages[0].shape != (1, 28, 28):
+        st.warning(tx("trained.broken"))
+        return
+    model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
+    key = "trained.cached" if cached else "trained.summary"
+    st.markdown(tx(key, epochs=epochs, images=images, seconds=seconds, accuracy=accuracy))
+    image = stages[0].output
+    after = run(image, specs, seed, params=model.params)
+    views.trained_view(tx, stages, after, epochs, training.predict(model, image[None])[0], display)
+
+
 def main() -> None:
     st.set_page_config(page_title="cnnlab", page_icon=":material/grid_on:", layout="wide")
     if "url_problems" not in st.session_state:  # the URL as first opened, before widgets drop bad values
@@ -48,7 +95,8 @@ def main() -> None:
         conv, seed = controls.convolution_controls(tx)
         activation = controls.activation_controls(tx)
         pooling = controls.pooling_controls(tx)
-    specs = tuple(s for s in (conv, activation, pooling) if s is not None)
+        more, stack_error = controls.network_controls(tx)
+    specs = tuple(s for s in (conv, activation, pooling) if s is not None) + more
     stages, upload_error = compute(choice.index, specs, seed), None
     if choice.upload is not None:
         try:
@@ -59,19 +107,22 @@ def main() -> None:
         if choice.upload is not None and upload_error is None:
             controls.upload_thumbnail(tx, stages[0].output[0], choice)
         pixel, notes = controls.inspector_controls(tx, stages)
+        epochs, train_images = controls.training_controls(tx)
         display = controls.display_controls(tx)
 
     st.title(tx("app.title"))
     st.markdown(tx("app.intro"))
     if st.session_state.url_problems:
         views.url_notice_view(tx, st.session_state.url_problems)
+    if stack_error:
+        st.error(tx("more.error", message=stack_error), icon=":material/error:")
     if upload_error:
         st.error(tx("upload.error", message=upload_error), icon=":material/broken_image:")
     for note in notes:
         st.info(note)
     inspected = views.Inspected.of(stages, specs, pixel) if pixel else None
-    maps_tab, inspect_tab, learn_tab = st.tabs(
-        [tx("tab.maps"), tx("tab.inspect"), tx("tab.learn")], key="view", on_change="rerun")
+    maps_tab, inspect_tab, trained_tab_, learn_tab = st.tabs(
+        [tx("tab.maps"), tx("tab.inspect"), tx("tab.trained"), tx("tab.learn")], key="view", on_change="rerun")
     if maps_tab.open:
         with maps_tab:
             views.maps_view(tx, stages, display, seed, inspected)
@@ -81,6 +132,9 @@ def main() -> None:
                 views.stage_error_view(tx, stages[1])
             else:
                 views.inspector_view(tx, stages, inspected, display)
+    if trained_tab_.open:
+        with trained_tab_:
+            trained_tab(tx, stages, specs, seed, epochs, train_images, display)
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)

@@ -47,12 +47,14 @@ def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed
     return params
 
 
-def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0) -> list[Stage]:
+def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
+        params: Sequence[Params | None] | None = None) -> list[Stage]:
     """image (H, W) or (C, H, W) -> [input stage, one stage per layer].
 
     Weights are drawn fresh per layer from (seed, layer index), i.e. untrained
-    ("Max Epoch 0"). A layer that cannot take its input ends the list with a stage
-    whose `error` says why; the stages before it are kept.
+    ("Max Epoch 0"), unless `params` (one entry per layer, e.g. trained) is given.
+    A layer that cannot take its input ends the list with a stage whose `error` says
+    why; the stages before it are kept.
     """
     x = np.asarray(image, dtype=np.float32)
     if x.ndim == 2:
@@ -61,12 +63,17 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0) -> list[St
     for i, spec in enumerate(specs, start=1):
         try:
             spec.output_shape(x.shape)
-            params = spec.init_params(x.shape[0], layer_rng(seed, i)) if isinstance(spec, ConvolutionSpec) else None
-            y = spec.forward(x[None], params)[0]
+            if params is not None:
+                p = params[i - 1]
+            elif isinstance(spec, ConvolutionSpec):
+                p = spec.init_params(x.shape[0], layer_rng(seed, i))
+            else:
+                p = None
+            y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:
             stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err)))
             break
-        stages.append(Stage(i, spec.kind, spec, tuple(x.shape), params, y))
+        stages.append(Stage(i, spec.kind, spec, tuple(x.shape), p, y))
         x = y
     return stages
 

@@ -301,3 +301,73 @@ def test_huge_upload_is_refused_before_decoding():
     from PIL import Image
     at = upload(new_app({"pick": "upload"}).run(), "huge.png", _encoded(Image.new("1", (8000, 6000), 1)))
     assert "8000x6000 pixels; at most 40 million" in at.error[0].value
+
+
+# --- deeper stacks and training -------------------------------------------------------
+
+LENET_MORE = "conv-8-5x5_relu_max-2x2"
+
+
+def test_a_stack_from_the_url_shows_every_stage_and_inspects_the_deepest():
+    at = new_app({"activation": "ReLU", "more": LENET_MORE, "insp_layer": "6", "insp_map": "2",
+                  "insp_row": "1", "insp_col": "2"})
+    at.session_state["view"] = "Inspect a pixel"
+    at.run()
+    assert not at.exception and not at.error
+    assert "Receptive field: 256 input pixels" in " ".join(c.value for c in at.caption)  # 16x16 window
+    at.session_state["view"] = "Maps"
+    at.run()
+    assert subheaders(at)[2:] == ["Convolution → 16 x 24 x 24", "ReLU → 16 x 24 x 24", "MaxPooling → 16 x 12 x 12",
+                                  "Convolution → 8 x 8 x 8", "ReLU → 8 x 8 x 8", "MaxPooling → 8 x 4 x 4"]
+
+
+def test_presets_and_quick_add_edit_the_stack():
+    at = new_app().run()
+    [b for b in at.button if b.key == "preset-lenet"][0].click().run()
+    assert at.text_input(key="more").value == LENET_MORE and at.selectbox(key="activation").value == "ReLU"
+    assert subheaders(at)[-1] == "MaxPooling → 8 x 4 x 4"
+    [b for b in at.button if b.key == "add-relu"][0].click().run()
+    assert at.text_input(key="more").value == LENET_MORE + "_relu"
+    [b for b in at.button if b.key == "remove-last"][0].click().run()
+    assert at.text_input(key="more").value == LENET_MORE
+    [b for b in at.button if b.key == "preset-allconv"][0].click().run()
+    assert subheaders(at)[2:] == ["Convolution → 16 x 14 x 14", "ReLU → 16 x 14 x 14", "Convolution → 16 x 7 x 7",
+                                  "ReLU → 16 x 7 x 7", "AveragePooling → 16 x 1 x 1"]
+    [b for b in at.button if b.key == "preset-seed"][0].click().run()
+    assert subheaders(at)[2:] == ["Convolution → 16 x 24 x 24", "MaxPooling → 16 x 12 x 12"]
+
+
+def test_bad_stack_text_and_too_small_stages_get_messages():
+    at = new_app({"more": "conv-8-5x5_frobnicate"}).run()
+    assert not at.exception
+    assert "Layer 2 ('frobnicate') is not understood" in at.error[0].value
+    assert "more=conv-8-5x5_frobnicate" in at.warning[0].value
+    assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
+    at = new_app({"more": "conv-8-13x13_relu"}).run()
+    assert "KernelShape 13x13 does not fit the 12x12 input" in at.error[0].value
+    assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
+
+
+def test_training_from_the_app_compares_untrained_and_trained():
+    at = new_app({"activation": "ReLU", "more": LENET_MORE, "max_epoch": "1", "train_images": "2000"})
+    at.session_state["view"] = "Trained"
+    at.run(timeout=180)
+    assert not at.exception
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "Trained for 1 epoch(s) on 2,000 images in" in markdown and "test accuracy" in markdown
+    accuracy = float(markdown.split("test accuracy ")[1].split("%")[0])
+    assert accuracy > 30
+    assert "Prediction for this input: **" in markdown
+    before = decode(chart_by_key(at, "chart-untrained-kernels-1")["data"][0]["z"])
+    after = decode(chart_by_key(at, "chart-trained-kernels-1")["data"][0]["z"])
+    assert before.shape == after.shape and not np.allclose(np.nan_to_num(before), np.nan_to_num(after))
+    at.run()
+    assert "(cached)" in " ".join(m.value for m in at.markdown)
+
+
+def test_trained_tab_explains_when_nothing_is_trained():
+    at = new_app()
+    at.session_state["view"] = "Trained"
+    at.run()
+    assert "Set Max Epoch above 0" in at.info[0].value
+    assert at.number_input(key="train_images").disabled

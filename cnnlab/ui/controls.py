@@ -258,3 +258,71 @@ def pick_from_click(chart_key: str) -> None:
     points = st.session_state[chart_key]["selection"]["points"]
     if points:  # the enlarged map's x is the column, y the row
         st.session_state["insp_row"], st.session_state["insp_col"] = int(points[0]["y"]), int(points[0]["x"])
+
+
+# --- deeper stacks and training --------------------------------------------------------
+
+BLOCK_PRESETS = {
+    # first block (Convolution, activation, pooling) + the further layers as text
+    "seed": ({}, ""),
+    "lenet": ({"activation": "ReLU"}, "conv-8-5x5_relu_max-2x2"),
+    "allconv": ({"kernel_h": 3, "kernel_w": 3, "border_mode": "same", "stride_h": 2, "stride_w": 2,
+                 "activation": "ReLU", "pooling": NONE}, "conv-16-3x3-s2x2-same_relu_avg-7x7"),
+}
+BLOCK_KEYS = ("out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "stride_h", "stride_w",
+              "dilation_h", "dilation_w", "with_bias", "initializer", "multiplier", "activation", "alpha",
+              "pooling", "pool_kernel_h", "pool_kernel_w", "pool_stride_h", "pool_stride_w", "pool_pad_h",
+              "pool_pad_w", "ignore_border", "including_pad")
+QUICK_ADD = {"conv": "conv-8-3x3", "relu": "relu", "max": "max-2x2"}
+
+
+def _apply_preset(name: str) -> None:
+    block, more = BLOCK_PRESETS[name]
+    for key in BLOCK_KEYS:
+        st.session_state[key] = block.get(key, PARAMS[key].default)
+    st.session_state["more"] = more
+
+
+def _add_layer(token: str) -> None:
+    current = st.session_state.get("more", "")
+    st.session_state["more"] = f"{current}_{token}" if current else token
+
+
+def _remove_last() -> None:
+    st.session_state["more"] = "_".join(st.session_state.get("more", "").split("_")[:-1])
+
+
+def network_controls(tx: Text) -> tuple[tuple, str | None]:
+    """Presets, and the layers after the first block as text (add, remove, reorder by
+    editing). Returns (their specs, a parse error or None)."""
+    from cnnlab.presets import StackFormatError, parse_stack
+
+    st.header(tx("net.header"))
+    cols = st.columns(len(BLOCK_PRESETS))
+    for column, name in zip(cols, BLOCK_PRESETS):
+        column.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
+                      help=tx(f"net.preset.{name}.help"), width="stretch")
+    text = st.text_input(tx("more.label"), PARAMS["more"].default, key="more", help=tx("more.help"),
+                         bind="query-params")
+    cols = st.columns(len(QUICK_ADD) + 1)
+    for column, (name, token) in zip(cols, QUICK_ADD.items()):
+        column.button(f"+ {name}", key=f"add-{name}", on_click=_add_layer, args=(token,),
+                      help=tx("net.add.help", token=token), width="stretch")
+    cols[-1].button("−", key="remove-last", on_click=_remove_last, help=tx("net.remove.help"),
+                    width="stretch", disabled=not text)
+    if not text.strip():
+        return (), None
+    try:
+        return parse_stack(text), None
+    except StackFormatError as err:
+        return (), str(err)
+
+
+def training_controls(tx: Text) -> tuple[int, int]:
+    """Max Epoch (0: the blog post's untrained view) and how many training images."""
+    st.header(tx("train.header"))
+    epochs = int(_number(tx, "max_epoch"))
+    images = int(_number(tx, "train_images", step=1000, disabled=epochs == 0))
+    if epochs == 0:
+        _why_disabled(tx, "train.disabled")
+    return epochs, images

@@ -181,6 +181,39 @@ EN: dict[str, str] = {
     "learn.pool.title": "MaxPooling: an 8x8 sample, KernelShape 2,2, Strides 2,2",
     "learn.pool.intro": "Keep only the largest number of each window: 1, 2, 7, 8 gives 8. Strides equal to KernelShape: windows do not overlap, and the size halves.",
     "learn.sample": "sample 8x8 (window boxed)",
+    "net.header": "Network",
+    "net.preset.seed": "Blog post",
+    "net.preset.seed.help": "Convolution (16, 5x5) -> MaxPooling (2x2): the blog post's network.",
+    "net.preset.lenet": "LeNet-like",
+    "net.preset.lenet.help": "Convolution 16 5x5 -> ReLU -> MaxPooling 2 -> Convolution 8 5x5 -> ReLU -> MaxPooling 2.",
+    "net.preset.allconv": "All-conv",
+    "net.preset.allconv.help": "Strided convolutions instead of pooling, a global average at the end.",
+    "more.label": "Layers after the first block",
+    "more.help": (
+        "Further layers as text, joined by _: conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW|-same|-full][-dDHxDW][-gG][-nobias], "
+        "max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep], relu, leaky[-ALPHA], tanh, sigmoid. "
+        "Edit to reorder or remove; e.g. conv-8-5x5_relu_max-2x2."
+    ),
+    "more.error": "The layers after the first block are not understood, so they are left out: {message}",
+    "net.add.help": "Add {token} at the end.",
+    "net.remove.help": "Remove the last added layer.",
+    "train.header": "Training",
+    "max_epoch.label": "Max Epoch",
+    "max_epoch.help": "0 is the blog post's untrained view. Above 0, the network plus an Affine(10) + Softmax classifier is trained on MNIST training images (Adam) and the Trained tab compares.",
+    "train_images.label": "Training images",
+    "train_images.help": "How many of the 20,000 shipped MNIST training images to train on.",
+    "train.disabled": "Max Epoch 0: nothing is trained (as in the blog post).",
+    "tab.trained": "Trained",
+    "trained.off": "Set Max Epoch above 0 in the sidebar to train this network and compare its maps with the untrained ones.",
+    "trained.broken": "The network has a layer that cannot run; fix it before training.",
+    "trained.progress": "Training: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss {loss:.3f}, accuracy {accuracy:.1%}",
+    "trained.summary": "Trained for {epochs} epoch(s) on {images:,} images in {seconds:.1f} s: **test accuracy {accuracy:.2%}** on the 10,000 test images.",
+    "trained.cached": "Trained for {epochs} epoch(s) on {images:,} images (cached): **test accuracy {accuracy:.2%}** on the 10,000 test images.",
+    "trained.prediction": "Prediction for this input: **{digit}** ({probability:.1%})",
+    "trained.untrained": "Untrained (Max Epoch 0)",
+    "trained.trained": "Trained (Max Epoch {epochs})",
+    "trained.kernels": "Kernels of {name} {index}",
+    "trained.maps": "{name} {index} → {shape}",
 }
 
 JA: dict[str, str] = {
@@ -358,6 +391,39 @@ JA: dict[str, str] = {
     "learn.pool.title": "MaxPooling: 8x8 のサンプル、KernelShape 2,2、Strides 2,2",
     "learn.pool.intro": "各窓の一番大きい数字だけを残します。1, 2, 7, 8 なら 8 です。Strides を KernelShape と同じにすると窓は重ならず、サイズは半分になります。",
     "learn.sample": "サンプル 8x8（窓を枠で表示）",
+    "net.header": "ネットワーク",
+    "net.preset.seed": "ブログ記事",
+    "net.preset.seed.help": "Convolution（16、5x5）→ MaxPooling（2x2）: ブログ記事のネットワーク。",
+    "net.preset.lenet": "LeNet 風",
+    "net.preset.lenet.help": "Convolution 16 5x5 → ReLU → MaxPooling 2 → Convolution 8 5x5 → ReLU → MaxPooling 2。",
+    "net.preset.allconv": "全畳み込み",
+    "net.preset.allconv.help": "Pooling の代わりにストライド付きの Convolution、最後に全体の平均。",
+    "more.label": "最初のブロックの後の層",
+    "more.help": (
+        "後に続く層をテキストで _ でつなぎます: conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW|-same|-full][-dDHxDW][-gG][-nobias]、"
+        "max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep]、relu、leaky[-ALPHA]、tanh、sigmoid。"
+        "編集すると並べ替えや削除ができます。例: conv-8-5x5_relu_max-2x2"
+    ),
+    "more.error": "最初のブロックの後の層を読み取れないため、使っていません: {message}",
+    "net.add.help": "最後に {token} を追加します。",
+    "net.remove.help": "最後に追加した層を削除します。",
+    "train.header": "学習",
+    "max_epoch.label": "Max Epoch",
+    "max_epoch.help": "0 はブログ記事と同じ学習前の表示です。1 以上にすると、ネットワークに Affine(10) + Softmax の分類器を付けて MNIST の学習画像で学習し（Adam）、「学習後」タブで比べます。",
+    "train_images.label": "学習画像の数",
+    "train_images.help": "同梱の 20,000 枚の MNIST 学習画像のうち、何枚で学習するか。",
+    "train.disabled": "Max Epoch 0: 何も学習しません（ブログ記事と同じ）。",
+    "tab.trained": "学習後",
+    "trained.off": "サイドバーで Max Epoch を 1 以上にすると、このネットワークを学習して学習前のマップと比べられます。",
+    "trained.broken": "計算できない層があります。学習の前に直してください。",
+    "trained.progress": "学習中: エポック {epoch}/{epochs}、バッチ {batch}/{batches}、損失 {loss:.3f}、正解率 {accuracy:.1%}",
+    "trained.summary": "{images:,} 枚で {epochs} エポック学習しました（{seconds:.1f} 秒）: 10,000 枚のテスト画像で **正解率 {accuracy:.2%}**。",
+    "trained.cached": "{images:,} 枚で {epochs} エポック学習済み（キャッシュ）: 10,000 枚のテスト画像で **正解率 {accuracy:.2%}**。",
+    "trained.prediction": "この入力の予測: **{digit}**（{probability:.1%}）",
+    "trained.untrained": "学習前（Max Epoch 0）",
+    "trained.trained": "学習後（Max Epoch {epochs}）",
+    "trained.kernels": "{name} {index} のカーネル",
+    "trained.maps": "{name} {index} → {shape}",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}

@@ -6,11 +6,12 @@ No Streamlit import: the check is plain Python and tested as such.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cnnlab.figures import COLOR_SCALES, NORMALIZATIONS
 from cnnlab.initializers import INITIALIZERS
+from cnnlab.presets import parse_stack
 from cnnlab.specs import ACTIVATION_KINDS, POOLING_KINDS
 from cnnlab.shapes import BORDER_MODES
 
@@ -19,13 +20,14 @@ NONE = "none"
 
 @dataclass(frozen=True)
 class Param:
-    """An int or float in [lo, hi], a bool, or one of `options`."""
+    """An int or float in [lo, hi], a bool, one of `options`, or a text that `check` accepts."""
 
     key: str
     default: object
     lo: float | None = None
     hi: float | None = None
     options: tuple[str, ...] | None = None
+    check: Callable[[str], object] | None = None
 
     @property
     def kind(self) -> str:
@@ -33,10 +35,16 @@ class Param:
             return "choice"
         if isinstance(self.default, bool):
             return "bool"
+        if isinstance(self.default, str):
+            return "text"
         return "float" if isinstance(self.default, float) else "int"
 
     def parse(self, raw: str) -> object:
         """The value a URL string stands for; ValueError if it is not one this control takes."""
+        if self.kind == "text":
+            if raw and self.check is not None:
+                self.check(raw)
+            return raw
         if self.kind == "choice":
             if raw not in self.options:
                 raise ValueError
@@ -82,6 +90,9 @@ PARAMS: dict[str, Param] = {
         *_pair("pool_pad", (0, 0), 0, 14),
         Param("ignore_border", True),
         Param("including_pad", True),
+        Param("more", "", check=parse_stack),
+        Param("max_epoch", 0, 0, 10),
+        Param("train_images", 10000, 1000, 20000),
         Param("insp_layer", 1, 1, 16),
         Param("insp_map", 0, 0, 1023),
         Param("insp_row", 14, 0, 4095),  # on the seed digit's stroke

@@ -198,3 +198,25 @@ def _span(idx: np.ndarray) -> str:
     if len(idx) > 1 and all(b - a == 1 for a, b in zip(idx, idx[1:])):
         return f"{idx[0]}-{idx[-1]}"
     return ", ".join(map(str, idx))
+
+
+def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage], epochs: int,
+                 probabilities: np.ndarray, display: Display) -> None:
+    """The predicted class, then every layer untrained (left) beside trained (right)."""
+    digit = int(probabilities.argmax())
+    st.markdown(tx("trained.prediction", digit=digit, probability=float(probabilities[digit])))
+    st.bar_chart({str(d): [float(p)] for d, p in enumerate(probabilities)}, height=160, horizontal=False,
+                 stack=False, x_label=None, y_label=None)
+    left, right = st.columns(2)
+    left.subheader(tx("trained.untrained"))
+    right.subheader(tx("trained.trained", epochs=epochs))
+    for before, after in zip(untrained[1:], trained[1:]):
+        for column, stage, tag in ((left, before, "untrained"), (right, after, "trained")):
+            with column:
+                if isinstance(stage.spec, ConvolutionSpec):
+                    st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
+                    st.plotly_chart(figures.kernels_figure(stage.params[0], display, max_width=480),
+                                    key=f"chart-{tag}-kernels-{stage.index}", config=PLOT_CONFIG, theme=None)
+                st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
+                st.plotly_chart(figures.maps_figure(stage.output, display, max_width=480),
+                                key=f"chart-{tag}-stage-{stage.index}", config=PLOT_CONFIG, theme=None)
