@@ -5,7 +5,8 @@
    defaults), 64 and 256; medians. Also the bytes the server sent per update
    (WebSocket frames).
 2. Server: one script rerun through Streamlit's AppTest after a control change,
-   cached (a setting seen before) and uncached (a new seed each time).
+   cached (a setting seen before) and uncached (a new seed each time); and one run
+   that trains the LeNet-like preset for one epoch (Max Epoch 1) from the app.
 
     python benchmarks/bench_app.py [--repeats 9]
 """
@@ -93,12 +94,30 @@ def server_rerun(repeats: int) -> tuple[float, float]:
     return statistics.median(cached) * 1e3, statistics.median(uncached) * 1e3
 
 
+def in_app_training(images: int) -> float:
+    """Seconds for one AppTest run that trains the LeNet-like preset for 1 epoch."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300)
+    for key, value in {"activation": "ReLU", "more": "conv-8-5x5_relu_max-2x2", "max_epoch": "1",
+                       "train_images": str(images)}.items():
+        at.query_params[key] = value
+    at.session_state["view"] = "Trained"
+    t0 = time.perf_counter()
+    at.run()
+    assert not at.exception
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     cached, uncached = server_rerun(args.repeats)
     print(f"server rerun at the defaults (AppTest): cached {cached:.0f} ms, uncached {uncached:.0f} ms (median)")
+    for images in (10_000, 20_000):
+        print(f"1-epoch training from the app, LeNet-like, {images:,} images (incl. test accuracy): "
+              f"{in_app_training(images):.1f} s")
     with streamlit_server() as url:
         for out_maps in (16, 64, 256):
             median, worst, size = browser_latency(url, out_maps, args.repeats)

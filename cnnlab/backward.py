@@ -45,11 +45,12 @@ def convolution_with_columns(
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
     mg, k, p = m // group, cg * kh * kw, n * ho * wo
     cols = [_patches(xp, cg, g, (kh, kw), stride, dilation, (ho, wo)).reshape(k, p) for g in range(group)]
-    y_rows = np.concatenate([weight[g * mg:(g + 1) * mg].reshape(mg, k) @ cols[g] for g in range(group)])
-    y = y_rows.reshape(m, n, ho, wo).transpose(1, 0, 2, 3)
+    y_rows = np.empty((m, p), dtype=x.dtype)
+    for g in range(group):
+        np.matmul(weight[g * mg:(g + 1) * mg].reshape(mg, k), cols[g], out=y_rows[g * mg:(g + 1) * mg])
     if bias is not None:
-        y = y + bias.astype(x.dtype).reshape(1, m, 1, 1)
-    return np.ascontiguousarray(y), cols
+        y_rows += bias.astype(x.dtype)[:, None]
+    return np.ascontiguousarray(y_rows.reshape(m, n, ho, wo).transpose(1, 0, 2, 3)), cols
 
 
 def convolution_backward(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab import backward as B
+from cnnlab.memory import keep_freed_memory
 from cnnlab.pipeline import init_params, layer_rng
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, LayerSpec, Params, PoolingSpec
 
@@ -141,6 +142,7 @@ def train(
     Batches are drawn in an order shuffled by `seed` each epoch; loss and accuracy in
     the report are running means over the epoch so far.
     """
+    keep_freed_memory()
     x_all = _as_input(images)
     model = init_model(specs, x_all.shape[1:], seed)
     optimiser = Adam(lr)

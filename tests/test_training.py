@@ -71,3 +71,11 @@ def test_progress_is_reported():
           report_every=2)
     assert [(p.epoch, p.batch) for p in seen] == [(1, 2), (1, 4), (2, 2), (2, 4)]
     assert all(0 <= p.accuracy <= 1 and p.loss > 0 for p in seen)
+
+
+def test_keep_freed_memory_applies_once_on_linux():
+    import sys
+
+    from cnnlab.memory import keep_freed_memory
+    assert keep_freed_memory() == sys.platform.startswith("linux")
+    assert keep_freed_memory() == keep_freed_memory()
