@@ -16,7 +16,7 @@ which NNC runs, each multiplied by m:
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -29,15 +29,7 @@ InitializerName = Literal[
     "Uniform",
     "Constant",
 ]
-INITIALIZERS: tuple[InitializerName, ...] = (
-    "NormalConvolutionGlorot",
-    "UniformConvolutionGlorot",
-    "NormalConvolutionHeForward",
-    "NormalConvolutionHeBackward",
-    "Normal",
-    "Uniform",
-    "Constant",
-)
+INITIALIZERS: tuple[InitializerName, ...] = get_args(InitializerName)
 
 
 def initializer_scale(name: InitializerName, shape: tuple[int, int, int, int], multiplier: float = 1.0) -> float:

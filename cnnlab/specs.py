@@ -7,7 +7,7 @@ BorderMode valid, Strides 1,1) then MaxPooling (KernelShape 2,2, Strides 2,2).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 import numpy as np
 
@@ -25,9 +25,9 @@ Shape3 = tuple[int, int, int]  # (C, H, W)
 Params = tuple[np.ndarray, np.ndarray | None]  # (W (M, C/group, kh, kw), b (M,) or None)
 
 PoolingKind = Literal["MaxPooling", "AveragePooling", "SumPooling"]
-POOLING_KINDS: tuple[PoolingKind, ...] = ("MaxPooling", "AveragePooling", "SumPooling")
+POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
 ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
-ACTIVATION_KINDS: tuple[ActivationKind, ...] = ("Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid")
+ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,19 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def new_app(query: dict[str, str] | None = None) -> AppTest:
+    """app.py with these URL query parameters, not run yet."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    return at
+
+
+def open_tab(view: str, query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:
+    """app.py run with the tab labelled `view` open (and these query parameters)."""
+    at = new_app(query)
+    at.session_state["view"] = view
+    at.run(timeout=timeout)
+    assert not at.exception
     return at
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apptools import chart_by_key, decode, new_app
+from apptools import chart_by_key, decode, new_app, open_tab
 from cnnlab.data import load_mnist
 from cnnlab.figures import tile
 from cnnlab.pipeline import run
@@ -165,11 +165,7 @@ def test_digit_and_example_pick_the_right_test_image():
 # --- the pixel inspector ---------------------------------------------------------------
 
 def inspect_app(query=None):
-    at = new_app(query)
-    at.session_state["view"] = "Inspect a pixel"
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab("Inspect a pixel", query)
 
 
 def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
@@ -309,11 +305,9 @@ LENET_MORE = "conv-8-5x5_relu_max-2x2"
 
 
 def test_a_stack_from_the_url_shows_every_stage_and_inspects_the_deepest():
-    at = new_app({"activation": "ReLU", "more": LENET_MORE, "insp_layer": "6", "insp_map": "2",
-                  "insp_row": "1", "insp_col": "2"})
-    at.session_state["view"] = "Inspect a pixel"
-    at.run()
-    assert not at.exception and not at.error
+    at = inspect_app({"activation": "ReLU", "more": LENET_MORE, "insp_layer": "6", "insp_map": "2",
+                      "insp_row": "1", "insp_col": "2"})
+    assert not at.error
     assert "Receptive field: 256 input pixels" in " ".join(c.value for c in at.caption)  # 16x16 window
     at.session_state["view"] = "Maps"
     at.run()
@@ -349,10 +343,8 @@ def test_bad_stack_text_and_too_small_stages_get_messages():
 
 
 def test_training_from_the_app_compares_untrained_and_trained():
-    at = new_app({"activation": "ReLU", "more": LENET_MORE, "max_epoch": "1", "train_images": "2000"})
-    at.session_state["view"] = "Trained"
-    at.run(timeout=180)
-    assert not at.exception
+    at = open_tab("Trained", {"activation": "ReLU", "more": LENET_MORE, "max_epoch": "1", "train_images": "2000"},
+                  timeout=180)
     markdown = " ".join(m.value for m in at.markdown)
     assert "Trained for 1 epoch(s) on 2,000 images in" in markdown and "test accuracy" in markdown
     accuracy = float(markdown.split("test accuracy ")[1].split("%")[0])
@@ -366,8 +358,6 @@ def test_training_from_the_app_compares_untrained_and_trained():
 
 
 def test_trained_tab_explains_when_nothing_is_trained():
-    at = new_app()
-    at.session_state["view"] = "Trained"
-    at.run()
+    at = open_tab("Trained")
     assert "Set Max Epoch above 0" in at.info[0].value
     assert at.number_input(key="train_images").disabled

@@ -2,7 +2,7 @@
 
 import re
 
-from apptools import new_app
+from apptools import open_tab
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.ui.params import PARAMS
 
@@ -36,10 +36,8 @@ def test_browser_language():
 
 
 def test_the_app_in_japanese():
-    at = new_app({"lang": "ja"})
-    at.session_state["view"] = "ピクセルを調べる"
-    at.run()
-    assert not at.exception and not at.warning
+    at = open_tab("ピクセルを調べる", {"lang": "ja"})
+    assert not at.warning
     assert at.title[0].value == JA["app.title"]
     assert {"入力", "Convolution", "活性化関数", "表示", "ピクセルを調べる"} <= {h.value for h in at.header}
     assert at.slider(key="kernel_h").label == "KernelShape（高さ）"

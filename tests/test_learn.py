@@ -1,14 +1,10 @@
 """The Learn tab (cnnlab/ui/learn.py) through AppTest: the seed's examples, stepped."""
 
-from apptools import chart_by_key, decode, new_app
+from apptools import chart_by_key, decode, open_tab
 
 
 def learn_app():
-    at = new_app()
-    at.session_state["view"] = "Learn"
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab("Learn")
 
 
 def test_the_first_positions_are_the_posts_84_and_8():
