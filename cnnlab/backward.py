@@ -95,7 +95,7 @@ def convolution_backward(
                 dxp[:, g * cg:(g + 1) * cg, u * dh:u * dh + (ho - 1) * sh + 1:sh,
                     v * dw:v * dw + (wo - 1) * sw + 1:sw] += dcols[:, u, v].transpose(1, 0, 2, 3)
     dx = None if dxp is None else dxp[:, :, ph:ph + h, pw:pw + w]
-    db = dy.sum(axis=(0, 2, 3)) if with_bias else None
+    db = dy_rows.sum(axis=1) if with_bias else None
     return dx, dweight, db
 
 
@@ -121,10 +121,11 @@ def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=Non
         y = F.fold(np.maximum, F.window_slices(xp, k, s, out_hw))
     dxp = np.zeros(xp.shape, dtype=x.dtype)
     taken = np.zeros(y.shape, dtype=bool)
+    winner = np.empty(y.shape, dtype=bool)
     overlap = s[0] < k[0] or s[1] < k[1]
     for window, grad in zip(_offset_slices(xp, k, s, out_hw), _offset_slices(dxp, k, s, out_hw)):
-        winner = window == y
-        winner &= ~taken
+        np.equal(window, y, out=winner)
+        np.greater(winner, taken, out=winner)  # a maximum not taken by an earlier cell
         taken |= winner
         if overlap:
             grad += dy * winner
