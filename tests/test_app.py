@@ -361,3 +361,34 @@ def test_trained_tab_explains_when_nothing_is_trained():
     at = open_tab("Trained")
     assert "Set Max Epoch above 0" in at.info[0].value
     assert at.number_input(key="train_images").disabled
+
+
+# --- no setting ever gives a traceback ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cnnlab.ui.params import PARAMS  # noqa: E402
+
+FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "stride_h", "stride_w",
+          "dilation_h", "dilation_w", "with_bias", "initializer", "activation", "pooling", "pool_kernel_h",
+          "pool_kernel_w", "pool_stride_h", "pool_stride_w", "pool_pad_h", "pool_pad_w", "ignore_border",
+          "including_pad", "insp_layer", "insp_map", "insp_row", "insp_col", "normalization", "color_scale"]
+
+
+def _value(key):
+    p = PARAMS[key]
+    if p.kind == "choice":
+        return st.sampled_from(p.options)
+    if p.kind == "bool":
+        return st.sampled_from(["true", "false"])
+    hi = min(int(p.hi), 40) if key != "out_maps" else 64
+    return st.integers(int(p.lo), hi).map(str)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.fixed_dictionaries({}, optional={k: _value(k) for k in FUZZED}),
+       st.sampled_from(["Maps", "Inspect a pixel"]))
+def test_any_combination_of_settings_runs_without_a_traceback(query, view):
+    at = open_tab(view, query)  # asserts no exception
+    assert at.subheader or at.error or at.markdown
