@@ -99,13 +99,6 @@ def convolution_backward(
     return dx, dweight, db
 
 
-def _offset_slices(arr: np.ndarray, k, s, out_hw):
-    (kh, kw), (sh, sw), (ho, wo) = k, s, out_hw
-    for u in range(kh):
-        for v in range(kw):
-            yield arr[..., u:u + (ho - 1) * sh + 1:sh, v:v + (wo - 1) * sw + 1:sw]
-
-
 def _crop(dxp: np.ndarray, p, hw) -> np.ndarray:
     return dxp[..., p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
 
@@ -123,7 +116,7 @@ def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=Non
     taken = np.zeros(y.shape, dtype=bool)
     winner = np.empty(y.shape, dtype=bool)
     overlap = s[0] < k[0] or s[1] < k[1]
-    for window, grad in zip(_offset_slices(xp, k, s, out_hw), _offset_slices(dxp, k, s, out_hw)):
+    for window, grad in zip(F.window_slices(xp, k, s, out_hw), F.window_slices(dxp, k, s, out_hw)):
         np.equal(window, y, out=winner)
         np.greater(winner, taken, out=winner)  # a maximum not taken by an earlier cell
         taken |= winner
@@ -139,7 +132,7 @@ def sum_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=Non
     x = F.as_float(x)
     xp, k, s, p, out_hw = F.pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
     dxp = np.zeros(xp.shape, dtype=x.dtype)
-    for grad in _offset_slices(dxp, k, s, out_hw):
+    for grad in F.window_slices(dxp, k, s, out_hw):
         grad += dy
     return _crop(dxp, p, x.shape[2:])
 

@@ -109,17 +109,29 @@ class ActivationStep:
 PixelStep = Union[ConvolutionStep, PoolingStep, ActivationStep]
 
 
+def window_of(spec: ConvolutionSpec | PoolingSpec, in_channels: int,
+              out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """(rows, cols, channels) of the input that output pixel (map, row, column) reads:
+    rows = i*sh - ph + u*dh for u < kh (likewise cols); may fall on padding."""
+    m, i, j = out
+    if isinstance(spec, ConvolutionSpec):
+        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
+        cg = in_channels // spec.group
+        g = m // (spec.out_maps // spec.group)
+        channels = tuple(range(g * cg, (g + 1) * cg))
+    else:
+        (ph, pw), (sh, sw), (dh, dw), channels = spec.padding, spec.stride(), (1, 1), (m,)
+    rows = i * sh - ph + np.arange(spec.kernel_shape[0]) * dh
+    cols = j * sw - pw + np.arange(spec.kernel_shape[1]) * dw
+    return rows, cols, channels
+
+
 def explain_pixel(spec: LayerSpec, params, x: np.ndarray, out: tuple[int, int, int]) -> PixelStep:
     """Explain output pixel out = (map, row, column) of `spec` applied to x (C, H, W)."""
     m, i, j = out
     if isinstance(spec, ConvolutionSpec):
         weight, bias = params
-        cg, kh, kw = weight.shape[1:]
-        group_of_m = m // (spec.out_maps // spec.group)
-        channels = tuple(range(group_of_m * cg, (group_of_m + 1) * cg))
-        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
-        rows = i * sh - ph + np.arange(kh) * dh
-        cols = j * sw - pw + np.arange(kw) * dw
+        rows, cols, channels = window_of(spec, x.shape[0], out)
         patch = _gather(x[list(channels)], rows, cols, fill=0.0)
         kernel = weight[m].astype(np.float64)
         products = patch * kernel
@@ -128,8 +140,7 @@ def explain_pixel(spec: LayerSpec, params, x: np.ndarray, out: tuple[int, int, i
                                float(products.sum() + (b or 0.0)))
     if isinstance(spec, PoolingSpec):
         (kh, kw), (sh, sw), (ph, pw) = spec.kernel_shape, spec.stride(), spec.padding
-        rows = i * sh - ph + np.arange(kh)
-        cols = j * sw - pw + np.arange(kw)
+        rows, cols, _ = window_of(spec, x.shape[0], out)
         values = _gather(x[m:m + 1], rows, cols, fill=np.nan)[0]
         h, w = x.shape[1:]
         if spec.kind == "MaxPooling":
@@ -177,22 +188,13 @@ def back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) 
     """The input cells feeding the True cells of an output mask, for one layer."""
     prev = np.zeros(in_shape, dtype=bool)
     c_in, h, w = in_shape
-    for m, i, j in zip(*np.nonzero(mask)):
-        if isinstance(spec, ConvolutionSpec):
-            cg = c_in // spec.group
-            g = m // (spec.out_maps // spec.group)
-            (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
-            rows = i * sh - ph + np.arange(spec.kernel_shape[0]) * dh
-            cols = j * sw - pw + np.arange(spec.kernel_shape[1]) * dw
-            channels = slice(g * cg, (g + 1) * cg)
-        elif isinstance(spec, PoolingSpec):
-            (kh, kw), (sh, sw), (ph, pw) = spec.kernel_shape, spec.stride(), spec.padding
-            rows, cols, channels = i * sh - ph + np.arange(kh), j * sw - pw + np.arange(kw), slice(m, m + 1)
-        else:
-            prev[m, i, j] = True
+    for out in zip(*np.nonzero(mask)):
+        if not isinstance(spec, (ConvolutionSpec, PoolingSpec)):
+            prev[out] = True
             continue
+        rows, cols, channels = window_of(spec, c_in, out)
         rows, cols = rows[(rows >= 0) & (rows < h)], cols[(cols >= 0) & (cols < w)]
-        prev[channels, rows[:, None], cols[None, :]] = True
+        prev[np.ix_(channels, rows, cols)] = True
     return prev
 
 
