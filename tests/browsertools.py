@@ -86,8 +86,14 @@ Z_SHAPE_JS = """(sel) => {
 }"""
 
 
+ALL_DRAWN_JS = """() => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  return plots.length > 0 && plots.every(gd => gd._fullData && gd._fullData.length
+                                         && gd.querySelector('.heatmaplayer'));
+}"""
+
+
 def wait_for_app(page, timeout_ms: int = 60000) -> None:
-    """Until the script has finished and every chart is drawn."""
-    page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    """Until the script has finished and every chart on the page is drawn."""
+    page.wait_for_function(ALL_DRAWN_JS, timeout=timeout_ms)

@@ -73,6 +73,7 @@ def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
     page.goto(server)
     wait_for_app(page)
     conv = CHART.format(key="chart-stage-1")
+    page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 49; }}", timeout=20000)
     assert page.evaluate(Z_SHAPE_JS, conv) == [49, 199]  # 2 rows x 8 maps of 24x24 with gutters
     thumb = page.locator(".st-key-out_maps input[type='range']")
     thumb.focus()
