@@ -81,7 +81,7 @@ def convolution_backward(
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if need_dx else None
     for g in range(group):
         dy_g = dy_rows[g * mg:(g + 1) * mg]
-        dweight[g * mg:(g + 1) * mg] = (dy_g @ columns[g].T).reshape(mg, cg, kh, kw)
+        dweight[g * mg:(g + 1) * mg] = (columns[g] @ dy_g.T).T.reshape(mg, cg, kh, kw)  # faster than dy_g @ cols.T
         if not need_dx:
             continue
         if (sh, sw, dh, dw) == (1, 1, 1, 1):  # a "full" convolution of dy with the flipped kernels
