@@ -52,46 +52,64 @@ def init_model(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed:
     return Model(specs, params, head_w, np.zeros(10, dtype=np.float32))
 
 
+def execution_order(specs: Sequence[LayerSpec]) -> list[int]:
+    """Layer indices in the order training runs them. A ReLU directly before a MaxPooling
+    runs after it instead: max(relu(a), relu(b)) = relu(max(a, b)) (padding never wins a
+    max), and the pooled map is kh*kw times smaller. Outputs and gradients are the same."""
+    order, k = [], 0
+    while k < len(specs):
+        nxt = specs[k + 1] if k + 1 < len(specs) else None
+        if (isinstance(specs[k], ActivationSpec) and specs[k].kind == "ReLU"
+                and isinstance(nxt, PoolingSpec) and nxt.kind == "MaxPooling"):
+            order += [k + 1, k]
+            k += 2
+        else:
+            order.append(k)
+            k += 1
+    return order
+
+
 def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list]:
-    """x (N, C, H, W) -> (logits (N, 10), what backward needs: every layer's input, and a
-    convolution's patch matrices, when keep)."""
-    inputs: list = []
-    for spec, p in zip(model.specs, model.params):
+    """x (N, C, H, W) -> (logits (N, 10), what backward needs when keep: for every layer run,
+    (layer index, its input, a convolution's patch matrices, its output))."""
+    trace: list = []
+    for k in execution_order(model.specs):
+        spec, p = model.specs[k], model.params[k]
+        columns = None
         if keep and isinstance(spec, ConvolutionSpec):
             y, columns = B.convolution_with_columns(x, p[0], p[1], spec.pad(), spec.strides,
                                                     spec.dilation, spec.group)
-            inputs.append((x, columns))
         else:
-            inputs.append((x, None))
             y = spec.forward(x, p)
+        trace.append((k, x, columns, y))
         x = y
-    inputs.append((x, None))
-    return x.reshape(len(x), -1) @ model.head_w + model.head_b, inputs
+    trace.append((None, x, None, None))
+    return x.reshape(len(x), -1) @ model.head_w + model.head_b, trace
 
 
-def backward(model: Model, inputs: list, dlogits: np.ndarray) -> list[np.ndarray]:
-    """Gradients in the order of Model.arrays() (inputs from forward(..., keep=True))."""
-    features = inputs[-1][0]
+def backward(model: Model, trace: list, dlogits: np.ndarray) -> list[np.ndarray]:
+    """Gradients in the order of Model.arrays() (trace from forward(..., keep=True))."""
+    features = trace[-1][1]
     grads_head = [features.reshape(len(features), -1).T @ dlogits, dlogits.sum(axis=0)]
     dy = (dlogits @ model.head_w.T).reshape(features.shape)
-    grads: list[np.ndarray] = []
-    layers = list(zip(model.specs, model.params, inputs[:-1]))
-    for depth, (spec, p, (x, columns)) in reversed(list(enumerate(layers))):
+    layer_grads: dict[int, list[np.ndarray]] = {}
+    for k, x, columns, y in reversed(trace[:-1]):
+        spec, p = model.specs[k], model.params[k]
         if isinstance(spec, ConvolutionSpec):
             dy, dw, db = B.convolution_backward(dy, x, p[0], p[1] is not None, spec.pad(), spec.strides,
-                                                spec.dilation, spec.group, columns, need_dx=depth > 0)
-            grads = [dw] + ([db] if db is not None else []) + grads
+                                                spec.dilation, spec.group, columns, need_dx=k > 0)
+            layer_grads[k] = [dw] + ([db] if db is not None else [])
         elif isinstance(spec, PoolingSpec):
             args = (dy, x, spec.kernel_shape, spec.stride(), spec.ignore_border, spec.padding)
             if spec.kind == "MaxPooling":
-                dy = B.max_pooling_backward(*args, y=inputs[depth + 1][0])
+                dy = B.max_pooling_backward(*args, y=y)
             elif spec.kind == "SumPooling":
                 dy = B.sum_pooling_backward(*args)
             else:
                 dy = B.average_pooling_backward(*args, including_pad=spec.including_pad)
         elif isinstance(spec, ActivationSpec):
             dy = B.activation_backward(spec.kind, dy, x, spec.alpha)
-    return grads + grads_head
+    return [g for k in sorted(layer_grads) for g in layer_grads[k]] + grads_head
 
 
 @dataclass
@@ -153,9 +171,9 @@ def train(
         loss_sum = correct = seen = 0.0
         for b in range(batches):
             idx = np.sort(order[b * batch_size:(b + 1) * batch_size])
-            logits, inputs = forward(model, x_all[idx], keep=True)
+            logits, trace = forward(model, x_all[idx], keep=True)
             loss, prob, dlogits = B.softmax_cross_entropy(logits, labels[idx])
-            optimiser.step(model.arrays(), backward(model, inputs, dlogits.astype(np.float32)))
+            optimiser.step(model.arrays(), backward(model, trace, dlogits.astype(np.float32)))
             loss_sum += loss * len(idx)
             correct += int((prob.argmax(axis=1) == labels[idx]).sum())
             seen += len(idx)

@@ -25,9 +25,9 @@ def test_model_gradients_match_numerical_differentiation(stack):
     x = rng.random((3, 2, 9, 9))
     labels = np.array([1, 7, 3])
     model = _float64(init_model(specs, (2, 9, 9), seed=1))
-    logits, inputs = forward(model, x, keep=True)
+    logits, trace = forward(model, x, keep=True)
     _, _, dlogits = B.softmax_cross_entropy(logits, labels)
-    grads = backward(model, inputs, dlogits)
+    grads = backward(model, trace, dlogits)
     arrays = model.arrays()
     assert [g.shape for g in grads] == [a.shape for a in arrays]
     for a, g in zip(arrays, grads):
@@ -79,3 +79,16 @@ def test_keep_freed_memory_applies_once_on_linux():
     from cnnlab.memory import keep_freed_memory
     assert keep_freed_memory() == sys.platform.startswith("linux")
     assert keep_freed_memory() == keep_freed_memory()
+
+
+def test_relu_before_max_pooling_runs_after_it_with_identical_results():
+    from cnnlab.training import execution_order
+    specs = parse_stack("conv-4-3x3_relu_max-2x2-keep_relu_conv-2-3x3_relu_max-3x3-s2x2-p1x1")
+    assert execution_order(specs) == [0, 2, 1, 3, 4, 6, 5]
+    model = init_model(specs, (1, 12, 12), seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 1, 12, 12)).astype(np.float32)
+    y = x
+    for spec, p in zip(specs, model.params):  # the stack in its written order
+        y = spec.forward(y, p)
+    expected = y.reshape(5, -1) @ model.head_w + model.head_b
+    np.testing.assert_array_equal(forward(model, x)[0], expected)
