@@ -392,3 +392,25 @@ def _value(key):
 def test_any_combination_of_settings_runs_without_a_traceback(query, view):
     at = open_tab(view, query)  # asserts no exception
     assert at.subheader or at.error or at.markdown
+
+
+def test_the_layer_editor_edits_moves_and_removes_further_layers():
+    at = new_app({"activation": "ReLU", "more": LENET_MORE}).run()
+    assert [e.label for e in at.expander][-3:] == ["1. conv-8-5x5", "2. relu", "3. max-2x2"]
+
+    def widget(kind, prefix, suffix=""):
+        return [w for w in getattr(at, kind) if w.key and w.key.startswith(prefix) and w.key.endswith(suffix)][0]
+
+    widget("slider", "edit-0", "out_maps").set_value(12).run()
+    assert at.text_input(key="more").value == "conv-12-5x5_relu_max-2x2"
+    assert "Convolution → 12 x 8 x 8" in subheaders(at)
+    widget("slider", "edit-0", "kernel").set_value(3).run()
+    widget("selectbox", "edit-0", "border_mode").set_value("same").run()
+    assert at.text_input(key="more").value == "conv-12-3x3-same_relu_max-2x2"
+    widget("button", "up-2").click().run()
+    assert at.text_input(key="more").value == "conv-12-3x3-same_max-2x2_relu"
+    widget("button", "del-0").click().run()
+    widget("selectbox", "edit-0", "kind").set_value("AveragePooling").run()
+    assert at.text_input(key="more").value == "avg-2x2_relu"
+    assert subheaders(at)[-2:] == ["AveragePooling → 16 x 6 x 6", "ReLU → 16 x 6 x 6"]
+    assert not at.exception

@@ -6,7 +6,7 @@ the view. A control that does not apply is disabled and says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -14,6 +14,7 @@ from PIL import Image
 
 from cnnlab.data import SEED_INDEX, Mnist
 from cnnlab.figures import Display
+from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import NONE, PARAMS
@@ -295,8 +296,6 @@ def _remove_last() -> None:
 def network_controls(tx: Text) -> tuple[tuple, str | None]:
     """Presets, and the layers after the first block as text (add, remove, reorder by
     editing). Returns (their specs, a parse error or None)."""
-    from cnnlab.presets import StackFormatError, parse_stack
-
     st.header(tx("net.header"))
     cols = st.columns(len(BLOCK_PRESETS))
     for column, name in zip(cols, BLOCK_PRESETS):
@@ -313,9 +312,90 @@ def network_controls(tx: Text) -> tuple[tuple, str | None]:
     if not text.strip():
         return (), None
     try:
-        return parse_stack(text), None
+        specs = parse_stack(text)
     except StackFormatError as err:
         return (), str(err)
+    layer_editor(tx, specs)
+    return specs, None
+
+
+# A further layer's editor: its main parameters as widgets; everything else through the text.
+EDITOR_FIELDS = {
+    "Convolution": ("out_maps", "kernel", "strides", "border_mode"),
+    "Pooling": ("kind", "kernel", "strides"),
+    "Activation": ("kind",),
+}
+
+
+def _edited(spec, field: str, value):
+    """spec with one editor field changed (kernels and strides square)."""
+    changes = {
+        "out_maps": {"out_maps": value},
+        "kernel": {"kernel_shape": (value, value)},
+        "strides": {"strides": (value, value)},
+        "border_mode": {"border_mode": value, "padding": None},
+        "kind": {"kind": value},
+    }[field]
+    return replace(spec, **changes)
+
+
+def _rewrite(change) -> None:
+    """Apply change(list of specs) to the further layers' text."""
+    specs = list(parse_stack(st.session_state["more"]))
+    change(specs)
+    st.session_state["more"] = format_stack(tuple(specs))
+
+
+def _on_edit(n: int, field: str, key: str) -> None:
+    _rewrite(lambda specs: specs.__setitem__(n, _edited(specs[n], field, st.session_state[key])))
+
+
+def _on_move(n: int, step: int) -> None:
+    def move(specs):
+        m = n + step
+        if 0 <= m < len(specs):
+            specs[n], specs[m] = specs[m], specs[n]
+    _rewrite(move)
+
+
+def _on_delete(n: int) -> None:
+    _rewrite(lambda specs: specs.pop(n))
+
+
+def layer_editor(tx: Text, specs: tuple) -> None:
+    """One expander per further layer: its main parameters, move up / down, remove. Every
+    change rewrites the text (and so the URL); widget keys carry the layer's text, so a
+    moved or edited layer gets fresh widgets."""
+    for n, spec in enumerate(specs):
+        token = format_stack((spec,))
+        with st.expander(f"{n + 1}. {token}"):
+            group = "Convolution" if isinstance(spec, ConvolutionSpec) else (
+                "Pooling" if isinstance(spec, PoolingSpec) else "Activation")
+            for field in EDITOR_FIELDS[group]:
+                key = f"edit-{n}-{token}-{field}"
+                common = dict(key=key, on_change=_on_edit, args=(n, field, key))
+                if field == "out_maps":
+                    st.slider("OutMaps", 1, 256, spec.out_maps, **common)
+                elif field == "kernel":
+                    st.slider("KernelShape", 1, 15, spec.kernel_shape[0], **common)
+                elif field == "strides":
+                    st.slider("Strides", 1, 6, (spec.strides or spec.kernel_shape)[0], **common)
+                elif field == "border_mode":
+                    options = ("valid", "same", "full")
+                    st.selectbox("BorderMode", options, options.index(spec.border_mode), **common)
+                elif group == "Pooling":
+                    options = ("MaxPooling", "AveragePooling", "SumPooling")
+                    st.selectbox(tx("pooling.label"), options, options.index(spec.kind), **common)
+                else:
+                    options = ("ReLU", "LeakyReLU", "Tanh", "Sigmoid")
+                    st.selectbox(tx("activation.label"), options, options.index(spec.kind), **common)
+            up, down, remove = st.columns(3)
+            up.button("↑", key=f"up-{n}-{token}", on_click=_on_move, args=(n, -1), disabled=n == 0,
+                      help=tx("net.up.help"), width="stretch")
+            down.button("↓", key=f"down-{n}-{token}", on_click=_on_move, args=(n, 1),
+                        disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
+            remove.button("✕", key=f"del-{n}-{token}", on_click=_on_delete, args=(n,),
+                          help=tx("net.delete.help"), width="stretch")
 
 
 def training_controls(tx: Text) -> tuple[int, int]:
