@@ -68,7 +68,7 @@ def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int
     return model, accuracy, seconds, False
 
 
-def trained_tab(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
+def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
                 images: int, display) -> None:
     if epochs == 0:
         st.info(tx("trained.off"))
@@ -97,12 +97,14 @@ def main() -> None:
         pooling = controls.pooling_controls(tx)
         more, stack_error = controls.network_controls(tx)
     specs = tuple(s for s in (conv, activation, pooling) if s is not None) + more
-    stages, upload_error = compute(choice.index, specs, seed), None
+    stages, upload_error = None, None
     if choice.upload is not None:
         try:
             stages = compute_upload(choice.upload, choice.mnist_style, specs, seed)
         except ImageError as err:
             upload_error = str(err)
+    if stages is None:
+        stages = compute(choice.index, specs, seed)
     with st.sidebar:
         if choice.upload is not None and upload_error is None:
             controls.upload_thumbnail(tx, stages[0].output[0], choice)
@@ -121,7 +123,7 @@ def main() -> None:
     for note in notes:
         st.info(note)
     inspected = views.Inspected.of(stages, specs, pixel) if pixel else None
-    maps_tab, inspect_tab, trained_tab_, learn_tab = st.tabs(
+    maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(
         [tx("tab.maps"), tx("tab.inspect"), tx("tab.trained"), tx("tab.learn")], key="view", on_change="rerun")
     if maps_tab.open:
         with maps_tab:
@@ -132,9 +134,9 @@ def main() -> None:
                 views.stage_error_view(tx, stages[1])
             else:
                 views.inspector_view(tx, stages, inspected, display)
-    if trained_tab_.open:
-        with trained_tab_:
-            trained_tab(tx, stages, specs, seed, epochs, train_images, display)
+    if trained_tab.open:
+        with trained_tab:
+            trained_panel(tx, stages, specs, seed, epochs, train_images, display)
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)
