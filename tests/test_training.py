@@ -92,3 +92,23 @@ def test_relu_before_max_pooling_runs_after_it_with_identical_results():
         y = spec.forward(y, p)
     expected = y.reshape(5, -1) @ model.head_w + model.head_b
     np.testing.assert_array_equal(forward(model, x)[0], expected)
+
+
+def test_batches_split_over_threads_match_one_thread_and_stay_deterministic():
+    data = load_mnist(MNIST_TRAIN_PATH)
+    images, labels = data.images[:512], data.labels[:512]
+    one = train(PRESETS["lenet"], images, labels, epochs=1, seed=2, workers=1)
+    two = train(PRESETS["lenet"], images, labels, epochs=1, seed=2, workers=2)
+    again = train(PRESETS["lenet"], images, labels, epochs=1, seed=2, workers=2)
+    for a, b, c in zip(one.arrays(), two.arrays(), again.arrays()):
+        np.testing.assert_array_equal(b, c)
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)  # only the summation order differs
+
+
+def test_blas_threads_are_limited_then_restored():
+    from cnnlab.threads import blas_threads, limited_blas_threads
+    before = blas_threads()
+    with limited_blas_threads(1) as limited:
+        if limited:
+            assert blas_threads() == 1
+    assert blas_threads() == before
