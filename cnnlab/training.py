@@ -191,7 +191,8 @@ def train(
             for b in range(batches):
                 idx = np.sort(order[b * batch_size:(b + 1) * batch_size])
                 parts = [p for p in np.array_split(idx, workers) if len(p)]
-                results = list(pool.map(lambda p: _batch_gradients(model, x_all[p], labels[p], len(idx)), parts))
+                jobs = [pool.submit(_batch_gradients, model, x_all[p], labels[p], len(idx)) for p in parts]
+                results = [job.result() for job in jobs]
                 grads = [sum(g) for g in zip(*(r[0] for r in results))]
                 optimiser.step(model.arrays(), grads)
                 loss_sum += sum(r[1] for r in results)
