@@ -122,9 +122,10 @@ def main() -> None:
         st.error(tx("upload.error", message=upload_error), icon=":material/broken_image:")
     for note in notes:
         st.info(note)
-    inspected = views.Inspected.of(stages, specs, pixel) if pixel else None
     maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(
         [tx("tab.maps"), tx("tab.inspect"), tx("tab.trained"), tx("tab.learn")], key="view", on_change="rerun")
+    needed = pixel is not None and (maps_tab.open or inspect_tab.open)
+    inspected = views.Inspected.of(stages, specs, pixel) if needed else None
     if maps_tab.open:
         with maps_tab:
             views.maps_view(tx, stages, display, seed, inspected)

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from cnnlab import functions as F
-from cnnlab.shapes import conv_output_shape, pair
+from cnnlab.shapes import conv_output_shape
 
 
 def _patches(xp: np.ndarray, cg: int, g: int, kernel, stride, dilation, out_hw) -> np.ndarray:
@@ -23,11 +23,18 @@ def _patches(xp: np.ndarray, cg: int, g: int, kernel, stride, dilation, out_hw) 
                       (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
 
 
-def _conv_geometry(x, weight, pad, stride, dilation):
-    ph, pw = pair(0 if pad is None else pad, "Padding")
-    sh, sw = pair(1 if stride is None else stride, "Strides")
-    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
-    return (ph, pw), (sh, sw), (dh, dw)
+def patch_columns(x: np.ndarray, weight_shape, pad=None, stride=None, dilation=None,
+                  group: int = 1) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """Each group's patch matrix cols (K, N*Ho*Wo), K = C/group * kh * kw, and (Ho, Wo)."""
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight_shape
+    (ph, pw), stride, dilation = F.conv_geometry(pad, stride, dilation)
+    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), stride, dilation, group)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    k = cg * kh * kw
+    cols = [_patches(xp, cg, g, (kh, kw), stride, dilation, (ho, wo)).reshape(k, n * ho * wo)
+            for g in range(group)]
+    return cols, (ho, wo)
 
 
 def convolution_with_columns(
@@ -38,13 +45,10 @@ def convolution_with_columns(
     K = C/group * kh * kw, which convolution_backward reuses instead of rebuilding.
     y[:, group g] = W_g (Mg, K) . cols_g, reordered to (N, Mg, Ho, Wo)."""
     x = F.as_float(x)
-    n, c, h, w = x.shape
+    n = x.shape[0]
     m, cg, kh, kw = weight.shape
-    (ph, pw), stride, dilation = _conv_geometry(x, weight, pad, stride, dilation)
-    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), stride, dilation, group)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    cols, (ho, wo) = patch_columns(x, weight.shape, pad, stride, dilation, group)
     mg, k, p = m // group, cg * kh * kw, n * ho * wo
-    cols = [_patches(xp, cg, g, (kh, kw), stride, dilation, (ho, wo)).reshape(k, p) for g in range(group)]
     y_rows = np.empty((m, p), dtype=x.dtype)
     for g in range(group):
         np.matmul(weight[g * mg:(g + 1) * mg].reshape(mg, k), cols[g], out=y_rows[g * mg:(g + 1) * mg])
@@ -71,11 +75,11 @@ def convolution_backward(
     dy = F.as_float(dy)
     n, c, h, w = x.shape
     m, cg, kh, kw = weight.shape
-    (ph, pw), (sh, sw), (dh, dw) = _conv_geometry(x, weight, pad, stride, dilation)
+    (ph, pw), (sh, sw), (dh, dw) = F.conv_geometry(pad, stride, dilation)
     ho, wo = dy.shape[2:]
     mg, k = m // group, cg * kh * kw
     if columns is None:
-        _, columns = convolution_with_columns(x, weight, None, (ph, pw), (sh, sw), (dh, dw), group)
+        columns, _ = patch_columns(x, weight.shape, (ph, pw), (sh, sw), (dh, dw), group)
     dy_rows = dy.transpose(1, 0, 2, 3).reshape(m, n * ho * wo)  # dY (M, N*P)
     dweight = np.empty(weight.shape, dtype=x.dtype)
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if need_dx else None

@@ -173,15 +173,11 @@ def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int,
     """Input cells (C, H, W bool) that feed output pixel `out` of layer `stage` (1-based),
     traced back through every layer before it. shapes[k] is the input shape of layer k+1
     (shapes[0] the image's)."""
-    mask = np.zeros(_stage_shape(specs, shapes, stage), dtype=bool)
+    mask = np.zeros(specs[stage - 1].output_shape(shapes[stage - 1]), dtype=bool)
     mask[out] = True
     for k in range(stage, 0, -1):
         mask = back_one(specs[k - 1], shapes[k - 1], mask)
     return mask
-
-
-def _stage_shape(specs, shapes, stage):
-    return specs[stage - 1].output_shape(shapes[stage - 1])
 
 
 def back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
@@ -219,6 +215,18 @@ def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: 
         prefix = f"channel {channel}: " if multi else ""
         lines.append(f"{prefix}{' + '.join(terms)} = {format_number(step.products[k].sum())}")
     return lines
+
+
+def pooling_line(step: PoolingStep) -> str:
+    """'max(1, 2, 7, 8) = 8', '1 + 2 + 7 + 8 = 18' or '(1 + 2 + 7 + 8) / 4 = 4.5' (cells off
+    the input left out)."""
+    cells = [format_number(v) for v in step.values.ravel() if not np.isnan(v)]
+    value = format_number(step.value)
+    if step.kind == "MaxPooling":
+        return f"max({', '.join(cells)}) = {value}"
+    if step.kind == "SumPooling":
+        return f"{' + '.join(cells)} = {value}"
+    return f"({' + '.join(cells)}) / {step.divisor} = {value}"
 
 
 def total_line(step: ConvolutionStep) -> str:

@@ -34,6 +34,12 @@ def _as_nchw(x: np.ndarray, what: str = "x") -> np.ndarray:
     return x
 
 
+def conv_geometry(pad: IntPair | None, stride: IntPair | None, dilation: IntPair | None):
+    """((ph, pw), (sh, sw), (dh, dw)) with nnabla's defaults: no padding, stride 1, dilation 1."""
+    return (pair(0 if pad is None else pad, "Padding"), pair(1 if stride is None else stride, "Strides"),
+            pair(1 if dilation is None else dilation, "Dilation"))
+
+
 def convolution(
     x: np.ndarray,
     weight: np.ndarray,
@@ -57,9 +63,7 @@ def convolution(
         raise LayerShapeError(f"weight must be (OutMaps, C/group, kh, kw); got {weight.shape}.")
     n, c, h, w = x.shape
     m, cg, kh, kw = weight.shape
-    ph, pw = pair(0 if pad is None else pad, "Padding")
-    sh, sw = pair(1 if stride is None else stride, "Strides")
-    dh, dw = pair(1 if dilation is None else dilation, "Dilation")
+    (ph, pw), (sh, sw), (dh, dw) = conv_geometry(pad, stride, dilation)
     if group >= 1 and cg * group != c:
         raise LayerShapeError(
             f"The weight expects {cg * group} input channels ({cg} per group x Group {group}) "

@@ -33,6 +33,11 @@ def layer_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(index)])
 
 
+def fresh_params(spec: LayerSpec, in_channels: int, seed: int, index: int) -> Params | None:
+    """Untrained parameters of layer `index` (1-based): a convolution's W and b, else None."""
+    return spec.init_params(in_channels, layer_rng(seed, index)) if isinstance(spec, ConvolutionSpec) else None
+
+
 def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> list[Params | None]:
     """Fresh parameters for every layer (None for parameter-free layers).
 
@@ -42,7 +47,7 @@ def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed
     shape = in_shape
     for i, spec in enumerate(specs, start=1):
         new_shape = spec.output_shape(shape)
-        params.append(spec.init_params(shape[0], layer_rng(seed, i)) if isinstance(spec, ConvolutionSpec) else None)
+        params.append(fresh_params(spec, shape[0], seed, i))
         shape = new_shape
     return params
 
@@ -63,12 +68,7 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
     for i, spec in enumerate(specs, start=1):
         try:
             spec.output_shape(x.shape)
-            if params is not None:
-                p = params[i - 1]
-            elif isinstance(spec, ConvolutionSpec):
-                p = spec.init_params(x.shape[0], layer_rng(seed, i))
-            else:
-                p = None
+            p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
             y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:
             stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err)))

@@ -45,8 +45,7 @@ class Model:
 def init_model(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:
     """Untrained ("Max Epoch 0") weights, the same as the app shows; head: Glorot normal."""
     specs = tuple(specs)
-    params = [None if p is None else (p[0].copy(), None if p[1] is None else p[1].copy())
-              for p in init_params(specs, in_shape, seed)]
+    params = init_params(specs, in_shape, seed)
     shape = in_shape
     for spec in specs:
         shape = spec.output_shape(shape)

@@ -100,8 +100,7 @@ def pooling_example(tx: Text) -> None:
     with right:
         st.caption(tx("learn.output", shape=f"{y.shape[0]}x{y.shape[1]}"))
         _grid("chart-learn-pool-output", _filled(y, pos), chosen=(i, j))
-    cells = ", ".join(explain.format_number(v) for v in step.values.ravel())
-    st.code(f"max({cells}) = {explain.format_number(step.value)}", language=None)
+    st.code(explain.pooling_line(step), language=None)
 
 
 def _filled(y: np.ndarray, pos: int) -> np.ndarray:

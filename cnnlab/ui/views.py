@@ -152,13 +152,9 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         elif isinstance(step, explain.PoolingStep):
             _pooling_step_view(tx, step)
         else:
-            formula = ACTIVATION_FORMULAS[step.kind].format(alpha=_short(step.alpha))
+            formula = ACTIVATION_FORMULAS[step.kind].format(alpha=explain.format_number(step.alpha))
             st.markdown(tx("insp.activation", name=step.kind, formula=formula,
                            x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
-
-
-def _short(v: float) -> str:
-    return f"{v:.3g}"
 
 
 def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple[int, int]) -> None:
@@ -181,14 +177,7 @@ def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple
 def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
     st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
     st.html(figures.grid_html(step.values, tx("insp.window"), chosen=step.chosen))
-    cells = [explain.format_number(v) for v in step.values.ravel() if not np.isnan(v)]
-    if step.kind == "MaxPooling":
-        line = f"max({', '.join(cells)}) = {explain.format_number(step.value)}"
-    elif step.kind == "SumPooling":
-        line = f"{' + '.join(cells)} = {explain.format_number(step.value)}"
-    else:
-        line = f"({' + '.join(cells)}) / {step.divisor} = {explain.format_number(step.value)}"
-    st.code(line, language=None, wrap_lines=True)
+    st.code(explain.pooling_line(step), language=None, wrap_lines=True)
     st.caption(tx(f"insp.pool.{step.kind}", divisor=step.divisor))
 
 
