@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from browsertools import launch, streamlit_server, wait_for_app  # noqa: E402
+from browsertools import MAPS_TAB_CHARTS, launch, streamlit_server, wait_for_app  # noqa: E402
 
 CHARTS = ["chart-kernels-1", "chart-stage-1", "chart-stage-2"]
 FINGERPRINT_JS = """(keys) => keys.map(k => {
@@ -57,7 +57,7 @@ def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float
         page.on("websocket", lambda ws: ws.on(
             "framereceived", lambda frame: received.append(len(frame) if isinstance(frame, (bytes, str)) else 0)))
         page.goto(f"{url}/?out_maps={out_maps}")
-        wait_for_app(page)
+        wait_for_app(page, MAPS_TAB_CHARTS)
         page.evaluate(ARM_JS)
         seed_box = page.locator(".st-key-seed input")
         times, sizes = [], []

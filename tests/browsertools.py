@@ -86,14 +86,25 @@ Z_SHAPE_JS = """(sel) => {
 }"""
 
 
-ALL_DRAWN_JS = """() => {
-  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  return plots.length > 0 && plots.every(gd => gd._fullData && gd._fullData.length
-                                         && gd.querySelector('.heatmaplayer'));
+ALL_DRAWN_JS = """([keys, settleMs]) => {
+  const ready = () => {
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+    if (!keys.every(k => document.querySelector('.st-key-' + k + ' .js-plotly-plot'))) return false;
+    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+    return plots.length > 0 && plots.every(gd => gd._fullData && gd._fullData.length
+                                           && gd.querySelector('.heatmaplayer'));
+  };
+  // Streamlit may rerun once more after the first paint (query-parameter binding), remounting
+  // charts: the page counts as drawn only after it has stayed drawn for settleMs.
+  if (!ready()) { window.__cnnlabDrawnSince = null; return false; }
+  window.__cnnlabDrawnSince = window.__cnnlabDrawnSince || performance.now();
+  return performance.now() - window.__cnnlabDrawnSince >= settleMs;
 }"""
 
+MAPS_TAB_CHARTS = ("chart-input", "chart-kernels-1", "chart-stage-1")
 
-def wait_for_app(page, timeout_ms: int = 60000) -> None:
-    """Until the script has finished and every chart on the page is drawn."""
-    page.wait_for_function(ALL_DRAWN_JS, timeout=timeout_ms)
+
+def wait_for_app(page, keys: tuple[str, ...] = (), timeout_ms: int = 60000, settle_ms: int = 400) -> None:
+    """Until the script has finished, the charts named by `keys` exist, and every chart on the
+    page has been drawn and stayed drawn for `settle_ms`."""
+    page.wait_for_function(ALL_DRAWN_JS, arg=[list(keys), settle_ms], timeout=timeout_ms, polling=50)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import CELL_XY_JS, CHART, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app
+from browsertools import (CELL_XY_JS, CHART, MAPS_TAB_CHARTS, Z_SHAPE_JS, chromium_path, launch, streamlit_server,
+                          wait_for_app)
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
 from cnnlab.specs import SEED_EXPERIMENT
@@ -45,13 +46,13 @@ def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
 def hover(page, key: str, row: int, col: int) -> str:
     x, y = cell_xy(page, key, row, col)
     page.mouse.move(x, y)
-    label = page.wait_for_selector(".hoverlayer .hovertext", timeout=10000)
+    label = page.wait_for_selector(CHART.format(key=key) + " .hoverlayer .hovertext", timeout=10000)
     return label.text_content()
 
 
 def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
     page.goto(server)
-    wait_for_app(page)
+    wait_for_app(page, MAPS_TAB_CHARTS)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlert']").count() == 0
     for key in ("chart-input", "chart-kernels-1", "chart-stage-1", "chart-stage-2"):
@@ -71,7 +72,7 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
 
 def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
     page.goto(server)
-    wait_for_app(page)
+    wait_for_app(page, MAPS_TAB_CHARTS)
     conv = CHART.format(key="chart-stage-1")
     page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 49; }}", timeout=20000)
     assert page.evaluate(Z_SHAPE_JS, conv) == [49, 199]  # 2 rows x 8 maps of 24x24 with gutters
@@ -85,14 +86,14 @@ def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
     # the URL reproduces the view in a fresh page
     fresh = page.context.browser.new_page()
     fresh.goto(page.url)
-    wait_for_app(fresh)
+    wait_for_app(fresh, MAPS_TAB_CHARTS)
     fresh.get_by_text("MaxPooling → 19 x 12 x 12").wait_for(timeout=20000)
     page.screenshot(path=ARTIFACTS / "app-19-maps.png", full_page=True)
 
 
 def test_tampered_url_shows_a_notice_in_the_browser(page, server):
     page.goto(f"{server}/?out_maps=-3&pooling=Nope")
-    wait_for_app(page)
+    wait_for_app(page, MAPS_TAB_CHARTS)
     assert page.locator("[data-testid='stException']").count() == 0
     assert "out_maps=-3" in page.locator("[data-testid='stAlert']").first.text_content()
     assert page.get_by_text("MaxPooling → 16 x 12 x 12").count() == 1
@@ -103,7 +104,7 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     wait_for_app(page)
     page.get_by_role("tab", name="Inspect a pixel").click()
     page.locator(CHART.format(key="chart-pick")).wait_for(timeout=20000)
-    wait_for_app(page)
+    wait_for_app(page, ("chart-pick",))
     text = hover(page, "chart-pick", 9, 6)
     row, col, value = re.search(r"row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
     assert (row, col) == ("9", "6")
