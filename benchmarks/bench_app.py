@@ -8,7 +8,7 @@
    cached (a setting seen before) and uncached (a new seed each time); and one run
    that trains the LeNet-like preset for one epoch (Max Epoch 1) from the app.
 
-    python benchmarks/bench_app.py [--repeats 9]
+    python benchmarks/bench_app.py [--repeats 9] [--browser-only]
 """
 
 from __future__ import annotations
@@ -21,19 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from browsertools import MAPS_TAB_CHARTS, launch, streamlit_server, wait_for_app  # noqa: E402
+from browsertools import FINGERPRINT_JS, MAPS_TAB_CHARTS, launch, streamlit_server, wait_for_app  # noqa: E402
 
 CHARTS = ["chart-kernels-1", "chart-stage-1", "chart-stage-2"]
-FINGERPRINT_JS = """(keys) => keys.map(k => {
-  const gd = document.querySelector('.st-key-' + k + ' .js-plotly-plot');
-  if (!gd || !gd._fullData || !gd._fullData.length) return null;
-  const z = gd._fullData[0].z;
-  let s = 0;
-  for (let r = 0; r < z.length; r += 3) { const row = z[r]; for (let c = 0; c < row.length; c += 3) { const v = row[c]; if (v === v && v != null) s += v * (r + 1) + c; } }
-  return s;
-})"""
+FINGERPRINTS_JS = "(keys) => keys.map(" + FINGERPRINT_JS + ")"
 WAIT_CHANGED_JS = """([keys, before]) => new Promise(resolve => {
-  const fp = """ + FINGERPRINT_JS + """;
+  const fp = """ + FINGERPRINTS_JS + """;
   const tick = () => {
     const now = fp(keys);
     if (now.every((v, i) => v !== null && v !== before[i])) {
@@ -62,7 +55,7 @@ def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float
         seed_box = page.locator(".st-key-seed input")
         times, sizes = [], []
         for seed in range(1, repeats + 2):
-            before = page.evaluate(FINGERPRINT_JS, CHARTS)
+            before = page.evaluate(FINGERPRINTS_JS, CHARTS)
             received.clear()
             seed_box.fill(str(seed))
             seed_box.press("Enter")
@@ -112,10 +105,11 @@ def in_app_training(images: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--browser-only", action="store_true", help="skip the server and training runs")
     args = parser.parse_args()
     cached, uncached = server_rerun(args.repeats)
     print(f"server rerun at the defaults (AppTest): cached {cached:.0f} ms, uncached {uncached:.0f} ms (median)")
-    for images in (10_000, 20_000):
+    for images in () if args.browser_only else (10_000, 20_000):
         print(f"1-epoch training from the app, LeNet-like, {images:,} images (incl. test accuracy): "
               f"{in_app_training(images):.1f} s")
     with streamlit_server() as url:

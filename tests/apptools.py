@@ -1,4 +1,4 @@
-"""Helpers for AppTest runs of app.py: decode the plotly charts the app sent."""
+"""Helpers for AppTest runs of app.py: decode the heatmaps and plotly charts the app sent."""
 
 from __future__ import annotations
 
@@ -56,3 +56,18 @@ def chart_by_key(at: AppTest, key: str) -> dict:
         if el.proto.id.endswith(f"-{key}"):
             return json.loads(el.proto.spec)
     raise KeyError(f"no chart with key {key}; have {[e.proto.id for e in at.get('plotly_chart')]}")
+
+
+def heatmap_by_key(at: AppTest, key: str) -> dict:
+    """The payload of the canvas heatmap drawn with cnnlab.ui.heatmap.heatmap(..., key=key)."""
+    found = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    if not found:
+        raise KeyError(f"no heatmap with key {key}; have {[e.proto.id for e in at.get('bidi_component')]}")
+    return json.loads(found[0].proto.json)
+
+
+def heatmap_values(at: AppTest, key: str) -> np.ndarray:
+    """The true values (mosaic, NaN in gutters) that heatmap `key` shows on hover."""
+    from cnnlab.heatmaps import decode as decode_payload
+
+    return decode_payload(heatmap_by_key(at, key))[1]

@@ -38,7 +38,7 @@ def free_port() -> int:
 def streamlit_server(timeout: float = 60.0):
     """Start `streamlit run app.py` on 127.0.0.1 and yield its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / os.environ.get("CNNLAB_APP", "app.py")), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -69,33 +69,62 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-CHART = ".st-key-{key} .js-plotly-plot"
+CHART = ".st-key-{key} .js-plotly-plot"  # a plotly chart (Inspector, Learn)
+HEATMAP = ".st-key-{key} .hm-canvas"  # a canvas heatmap (Maps, Trained); Playwright's CSS pierces shadow roots
 
-# Page-side helpers: a cell's screen position, and a chart's mosaic size.
-CELL_XY_JS = """([sel, r, c]) => {
+# Page-side helpers. A heatmap lives in its component's shadow root: find it from the key.
+FIND_HEATMAP_JS = """(key) => {
+  const host = document.querySelector('.st-key-' + key);
+  if (!host) return null;
+  for (const n of [host, ...host.querySelectorAll('*')]) {
+    const root = n.shadowRoot ? n.shadowRoot.querySelector('.hm') : (n.classList.contains('hm') ? n : null);
+    if (root) return root;
+  }
+  return null;
+}"""
+# The screen position of cell (row, col) of plotly chart `selector`.
+PLOT_CELL_XY_JS = """([sel, r, c]) => {
   const gd = document.querySelector(sel);
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const box = gd.getBoundingClientRect();
   return [box.left + xa._offset + xa.l2p(c), box.top + ya._offset + ya.l2p(r)];
 }"""
-Z_SHAPE_JS = """(sel) => {
-  const gd = document.querySelector(sel);
-  if (!gd || !gd._fullData || !gd._fullData.length) return null;
-  const z = gd._fullData[0].z;
-  return [z.length, z[0].length];
+# The screen position of mosaic cell (row, col) of heatmap `key`.
+CELL_XY_JS = """([key, r, c]) => {
+  const root = (""" + FIND_HEATMAP_JS + """)(key);
+  const canvas = root.querySelector('.hm-canvas'), box = canvas.getBoundingClientRect();
+  return [box.left + (c + 0.5) * box.width / +canvas.dataset.cols, box.top + (r + 0.5) * box.height / +canvas.dataset.rows];
+}"""
+# [rows, columns] of heatmap `key`'s mosaic, or null before it is painted.
+Z_SHAPE_JS = """(key) => {
+  const root = (""" + FIND_HEATMAP_JS + """)(key);
+  if (!root || !root.dataset.painted) return null;
+  const canvas = root.querySelector('.hm-canvas');
+  return [+canvas.dataset.rows, +canvas.dataset.cols];
+}"""
+# A number that changes whenever heatmap `key` shows different values (null before it is painted).
+FINGERPRINT_JS = """(key) => {
+  const root = (""" + FIND_HEATMAP_JS + """)(key);
+  if (!root || !root.__values) return null;
+  let s = 0; const v = root.__values;
+  for (let i = 0; i < v.length; i += 7) if (v[i] === v[i]) s += v[i] * (i % 97 + 1);
+  return s;
 }"""
 
-
 ALL_DRAWN_JS = """([keys, settleMs]) => {
+  const findHeatmap = """ + FIND_HEATMAP_JS + """;
   const ready = () => {
     if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
-    if (!keys.every(k => document.querySelector('.st-key-' + k + ' .js-plotly-plot'))) return false;
+    const heatmapsDone = keys.every(k => {
+      if (document.querySelector('.st-key-' + k + ' .js-plotly-plot')) return true;
+      const root = findHeatmap(k);
+      return root && root.dataset.painted;
+    });
     const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-    return plots.length > 0 && plots.every(gd => gd._fullData && gd._fullData.length
-                                           && gd.querySelector('.heatmaplayer'));
+    return heatmapsDone && plots.every(gd => gd._fullData && gd._fullData.length && gd.querySelector('.heatmaplayer'));
   };
-  // Streamlit may rerun once more after the first paint (query-parameter binding), remounting
-  // charts: the page counts as drawn only after it has stayed drawn for settleMs.
+  // Streamlit may rerun once more after the first paint (query-parameter binding),
+  // remounting elements: the page counts as drawn once it has stayed drawn for settleMs.
   if (!ready()) { window.__cnnlabDrawnSince = null; return false; }
   window.__cnnlabDrawnSince = window.__cnnlabDrawnSince || performance.now();
   return performance.now() - window.__cnnlabDrawnSince >= settleMs;
@@ -105,6 +134,6 @@ MAPS_TAB_CHARTS = ("chart-input", "chart-kernels-1", "chart-stage-1")
 
 
 def wait_for_app(page, keys: tuple[str, ...] = (), timeout_ms: int = 60000, settle_ms: int = 400) -> None:
-    """Until the script has finished, the charts named by `keys` exist, and every chart on the
-    page has been drawn and stayed drawn for `settle_ms`."""
+    """Until the script has finished, the heatmaps or charts named by `keys` are drawn, every
+    plotly chart on the page too, and all have stayed so for `settle_ms`."""
     page.wait_for_function(ALL_DRAWN_JS, arg=[list(keys), settle_ms], timeout=timeout_ms, polling=50)

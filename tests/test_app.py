@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from apptools import chart_by_key, decode, new_app, open_tab
+from apptools import heatmap_by_key, heatmap_values, new_app, open_tab
 from cnnlab.data import load_mnist
-from cnnlab.figures import tile
+from cnnlab.heatmaps import colorize
+from cnnlab.heatmaps import decode as decode_payload
+from cnnlab.mosaic import tile
 from cnnlab.pipeline import run
 from cnnlab.specs import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
 
@@ -27,16 +29,16 @@ def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_
     ]
     stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
     for key, stage in (("chart-stage-1", stages[1]), ("chart-stage-2", stages[2])):
-        trace = chart_by_key(at, key)["data"][0]
-        z = decode(trace["z"])
+        z = heatmap_values(at, key)
         expected = tile(stage.output, 8).z
         assert z.shape == expected.shape
         np.testing.assert_array_equal(np.isnan(z), np.isnan(expected))
         np.testing.assert_allclose(z[~np.isnan(z)], expected[~np.isnan(expected)], rtol=1e-6, atol=1e-6)
-        index = decode(trace["customdata"])
-        m, i, j = index[20, 30]  # a pixel of map 1 (conv) or map 10 (pooled)
-        assert stage.output[m, i, j] == pytest.approx(z[20, 30], abs=1e-6)
-    input_z = decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+        tiling = heatmap_by_key(at, key)["tile"]  # what the browser uses to name the cell under the cursor
+        h, w = tiling["h"], tiling["w"]
+        m = (20 // (h + 1)) * tiling["columns"] + 30 // (w + 1)  # mosaic cell (20, 30): map 1 (conv) or 10 (pooled)
+        assert stage.output[m, 20 % (h + 1), 30 % (w + 1)] == pytest.approx(z[20, 30], abs=1e-6)
+    input_z = heatmap_values(at, "chart-input")
     np.testing.assert_allclose(input_z, load_mnist().images[4] / 255, atol=1e-6)
     markdown = " ".join(m.value for m in at.markdown)
     assert "floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24" in markdown
@@ -72,7 +74,7 @@ def test_border_mode_same_and_pooling_choice():
     at.selectbox(key="activation").set_value("ReLU")
     at.run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 28 x 28", "ReLU → 16 x 28 x 28", "AveragePooling → 16 x 14 x 14"]
-    relu = decode(chart_by_key(at, "chart-stage-2")["data"][0]["z"])
+    relu = heatmap_values(at, "chart-stage-2")
     assert np.nanmin(relu) >= 0
     assert not at.toggle(key="including_pad").disabled
 
@@ -120,7 +122,7 @@ def test_url_parameters_set_the_view():
     assert "Convolution → 8 x 26 x 26" in subheaders(at)
     assert "SumPooling → 8 x 13 x 13" in subheaders(at)
     stages = run(load_mnist().image(123), (ConvolutionSpec(8, (3, 3)), PoolingSpec("SumPooling")), seed=7)
-    z = decode(chart_by_key(at, "chart-stage-2")["data"][0]["z"])
+    z = heatmap_values(at, "chart-stage-2")
     np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[2].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
 
 
@@ -140,10 +142,10 @@ def test_tampered_url_values_fall_back_with_a_notice():
 def test_new_random_weights_button_changes_the_kernels():
     at = new_app()
     at.run()
-    before = decode(chart_by_key(at, "chart-kernels-1")["data"][0]["z"])
+    before = heatmap_values(at, "chart-kernels-1")
     at.button[0].click().run()
     assert at.number_input(key="seed").value == 1
-    after = decode(chart_by_key(at, "chart-kernels-1")["data"][0]["z"])
+    after = heatmap_values(at, "chart-kernels-1")
     assert not np.array_equal(np.nan_to_num(before), np.nan_to_num(after))
 
 
@@ -154,7 +156,7 @@ def test_digit_and_example_pick_the_right_test_image():
     at.number_input(key="example").set_value(2)
     at.run()
     index = int(load_mnist().indices_of(7)[2])
-    z = decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+    z = heatmap_values(at, "chart-input")
     np.testing.assert_allclose(z, load_mnist().images[index] / 255, atol=1e-6)
     at.number_input(key="example").set_value(1134)
     at.selectbox(key="digit").set_value(5)
@@ -180,11 +182,12 @@ def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
     # the receptive field is tinted on the input, the kernel of map 0 is boxed on the Maps tab
     at.session_state["view"] = "Maps"
     at.run()
-    input_chart = chart_by_key(at, "chart-input")
-    tint = decode(input_chart["data"][1]["z"])
-    assert np.nansum(tint) == 25 and tint[14, 10] == 1 and tint[18, 14] == 1 and np.isnan(tint[13, 10])
-    assert len(chart_by_key(at, "chart-kernels-1")["layout"]["shapes"]) == 1
-    assert len(chart_by_key(at, "chart-stage-1")["layout"]["shapes"]) == 1  # the pixel, boxed
+    rgba, values = decode_payload(heatmap_by_key(at, "chart-input"))
+    tint = (rgba[..., :3] != colorize(values, 0.0, 1.0, "gray")[..., :3]).any(axis=-1)
+    assert tint.sum() == 25 and tint[14, 10] and tint[18, 14] and not tint[13, 10]
+    assert heatmap_by_key(at, "chart-input")["boxes"] == [[14, 10, 18, 14]]
+    assert heatmap_by_key(at, "chart-kernels-1")["boxes"] == [[0, 0, 4, 4]]  # kernel 0
+    assert heatmap_by_key(at, "chart-stage-1")["boxes"] == [[14, 10, 14, 10]]  # the pixel
 
 
 def test_inspector_from_the_url_explains_a_pooled_pixel():
@@ -198,10 +201,8 @@ def test_inspector_from_the_url_explains_a_pooled_pixel():
     assert "Receptive field: 36 input pixels" in " ".join(c.value for c in at.caption)
     at.session_state["view"] = "Maps"
     at.run()
-    conv_shapes = chart_by_key(at, "chart-stage-1")["layout"]["shapes"]
-    assert len(conv_shapes) == 1  # the 2x2 window on map 3 of the convolution
-    x0, x1 = conv_shapes[0]["x0"], conv_shapes[0]["x1"]
-    assert (x0, x1) == (3 * 25 + 14 - 0.5, 3 * 25 + 15 + 0.5)
+    # the 2x2 window on map 3 of the convolution (mosaic columns 3*25 + 14..15)
+    assert heatmap_by_key(at, "chart-stage-1")["boxes"] == [[10, 3 * 25 + 14, 11, 3 * 25 + 15]]
 
 
 def test_inspector_switching_layer_keeps_the_place_and_clamps_with_a_note():
@@ -245,7 +246,7 @@ def upload(at, name, data, mime="image/png"):
 
 
 def uploaded_input(at):
-    return decode(chart_by_key(at, "chart-input")["data"][0]["z"])
+    return heatmap_values(at, "chart-input")
 
 
 def test_uploaded_digit_is_prepared_like_mnist_and_runs_through_the_layers():
@@ -350,8 +351,8 @@ def test_training_from_the_app_compares_untrained_and_trained():
     accuracy = float(markdown.split("test accuracy ")[1].split("%")[0])
     assert accuracy > 30
     assert "Prediction for this input: **" in markdown
-    before = decode(chart_by_key(at, "chart-untrained-kernels-1")["data"][0]["z"])
-    after = decode(chart_by_key(at, "chart-trained-kernels-1")["data"][0]["z"])
+    before = heatmap_values(at, "chart-untrained-kernels-1")
+    after = heatmap_values(at, "chart-trained-kernels-1")
     assert before.shape == after.shape and not np.allclose(np.nan_to_num(before), np.nan_to_num(after))
     at.run()
     assert "(cached)" in " ".join(m.value for m in at.markdown)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import (CELL_XY_JS, CHART, MAPS_TAB_CHARTS, Z_SHAPE_JS, chromium_path, launch, streamlit_server,
-                          wait_for_app)
+from browsertools import (CELL_XY_JS, CHART, HEATMAP, MAPS_TAB_CHARTS, PLOT_CELL_XY_JS, Z_SHAPE_JS, chromium_path,
+                          launch, streamlit_server, wait_for_app)
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
 from cnnlab.specs import SEED_EXPERIMENT
@@ -37,17 +37,25 @@ def page(server):
         browser.close()
 
 
+def is_plotly(page, key: str) -> bool:
+    return page.locator(CHART.format(key=key)).count() > 0
+
+
 def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
-    """Scroll the chart into view; the screen position of mosaic cell (row, col)."""
-    page.locator(CHART.format(key=key)).scroll_into_view_if_needed()
-    return page.evaluate(CELL_XY_JS, [CHART.format(key=key), row, col])
+    """Scroll the heatmap (or plotly chart) into view; the screen position of cell (row, col)."""
+    if is_plotly(page, key):
+        page.locator(CHART.format(key=key)).scroll_into_view_if_needed()
+        return page.evaluate(PLOT_CELL_XY_JS, [CHART.format(key=key), row, col])
+    page.locator(HEATMAP.format(key=key)).scroll_into_view_if_needed()
+    return page.evaluate(CELL_XY_JS, [key, row, col])
 
 
 def hover(page, key: str, row: int, col: int) -> str:
+    """The hover label's text over cell (row, col)."""
     x, y = cell_xy(page, key, row, col)
     page.mouse.move(x, y)
-    label = page.wait_for_selector(CHART.format(key=key) + " .hoverlayer .hovertext", timeout=10000)
-    return label.text_content()
+    label = ".hoverlayer .hovertext" if is_plotly(page, key) else ".hm-tip"
+    return page.wait_for_selector(f".st-key-{key} {label}", state="visible", timeout=10000).text_content()
 
 
 def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
@@ -56,7 +64,8 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlert']").count() == 0
     for key in ("chart-input", "chart-kernels-1", "chart-stage-1", "chart-stage-2"):
-        assert page.locator(CHART.format(key=key) + " .heatmaplayer").count() == 1, key
+        assert page.locator(HEATMAP.format(key=key)).count() == 1, key
+        assert page.evaluate(Z_SHAPE_JS, key) is not None, key
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "app-default.png", full_page=True)
 
@@ -73,7 +82,7 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
 def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
     page.goto(server)
     wait_for_app(page, MAPS_TAB_CHARTS)
-    conv = CHART.format(key="chart-stage-1")
+    conv = "chart-stage-1"
     page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 49; }}", timeout=20000)
     assert page.evaluate(Z_SHAPE_JS, conv) == [49, 199]  # 2 rows x 8 maps of 24x24 with gutters
     thumb = page.locator(".st-key-out_maps input[type='range']")

@@ -13,7 +13,7 @@ import streamlit as st
 from PIL import Image
 
 from cnnlab.data import SEED_INDEX, Mnist
-from cnnlab.figures import Display
+from cnnlab.mosaic import Display
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
@@ -54,12 +54,15 @@ def _toggle(tx: Text, key: str, disabled: bool = False) -> bool:
 
 
 def _pair(tx: Text, prefix: str, disabled: bool = False) -> tuple[int, int]:
-    left, right = st.columns(2)
-    with left:
+    with _row():
         h = _slider(tx, f"{prefix}_h", disabled)
-    with right:
         w = _slider(tx, f"{prefix}_w", disabled)
     return h, w
+
+
+def _row():
+    """Widgets side by side, sharing the width (one flex block: cheaper to redraw than columns)."""
+    return st.container(horizontal=True, gap="small", wrap=False)
 
 
 def _why_disabled(tx: Text, key: str, **fmt) -> None:
@@ -230,10 +233,10 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
                      on_change=_follow_layer, bind="query-params")
     st.session_state["_insp_layer_seen"] = layer
     shape = stages[layer].shape
-    cols = st.columns(3)
     values, notes = [], []
-    for column, key, size in zip(cols, ("insp_map", "insp_row", "insp_col"), shape):
-        with column:
+    row = _row()
+    for key, size in zip(("insp_map", "insp_row", "insp_col"), shape):
+        with row:
             value = int(_number(tx, key))
         if value >= size:
             notes.append(tx("insp.clamped", name=tx(f"{key}.label"), value=value, last=size - 1))
@@ -297,17 +300,17 @@ def network_controls(tx: Text) -> tuple[tuple, str | None]:
     """Presets, and the layers after the first block as text (add, remove, reorder by
     editing). Returns (their specs, a parse error or None)."""
     st.header(tx("net.header"))
-    cols = st.columns(len(BLOCK_PRESETS))
-    for column, name in zip(cols, BLOCK_PRESETS):
-        column.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
+    presets = _row()
+    for name in BLOCK_PRESETS:
+        presets.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
                       help=tx(f"net.preset.{name}.help"), width="stretch")
     text = st.text_input(tx("more.label"), PARAMS["more"].default, key="more", help=tx("more.help"),
                          bind="query-params")
-    cols = st.columns(len(QUICK_ADD) + 1)
-    for column, (name, token) in zip(cols, QUICK_ADD.items()):
-        column.button(f"+ {name}", key=f"add-{name}", on_click=_add_layer, args=(token,),
-                      help=tx("net.add.help", token=token), width="stretch")
-    cols[-1].button("−", key="remove-last", on_click=_remove_last, help=tx("net.remove.help"),
+    adds = _row()
+    for name, token in QUICK_ADD.items():
+        adds.button(f"+ {name}", key=f"add-{name}", on_click=_add_layer, args=(token,),
+                    help=tx("net.add.help", token=token), width="stretch")
+    adds.button("−", key="remove-last", on_click=_remove_last, help=tx("net.remove.help"),
                     width="stretch", disabled=not text)
     if not text.strip():
         return (), None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cnnlab.figures import COLOR_SCALES, NORMALIZATIONS
+from cnnlab.mosaic import COLOR_SCALES, NORMALIZATIONS
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.presets import parse_stack
 from cnnlab.specs import ACTIVATION_KINDS, POOLING_KINDS

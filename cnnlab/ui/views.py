@@ -9,12 +9,13 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from cnnlab import explain, figures
+from cnnlab import explain, figures, heatmaps
 from cnnlab.explain import size_arithmetic
-from cnnlab.figures import Display
+from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
 from cnnlab.specs import ActivationSpec, ConvolutionSpec
 from cnnlab.ui import controls
+from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 
 PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False}
@@ -82,8 +83,7 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
     """The input image; `field` (the inspected pixel's receptive field) is tinted."""
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
     st.caption(tx("input.explain"))
-    st.plotly_chart(figures.input_figure(stage.output, display, field=field), key="chart-input",
-                    config=PLOT_CONFIG, theme=None)
+    heatmap(heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
 
 
 def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
@@ -92,8 +92,7 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
-    st.plotly_chart(figures.kernels_figure(weight, display, selected=selected), key=f"chart-kernels-{stage.index}",
-                    config=PLOT_CONFIG, theme=None)
+    heatmap(heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
 
 def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, int] | None = None,
@@ -110,9 +109,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
         st.caption(explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
-    st.plotly_chart(figures.maps_figure(stage.output, display, pixel=pixel, window=window),
-                    key=f"chart-stage-{stage.index}",
-                    config=PLOT_CONFIG, theme=None)
+    heatmap(heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
+            key=f"chart-stage-{stage.index}")
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
@@ -142,8 +140,8 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
             selection_mode="points", config=PLOT_CONFIG, theme=None,
         )
         st.caption(tx("insp.field", count=int(inspected.field.sum())))
-        st.plotly_chart(figures.input_figure(stages[0].output, display, field=inspected.field, max_width=300),
-                        key="chart-insp-input", config=PLOT_CONFIG, theme=None)
+        heatmap(heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
+                key="chart-insp-input")
     with right:
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
                        value=f"{float(stage.output[pixel.out]):.6g}"))
@@ -204,8 +202,8 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
             with column:
                 if isinstance(stage.spec, ConvolutionSpec):
                     st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
-                    st.plotly_chart(figures.kernels_figure(stage.params[0], display, max_width=480),
-                                    key=f"chart-{tag}-kernels-{stage.index}", config=PLOT_CONFIG, theme=None)
+                    heatmap(heatmaps.kernels_heatmap(stage.params[0], display, max_width=480),
+                            key=f"chart-{tag}-kernels-{stage.index}")
                 st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
-                st.plotly_chart(figures.maps_figure(stage.output, display, max_width=480),
-                                key=f"chart-{tag}-stage-{stage.index}", config=PLOT_CONFIG, theme=None)
+                heatmap(heatmaps.maps_heatmap(stage.output, display, max_width=480),
+                        key=f"chart-{tag}-stage-{stage.index}")

@@ -1,0 +1,32 @@
+"""The canvas heatmap component (Streamlit custom component v2): one per layer on the Maps tab.
+
+With a key, the component keeps its identity across reruns, so new maps repaint the
+same canvas (`heatmap.js`) rather than remounting a chart. Payloads come from
+`cnnlab.heatmaps`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cnnlab.heatmaps import Payload
+
+CSS = """
+.hm { display: flex; gap: 10px; align-items: flex-start; font: 12px "Source Sans Pro", sans-serif; }
+.hm-plot { position: relative; max-width: calc(100% - 60px); }
+.hm-canvas { display: block; max-width: 100%; height: auto; image-rendering: pixelated; }
+.hm-tip { position: absolute; pointer-events: none; z-index: 10; white-space: nowrap; padding: 4px 7px;
+          border-radius: 4px; background: rgba(20, 20, 30, 0.92); color: #fff; line-height: 1.35; }
+.hm-bar { display: flex; flex-direction: column; align-items: center; gap: 2px; color: #777; }
+.hm-ramp { flex: 1; width: 12px; min-height: 40px; border: 1px solid rgba(128, 128, 128, 0.4); }
+"""
+
+_component = st.components.v2.component(
+    "cnnlab_heatmap", js=(Path(__file__).with_name("heatmap.js")).read_text(encoding="utf-8"), css=CSS)
+
+
+def heatmap(payload: Payload, key: str) -> None:
+    """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>)."""
+    _component(key=key, data=payload, height="content")

@@ -1,0 +1,133 @@
+"""Canvas heatmap payloads: colours, hover values, tiling and boxes against plain loops."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnlab.heatmaps import (LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
+                             lookup_table, maps_heatmap)
+from cnnlab.mosaic import DIVERGING_STOPS, GUTTER, HIGHLIGHT, Display, tile
+
+
+def reference_tile(maps, columns):
+    """Plain loops: the mosaic z and, per cell, (map, row, column) or None in a gutter."""
+    c, h, w = maps.shape
+    cols = max(1, min(columns, c))
+    rows = -(-c // cols)
+    z = [[np.nan] * (cols * (w + GUTTER) - GUTTER) for _ in range(rows * (h + GUTTER) - GUTTER)]
+    where = [[None] * len(z[0]) for _ in z]
+    for m in range(c):
+        for i in range(h):
+            for j in range(w):
+                r, q = (m // cols) * (h + GUTTER) + i, (m % cols) * (w + GUTTER) + j
+                z[r][q], where[r][q] = float(maps[m, i, j]), (m, i, j)
+    return np.array(z, dtype=np.float32), where
+
+
+def browser_cell(payload, r, q):
+    """What heatmap.js names the cell under the cursor (its arithmetic, in Python)."""
+    t = payload["tile"]
+    return (r // (t["h"] + 1)) * t["columns"] + q // (t["w"] + 1), r % (t["h"] + 1), q % (t["w"] + 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(c=st.integers(1, 20), h=st.integers(1, 9), w=st.integers(1, 9), columns=st.integers(1, 10),
+       seed=st.integers(0, 2**16))
+def test_hover_names_the_right_map_row_column_and_value(c, h, w, columns, seed):
+    maps = np.random.default_rng(seed).normal(size=(c, h, w)).astype(np.float32)
+    payload = maps_heatmap(maps, Display(columns=columns))
+    rgba, values = decode(payload)
+    z, where = reference_tile(maps, columns)
+    assert (payload["height"], payload["width"]) == z.shape
+    np.testing.assert_array_equal(values, z)
+    for r in range(z.shape[0]):
+        for q in range(z.shape[1]):
+            if where[r][q] is None:
+                assert rgba[r, q, 3] == 0  # gutters are transparent and never hovered
+            else:
+                assert browser_cell(payload, r, q) == where[r][q]
+                assert rgba[r, q, 3] == 255
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), scale=st.sampled_from(["gray", "diverging"]),
+       lo=st.floats(-5, 5), span=st.floats(0.01, 10))
+def test_colorize_matches_a_loop_over_cells(seed, scale, lo, span):
+    z = np.random.default_rng(seed).normal(scale=4, size=(5, 6)).astype(np.float32)
+    z[1, 2] = np.nan
+    hi = lo + span
+    rgba = colorize(z, lo, hi, scale)
+    lut = LUTS[scale]
+    for i in range(5):
+        for j in range(6):
+            if np.isnan(z[i, j]):
+                assert rgba[i, j, 3] == 0
+                continue
+            t = min(1.0, max(0.0, (float(z[i, j]) - lo) / (hi - lo)))
+            k = int(np.rint(t * 255))  # the table entry; float32 rounding may pick a neighbour
+            assert tuple(rgba[i, j, :3]) in {tuple(lut[k]), tuple(lut[max(0, k - 1)]), tuple(lut[min(255, k + 1)])}
+
+
+def test_lookup_tables_run_between_their_stops():
+    gray = LUTS["gray"]
+    assert tuple(gray[0]) == (0, 0, 0) and tuple(gray[-1]) == (255, 255, 255) and tuple(gray[128]) == (128, 128, 128)
+    div = lookup_table(DIVERGING_STOPS, 11)
+    assert [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in div] == list(DIVERGING_STOPS)
+    assert tuple(LUTS["diverging"][128]) == pytest.approx((247, 247, 247), abs=2)  # white-ish at 0
+
+
+def test_color_ranges_follow_the_display_setting():
+    z = np.array([[-2.0, 1.0], [0.5, np.nan]], dtype=np.float32)
+    assert color_range(z, Display("gray", "layer")) == (-2.0, 1.0)
+    assert color_range(z, Display("diverging", "layer")) == (-2.0, 2.0)
+    assert color_range(z, Display("gray", "map")) == (0.0, 1.0)
+    assert color_range(z, Display("gray", "nnc")) == (0.0, 255.0)
+    assert color_range(np.full((2, 2), 3.0, np.float32), Display()) == (2.5, 3.5)  # a flat map is mid-gray
+
+
+def test_normalised_display_still_hovers_the_true_values():
+    maps = np.stack([np.arange(4, dtype=np.float32).reshape(2, 2), 10 * np.ones((2, 2), np.float32)])
+    for how in ("map", "nnc"):
+        rgba, values = decode(maps_heatmap(maps, Display("gray", how, columns=2)))
+        np.testing.assert_array_equal(values[:, :2], maps[0])
+        np.testing.assert_array_equal(values[:, 3:], maps[1])
+    rgba, _ = decode(maps_heatmap(maps, Display("gray", "map", columns=2)))
+    assert tuple(rgba[0, 0, :3]) == (0, 0, 0) and tuple(rgba[1, 1, :3]) == (255, 255, 255)  # each map stretched
+    assert tuple(rgba[0, 3, :3]) == (128, 128, 128)  # a flat map sits in the middle
+
+
+def test_pixel_window_and_selected_kernels_are_boxed():
+    maps = np.zeros((3, 4, 5), np.float32)
+    window = np.zeros_like(maps, dtype=bool)
+    window[2, 1:3, 2:4] = True
+    payload = maps_heatmap(maps, Display(columns=2), pixel=(1, 3, 0), window=window)
+    assert payload["boxes"] == [[5 + 1, 2, 5 + 2, 3], [3, 6, 3, 6]]
+    weight = np.ones((4, 2, 3, 3), np.float32)
+    kernels = kernels_heatmap(weight, Display(columns=8), selected=1)
+    assert kernels["boxes"] == [[0, 8, 2, 10], [0, 12, 2, 14]]  # kernels 2 and 3 = map 1's two channels
+    assert kernels["item"] == "kernel" and kernels["label"] == "weight"
+
+
+def test_input_receptive_field_is_tinted_cell_by_cell():
+    image = np.linspace(0, 1, 49, dtype=np.float32).reshape(7, 7)
+    field = np.zeros((1, 7, 7), bool)
+    field[0, 1:6:2, 2:5:2] = True  # a dilated kernel's cells, with holes
+    payload = input_heatmap(image, Display(), field=field)
+    rgba, values = decode(payload)
+    plain = colorize(values, 0.0, 1.0, "gray")
+    changed = (rgba != plain).any(axis=-1)
+    np.testing.assert_array_equal(changed, field[0])
+    orange = np.array([int(HIGHLIGHT[k:k + 2], 16) for k in (1, 3, 5)])
+    assert np.all(np.abs(rgba[1, 2, :3].astype(int) - orange) < np.abs(plain[1, 2, :3].astype(int) - orange) + 1)
+    assert payload["boxes"] == [[1, 2, 5, 4]] and payload["raw"] and payload["item"] == ""
+    assert input_heatmap(np.zeros((3, 4, 4), np.float32), Display())["item"] == "channel"
+
+
+def test_colorbar_and_cell_size():
+    maps = np.ones((2, 3, 3), np.float32)
+    assert maps_heatmap(maps, Display(colorbar=False))["colorbar"] is None
+    assert maps_heatmap(maps, Display(color_scale="diverging"))["colorbar"]["stops"] == list(DIVERGING_STOPS)
+    assert cell_px(28, 28, 420) == 15 and cell_px(1, 1, 1000) == 24
+    assert cell_px(199, 799, 1000) == 3  # 256 maps of 24x24: at most 2400 px tall
+    assert np.array_equal(tile(maps, 8).z.shape, (3, 7))
