@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from cnnlab import training
 from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
@@ -14,6 +15,14 @@ from cnnlab.specs import LayerSpec
 from cnnlab.ui import controls, learn, views
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import url_problems
+
+
+@st.cache_resource
+def page_icon() -> Image.Image:
+    """A 3x3 kernel over a grid, drawn here: a ":material/..." icon would be fetched from Google."""
+    cells = np.full((8, 8), 230, dtype=np.uint8)
+    cells[1:4, 1:4] = [[40, 120, 40], [120, 209, 120], [40, 120, 40]]
+    return Image.fromarray(cells).resize((64, 64), Image.Resampling.NEAREST)
 
 
 @st.cache_resource
@@ -85,7 +94,7 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
 
 
 def main() -> None:
-    st.set_page_config(page_title="cnnlab", page_icon=":material/grid_on:", layout="wide")
+    st.set_page_config(page_title="cnnlab", page_icon=page_icon(), layout="wide")
     if "url_problems" not in st.session_state:  # the URL as first opened, before widgets drop bad values
         st.session_state.url_problems = url_problems({k: st.query_params.get_all(k) for k in st.query_params})
 

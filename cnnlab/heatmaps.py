@@ -1,20 +1,24 @@
 """Canvas heatmaps of maps, kernels and the input (pure NumPy, no Streamlit here).
 
 The Maps tab draws every layer as ONE canvas picture: the maps tiled into a mosaic with
-one-cell gutters (`mosaic.tile`), one colour per cell computed here, and the true value
-of every cell for the hover. The browser component (`cnnlab/ui/heatmap.js`) only paints
-the colours, scales them up pixel-exact and names the cell under the cursor, so a
-control change updates the picture in place instead of rebuilding a plotly chart.
+one-cell gutters (`mosaic.tile`), a colour index per cell computed here, and the true
+value of every cell for the hover. The browser component (`cnnlab/ui/heatmap.js`) only
+paints the colours, scales them up pixel-exact and names the cell under the cursor, so a
+control change repaints the picture in place instead of rebuilding a plotly chart.
 
-A payload is a JSON-able dict:
+A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
     width, height   mosaic size in cells;  px   screen pixels per cell
-    rgba            base64 of uint8 (height, width, 4), gutters transparent
-    values          base64 of float32 little-endian (height, width), NaN in gutters
+    colors          uint8 (height, width): index into `lut`, GAP (255) in gutters
+    lut             uint8 (LEVELS, 3): the colour scale
+    tint            uint8 (height, width), 1 where `highlight` is blended in (weight tint_alpha), or None
+    highlight       css colour of the tint, the boxes and the hovered cell's outline
+    values          float32 little-endian (height, width): the true values, NaN in gutters
     tile            {h, w, columns, count}: map size, maps per row, number of maps
     item, label     hover words: "map"/"kernel"/"channel" (or "" for one map) and "value"/"weight"
     raw             the hover adds "raw v / 255" (the input image)
     boxes           [[top, left, bottom, right], ...] mosaic cells to outline (inclusive)
     colorbar        {stops: [css colours], min, max} or None
+    pick            a click on a cell reports it (the layers' maps: click to inspect)
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT, Display, Mosai
 
 Payload = dict
 TINT_ALPHA = 0.45
+LEVELS = 255  # colour table entries; the index GAP marks a gutter (transparent)
+GAP = 255
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     return int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16)
 
 
-def lookup_table(stops: tuple[str, ...], size: int = 256) -> np.ndarray:
+def lookup_table(stops: tuple[str, ...], size: int = LEVELS) -> np.ndarray:
     """(size, 3) uint8 colours interpolated linearly between evenly spaced `stops`."""
     points = np.array([_rgb(s) for s in stops], dtype=np.float64)
     where = np.linspace(0, 1, len(stops))
@@ -62,28 +68,32 @@ def color_range(shown: np.ndarray, display: Display) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
 
-def colorize(z: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray:
-    """z (H, W) -> RGBA uint8 (H, W, 4): (z - lo) / (hi - lo) through the scale's table,
-    clipped at the ends; NaN cells are transparent."""
-    lut = LUTS[scale]
+def color_index(z: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """z (H, W) -> uint8 colour-table index round((z - lo) / (hi - lo) * (LEVELS - 1)),
+    clipped to the table; NaN cells (gutters) get GAP."""
     finite = np.isfinite(z)
     t = np.clip((np.where(finite, z, lo) - lo) / (hi - lo), 0, 1)
-    rgba = np.empty((*z.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = lut[np.rint(t * (len(lut) - 1)).astype(np.intp)]
-    rgba[..., 3] = np.where(finite, 255, 0)
+    return np.where(finite, np.rint(t * (LEVELS - 1)), GAP).astype(np.uint8)
+
+
+def to_rgba(colors: np.ndarray, lut: np.ndarray, tint: np.ndarray | None = None,
+            color: str = HIGHLIGHT, alpha: float = TINT_ALPHA) -> np.ndarray:
+    """What heatmap.js paints: (H, W, 4) uint8 from colour indices, with `color` blended in
+    at weight alpha (rounded half up) where tint is set; gutters transparent."""
+    gap = colors == GAP
+    rgb = lut[np.where(gap, 0, colors)].astype(np.float64)
+    if tint is not None:
+        blended = np.floor((1 - alpha) * rgb + alpha * np.array(_rgb(color), dtype=np.float64) + 0.5)
+        rgb = np.where(tint[..., None].astype(bool), blended, rgb)
+    rgba = np.empty((*colors.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = rgb.astype(np.uint8)
+    rgba[..., 3] = np.where(gap, 0, 255)
     return rgba
 
 
-def tint(rgba: np.ndarray, mask: np.ndarray, color: str = HIGHLIGHT, alpha: float = TINT_ALPHA) -> np.ndarray:
-    """Blend `color` over the cells where mask (H, W) is True."""
-    out = rgba.copy()
-    blended = (1 - alpha) * out[..., :3] + alpha * np.array(_rgb(color), dtype=np.float64)
-    out[..., :3] = np.where(mask[..., None], np.rint(blended), out[..., :3]).astype(np.uint8)
-    return out
-
-
-def _b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+def colorize(z: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray:
+    """z (H, W) -> RGBA uint8 (H, W, 4) through the scale's table; NaN cells transparent."""
+    return to_rgba(color_index(z, lo, hi), LUTS[scale])
 
 
 def cell_px(width_cells: int, height_cells: int, max_width: int, max_height: int = 2400) -> int:
@@ -101,15 +111,21 @@ def mask_boxes(mosaic: Mosaic, mask: np.ndarray) -> list[list[int]]:
     return boxes
 
 
-def _payload(mosaic: Mosaic, values: np.ndarray, rgba: np.ndarray, count: int, display: Display,
-             lo: float, hi: float, scale: str, max_width: int, item: str, label: str,
-             raw: bool = False, boxes: list[list[int]] | None = None) -> Payload:
+def _b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int, display: Display,
+             lo: float, hi: float, scale: str, max_width: int, item: str, label: str, raw: bool = False,
+             boxes: list[list[int]] | None = None, tint: np.ndarray | None = None) -> Payload:
     height, width = mosaic.z.shape
     return {
         "width": width, "height": height, "px": cell_px(width, height, max_width),
-        "rgba": _b64(rgba), "values": _b64(values.astype("<f4")),
+        "colors": _b64(colors), "lut": _b64(LUTS[scale]), "values": _b64(values.astype("<f4")),
+        "tint": None if tint is None else _b64(tint.astype(np.uint8)),
+        "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
-        "item": item, "label": label, "raw": raw, "boxes": boxes or [],
+        "item": item, "label": label, "raw": raw, "boxes": boxes or [], "pick": False,
         "colorbar": {"stops": list(STOPS[scale]), "min": lo, "max": hi} if display.colorbar else None,
     }
 
@@ -122,13 +138,12 @@ def maps_heatmap(maps: np.ndarray, display: Display, label: str = "value", item:
     maps = np.asarray(maps, dtype=np.float32)
     shown = tile(normalize(maps, display.normalization), display.columns)
     lo, hi = color_range(shown.z, display)
-    rgba = colorize(shown.z, lo, hi, display.color_scale)
     boxes = mask_boxes(shown, window) if window is not None else []
     if pixel is not None:
         top, left = shown.cell_origin(pixel[0])
         boxes.append([top + pixel[1], left + pixel[2], top + pixel[1], left + pixel[2]])
-    return _payload(shown, tile(maps, display.columns).z, rgba, maps.shape[0], display, lo, hi,
-                    display.color_scale, max_width, item, label, boxes=boxes)
+    return _payload(shown, tile(maps, display.columns).z, color_index(shown.z, lo, hi), maps.shape[0],
+                    display, lo, hi, display.color_scale, max_width, item, label, boxes=boxes)
 
 
 def input_heatmap(image: np.ndarray, display: Display, max_width: int = 420,
@@ -139,14 +154,11 @@ def input_heatmap(image: np.ndarray, display: Display, max_width: int = 420,
     if image.ndim == 2:
         image = image[None]
     mosaic = tile(image, display.columns)
-    rgba = colorize(mosaic.z, 0.0, 1.0, "gray")
-    boxes = []
-    if field is not None:
-        rgba = tint(rgba, tile(field.astype(np.float32), display.columns).z == 1)
-        boxes = mask_boxes(mosaic, field)
+    tinted = None if field is None else tile(field.astype(np.float32), display.columns).z == 1
     item = "channel" if image.shape[0] > 1 else ""
-    return _payload(mosaic, mosaic.z, rgba, image.shape[0], display, 0.0, 1.0, "gray", max_width,
-                    item, "value", raw=True, boxes=boxes)
+    return _payload(mosaic, mosaic.z, color_index(mosaic.z, 0.0, 1.0), image.shape[0], display, 0.0, 1.0,
+                    "gray", max_width, item, "value", raw=True,
+                    boxes=None if field is None else mask_boxes(mosaic, field), tint=tinted)
 
 
 def kernels_heatmap(weight: np.ndarray, display: Display, max_width: int = 560,
@@ -164,8 +176,13 @@ def kernels_heatmap(weight: np.ndarray, display: Display, max_width: int = 560,
 
 
 def decode(payload: Payload) -> tuple[np.ndarray, np.ndarray]:
-    """(rgba (H, W, 4) uint8, values (H, W) float32) of a payload, as the browser reads them."""
+    """(rgba (H, W, 4) uint8 as heatmap.js paints it, values (H, W) float32) of a payload."""
     h, w = payload["height"], payload["width"]
-    rgba = np.frombuffer(base64.b64decode(payload["rgba"]), dtype=np.uint8).reshape(h, w, 4)
-    values = np.frombuffer(base64.b64decode(payload["values"]), dtype="<f4").reshape(h, w)
-    return rgba, values
+
+    def array(name: str, dtype) -> np.ndarray:
+        return np.frombuffer(base64.b64decode(payload[name]), dtype=dtype)
+
+    tint = array("tint", np.uint8).reshape(h, w) if payload["tint"] else None
+    rgba = to_rgba(array("colors", np.uint8).reshape(h, w), array("lut", np.uint8).reshape(-1, 3), tint,
+                   payload["highlight"], payload["tint_alpha"])
+    return rgba, array("values", "<f4").reshape(h, w)

@@ -38,7 +38,7 @@ def free_port() -> int:
 def streamlit_server(timeout: float = 60.0):
     """Start `streamlit run app.py` on 127.0.0.1 and yield its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / os.environ.get("CNNLAB_APP", "app.py")), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -101,6 +101,13 @@ Z_SHAPE_JS = """(key) => {
   if (!root || !root.dataset.painted) return null;
   const canvas = root.querySelector('.hm-canvas');
   return [+canvas.dataset.rows, +canvas.dataset.cols];
+}"""
+# The payload heatmap `key` painted, and the colour [r, g, b, a] the canvas shows at the centre of cell (row, col).
+PAINTED_JS = """([key, r, c]) => {
+  const root = (""" + FIND_HEATMAP_JS + """)(key);
+  const canvas = root.querySelector('.hm-canvas'), d = root.__payload;
+  const pixel = canvas.getContext('2d').getImageData(Math.floor((c + 0.5) * d.px), Math.floor((r + 0.5) * d.px), 1, 1).data;
+  return [d, Array.from(pixel)];
 }"""
 # A number that changes whenever heatmap `key` shows different values (null before it is painted).
 FINGERPRINT_JS = """(key) => {

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import (CELL_XY_JS, CHART, HEATMAP, MAPS_TAB_CHARTS, PLOT_CELL_XY_JS, Z_SHAPE_JS, chromium_path,
-                          launch, streamlit_server, wait_for_app)
+from browsertools import (CELL_XY_JS, CHART, HEATMAP, MAPS_TAB_CHARTS, PAINTED_JS, PLOT_CELL_XY_JS, Z_SHAPE_JS,
+                          chromium_path, launch, streamlit_server, wait_for_app)
+from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
 from cnnlab.specs import SEED_EXPERIMENT
@@ -59,8 +60,11 @@ def hover(page, key: str, row: int, col: int) -> str:
 
 
 def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
+    outside = []  # no network at run time: every request stays on the app's own server
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
     page.goto(server)
     wait_for_app(page, MAPS_TAB_CHARTS)
+    assert outside == []
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlert']").count() == 0
     for key in ("chart-input", "chart-kernels-1", "chart-stage-1", "chart-stage-2"):
@@ -68,6 +72,11 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
         assert page.evaluate(Z_SHAPE_JS, key) is not None, key
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "app-default.png", full_page=True)
+    # the canvas shows the colours NumPy computed: gray, tinted receptive field, diverging kernels
+    for key, cell in (("chart-input", (5, 5)), ("chart-input", (16, 12)), ("chart-kernels-1", (2, 8)),
+                      ("chart-stage-1", (30, 60))):
+        payload, shown = page.evaluate(PAINTED_JS, [key, *cell])
+        assert shown == decode_payload(payload)[0][cell].tolist(), (key, cell)
 
     stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
     for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
@@ -125,3 +134,23 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     assert float(re.search(r"= (-?[\d.e-]+)\s*$", total.strip()).group(1)) == pytest.approx(float(value), abs=6e-5)
     assert "insp_row=9" in page.url and "insp_col=6" in page.url
     page.screenshot(path=ARTIFACTS / "app-inspector.png", full_page=True)
+
+
+def test_clicking_a_pixel_of_a_map_inspects_it(page, server):
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    # pooled map 10 sits in mosaic row 1, column 2 (8 maps a row, 12x12 maps, 1-cell gutters)
+    row, col = 13 + 4, 2 * 13 + 7
+    text = hover(page, "chart-stage-2", row, col)
+    assert "map 10" in text and "row 4, column 7" in text and "click to inspect" in text
+    page.mouse.click(*cell_xy(page, "chart-stage-2", row, col))
+    page.wait_for_function("() => location.search.includes('insp_layer=2')", timeout=20000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert [page.locator(f".st-key-{k} input").input_value() for k in ("insp_map", "insp_row", "insp_col")] == [
+        "10", "4", "7"]
+    boxes = page.evaluate("""() => {
+      const host = document.querySelector('.st-key-chart-stage-1');
+      for (const n of host.querySelectorAll('*')) if (n.shadowRoot && n.shadowRoot.querySelector('.hm'))
+        return n.shadowRoot.querySelector('.hm').__payload.boxes;
+    }""")
+    assert boxes == [[25 + 8, 2 * 25 + 14, 25 + 9, 2 * 25 + 15]]  # its 2x2 window on conv map 10

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.heatmaps import (LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
+from cnnlab.heatmaps import (LEVELS, LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
                              lookup_table, maps_heatmap)
 from cnnlab.mosaic import DIVERGING_STOPS, GUTTER, HIGHLIGHT, Display, tile
 
@@ -65,16 +65,18 @@ def test_colorize_matches_a_loop_over_cells(seed, scale, lo, span):
                 assert rgba[i, j, 3] == 0
                 continue
             t = min(1.0, max(0.0, (float(z[i, j]) - lo) / (hi - lo)))
-            k = int(np.rint(t * 255))  # the table entry; float32 rounding may pick a neighbour
-            assert tuple(rgba[i, j, :3]) in {tuple(lut[k]), tuple(lut[max(0, k - 1)]), tuple(lut[min(255, k + 1)])}
+            k = int(np.rint(t * (LEVELS - 1)))  # the table entry; float32 rounding may pick a neighbour
+            near = {tuple(lut[max(0, k - 1)]), tuple(lut[k]), tuple(lut[min(LEVELS - 1, k + 1)])}
+            assert tuple(rgba[i, j, :3]) in near
 
 
 def test_lookup_tables_run_between_their_stops():
     gray = LUTS["gray"]
-    assert tuple(gray[0]) == (0, 0, 0) and tuple(gray[-1]) == (255, 255, 255) and tuple(gray[128]) == (128, 128, 128)
+    assert len(gray) == LEVELS and tuple(gray[0]) == (0, 0, 0) and tuple(gray[-1]) == (255, 255, 255)
+    assert np.all(np.diff(gray[:, 0].astype(int)) > 0)
     div = lookup_table(DIVERGING_STOPS, 11)
     assert [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in div] == list(DIVERGING_STOPS)
-    assert tuple(LUTS["diverging"][128]) == pytest.approx((247, 247, 247), abs=2)  # white-ish at 0
+    assert tuple(LUTS["diverging"][(LEVELS - 1) // 2]) == (247, 247, 247)  # white at 0
 
 
 def test_color_ranges_follow_the_display_setting():
@@ -94,7 +96,7 @@ def test_normalised_display_still_hovers_the_true_values():
         np.testing.assert_array_equal(values[:, 3:], maps[1])
     rgba, _ = decode(maps_heatmap(maps, Display("gray", "map", columns=2)))
     assert tuple(rgba[0, 0, :3]) == (0, 0, 0) and tuple(rgba[1, 1, :3]) == (255, 255, 255)  # each map stretched
-    assert tuple(rgba[0, 3, :3]) == (128, 128, 128)  # a flat map sits in the middle
+    assert tuple(rgba[0, 3, :3]) == tuple(LUTS["gray"][(LEVELS - 1) // 2])  # a flat map sits in the middle
 
 
 def test_pixel_window_and_selected_kernels_are_boxed():

@@ -264,6 +264,20 @@ def pick_from_click(chart_key: str) -> None:
         st.session_state["insp_row"], st.session_state["insp_col"] = int(points[0]["y"]), int(points[0]["x"])
 
 
+def pick_from_map(layer: int, key: str) -> None:
+    """on_pick callback of a layer's heatmap: the clicked {map, row, column} becomes the
+    inspected pixel. Values come from the browser: anything malformed is ignored."""
+    try:
+        cell = st.session_state[key]["pick"]
+        where = {name: int(cell[field]) for name, field in
+                 (("insp_map", "map"), ("insp_row", "row"), ("insp_col", "column"))}
+    except (KeyError, TypeError, ValueError):
+        return
+    st.session_state["insp_layer"] = st.session_state["_insp_layer_seen"] = layer
+    for name, value in where.items():
+        st.session_state[name] = min(max(value, int(PARAMS[name].lo)), int(PARAMS[name].hi))
+
+
 # --- deeper stacks and training --------------------------------------------------------
 
 BLOCK_PRESETS = {

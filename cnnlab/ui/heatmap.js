@@ -2,8 +2,6 @@
 // once per component instance; later runs only repaint it with the new payload, so a
 // control change costs a putImageData and a scaled drawImage instead of a chart rebuild.
 
-const HIGHLIGHT = "#ffb000";
-
 function bytes(b64) {
   const s = atob(b64);
   const out = new Uint8Array(s.length);
@@ -17,15 +15,36 @@ function fmt(v) {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(+v.toPrecision(3));
 }
 
+// Colour indices -> RGBA through the colour table, the highlight blended into tinted
+// cells, gutters transparent (cnnlab.heatmaps.to_rgba is the same in NumPy).
+function rgba(d) {
+  const colors = bytes(d.colors), lut = bytes(d.lut), tint = d.tint ? bytes(d.tint) : null;
+  const a = d.tint_alpha, hex = d.highlight;
+  const t = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+  const out = new Uint8ClampedArray(colors.length * 4);
+  for (let i = 0; i < colors.length; i++) {
+    const k = colors[i], o = 4 * i;
+    if (k === 255) continue; // a gutter: left transparent
+    for (let c = 0; c < 3; c++) {
+      const v = lut[3 * k + c];
+      out[o + c] = tint && tint[i] ? Math.floor((1 - a) * v + a * t[c] + 0.5) : v;
+    }
+    out[o + 3] = 255;
+  }
+  return out;
+}
+
 function build(parent) {
   const root = document.createElement("div");
   root.className = "hm";
   root.innerHTML =
-    '<div class="hm-plot"><canvas class="hm-canvas"></canvas><div class="hm-tip" hidden></div></div>' +
+    '<div class="hm-plot"><canvas class="hm-canvas" role="img"></canvas><div class="hm-cell" hidden></div>' +
+    '<div class="hm-tip" hidden></div></div>' +
     '<div class="hm-bar" hidden><span class="hm-max"></span><div class="hm-ramp"></div><span class="hm-min"></span></div>';
   parent.appendChild(root);
   const canvas = root.querySelector(".hm-canvas");
   const tip = root.querySelector(".hm-tip");
+  const outline = root.querySelector(".hm-cell");
   const cellAt = (event) => {
     const d = root.__payload;
     const box = canvas.getBoundingClientRect();
@@ -36,23 +55,35 @@ function build(parent) {
     if (Number.isNaN(v)) return null; // a gutter
     const t = d.tile, across = col % (t.w + 1), down = row % (t.h + 1);
     const map = Math.floor(row / (t.h + 1)) * t.columns + Math.floor(col / (t.w + 1));
-    return { map, row: down, column: across, value: v, x: event.clientX - box.left, y: event.clientY - box.top };
+    const size = box.width / d.width;
+    return { map, row: down, column: across, value: v, x: event.clientX - box.left, y: event.clientY - box.top,
+             left: col * size, top: row * size, size };
   };
   canvas.addEventListener("mousemove", (event) => {
     const d = root.__payload, cell = cellAt(event);
-    if (!cell) { tip.hidden = true; return; }
+    if (!cell) { tip.hidden = outline.hidden = true; return; }
+    Object.assign(outline.style, { left: `${cell.left}px`, top: `${cell.top}px`,
+                                   width: `${cell.size}px`, height: `${cell.size}px` });
+    outline.hidden = false;
     const lines = [];
     if (d.item) lines.push(`${d.item} ${cell.map}`);
     lines.push(`row ${cell.row}, column ${cell.column}`);
     if (d.raw) lines.push(`raw ${Math.round(cell.value * 255)} / 255`);
     lines.push(`${d.label} ${cell.value.toFixed(4)}`);
+    if (d.pick) lines.push("click to inspect");
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
     const flip = cell.x > canvas.clientWidth - 150;
     tip.style.left = `${flip ? cell.x - 12 - tip.offsetWidth : cell.x + 12}px`;
     tip.style.top = `${cell.y + 12}px`;
   });
-  canvas.addEventListener("mouseleave", () => { tip.hidden = true; });
+  canvas.addEventListener("mouseleave", () => { tip.hidden = outline.hidden = true; });
+  canvas.addEventListener("click", (event) => {
+    const cell = cellAt(event);
+    if (cell && root.__payload.pick && root.__setTrigger) {
+      root.__setTrigger("pick", { map: cell.map, row: cell.row, column: cell.column });
+    }
+  });
   return root;
 }
 
@@ -66,16 +97,19 @@ function paint(root, d) {
   canvas.style.width = `${w}px`;
   canvas.dataset.rows = d.height;
   canvas.dataset.cols = d.width;
+  canvas.style.cursor = d.pick ? "pointer" : "crosshair";
+  canvas.setAttribute("aria-label", `${d.tile.count} ${d.item || "map"}(s) of ${d.tile.h} x ${d.tile.w}`);
   const cells = document.createElement("canvas");
   cells.width = d.width;
   cells.height = d.height;
-  cells.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(bytes(d.rgba).buffer), d.width, d.height), 0, 0);
+  cells.getContext("2d").putImageData(new ImageData(rgba(d), d.width, d.height), 0, 0);
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, w, h);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(cells, 0, 0, w, h);
   const line = Math.max(1.5, Math.min(3, d.px / 3));
-  ctx.strokeStyle = HIGHLIGHT;
+  ctx.strokeStyle = d.highlight;
+  root.querySelector(".hm-cell").style.borderColor = d.highlight;
   ctx.lineWidth = line;
   for (const [top, left, bottom, right] of d.boxes) {
     ctx.strokeRect(left * d.px + line / 2, top * d.px + line / 2,
@@ -94,7 +128,8 @@ function paint(root, d) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".hm") || build(parentElement);
+  root.__setTrigger = setTriggerValue;
   if (data) paint(root, data);
 }

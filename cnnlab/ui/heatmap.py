@@ -7,6 +7,7 @@ same canvas (`heatmap.js`) rather than remounting a chart. Payloads come from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +18,7 @@ CSS = """
 .hm { display: flex; gap: 10px; align-items: flex-start; font: 12px "Source Sans Pro", sans-serif; }
 .hm-plot { position: relative; max-width: calc(100% - 60px); }
 .hm-canvas { display: block; max-width: 100%; height: auto; image-rendering: pixelated; }
+.hm-cell { position: absolute; pointer-events: none; box-sizing: border-box; border: 2px solid; }
 .hm-tip { position: absolute; pointer-events: none; z-index: 10; white-space: nowrap; padding: 4px 7px;
           border-radius: 4px; background: rgba(20, 20, 30, 0.92); color: #fff; line-height: 1.35; }
 .hm-bar { display: flex; flex-direction: column; align-items: center; gap: 2px; color: #777; }
@@ -27,6 +29,11 @@ _component = st.components.v2.component(
     "cnnlab_heatmap", js=(Path(__file__).with_name("heatmap.js")).read_text(encoding="utf-8"), css=CSS)
 
 
-def heatmap(payload: Payload, key: str) -> None:
-    """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>)."""
-    _component(key=key, data=payload, height="content")
+def heatmap(payload: Payload, key: str, on_pick: Callable[[], None] | None = None) -> None:
+    """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>).
+    With `on_pick`, clicking a cell stores {map, row, column} as st.session_state[key]["pick"]
+    and calls it."""
+    if on_pick is None:
+        _component(key=key, data=payload, height="content")
+    else:
+        _component(key=key, data={**payload, "pick": True}, height="content", on_pick_change=on_pick)

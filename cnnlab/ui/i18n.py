@@ -12,7 +12,9 @@ EN: dict[str, str] = {
         "An MNIST digit goes through a **Convolution** layer and a **pooling** layer, as in "
         "Neural Network Console with *Max Epoch 0*: the kernels are freshly initialised random "
         "numbers, nothing is learned. Change a setting in the sidebar and every map is "
-        "recomputed at once. Hover any pixel to read its value."
+        "recomputed at once. Hover any pixel to read its value; click a pixel of a layer's maps "
+        "to box it, the window it reads and its receptive field, and see why it has that value "
+        "in the *Inspect a pixel* tab."
     ),
     "app.chain": "Network",
     "url.notice": "These URL parameters were not valid and fell back to their defaults: {items}.",
@@ -225,7 +227,8 @@ JA: dict[str, str] = {
         "MNIST の数字を **Convolution** 層と **Pooling** 層に通します。Neural Network Console の "
         "*Max Epoch 0* と同じく、カーネルは初期化されたばかりの乱数で、何も学習していません。"
         "サイドバーで設定を変えると、すべてのマップがすぐに計算し直されます。"
-        "ピクセルにカーソルを合わせると値が表示されます。"
+        "ピクセルにカーソルを合わせると値が表示されます。層のマップのピクセルをクリックすると、"
+        "そのピクセルと読み取る窓、受容野に枠が付き、その値になる理由を「ピクセルを調べる」タブで確認できます。"
     ),
     "app.chain": "ネットワーク",
     "url.notice": "次の URL パラメータは無効だったため、既定値に戻しました: {items}。",

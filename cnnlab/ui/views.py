@@ -109,8 +109,9 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
         st.caption(explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
-    heatmap(heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
-            key=f"chart-stage-{stage.index}")
+    key = f"chart-stage-{stage.index}"
+    heatmap(heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window), key=key,
+            on_pick=partial(controls.pick_from_map, stage.index, key))
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
