@@ -18,7 +18,8 @@ A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
     raw             the hover adds "raw v / 255" (the input image)
     boxes           [[top, left, bottom, right], ...] mosaic cells to outline (inclusive)
     colorbar        {stops: [css colours], min, max} or None
-    pick            a click on a cell reports it (the layers' maps: click to inspect)
+The Streamlit wrapper (`cnnlab/ui/heatmap.py`) adds `words` (hover words in the UI's
+language) and `pick` (a click on a cell reports it: click a layer's pixel to inspect it).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int,
         "tint": None if tint is None else _b64(tint.astype(np.uint8)),
         "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
-        "item": item, "label": label, "raw": raw, "boxes": boxes or [], "pick": False,
+        "item": item, "label": label, "raw": raw, "boxes": boxes or [],
         "colorbar": {"stops": list(STOPS[scale]), "min": lo, "max": hi} if display.colorbar else None,
     }
 

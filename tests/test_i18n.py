@@ -2,7 +2,7 @@
 
 import re
 
-from apptools import open_tab
+from apptools import heatmap_by_key, open_tab
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.ui.params import PARAMS
 
@@ -44,3 +44,11 @@ def test_the_app_in_japanese():
     assert at.slider(key="out_maps").label == "OutMaps"
     assert "マップ 0、行 14、列 10" in " ".join(m.value for m in at.markdown)
     assert at.segmented_control(key="lang").value == "ja"
+
+
+
+def test_heatmap_hover_words_follow_the_language():
+    at = open_tab("マップ", {"lang": "ja"})
+    stage = heatmap_by_key(at, "chart-stage-1")
+    assert stage["words"]["row"] == "行" and stage["words"]["click"] == JA["hover.click"] and stage["pick"]
+    assert not heatmap_by_key(at, "chart-input")["pick"]  # the input is hovered, not inspected

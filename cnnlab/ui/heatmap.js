@@ -65,12 +65,14 @@ function build(parent) {
     Object.assign(outline.style, { left: `${cell.left}px`, top: `${cell.top}px`,
                                    width: `${cell.size}px`, height: `${cell.size}px` });
     outline.hidden = false;
+    const w = d.words || {};
+    const word = (k) => w[k] || k;
     const lines = [];
-    if (d.item) lines.push(`${d.item} ${cell.map}`);
-    lines.push(`row ${cell.row}, column ${cell.column}`);
-    if (d.raw) lines.push(`raw ${Math.round(cell.value * 255)} / 255`);
-    lines.push(`${d.label} ${cell.value.toFixed(4)}`);
-    if (d.pick) lines.push("click to inspect");
+    if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
+    lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
+    if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
+    lines.push(`${word(d.label)} ${cell.value.toFixed(4)}`);
+    if (d.pick) lines.push(w.click || "click to inspect");
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
     const flip = cell.x > canvas.clientWidth - 150;

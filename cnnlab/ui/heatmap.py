@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.heatmaps import Payload
+from cnnlab.ui.i18n import Text, hover_words
 
 CSS = """
 .hm { display: flex; gap: 10px; align-items: flex-start; font: 12px "Source Sans Pro", sans-serif; }
@@ -29,11 +30,12 @@ _component = st.components.v2.component(
     "cnnlab_heatmap", js=(Path(__file__).with_name("heatmap.js")).read_text(encoding="utf-8"), css=CSS)
 
 
-def heatmap(payload: Payload, key: str, on_pick: Callable[[], None] | None = None) -> None:
-    """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>).
-    With `on_pick`, clicking a cell stores {map, row, column} as st.session_state[key]["pick"]
-    and calls it."""
+def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[], None] | None = None) -> None:
+    """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>), its
+    hover labels in tx's language. With `on_pick`, clicking a cell stores {map, row, column}
+    as st.session_state[key]["pick"] and calls it."""
+    data = {**payload, "words": hover_words(tx), "pick": on_pick is not None}
     if on_pick is None:
-        _component(key=key, data=payload, height="content")
+        _component(key=key, data=data, height="content")
     else:
-        _component(key=key, data={**payload, "pick": True}, height="content", on_pick_change=on_pick)
+        _component(key=key, data=data, height="content", on_pick_change=on_pick)

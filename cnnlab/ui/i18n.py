@@ -17,6 +17,15 @@ EN: dict[str, str] = {
         "in the *Inspect a pixel* tab."
     ),
     "app.chain": "Network",
+    "hover.map": "map",
+    "hover.kernel": "kernel",
+    "hover.channel": "channel",
+    "hover.row": "row",
+    "hover.column": "column",
+    "hover.value": "value",
+    "hover.weight": "weight",
+    "hover.raw": "raw",
+    "hover.click": "click to inspect",
     "url.notice": "These URL parameters were not valid and fell back to their defaults: {items}.",
     "url.item": "{key}={value} (now {default})",
     "input.header": "Input",
@@ -231,6 +240,15 @@ JA: dict[str, str] = {
         "そのピクセルと読み取る窓、受容野に枠が付き、その値になる理由を「ピクセルを調べる」タブで確認できます。"
     ),
     "app.chain": "ネットワーク",
+    "hover.map": "マップ",
+    "hover.kernel": "カーネル",
+    "hover.channel": "チャネル",
+    "hover.row": "行",
+    "hover.column": "列",
+    "hover.value": "値",
+    "hover.weight": "重み",
+    "hover.raw": "元の値",
+    "hover.click": "クリックで調べる",
     "url.notice": "次の URL パラメータは無効だったため、既定値に戻しました: {items}。",
     "url.item": "{key}={value}（{default} を使用）",
     "input.header": "入力",
@@ -448,6 +466,14 @@ class Text:
     def __call__(self, key: str, /, **fmt: object) -> str:
         text = self.entries.get(key) or EN[key]
         return text.format(**fmt) if fmt else text
+
+
+HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click")
+
+
+def hover_words(tx: Text) -> dict[str, str]:
+    """The words the heatmaps' hover labels use, in tx's language."""
+    return {word: tx(f"hover.{word}") for word in HOVER_WORDS}
 
 
 def browser_language(locale: str | None) -> str:

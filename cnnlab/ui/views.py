@@ -83,7 +83,7 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
     """The input image; `field` (the inspected pixel's receptive field) is tinted."""
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
     st.caption(tx("input.explain"))
-    heatmap(heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
+    heatmap(tx, heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
 
 
 def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
@@ -92,7 +92,7 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
-    heatmap(heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
+    heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
 
 def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, int] | None = None,
@@ -110,7 +110,7 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     key = f"chart-stage-{stage.index}"
-    heatmap(heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window), key=key,
+    heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window), key=key,
             on_pick=partial(controls.pick_from_map, stage.index, key))
 
 
@@ -141,7 +141,7 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
             selection_mode="points", config=PLOT_CONFIG, theme=None,
         )
         st.caption(tx("insp.field", count=int(inspected.field.sum())))
-        heatmap(heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
+        heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
                 key="chart-insp-input")
     with right:
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
@@ -203,8 +203,8 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
             with column:
                 if isinstance(stage.spec, ConvolutionSpec):
                     st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
-                    heatmap(heatmaps.kernels_heatmap(stage.params[0], display, max_width=480),
+                    heatmap(tx, heatmaps.kernels_heatmap(stage.params[0], display, max_width=480),
                             key=f"chart-{tag}-kernels-{stage.index}")
                 st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
-                heatmap(heatmaps.maps_heatmap(stage.output, display, max_width=480),
+                heatmap(tx, heatmaps.maps_heatmap(stage.output, display, max_width=480),
                         key=f"chart-{tag}-stage-{stage.index}")
