@@ -1,5 +1,5 @@
-"""Plotly figures for the Inspector and Learn tabs (no Streamlit here): the clickable
-enlarged map and small grids with every number written in its cell.
+"""Small grids with every number written in its cell, for the Inspector (HTML tables)
+and the Learn tab (plotly figures); no Streamlit here.
 
 Figures are plain plotly JSON dicts: plotly's object model cost several ms a figure
 here (about 20 ms under the profiler), a dict well under 1 ms. The Maps tab's mosaics
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab.heatmaps import LUTS, color_range
-from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT, Display, normalize
+from cnnlab.heatmaps import LUTS
+from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT
 
 Figure = dict  # a plotly figure spec {"data": [...], "layout": {...}}; st.plotly_chart takes it as is
 
@@ -22,12 +22,6 @@ def _colorscale(stops: tuple[str, ...]) -> list:
 
 GRAY = _colorscale(GRAY_STOPS)
 DIVERGING = _colorscale(DIVERGING_STOPS)
-
-
-def _index_dtype(index: np.ndarray) -> np.ndarray:
-    """(map, row, column) as uint8 when every index fits (3 bytes a cell), else int16.
-    Gutters (-1) become 0 in uint8: they are NaN cells and never hovered."""
-    return np.maximum(index, 0).astype(np.uint8) if index.max(initial=0) <= 255 else index
 
 
 def _figure(trace: dict, height_cells: int, width_cells: int, max_width: int) -> Figure:
@@ -48,8 +42,6 @@ def _figure(trace: dict, height_cells: int, width_cells: int, max_width: int) ->
     }
 
 
-# --- Inspector and Learn figures -----------------------------------------------------
-
 def add_box(fig: Figure, top: float, left: float, bottom: float, right: float,
             color: str = HIGHLIGHT, width: int = 3) -> Figure:
     """Outline mosaic cells top..bottom x left..right (inclusive) with a rectangle."""
@@ -58,40 +50,6 @@ def add_box(fig: Figure, top: float, left: float, bottom: float, right: float,
         "line": {"color": color, "width": width}, "fillcolor": "rgba(0,0,0,0)",
     })
     return fig
-
-
-MAX_CLICKABLE_CELLS = 1600  # an SVG marker per cell; more would make every redraw slow
-
-
-def pick_figure(values: np.ndarray, display: Display, selected: tuple[int, int], max_width: int = 460) -> Figure:
-    """One map (H, W) enlarged, clickable: a transparent marker per cell carries (row, column)
-    and the value, so a click selects that pixel (maps up to MAX_CLICKABLE_CELLS cells;
-    larger ones hover only). The selected pixel is boxed."""
-    h, w = values.shape
-    shown = normalize(values[None], display.normalization)[0]
-    rows, cols = np.mgrid[0:h, 0:w]
-    index = np.stack([rows.ravel(), cols.ravel()], axis=-1)
-    trace = {
-        "z": shown, "hoverinfo": "skip",
-        "colorscale": GRAY if display.color_scale == "gray" else DIVERGING,
-        "showscale": False, **dict(zip(("zmin", "zmax"), color_range(shown, display))),
-    }
-    fig = _figure(trace, h, w, max_width)
-    if h * w > MAX_CLICKABLE_CELLS:
-        fig["data"][0].pop("hoverinfo")
-        fig["data"][0]["hovertemplate"] = "row %{y}, column %{x}<br>value %{z:.4f}<extra></extra>"
-        return add_box(fig, selected[0], selected[1], selected[0], selected[1])
-    fig["data"].append({
-        "type": "scatter", "mode": "markers", "x": cols.ravel().astype(np.int16),
-        "y": rows.ravel().astype(np.int16), "customdata": _index_dtype(index),
-        "marker": {"symbol": "square", "size": max(4, min(18, max_width // max(w, 1) - 2)), "opacity": 0,
-                   "color": values.ravel().astype(np.float32)},
-        "hovertemplate": "row %{customdata[0]}, column %{customdata[1]}<br>value %{marker.color:.4f}"
-                         "<br>click to inspect<extra></extra>",
-        "showlegend": False,
-    })
-    fig["layout"].update(hovermode="closest", clickmode="event+select")
-    return add_box(fig, selected[0], selected[1], selected[0], selected[1])
 
 
 def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None = None,

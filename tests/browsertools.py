@@ -69,7 +69,6 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-CHART = ".st-key-{key} .js-plotly-plot"  # a plotly chart (Inspector, Learn)
 HEATMAP = ".st-key-{key} .hm-canvas"  # a canvas heatmap (Maps, Trained); Playwright's CSS pierces shadow roots
 
 # Page-side helpers. A heatmap lives in its component's shadow root: find it from the key.
@@ -81,13 +80,6 @@ FIND_HEATMAP_JS = """(key) => {
     if (root) return root;
   }
   return null;
-}"""
-# The screen position of cell (row, col) of plotly chart `selector`.
-PLOT_CELL_XY_JS = """([sel, r, c]) => {
-  const gd = document.querySelector(sel);
-  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  const box = gd.getBoundingClientRect();
-  return [box.left + xa._offset + xa.l2p(c), box.top + ya._offset + ya.l2p(r)];
 }"""
 # The screen position of mosaic cell (row, col) of heatmap `key`.
 CELL_XY_JS = """([key, r, c]) => {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import (CELL_XY_JS, CHART, HEATMAP, MAPS_TAB_CHARTS, PAINTED_JS, PLOT_CELL_XY_JS, Z_SHAPE_JS,
+from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, PAINTED_JS, Z_SHAPE_JS,
                           chromium_path, launch, streamlit_server, wait_for_app)
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
@@ -38,25 +38,16 @@ def page(server):
         browser.close()
 
 
-def is_plotly(page, key: str) -> bool:
-    return page.locator(CHART.format(key=key)).count() > 0
-
-
 def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
-    """Scroll the heatmap (or plotly chart) into view; the screen position of cell (row, col)."""
-    if is_plotly(page, key):
-        page.locator(CHART.format(key=key)).scroll_into_view_if_needed()
-        return page.evaluate(PLOT_CELL_XY_JS, [CHART.format(key=key), row, col])
+    """Scroll the heatmap into view; the screen position of mosaic cell (row, col)."""
     page.locator(HEATMAP.format(key=key)).scroll_into_view_if_needed()
     return page.evaluate(CELL_XY_JS, [key, row, col])
 
 
 def hover(page, key: str, row: int, col: int) -> str:
-    """The hover label's text over cell (row, col)."""
-    x, y = cell_xy(page, key, row, col)
-    page.mouse.move(x, y)
-    label = ".hoverlayer .hovertext" if is_plotly(page, key) else ".hm-tip"
-    return page.wait_for_selector(f".st-key-{key} {label}", state="visible", timeout=10000).text_content()
+    """The hover label's text over mosaic cell (row, col)."""
+    page.mouse.move(*cell_xy(page, key, row, col))
+    return page.wait_for_selector(f".st-key-{key} .hm-tip", state="visible", timeout=10000).text_content()
 
 
 def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
@@ -121,7 +112,7 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     page.goto(server)
     wait_for_app(page)
     page.get_by_role("tab", name="Inspect a pixel").click()
-    page.locator(CHART.format(key="chart-pick")).wait_for(timeout=20000)
+    page.locator(HEATMAP.format(key="chart-pick")).wait_for(timeout=20000)
     wait_for_app(page, ("chart-pick",))
     text = hover(page, "chart-pick", 9, 6)
     row, col, value = re.search(r"row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()

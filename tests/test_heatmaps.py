@@ -1,7 +1,6 @@
 """Canvas heatmap payloads: colours, hover values, tiling and boxes against plain loops."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -257,22 +257,18 @@ def _follow_layer() -> None:
     st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
 
 
-def pick_from_click(chart_key: str) -> None:
-    """on_select callback of the enlarged map: the clicked cell becomes the inspected pixel."""
-    points = st.session_state[chart_key]["selection"]["points"]
-    if points:  # the enlarged map's x is the column, y the row
-        st.session_state["insp_row"], st.session_state["insp_col"] = int(points[0]["y"]), int(points[0]["x"])
-
-
-def pick_from_map(layer: int, key: str) -> None:
+def pick_from_map(layer: int, key: str, map_index: int | None = None) -> None:
     """on_pick callback of a layer's heatmap: the clicked {map, row, column} becomes the
-    inspected pixel. Values come from the browser: anything malformed is ignored."""
+    inspected pixel (`map_index` for a heatmap of one enlarged map). Values come from the
+    browser: anything malformed is ignored."""
     try:
         cell = st.session_state[key]["pick"]
         where = {name: int(cell[field]) for name, field in
                  (("insp_map", "map"), ("insp_row", "row"), ("insp_col", "column"))}
     except (KeyError, TypeError, ValueError):
         return
+    if map_index is not None:
+        where["insp_map"] = map_index
     st.session_state["insp_layer"] = st.session_state["_insp_layer_seen"] = layer
     for name, value in where.items():
         st.session_state[name] = min(max(value, int(PARAMS[name].lo)), int(PARAMS[name].hi))

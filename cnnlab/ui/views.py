@@ -18,9 +18,6 @@ from cnnlab.ui import controls
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 
-PLOT_CONFIG = {"displayModeBar": False, "scrollZoom": False}
-
-
 @dataclass(frozen=True)
 class Inspected:
     """The inspected pixel, its explanation, its receptive field on the input (C, H, W bool)
@@ -135,11 +132,10 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
     left, right = st.columns([2, 3])
     with left:
         st.caption(tx("insp.click", name=stage.name, map=pixel.map))
-        st.plotly_chart(
-            figures.pick_figure(stage.output[pixel.map], display, (pixel.row, pixel.col)),
-            key="chart-pick", on_select=partial(controls.pick_from_click, "chart-pick"),
-            selection_mode="points", config=PLOT_CONFIG, theme=None,
-        )
+        key = "chart-pick"
+        heatmap(tx, heatmaps.maps_heatmap(stage.output[pixel.map][None], display, item="", max_width=460,
+                                          pixel=(0, pixel.row, pixel.col)),
+                key=key, on_pick=partial(controls.pick_from_map, pixel.layer, key, pixel.map))
         st.caption(tx("insp.field", count=int(inspected.field.sum())))
         heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
                 key="chart-insp-input")
