@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -11,6 +12,7 @@ from PIL import Image
 from cnnlab import training
 from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
+from cnnlab.mosaic import Display
 from cnnlab.specs import LayerSpec
 from cnnlab.ui import controls, learn, views
 from cnnlab.ui.i18n import Text, browser_language
@@ -93,6 +95,19 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     views.trained_view(tx, stages, after, epochs, training.predict(model, image[None])[0], display)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar controls outside the workspace set (they change only in full reruns)."""
+
+    tx: Text
+    choice: controls.InputChoice
+    upload_error: str | None
+    more: tuple[LayerSpec, ...]
+    epochs: int
+    train_images: int
+    display: Display
+
+
 def main() -> None:
     st.set_page_config(page_title="cnnlab", page_icon=page_icon(), layout="wide")
     if "url_problems" not in st.session_state:  # the URL as first opened, before widgets drop bad values
@@ -101,23 +116,15 @@ def main() -> None:
     with st.sidebar:
         tx = Text(controls.language_control(browser_language(st.context.locale)))
         choice = controls.input_controls(tx, dataset())
-        conv, seed = controls.convolution_controls(tx)
-        activation = controls.activation_controls(tx)
-        pooling = controls.pooling_controls(tx)
+        upload_error = None
+        if choice.upload is not None:
+            try:
+                controls.upload_thumbnail(tx, prepared(choice.upload, choice.mnist_style), choice)
+            except ImageError as err:
+                upload_error = str(err)
+        layers_box = st.container()  # Convolution, Activation, Pooling: drawn by the workspace
         more, stack_error = controls.network_controls(tx)
-    specs = tuple(s for s in (conv, activation, pooling) if s is not None) + more
-    stages, upload_error = None, None
-    if choice.upload is not None:
-        try:
-            stages = compute_upload(choice.upload, choice.mnist_style, specs, seed)
-        except ImageError as err:
-            upload_error = str(err)
-    if stages is None:
-        stages = compute(choice.index, specs, seed)
-    with st.sidebar:
-        if choice.upload is not None and upload_error is None:
-            controls.upload_thumbnail(tx, stages[0].output[0], choice)
-        pixel, notes = controls.inspector_controls(tx, stages)
+        inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
         epochs, train_images = controls.training_controls(tx)
         display = controls.display_controls(tx)
 
@@ -129,6 +136,26 @@ def main() -> None:
         st.error(tx("more.error", message=stack_error), icon=":material/error:")
     if upload_error:
         st.error(tx("upload.error", message=upload_error), icon=":material/broken_image:")
+    workspace(Settings(tx, choice, upload_error, more, epochs, train_images, display), layers_box, inspector_box)
+
+
+@st.fragment
+def workspace(settings: Settings, layers_box, inspector_box) -> None:
+    """The first block's controls, the inspector and every tab. A fragment: changing one of
+    its controls (the ones explored most) reruns only this part, so the browser redraws
+    only this part; the other controls change it through a full rerun."""
+    tx, choice, display = settings.tx, settings.choice, settings.display
+    with layers_box:
+        conv, seed = controls.convolution_controls(tx)
+        activation = controls.activation_controls(tx)
+        pooling = controls.pooling_controls(tx)
+    specs = tuple(s for s in (conv, activation, pooling) if s is not None) + settings.more
+    if choice.upload is not None and settings.upload_error is None:
+        stages = compute_upload(choice.upload, choice.mnist_style, specs, seed)
+    else:
+        stages = compute(choice.index, specs, seed)
+    with inspector_box:
+        pixel, notes = controls.inspector_controls(tx, stages)
     for note in notes:
         st.info(note)
     maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(
@@ -146,10 +173,9 @@ def main() -> None:
                 views.inspector_view(tx, stages, inspected, display)
     if trained_tab.open:
         with trained_tab:
-            trained_panel(tx, stages, specs, seed, epochs, train_images, display)
+            trained_panel(tx, stages, specs, seed, settings.epochs, settings.train_images, display)
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)
-
 
 main()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, PAINTED_JS, Z_SHAPE_JS,
+from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS, PAINTED_JS, Z_SHAPE_JS,
                           chromium_path, launch, streamlit_server, wait_for_app)
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
@@ -145,3 +145,25 @@ def test_clicking_a_pixel_of_a_map_inspects_it(page, server):
         return n.shadowRoot.querySelector('.hm').__payload.boxes;
     }""")
     assert boxes == [[25 + 8, 2 * 25 + 14, 25 + 9, 2 * 25 + 15]]  # its 2x2 window on conv map 10
+
+
+def test_a_workspace_control_keeps_every_other_setting_in_the_url(page, server):
+    """The first block's controls rerun only the workspace fragment: the controls outside
+    it (input, network, display) must keep their values, on the page and in the URL."""
+    query = "digit=5&more=relu&color_scale=diverging&columns=4"
+    page.goto(f"{server}/?{query}")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    seed_box = page.locator(".st-key-seed input")
+    seed_box.fill("7")
+    seed_box.press("Enter")
+    page.wait_for_function("() => location.search.includes('seed=7')", timeout=20000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    for pair in query.split("&"):
+        assert pair in page.url, pair
+    assert page.get_by_text("ReLU → 16 x 12 x 12").count() == 1
+    assert page.evaluate(Z_SHAPE_JS, "chart-stage-1") == [4 * 25 - 1, 4 * 25 - 1]  # 16 maps, 4 a row
+    fresh = page.context.browser.new_page()
+    fresh.goto(page.url)
+    wait_for_app(fresh, MAPS_TAB_CHARTS)
+    kernels = fresh.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-kernels-1').__payload.colorbar.max")
+    assert kernels == page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-kernels-1').__payload.colorbar.max")
