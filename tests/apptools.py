@@ -71,3 +71,18 @@ def heatmap_values(at: AppTest, key: str) -> np.ndarray:
     from cnnlab.heatmaps import decode as decode_payload
 
     return decode_payload(heatmap_by_key(at, key))[1]
+
+
+def popover_labels(at: AppTest) -> list[str]:
+    """The labels of every popover (the sidebar's secondary control groups), in page order."""
+    found = []
+
+    def walk(node) -> None:
+        children = getattr(node, "children", {})
+        for child in children.values() if isinstance(children, dict) else children:
+            if getattr(child, "type", "") == "popover":
+                found.append(child.proto.popover.label)
+            walk(child)
+
+    walk(at._tree)
+    return found

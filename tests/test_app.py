@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apptools import heatmap_by_key, heatmap_values, new_app, open_tab
+from apptools import heatmap_by_key, heatmap_values, new_app, open_tab, popover_labels
 from cnnlab.data import load_mnist
 from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
@@ -77,6 +77,16 @@ def test_border_mode_same_and_pooling_choice():
     relu = heatmap_values(at, "chart-stage-2")
     assert np.nanmin(relu) >= 0
     assert not at.toggle(key="including_pad").disabled
+
+
+def test_secondary_groups_say_what_is_not_at_its_default():
+    at = new_app({"dilation_h": "2", "border_mode": "same", "color_scale": "diverging", "more": "relu"}).run()
+    labels = popover_labels(at)
+    assert "More Convolution settings: BorderMode same, Dilation 2,1" in labels
+    assert "More pooling settings" in labels  # all at their defaults
+    assert "Network: relu" in labels and "Display: Colour scale diverging" in labels
+    at.slider(key="dilation_h").set_value(1).run()
+    assert "More Convolution settings: BorderMode same" in popover_labels(at)
 
 
 def test_controls_that_do_not_apply_are_disabled_with_the_reason():

@@ -120,7 +120,7 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     page.mouse.click(*cell_xy(page, "chart-pick", 9, 6))
     page.get_by_text("map 0, row 9, column 6").first.wait_for(timeout=20000)
     wait_for_app(page)
-    assert page.locator(".st-key-insp_row input").input_value() == "9"
+    page.get_by_text("Inspect a pixel: layer 1, map 0, row 9, column 6").wait_for(timeout=20000)  # the sidebar group
     total = page.get_by_text("Sum of the products").first.text_content()
     assert float(re.search(r"= (-?[\d.e-]+)\s*$", total.strip()).group(1)) == pytest.approx(float(value), abs=6e-5)
     assert "insp_row=9" in page.url and "insp_col=6" in page.url
@@ -137,6 +137,8 @@ def test_clicking_a_pixel_of_a_map_inspects_it(page, server):
     page.mouse.click(*cell_xy(page, "chart-stage-2", row, col))
     page.wait_for_function("() => location.search.includes('insp_layer=2')", timeout=20000)
     wait_for_app(page, MAPS_TAB_CHARTS)
+    page.get_by_text("Inspect a pixel: layer 2, map 10, row 4, column 7").wait_for(timeout=20000)
+    page.get_by_text("Inspect a pixel: layer 2, map 10, row 4, column 7").click()  # open the group: the controls agree
     assert [page.locator(f".st-key-{k} input").input_value() for k in ("insp_map", "insp_row", "insp_col")] == [
         "10", "4", "7"]
     boxes = page.evaluate("""() => {

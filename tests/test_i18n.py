@@ -2,7 +2,7 @@
 
 import re
 
-from apptools import heatmap_by_key, open_tab
+from apptools import heatmap_by_key, open_tab, popover_labels
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.ui.params import PARAMS
 
@@ -39,7 +39,8 @@ def test_the_app_in_japanese():
     at = open_tab("ピクセルを調べる", {"lang": "ja"})
     assert not at.warning
     assert at.title[0].value == JA["app.title"]
-    assert {"入力", "Convolution", "活性化関数", "表示", "ピクセルを調べる"} <= {h.value for h in at.header}
+    assert {"入力", "Convolution", "活性化関数"} <= {h.value for h in at.header}
+    assert {"表示", "学習", "ネットワーク", "ピクセルを調べる: 層 1、マップ 0、行 14、列 10"} <= set(popover_labels(at))
     assert at.slider(key="kernel_h").label == "KernelShape（高さ）"
     assert at.slider(key="out_maps").label == "OutMaps"
     assert "マップ 0、行 14、列 10" in " ".join(m.value for m in at.markdown)

@@ -69,6 +69,38 @@ def _why_disabled(tx: Text, key: str, **fmt) -> None:
     st.caption(":material/block: " + tx(key, **fmt))
 
 
+def current(key: str) -> object:
+    """A control's value before its widget is drawn this run: the session's, else the URL's
+    (when valid), else the default."""
+    if key in st.session_state:
+        return st.session_state[key]
+    raw = st.query_params.get(key)
+    if raw is not None:
+        try:
+            return PARAMS[key].parse(raw)
+        except ValueError:
+            pass
+    return PARAMS[key].default
+
+
+def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
+    """'Padding 1,1, Dilation 2,1' for the groups (label key -> control keys) not at their defaults."""
+    items = []
+    for label, keys in groups.items():
+        values = [current(k) for k in keys]
+        if values != [PARAMS[k].default for k in keys]:
+            items.append(f"{tx(label)} {','.join(str(v) for v in values)}")
+    return ", ".join(items)
+
+
+def _more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:"):
+    """A popover holding secondary controls; its label names what is not at its default.
+    A closed popover's widgets are not drawn in the browser (they still run and stay in
+    the URL), which keeps every control change quick."""
+    label = tx("more.changed", title=title, items=summary) if summary else title
+    return st.popover(label, icon=icon, width="stretch")
+
+
 @dataclass(frozen=True)
 class InputChoice:
     """The chosen input: MNIST test image `index`, or an uploaded image (its bytes)."""
@@ -125,16 +157,20 @@ def convolution_controls(tx: Text) -> tuple[ConvolutionSpec, int]:
     st.header(tx("conv.header"))
     out_maps = _slider(tx, "out_maps")
     kernel = _pair(tx, "kernel")
-    border_mode = _choice(tx, "border_mode")
-    explicit = border_mode == "explicit"
-    padding = _pair(tx, "pad", disabled=not explicit)
-    if not explicit:
-        _why_disabled(tx, "pad.disabled", mode=border_mode)
     strides = _pair(tx, "stride")
-    dilation = _pair(tx, "dilation")
-    with_bias = _toggle(tx, "with_bias")
-    initializer = _choice(tx, "initializer")
-    multiplier = _number(tx, "multiplier", step=0.1, fmt="%.2f")
+    summary = changed(tx, {"border_mode.label": ("border_mode",), "pad.name": ("pad_h", "pad_w"),
+                           "dilation.name": ("dilation_h", "dilation_w"), "with_bias.label": ("with_bias",),
+                           "initializer.label": ("initializer",), "multiplier.label": ("multiplier",)})
+    with _more_popover(tx, tx("conv.more"), summary):
+        border_mode = _choice(tx, "border_mode")
+        explicit = border_mode == "explicit"
+        padding = _pair(tx, "pad", disabled=not explicit)
+        if not explicit:
+            _why_disabled(tx, "pad.disabled", mode=border_mode)
+        dilation = _pair(tx, "dilation")
+        with_bias = _toggle(tx, "with_bias")
+        initializer = _choice(tx, "initializer")
+        multiplier = _number(tx, "multiplier", step=0.1, fmt="%.2f")
     st.button(tx("seed.new"), on_click=_next_seed, help=tx("seed.new.help"), width="stretch")
     seed = int(_number(tx, "seed"))
     spec = ConvolutionSpec(
@@ -173,14 +209,19 @@ def pooling_controls(tx: Text) -> PoolingSpec | None:
     off = kind == NONE
     kernel = _pair(tx, "pool_kernel", disabled=off)
     strides = _pair(tx, "pool_stride", disabled=off)
-    padding = _pair(tx, "pool_pad", disabled=off)
-    ignore_border = _toggle(tx, "ignore_border", disabled=off)
-    average = kind == "AveragePooling"
-    including_pad = _toggle(tx, "including_pad", disabled=not average)
     if off:
         _why_disabled(tx, "pool.disabled")
-    elif not average:
-        _why_disabled(tx, "including_pad.disabled", kind=kind)
+    summary = changed(tx, {"pad.name": ("pool_pad_h", "pool_pad_w"), "ignore_border.label": ("ignore_border",),
+                           "including_pad.label": ("including_pad",)})
+    with _more_popover(tx, tx("pool.more"), summary):
+        padding = _pair(tx, "pool_pad", disabled=off)
+        ignore_border = _toggle(tx, "ignore_border", disabled=off)
+        average = kind == "AveragePooling"
+        including_pad = _toggle(tx, "including_pad", disabled=not average)
+        if off:
+            _why_disabled(tx, "pool.disabled")
+        elif not average:
+            _why_disabled(tx, "including_pad.disabled", kind=kind)
     if off:
         return None
     return PoolingSpec(kind, kernel, strides, padding, ignore_border, including_pad)
@@ -188,11 +229,12 @@ def pooling_controls(tx: Text) -> PoolingSpec | None:
 
 def display_controls(tx: Text) -> Display:
     """How maps are coloured and laid out."""
-    st.header(tx("display.header"))
-    color_scale = _choice(tx, "color_scale", radio=True)
-    normalization = _choice(tx, "normalization")
-    colorbar = _toggle(tx, "colorbar")
-    columns = _slider(tx, "columns")
+    summary = changed(tx, {key + ".label": (key,) for key in ("color_scale", "normalization", "colorbar", "columns")})
+    with _more_popover(tx, tx("display.header"), summary, icon=":material/palette:"):
+        color_scale = _choice(tx, "color_scale", radio=True)
+        normalization = _choice(tx, "normalization")
+        colorbar = _toggle(tx, "colorbar")
+        columns = _slider(tx, "columns")
     return Display(color_scale, normalization, colorbar, columns)
 
 
@@ -225,8 +267,14 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     usable = [s for s in stages[1:] if s.error is None]
     if not usable:
         return None, []
-    st.header(tx("insp.header"))
     layers = [s.index for s in usable]
+    where = tx("insp.where", layer=current("insp_layer"), map=current("insp_map"), row=current("insp_row"),
+               col=current("insp_col"))
+    with _more_popover(tx, tx("insp.header"), where, icon=":material/my_location:"):
+        return _pixel_controls(tx, stages, usable, layers)
+
+
+def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]:
     st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
     layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
                      captions=[s.name for s in usable], help=tx("insp_layer.help"),
@@ -309,7 +357,12 @@ def _remove_last() -> None:
 def network_controls(tx: Text) -> tuple[tuple, str | None]:
     """Presets, and the layers after the first block as text (add, remove, reorder by
     editing). Returns (their specs, a parse error or None)."""
-    st.header(tx("net.header"))
+    text = str(current("more"))
+    with _more_popover(tx, tx("net.header"), text, icon=":material/account_tree:"):
+        return _network_controls(tx)
+
+
+def _network_controls(tx: Text) -> tuple[tuple, str | None]:
     presets = _row()
     for name in BLOCK_PRESETS:
         presets.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
@@ -413,9 +466,10 @@ def layer_editor(tx: Text, specs: tuple) -> None:
 
 def training_controls(tx: Text) -> tuple[int, int]:
     """Max Epoch (0: the blog post's untrained view) and how many training images."""
-    st.header(tx("train.header"))
-    epochs = int(_number(tx, "max_epoch"))
-    images = int(_number(tx, "train_images", step=1000, disabled=epochs == 0))
-    if epochs == 0:
-        _why_disabled(tx, "train.disabled")
+    summary = changed(tx, {"max_epoch.label": ("max_epoch",)})
+    with _more_popover(tx, tx("train.header"), summary, icon=":material/school:"):
+        epochs = int(_number(tx, "max_epoch"))
+        images = int(_number(tx, "train_images", step=1000, disabled=epochs == 0))
+        if epochs == 0:
+            _why_disabled(tx, "train.disabled")
     return epochs, images
