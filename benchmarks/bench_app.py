@@ -3,7 +3,7 @@
 1. Browser: from a control change (a new weight seed typed + Enter, so every map's
    values change) to the last heatmap repainted, at OutMaps 16 (the seed's
    defaults), 64 and 256; medians. Also the bytes the server sent per update
-   (WebSocket frames).
+   (WebSocket frames), and a KernelShape slider step (arrow key) at the defaults.
 2. Server: one script rerun through Streamlit's AppTest after a control change,
    cached (a setting seen before) and uncached (a new seed each time); and one run
    that trains the LeNet-like preset for one epoch (Max Epoch 1) from the app.
@@ -36,7 +36,7 @@ WAIT_CHANGED_JS = """([keys, before]) => new Promise(resolve => {
   tick();
 })"""
 ARM_JS = """() => { window.__t0 = null; document.addEventListener('keydown', e => {
-  if (e.key === 'Enter') window.__t0 = performance.now(); }, {capture: true}); }"""
+  if (['Enter', 'ArrowLeft', 'ArrowRight'].includes(e.key)) window.__t0 = performance.now(); }, {capture: true}); }"""
 
 
 def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float, float]:
@@ -66,6 +66,31 @@ def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float
                 sizes.append(sum(received))
         browser.close()
     return statistics.median(times), max(times), statistics.median(sizes)
+
+
+def slider_latency(url: str, repeats: int) -> tuple[float, float]:
+    """(median ms, max ms) from a KernelShape (height) slider step (arrow key, 5 <-> 4) to
+    the kernels, convolution and pooling maps repainted, at the defaults."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(url)
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        page.evaluate(ARM_JS)
+        thumb = page.locator(".st-key-kernel_h input[type='range']")
+        times = []
+        for step in range(repeats + 1):
+            before = page.evaluate(FINGERPRINTS_JS, CHARTS)
+            thumb.focus()
+            page.keyboard.press("ArrowLeft" if step % 2 == 0 else "ArrowRight")
+            elapsed = page.evaluate(WAIT_CHANGED_JS, [CHARTS, before])
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            if step > 0:
+                times.append(elapsed)
+        browser.close()
+    return statistics.median(times), max(times)
 
 
 def server_rerun(repeats: int) -> tuple[float, float]:
@@ -113,6 +138,9 @@ def main() -> None:
         print(f"1-epoch training from the app, LeNet-like, {images:,} images (incl. test accuracy): "
               f"{in_app_training(images):.1f} s")
     with streamlit_server() as url:
+        median, worst = slider_latency(url, args.repeats)
+        print(f"browser, KernelShape slider step -> last heatmap repainted, defaults: median {median:.0f} ms "
+              f"(max {worst:.0f} ms)")
         for out_maps in (16, 64, 256):
             median, worst, size = browser_latency(url, out_maps, args.repeats)
             print(f"browser, control change -> last heatmap repainted, OutMaps {out_maps:>3}: "
