@@ -169,3 +169,15 @@ def test_a_workspace_control_keeps_every_other_setting_in_the_url(page, server):
     wait_for_app(fresh, MAPS_TAB_CHARTS)
     kernels = fresh.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-kernels-1').__payload.colorbar.max")
     assert kernels == page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-kernels-1').__payload.colorbar.max")
+
+
+def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
+    touch = page.context.browser.new_context(has_touch=True, viewport={"width": 900, "height": 1400})
+    phone = touch.new_page()
+    phone.goto(server)
+    wait_for_app(phone, MAPS_TAB_CHARTS)
+    x, y = cell_xy(phone, "chart-input", 10, 14)
+    phone.touchscreen.tap(x, y)
+    text = phone.wait_for_selector(".st-key-chart-input .hm-tip", state="visible", timeout=10000).text_content()
+    assert f"raw {load_mnist().images[4][10, 14]} / 255" in text
+    touch.close()

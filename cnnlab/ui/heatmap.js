@@ -59,7 +59,7 @@ function build(parent) {
     return { map, row: down, column: across, value: v, x: event.clientX - box.left, y: event.clientY - box.top,
              left: col * size, top: row * size, size };
   };
-  canvas.addEventListener("mousemove", (event) => {
+  const show = (event) => {
     const d = root.__payload, cell = cellAt(event);
     if (!cell) { tip.hidden = outline.hidden = true; return; }
     Object.assign(outline.style, { left: `${cell.left}px`, top: `${cell.top}px`,
@@ -78,8 +78,14 @@ function build(parent) {
     const flip = cell.x > canvas.clientWidth - 150;
     tip.style.left = `${flip ? cell.x - 12 - tip.offsetWidth : cell.x + 12}px`;
     tip.style.top = `${cell.y + 12}px`;
+  };
+  // pointer events: a mouse hovers, a finger or pen shows the label where it touches
+  canvas.addEventListener("pointermove", show);
+  canvas.addEventListener("pointerdown", show);
+  // a touch ends with pointerleave: keep its label until the next touch
+  canvas.addEventListener("pointerleave", (event) => {
+    if (event.pointerType === "mouse") tip.hidden = outline.hidden = true;
   });
-  canvas.addEventListener("mouseleave", () => { tip.hidden = outline.hidden = true; });
   canvas.addEventListener("click", (event) => {
     const cell = cellAt(event);
     if (cell && root.__payload.pick && root.__setTrigger) {
