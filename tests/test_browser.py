@@ -181,3 +181,18 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     text = phone.wait_for_selector(".st-key-chart-input .hm-tip", state="visible", timeout=10000).text_content()
     assert f"raw {load_mnist().images[4][10, 14]} / 255" in text
     touch.close()
+
+
+def test_keyboard_moves_over_a_heatmap_and_enter_inspects(page, server):
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    canvas = page.locator(HEATMAP.format(key="chart-stage-2"))
+    canvas.focus()
+    tip = ".st-key-chart-stage-2 .hm-tip"
+    assert "map 0" in page.text_content(tip) and "row 0, column 0" in page.text_content(tip)
+    for _ in range(12):  # past the right edge of map 0: over the gutter into map 1
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert "map 1" in page.text_content(tip) and "row 1, column 0" in page.text_content(tip)
+    page.keyboard.press("Enter")
+    page.get_by_text("Inspect a pixel: layer 2, map 1, row 1, column 0").wait_for(timeout=20000)

@@ -45,25 +45,28 @@ function build(parent) {
   const canvas = root.querySelector(".hm-canvas");
   const tip = root.querySelector(".hm-tip");
   const outline = root.querySelector(".hm-cell");
-  const cellAt = (event) => {
+  // mosaic cell (row, col) -> what it shows, or null in a gutter or outside
+  const describe = (row, col) => {
     const d = root.__payload;
-    const box = canvas.getBoundingClientRect();
-    const col = Math.floor(((event.clientX - box.left) / box.width) * d.width);
-    const row = Math.floor(((event.clientY - box.top) / box.height) * d.height);
     if (row < 0 || col < 0 || row >= d.height || col >= d.width) return null;
     const v = root.__values[row * d.width + col];
-    if (Number.isNaN(v)) return null; // a gutter
-    const t = d.tile, across = col % (t.w + 1), down = row % (t.h + 1);
+    if (Number.isNaN(v)) return null;
+    const t = d.tile;
     const map = Math.floor(row / (t.h + 1)) * t.columns + Math.floor(col / (t.w + 1));
-    const size = box.width / d.width;
-    return { map, row: down, column: across, value: v, x: event.clientX - box.left, y: event.clientY - box.top,
-             left: col * size, top: row * size, size };
+    return { mosaicRow: row, mosaicCol: col, map, row: row % (t.h + 1), column: col % (t.w + 1), value: v };
   };
-  const show = (event) => {
-    const d = root.__payload, cell = cellAt(event);
+  const cellAt = (event) => {
+    const d = root.__payload, box = canvas.getBoundingClientRect();
+    return describe(Math.floor(((event.clientY - box.top) / box.height) * d.height),
+                    Math.floor(((event.clientX - box.left) / box.width) * d.width));
+  };
+  const show = (cell) => {
+    const d = root.__payload;
+    root.__cursor = cell;
     if (!cell) { tip.hidden = outline.hidden = true; return; }
-    Object.assign(outline.style, { left: `${cell.left}px`, top: `${cell.top}px`,
-                                   width: `${cell.size}px`, height: `${cell.size}px` });
+    const size = canvas.getBoundingClientRect().width / d.width;
+    const left = cell.mosaicCol * size, top = cell.mosaicRow * size;
+    Object.assign(outline.style, { left: `${left}px`, top: `${top}px`, width: `${size}px`, height: `${size}px` });
     outline.hidden = false;
     const w = d.words || {};
     const word = (k) => w[k] || k;
@@ -75,22 +78,40 @@ function build(parent) {
     if (d.pick) lines.push(w.click || "click to inspect");
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
-    const flip = cell.x > canvas.clientWidth - 150;
-    tip.style.left = `${flip ? cell.x - 12 - tip.offsetWidth : cell.x + 12}px`;
-    tip.style.top = `${cell.y + 12}px`;
+    const x = left + size / 2, y = top + size / 2;
+    const flip = x > canvas.clientWidth - 150;
+    tip.style.left = `${flip ? x - 12 - tip.offsetWidth : x + 12}px`;
+    tip.style.top = `${y + 12}px`;
   };
-  // pointer events: a mouse hovers, a finger or pen shows the label where it touches
-  canvas.addEventListener("pointermove", show);
-  canvas.addEventListener("pointerdown", show);
-  // a touch ends with pointerleave: keep its label until the next touch
-  canvas.addEventListener("pointerleave", (event) => {
-    if (event.pointerType === "mouse") tip.hidden = outline.hidden = true;
-  });
-  canvas.addEventListener("click", (event) => {
-    const cell = cellAt(event);
+  const pick = (cell) => {
     if (cell && root.__payload.pick && root.__setTrigger) {
       root.__setTrigger("pick", { map: cell.map, row: cell.row, column: cell.column });
     }
+  };
+  // pointer events: a mouse hovers, a finger or pen shows the label where it touches
+  canvas.addEventListener("pointermove", (event) => show(cellAt(event)));
+  canvas.addEventListener("pointerdown", (event) => show(cellAt(event)));
+  // a touch ends with pointerleave: keep its label until the next touch
+  canvas.addEventListener("pointerleave", (event) => {
+    if (event.pointerType === "mouse") show(null);
+  });
+  canvas.addEventListener("click", (event) => pick(cellAt(event)));
+  root.__refresh = () => root.__cursor && show(describe(root.__cursor.mosaicRow, root.__cursor.mosaicCol));
+  // keyboard: Tab to a heatmap, arrows move cell by cell (over gutters), Enter inspects
+  canvas.tabIndex = 0;
+  canvas.addEventListener("focus", () => show(root.__cursor || describe(0, 0)));
+  canvas.addEventListener("blur", () => show(null));
+  canvas.addEventListener("keydown", (event) => {
+    const steps = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const here = root.__cursor || describe(0, 0);
+    if ((event.key === "Enter" || event.key === " ") && here) { event.preventDefault(); pick(here); return; }
+    if (!steps[event.key] || !here) return;
+    event.preventDefault();
+    const [dr, dc] = steps[event.key], d = root.__payload;
+    let r = here.mosaicRow + dr, c = here.mosaicCol + dc;
+    while (r >= 0 && c >= 0 && r < d.height && c < d.width && !describe(r, c)) { r += dr; c += dc; }
+    const next = describe(r, c);
+    if (next) show(next);
   });
   return root;
 }
@@ -133,6 +154,7 @@ function paint(root, d) {
     bar.style.height = `${Math.min(h, 240)}px`;
   }
   root.dataset.painted = String((+root.dataset.painted || 0) + 1);
+  root.__refresh(); // a label on show now reads the new values
 }
 
 export default function (component) {
