@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from cnnlab.shapes import LayerShapeError, conv_output_shape, pair, pool_output_shape
 
@@ -79,6 +78,7 @@ def convolution(
     rows_per_block = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo)))
     imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * ho * wo)))
     cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
+    xp = np.ascontiguousarray(xp)
     s_n, s_c, s_h, s_w = xp.strides
     for n0 in range(0, n, imgs_per_block):
         nb = min(imgs_per_block, n - n0)
@@ -87,10 +87,10 @@ def convolution(
             cols = cols_buf[: nb * k * rb * wo].reshape(nb, k, rb * wo)
             for g in range(group):
                 # patches[n, c, u, v, i, j] = xp[n0 + n, g*cg + c, (r0 + i)*sh + u*dh, j*sw + v*dw]
-                corner = xp[n0:n0 + nb, g * cg:(g + 1) * cg, r0 * sh:, :]
-                patches = as_strided(
-                    corner, (nb, cg, kh, kw, rb, wo),
-                    (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False,
+                # (a strided view built directly on xp's buffer: as_strided costs ~15 us a call)
+                patches = np.ndarray(
+                    (nb, cg, kh, kw, rb, wo), xp.dtype, xp, n0 * s_n + g * cg * s_c + r0 * sh * s_h,
+                    (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw),
                 )
                 np.copyto(cols.reshape(nb, cg, kh, kw, rb, wo), patches)
                 out = y[n0:n0 + nb, g * mg:(g + 1) * mg, r0 * wo:(r0 + rb) * wo]
@@ -130,7 +130,11 @@ def pad_for_pooling(
 def fold(op: Callable, views) -> np.ndarray:
     """op(op(v0, v1), v2)... over equally shaped views, in place in a fresh array."""
     views = iter(views)
-    out = np.array(next(views))
+    first = next(views)
+    second = next(views, None)
+    if second is None:
+        return np.array(first)
+    out = op(first, second)
     for view in views:
         op(out, view, out=out)
     return out

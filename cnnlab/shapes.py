@@ -19,6 +19,8 @@ def pair(value: int | tuple[int, int] | list[int], name: str) -> tuple[int, int]
     """(h, w) from an int or a 2-sequence, with a plain error otherwise."""
     if isinstance(value, int):
         return (value, value)
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+        return value  # already a pair: the per-call cost matters for one small image
     pair = tuple(int(v) for v in value)
     if len(pair) != 2:
         raise LayerShapeError(f"{name} needs two numbers (height, width), got {value!r}.")
