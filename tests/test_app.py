@@ -43,6 +43,8 @@ def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_
     markdown = " ".join(m.value for m in at.markdown)
     assert "floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24" in markdown
     assert "floor((24 + 2*0 - 2) / 2) + 1 = 12" in markdown
+    # the default inspected pixel, boxed on the maps, with its value in the network line
+    assert f"**Convolution**, map 0, row 14, column 10 = **{float(stages[1].output[0, 14, 10]):.6g}**" in markdown
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ EN: dict[str, str] = {
         "in the *Inspect a pixel* tab."
     ),
     "app.chain": "Network",
+    "maps.inspected": ":material/my_location: Inspected (boxed): **{name}**, map {map}, row {row}, column {col} = **{value}**; why: the *Inspect a pixel* tab.",
     "hover.map": "map",
     "hover.kernel": "kernel",
     "hover.channel": "channel",
@@ -246,6 +247,7 @@ JA: dict[str, str] = {
         "そのピクセルと読み取る窓、受容野に枠が付き、その値になる理由を「ピクセルを調べる」タブで確認できます。"
     ),
     "app.chain": "ネットワーク",
+    "maps.inspected": ":material/my_location: 調べているピクセル（枠）: **{name}**、マップ {map}、行 {row}、列 {col} = **{value}**。理由は「ピクセルを調べる」タブへ。",
     "hover.map": "マップ",
     "hover.kernel": "カーネル",
     "hover.channel": "チャネル",

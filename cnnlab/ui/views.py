@@ -43,8 +43,8 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
               inspected: Inspected | None) -> None:
     """The input, the kernels and every layer's maps; the inspected pixel, the window it
     reads and its receptive field are marked."""
-    chain_view(tx, stages)
     pixel = inspected.pixel if inspected else None
+    chain_view(tx, stages, pixel)
     left, right = st.columns([2, 3])
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)
@@ -70,10 +70,16 @@ def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> No
     st.warning(tx("url.notice", items=items), icon=":material/link_off:")
 
 
-def chain_view(tx: Text, stages: Sequence[Stage]) -> None:
-    """Input 1 x 28 x 28 -> Convolution 16 x 24 x 24 -> MaxPooling 16 x 12 x 12."""
+def chain_view(tx: Text, stages: Sequence[Stage], pixel: "controls.Pixel | None" = None) -> None:
+    """Input 1 x 28 x 28 -> Convolution 16 x 24 x 24 -> MaxPooling 16 x 12 x 12, and the
+    inspected pixel's value (one element: every element costs the browser a redraw)."""
     parts = [f"**{s.name}** {shape_text(s.shape)}" if s.error is None else f"**{s.name}** :red[✕]" for s in stages]
-    st.markdown(f"{tx('app.chain')}: " + " → ".join(parts))
+    text = f"{tx('app.chain')}: " + " → ".join(parts)
+    if pixel is not None:
+        stage = stages[pixel.layer]
+        text += "  \n" + tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+                            value=f"{float(stage.output[pixel.out]):.6g}")
+    st.markdown(text)
 
 
 def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | None = None) -> None:
