@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from PIL import Image
 
 from cnnlab import training
@@ -140,7 +141,7 @@ def main() -> None:
 
 
 @st.fragment
-def workspace(settings: Settings, layers_box, inspector_box) -> None:
+def workspace(settings: Settings, layers_box: DeltaGenerator, inspector_box: DeltaGenerator) -> None:
     """The first block's controls, the inspector and every tab. A fragment: changing one of
     its controls (the ones explored most) reruns only this part, so the browser redraws
     only this part; the other controls change it through a full rerun."""

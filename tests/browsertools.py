@@ -98,7 +98,9 @@ Z_SHAPE_JS = """(key) => {
 PAINTED_JS = """([key, r, c]) => {
   const root = (""" + FIND_HEATMAP_JS + """)(key);
   const canvas = root.querySelector('.hm-canvas'), d = root.__payload;
-  const pixel = canvas.getContext('2d').getImageData(Math.floor((c + 0.5) * d.px), Math.floor((r + 0.5) * d.px), 1, 1).data;
+  const scale = canvas.width / (d.width * d.px);  // device pixels per CSS pixel
+  const pixel = canvas.getContext('2d').getImageData(Math.floor((c + 0.5) * d.px * scale),
+                                                     Math.floor((r + 0.5) * d.px * scale), 1, 1).data;
   return [d, Array.from(pixel)];
 }"""
 # A number that changes whenever heatmap `key` shows different values (null before it is painted).

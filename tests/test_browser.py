@@ -172,7 +172,9 @@ def test_a_workspace_control_keeps_every_other_setting_in_the_url(page, server):
 
 
 def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
-    touch = page.context.browser.new_context(has_touch=True, viewport={"width": 900, "height": 1400})
+    """A phone-like page: touch, narrow, two device pixels per CSS pixel."""
+    touch = page.context.browser.new_context(has_touch=True, viewport={"width": 900, "height": 1400},
+                                             device_scale_factor=2)
     phone = touch.new_page()
     phone.goto(server)
     wait_for_app(phone, MAPS_TAB_CHARTS)
@@ -180,6 +182,9 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     phone.touchscreen.tap(x, y)
     text = phone.wait_for_selector(".st-key-chart-input .hm-tip", state="visible", timeout=10000).text_content()
     assert f"raw {load_mnist().images[4][10, 14]} / 255" in text
+    payload, shown = phone.evaluate(PAINTED_JS, ["chart-input", 16, 12])  # drawn at the device's resolution
+    assert shown == decode_payload(payload)[0][16, 12].tolist()
+    assert phone.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-input').querySelector('canvas').width") == 2 * 28 * 15
     touch.close()
 
 

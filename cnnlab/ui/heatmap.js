@@ -121,18 +121,21 @@ function paint(root, d) {
   root.__values = new Float32Array(bytes(d.values).buffer);
   const canvas = root.querySelector(".hm-canvas");
   const w = d.width * d.px, h = d.height * d.px;
-  if (canvas.width !== w) canvas.width = w;
-  if (canvas.height !== h) canvas.height = h;
+  const dpr = Math.max(1, Math.min(3, Math.round(window.devicePixelRatio || 1))); // crisp boxes on HiDPI screens
+  if (canvas.width !== w * dpr) canvas.width = w * dpr;
+  if (canvas.height !== h * dpr) canvas.height = h * dpr;
   canvas.style.width = `${w}px`;
   canvas.dataset.rows = d.height;
   canvas.dataset.cols = d.width;
   canvas.style.cursor = d.pick ? "pointer" : "crosshair";
-  canvas.setAttribute("aria-label", `${d.tile.count} ${d.item || "map"}(s) of ${d.tile.h} x ${d.tile.w}`);
+  const word = (k) => (d.words && d.words[k]) || k;
+  canvas.setAttribute("aria-label", `${d.tile.count} x ${word(d.item || "map")} ${d.tile.h} x ${d.tile.w}`);
   const cells = document.createElement("canvas");
   cells.width = d.width;
   cells.height = d.height;
   cells.getContext("2d").putImageData(new ImageData(rgba(d), d.width, d.height), 0, 0);
   const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(cells, 0, 0, w, h);
