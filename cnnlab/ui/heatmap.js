@@ -121,7 +121,9 @@ function paint(root, d) {
   root.__values = new Float32Array(bytes(d.values).buffer);
   const canvas = root.querySelector(".hm-canvas");
   const w = d.width * d.px, h = d.height * d.px;
-  const dpr = Math.max(1, Math.min(3, Math.round(window.devicePixelRatio || 1))); // crisp boxes on HiDPI screens
+  // crisp boxes on HiDPI screens, unless the canvas would pass 4 million device pixels
+  const ratio = Math.max(1, Math.min(3, Math.round(window.devicePixelRatio || 1)));
+  const dpr = w * h * ratio * ratio > 4e6 ? 1 : ratio;
   if (canvas.width !== w * dpr) canvas.width = w * dpr;
   if (canvas.height !== h * dpr) canvas.height = h * dpr;
   canvas.style.width = `${w}px`;
