@@ -223,6 +223,7 @@ def test_inspector_switching_layer_keeps_the_place_and_clamps_with_a_note():
     assert (at.number_input(key="insp_row").value, at.number_input(key="insp_col").value) == (7, 5)
     at.number_input(key="insp_row").set_value(40).run()
     assert "Row 40 is outside this layer (0-11); showing 11." in at.info[0].value
+    assert "Inspect a pixel: layer 2, map 0, row 11, column 5" in popover_labels(at)
     assert "row 11, column 5" in " ".join(m.value for m in at.markdown)
 
 

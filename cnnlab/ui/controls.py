@@ -19,6 +19,7 @@ from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import NONE, PARAMS
 
+LABEL_CHARS = 60  # a popover label's summary beyond this is cut (a long network text)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
@@ -69,7 +70,7 @@ def _why_disabled(tx: Text, key: str, **fmt) -> None:
     st.caption(":material/block: " + tx(key, **fmt))
 
 
-def current(key: str) -> object:
+def _current(key: str) -> object:
     """A control's value before its widget is drawn this run: the session's, else the URL's
     (when valid), else the default."""
     if key in st.session_state:
@@ -83,11 +84,11 @@ def current(key: str) -> object:
     return PARAMS[key].default
 
 
-def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
+def _changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
     """'Padding 1,1, Dilation 2,1' for the groups (label key -> control keys) not at their defaults."""
     items = []
     for label, keys in groups.items():
-        values = [current(k) for k in keys]
+        values = [_current(k) for k in keys]
         if values != [PARAMS[k].default for k in keys]:
             items.append(f"{tx(label)} {','.join(str(v) for v in values)}")
     return ", ".join(items)
@@ -97,6 +98,8 @@ def _more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tun
     """A popover holding secondary controls; its label names what is not at its default.
     A closed popover's widgets are not drawn in the browser (they still run and stay in
     the URL), which keeps every control change quick."""
+    if len(summary) > LABEL_CHARS:
+        summary = summary[:LABEL_CHARS - 1] + "…"
     label = tx("more.changed", title=title, items=summary) if summary else title
     return st.popover(label, icon=icon, width="stretch")
 
@@ -158,7 +161,7 @@ def convolution_controls(tx: Text) -> tuple[ConvolutionSpec, int]:
     out_maps = _slider(tx, "out_maps")
     kernel = _pair(tx, "kernel")
     strides = _pair(tx, "stride")
-    summary = changed(tx, {"border_mode.label": ("border_mode",), "pad.name": ("pad_h", "pad_w"),
+    summary = _changed(tx, {"border_mode.label": ("border_mode",), "pad.name": ("pad_h", "pad_w"),
                            "dilation.name": ("dilation_h", "dilation_w"), "with_bias.label": ("with_bias",),
                            "initializer.label": ("initializer",), "multiplier.label": ("multiplier",)})
     with _more_popover(tx, tx("conv.more"), summary):
@@ -211,7 +214,7 @@ def pooling_controls(tx: Text) -> PoolingSpec | None:
     strides = _pair(tx, "pool_stride", disabled=off)
     if off:
         _why_disabled(tx, "pool.disabled")
-    summary = changed(tx, {"pad.name": ("pool_pad_h", "pool_pad_w"), "ignore_border.label": ("ignore_border",),
+    summary = _changed(tx, {"pad.name": ("pool_pad_h", "pool_pad_w"), "ignore_border.label": ("ignore_border",),
                            "including_pad.label": ("including_pad",)})
     with _more_popover(tx, tx("pool.more"), summary):
         padding = _pair(tx, "pool_pad", disabled=off)
@@ -229,7 +232,7 @@ def pooling_controls(tx: Text) -> PoolingSpec | None:
 
 def display_controls(tx: Text) -> Display:
     """How maps are coloured and laid out."""
-    summary = changed(tx, {key + ".label": (key,) for key in ("color_scale", "normalization", "colorbar", "columns")})
+    summary = _changed(tx, {key + ".label": (key,) for key in ("color_scale", "normalization", "colorbar", "columns")})
     with _more_popover(tx, tx("display.header"), summary, icon=":material/palette:"):
         color_scale = _choice(tx, "color_scale", radio=True)
         normalization = _choice(tx, "normalization")
@@ -261,15 +264,18 @@ class Pixel:
 
 
 def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
-    """Layer, map, row and column of the pixel to explain (also set by clicking the
-    enlarged map). Values past the layer's size are clamped, with a note. None when no
-    layer could run."""
+    """Layer, map, row and column of the pixel to explain (also set by clicking a map), in
+    a popover labelled with the pixel. Values past the layer's size are clamped, with a
+    note. None when no layer could run."""
     usable = [s for s in stages[1:] if s.error is None]
     if not usable:
         return None, []
     layers = [s.index for s in usable]
-    where = tx("insp.where", layer=current("insp_layer"), map=current("insp_map"), row=current("insp_row"),
-               col=current("insp_col"))
+    layer = _current("insp_layer")
+    layer = layer if layer in layers else layers[0]
+    shown = [min(int(_current(key)), size - 1) for key, size in zip(("insp_map", "insp_row", "insp_col"),
+                                                                     stages[layer].shape)]
+    where = tx("insp.where", layer=layer, map=shown[0], row=shown[1], col=shown[2])  # as clamped below
     with _more_popover(tx, tx("insp.header"), where, icon=":material/my_location:"):
         return _pixel_controls(tx, stages, usable, layers)
 
@@ -357,7 +363,7 @@ def _remove_last() -> None:
 def network_controls(tx: Text) -> tuple[tuple, str | None]:
     """Presets, and the layers after the first block as text (add, remove, reorder by
     editing). Returns (their specs, a parse error or None)."""
-    text = str(current("more"))
+    text = str(_current("more"))
     with _more_popover(tx, tx("net.header"), text, icon=":material/account_tree:"):
         return _network_controls(tx)
 
@@ -466,7 +472,7 @@ def layer_editor(tx: Text, specs: tuple) -> None:
 
 def training_controls(tx: Text) -> tuple[int, int]:
     """Max Epoch (0: the blog post's untrained view) and how many training images."""
-    summary = changed(tx, {"max_epoch.label": ("max_epoch",)})
+    summary = _changed(tx, {"max_epoch.label": ("max_epoch",)})
     with _more_popover(tx, tx("train.header"), summary, icon=":material/school:"):
         epochs = int(_number(tx, "max_epoch"))
         images = int(_number(tx, "train_images", step=1000, disabled=epochs == 0))
