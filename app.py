@@ -81,7 +81,7 @@ def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int
 
 
 def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
-                images: int, display) -> None:
+                images: int, display: Display) -> None:
     if epochs == 0:
         st.info(tx("trained.off"))
         return

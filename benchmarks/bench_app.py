@@ -39,8 +39,9 @@ ARM_JS = """() => { window.__t0 = null; document.addEventListener('keydown', e =
   if (['Enter', 'ArrowLeft', 'ArrowRight'].includes(e.key)) window.__t0 = performance.now(); }, {capture: true}); }"""
 
 
-def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float, float]:
-    """(median ms, max ms, median bytes received per update) for seed changes at out_maps."""
+def measure(url: str, change, repeats: int) -> tuple[list[float], list[int]]:
+    """Per update: ms from change(page, i)'s key press to the kernels, convolution and
+    pooling heatmaps repainted, and the bytes received; the first update warms up."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -49,48 +50,34 @@ def browser_latency(url: str, out_maps: int, repeats: int) -> tuple[float, float
         received: list[int] = []
         page.on("websocket", lambda ws: ws.on(
             "framereceived", lambda frame: received.append(len(frame) if isinstance(frame, (bytes, str)) else 0)))
-        page.goto(f"{url}/?out_maps={out_maps}")
-        wait_for_app(page, MAPS_TAB_CHARTS)
-        page.evaluate(ARM_JS)
-        seed_box = page.locator(".st-key-seed input")
-        times, sizes = [], []
-        for seed in range(1, repeats + 2):
-            before = page.evaluate(FINGERPRINTS_JS, CHARTS)
-            received.clear()
-            seed_box.fill(str(seed))
-            seed_box.press("Enter")
-            elapsed = page.evaluate(WAIT_CHANGED_JS, [CHARTS, before])
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            if seed > 1:  # the first change warms the page up
-                times.append(elapsed)
-                sizes.append(sum(received))
-        browser.close()
-    return statistics.median(times), max(times), statistics.median(sizes)
-
-
-def slider_latency(url: str, repeats: int) -> tuple[float, float]:
-    """(median ms, max ms) from a KernelShape (height) slider step (arrow key, 5 <-> 4) to
-    the kernels, convolution and pooling maps repainted, at the defaults."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(url)
         wait_for_app(page, MAPS_TAB_CHARTS)
         page.evaluate(ARM_JS)
-        thumb = page.locator(".st-key-kernel_h input[type='range']")
-        times = []
-        for step in range(repeats + 1):
+        times, sizes = [], []
+        for i in range(repeats + 1):
             before = page.evaluate(FINGERPRINTS_JS, CHARTS)
-            thumb.focus()
-            page.keyboard.press("ArrowLeft" if step % 2 == 0 else "ArrowRight")
+            received.clear()
+            change(page, i)
             elapsed = page.evaluate(WAIT_CHANGED_JS, [CHARTS, before])
             page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            if step > 0:
+            if i > 0:
                 times.append(elapsed)
+                sizes.append(sum(received))
         browser.close()
-    return statistics.median(times), max(times)
+    return times, sizes
+
+
+def new_seed(page, i: int) -> None:
+    """A new weight seed typed + Enter: every map's values change."""
+    seed_box = page.locator(".st-key-seed input")
+    seed_box.fill(str(i + 1))
+    seed_box.press("Enter")
+
+
+def kernel_step(page, i: int) -> None:
+    """KernelShape (height) one step by arrow key, 5 <-> 4: every map changes shape."""
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
 
 
 def server_rerun(repeats: int) -> tuple[float, float]:
@@ -138,13 +125,14 @@ def main() -> None:
         print(f"1-epoch training from the app, LeNet-like, {images:,} images (incl. test accuracy): "
               f"{in_app_training(images):.1f} s")
     with streamlit_server() as url:
-        median, worst = slider_latency(url, args.repeats)
-        print(f"browser, KernelShape slider step -> last heatmap repainted, defaults: median {median:.0f} ms "
-              f"(max {worst:.0f} ms)")
+        times, _ = measure(url, kernel_step, args.repeats)
+        print(f"browser, KernelShape slider step -> last heatmap repainted, defaults: "
+              f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms)")
         for out_maps in (16, 64, 256):
-            median, worst, size = browser_latency(url, out_maps, args.repeats)
+            times, sizes = measure(f"{url}/?out_maps={out_maps}", new_seed, args.repeats)
             print(f"browser, control change -> last heatmap repainted, OutMaps {out_maps:>3}: "
-                  f"median {median:.0f} ms (max {worst:.0f} ms), {size / 1e3:.0f} kB received per update")
+                  f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms), "
+                  f"{statistics.median(sizes) / 1e3:.0f} kB received per update")
 
 
 if __name__ == "__main__":

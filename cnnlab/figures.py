@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab.heatmaps import LUTS
+from cnnlab.heatmaps import colorize
 from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT
 
 Figure = dict  # a plotly figure spec {"data": [...], "layout": {...}}; st.plotly_chart takes it as is
@@ -22,24 +22,6 @@ def _colorscale(stops: tuple[str, ...]) -> list:
 
 GRAY = _colorscale(GRAY_STOPS)
 DIVERGING = _colorscale(DIVERGING_STOPS)
-
-
-def _figure(trace: dict, height_cells: int, width_cells: int, max_width: int) -> Figure:
-    """One heatmap with square, pixel-exact cells; y grows downwards like image rows."""
-    px = max(4, min(24, max_width // max(1, width_cells)))
-    trace = {"type": "heatmap", "hoverongaps": False, "zsmooth": False, **trace}
-    return {
-        "data": [trace],
-        "layout": {
-            "height": min(2400, max(120, height_cells * px + 30)),
-            "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
-            "plot_bgcolor": "rgba(0,0,0,0)",
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "dragmode": False,
-            "xaxis": {"visible": False, "constrain": "domain", "range": [-0.5, width_cells - 0.5]},
-            "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
-        },
-    }
 
 
 def add_box(fig: Figure, top: float, left: float, bottom: float, right: float,
@@ -64,35 +46,37 @@ def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None 
     finite = values[np.isfinite(values)]
     bound = float(np.abs(finite).max()) if finite.size else 1.0
     trace = {
-        "z": values, "text": text, "texttemplate": "%{text}", "textfont": {"size": 10},
-        "hoverinfo": "skip", "showscale": False, "xgap": 1, "ygap": 1,
+        "type": "heatmap", "z": values, "text": text, "texttemplate": "%{text}", "textfont": {"size": 10},
+        "hoverinfo": "skip", "hoverongaps": False, "zsmooth": False, "showscale": False, "xgap": 1, "ygap": 1,
         "colorscale": DIVERGING if diverging else GRAY,
         **({"zmin": -bound or -1, "zmax": bound or 1} if diverging else {}),
     }
-    fig = _figure(trace, h, w, max_width=w * cell_px)
-    fig["layout"]["height"] = h * cell_px + 10
-    fig["layout"]["width"] = w * cell_px + 10
+    fig = {
+        "data": [trace],
+        "layout": {
+            "height": h * cell_px + 10, "width": w * cell_px + 10,
+            "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
+            "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)", "dragmode": False,
+            "xaxis": {"visible": False, "constrain": "domain", "range": [-0.5, w - 0.5]},
+            "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
+        },
+    }
     if chosen is not None:
         add_box(fig, chosen[0], chosen[1], chosen[0], chosen[1])
     return fig
 
 
-def _rgb(t: float, diverging: bool) -> tuple[int, int, int]:
-    """The heatmaps' colour of t in [-1, 1] (diverging, white at 0) or [0, 1] (gray)."""
-    lut = LUTS["diverging" if diverging else "gray"]
-    u = (t + 1) / 2 if diverging else t
-    return tuple(int(c) for c in lut[int(round(min(1.0, max(0.0, u)) * (len(lut) - 1)))])  # type: ignore[return-value]
-
-
 def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarray | None = None,
               chosen: tuple[int, int] | None = None, diverging: bool = True) -> str:
     """A small grid (h, w) as an HTML table with every number in its cell, coloured like
-    the heatmaps. NaN cells are blank; `marked` (h, w bool) cells read 'pad'; `chosen` is
+    the heatmaps (the same colour tables). NaN cells are blank; `marked` (h, w bool) cells read 'pad'; `chosen` is
     outlined. Cheaper than a plotly chart for a handful of numbers."""
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     bound = max(abs(lo), abs(hi)) or 1.0
+    span = (-bound, bound) if diverging else (lo, hi if hi > lo else lo + 1)
+    colors = colorize(values, *span, "diverging" if diverging else "gray")
     rows = []
     for r, row in enumerate(values):
         cells = []
@@ -103,9 +87,7 @@ def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarr
             elif np.isnan(v):
                 text, bg = "", (250, 250, 250)
             else:
-                text = format(v + 0.0, fmt)
-                t = v / bound if diverging else (v - lo) / ((hi - lo) or 1.0)
-                bg = _rgb(t, diverging)
+                text, bg = format(v + 0.0, fmt), tuple(int(k) for k in colors[r, c, :3])
             ink = "#000" if sum(bg) > 382 else "#fff"
             border = f"outline:3px solid {HIGHLIGHT};outline-offset:-3px;" if chosen == (r, c) else ""
             cells.append(f'<td style="{style}background:rgb{bg};color:{ink};{border}">{text}</td>')

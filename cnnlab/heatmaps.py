@@ -137,13 +137,15 @@ def maps_heatmap(maps: np.ndarray, display: Display, label: str = "value", item:
     """Every map of a layer (C, H, W) as one mosaic; hover names map, row, column and the
     true value. `pixel` (map, row, column) is boxed; `window` (C, H, W bool) is boxed map by map."""
     maps = np.asarray(maps, dtype=np.float32)
-    shown = tile(normalize(maps, display.normalization), display.columns)
+    mosaic = tile(maps, display.columns)
+    shown = mosaic if display.normalization == "layer" else tile(normalize(maps, display.normalization),
+                                                                  display.columns)
     lo, hi = color_range(shown.z, display)
     boxes = mask_boxes(shown, window) if window is not None else []
     if pixel is not None:
         top, left = shown.cell_origin(pixel[0])
         boxes.append([top + pixel[1], left + pixel[2], top + pixel[1], left + pixel[2]])
-    return _payload(shown, tile(maps, display.columns).z, color_index(shown.z, lo, hi), maps.shape[0],
+    return _payload(shown, mosaic.z, color_index(shown.z, lo, hi), maps.shape[0],
                     display, lo, hi, display.color_scale, max_width, item, label, boxes=boxes)
 
 

@@ -33,13 +33,10 @@ class Display:
 
 @dataclass(frozen=True)
 class Mosaic:
-    """maps (C, H, W) tiled `columns` wide: z (rows*(H+g)-g, cols*(W+g)-g), NaN in gutters;
-    index (same 2-D shape, 3) int16 = (map, row, column) of every cell, -1 in gutters."""
+    """maps (C, H, W) tiled `columns` wide: z (rows*(H+g)-g, columns*(W+g)-g), NaN in gutters."""
 
     z: np.ndarray
-    index: np.ndarray
     columns: int
-    rows: int
     map_hw: tuple[int, int]
 
     def cell_origin(self, map_index: int) -> tuple[int, int]:
@@ -53,16 +50,12 @@ def tile(maps: np.ndarray, columns: int) -> Mosaic:
     c, h, w = maps.shape
     cols = max(1, min(columns, c))
     rows = -(-c // cols)
-    height, width = rows * (h + GUTTER) - GUTTER, cols * (w + GUTTER) - GUTTER
-    z = np.full((height, width), np.nan, dtype=np.float32)
-    index = np.full((height, width, 3), -1, dtype=np.int16)
-    ii, jj = np.meshgrid(np.arange(h, dtype=np.int16), np.arange(w, dtype=np.int16), indexing="ij")
-    mosaic = Mosaic(z, index, cols, rows, (h, w))
-    for m in range(c):
-        top, left = mosaic.cell_origin(m)
-        z[top:top + h, left:left + w] = maps[m]
-        index[top:top + h, left:left + w] = np.stack([np.full_like(ii, m), ii, jj], axis=-1)
-    return mosaic
+    # every map with its gutter below and to the right, then the grid of those blocks
+    blocks = np.full((rows * cols, h + GUTTER, w + GUTTER), np.nan, dtype=np.float32)
+    blocks[:c, :h, :w] = maps
+    z = blocks.reshape(rows, cols, h + GUTTER, w + GUTTER).transpose(0, 2, 1, 3)
+    z = z.reshape(rows * (h + GUTTER), cols * (w + GUTTER))[:-GUTTER, :-GUTTER]
+    return Mosaic(np.ascontiguousarray(z), cols, (h, w))
 
 
 def normalize(maps: np.ndarray, how: Normalization) -> np.ndarray:

@@ -41,15 +41,6 @@ def decode(value):
     return np.array(value, dtype=float)
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """{element id/key: figure dict} of every plotly chart on the page."""
-    out = {}
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        out[el.proto.id] = spec
-    return out
-
-
 def chart_by_key(at: AppTest, key: str) -> dict:
     """The figure of the chart created with st.plotly_chart(..., key=key)."""
     for el in at.get("plotly_chart"):

@@ -141,11 +141,7 @@ def test_clicking_a_pixel_of_a_map_inspects_it(page, server):
     page.get_by_text("Inspect a pixel: layer 2, map 10, row 4, column 7").click()  # open the group: the controls agree
     assert [page.locator(f".st-key-{k} input").input_value() for k in ("insp_map", "insp_row", "insp_col")] == [
         "10", "4", "7"]
-    boxes = page.evaluate("""() => {
-      const host = document.querySelector('.st-key-chart-stage-1');
-      for (const n of host.querySelectorAll('*')) if (n.shadowRoot && n.shadowRoot.querySelector('.hm'))
-        return n.shadowRoot.querySelector('.hm').__payload.boxes;
-    }""")
+    boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
     assert boxes == [[25 + 8, 2 * 25 + 14, 25 + 9, 2 * 25 + 15]]  # its 2x2 window on conv map 10
 
 

@@ -15,7 +15,8 @@ from PIL import Image
 from cnnlab.data import SEED_INDEX, Mnist
 from cnnlab.mosaic import Display
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
-from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.shapes import BORDER_MODES
+from cnnlab.specs import POOLING_KINDS, ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import NONE, PARAMS
 
@@ -311,12 +312,11 @@ def _follow_layer() -> None:
     st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
 
 
-def pick_from_map(layer: int, key: str, map_index: int | None = None) -> None:
-    """on_pick callback of a layer's heatmap: the clicked {map, row, column} becomes the
-    inspected pixel (`map_index` for a heatmap of one enlarged map). Values come from the
-    browser: anything malformed is ignored."""
+def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:
+    """A clicked heatmap cell {map, row, column} becomes the inspected pixel (`map_index`
+    for a heatmap of one enlarged map). Values come from the browser: anything malformed
+    is ignored, anything out of range clamped."""
     try:
-        cell = st.session_state[key]["pick"]
         where = {name: int(cell[field]) for name, field in
                  (("insp_map", "map"), ("insp_row", "row"), ("insp_col", "column"))}
     except (KeyError, TypeError, ValueError):
@@ -372,7 +372,7 @@ def _network_controls(tx: Text) -> tuple[tuple, str | None]:
     presets = _row()
     for name in BLOCK_PRESETS:
         presets.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
-                      help=tx(f"net.preset.{name}.help"), width="stretch")
+                       help=tx(f"net.preset.{name}.help"), width="stretch")
     text = st.text_input(tx("more.label"), PARAMS["more"].default, key="more", help=tx("more.help"),
                          bind="query-params")
     adds = _row()
@@ -380,7 +380,7 @@ def _network_controls(tx: Text) -> tuple[tuple, str | None]:
         adds.button(f"+ {name}", key=f"add-{name}", on_click=_add_layer, args=(token,),
                     help=tx("net.add.help", token=token), width="stretch")
     adds.button("−", key="remove-last", on_click=_remove_last, help=tx("net.remove.help"),
-                    width="stretch", disabled=not text)
+                width="stretch", disabled=not text)
     if not text.strip():
         return (), None
     try:
@@ -453,21 +453,19 @@ def layer_editor(tx: Text, specs: tuple) -> None:
                 elif field == "strides":
                     st.slider("Strides", 1, 6, (spec.strides or spec.kernel_shape)[0], **common)
                 elif field == "border_mode":
-                    options = ("valid", "same", "full")
-                    st.selectbox("BorderMode", options, options.index(spec.border_mode), **common)
+                    st.selectbox("BorderMode", BORDER_MODES, BORDER_MODES.index(spec.border_mode), **common)
                 elif group == "Pooling":
-                    options = ("MaxPooling", "AveragePooling", "SumPooling")
-                    st.selectbox(tx("pooling.label"), options, options.index(spec.kind), **common)
+                    st.selectbox(tx("pooling.label"), POOLING_KINDS, POOLING_KINDS.index(spec.kind), **common)
                 else:
-                    options = ("ReLU", "LeakyReLU", "Tanh", "Sigmoid")
-                    st.selectbox(tx("activation.label"), options, options.index(spec.kind), **common)
-            up, down, remove = st.columns(3)
-            up.button("↑", key=f"up-{n}-{token}", on_click=_on_move, args=(n, -1), disabled=n == 0,
-                      help=tx("net.up.help"), width="stretch")
-            down.button("↓", key=f"down-{n}-{token}", on_click=_on_move, args=(n, 1),
-                        disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
-            remove.button("✕", key=f"del-{n}-{token}", on_click=_on_delete, args=(n,),
-                          help=tx("net.delete.help"), width="stretch")
+                    kinds = [k for k in PARAMS["activation"].options if k != NONE]
+                    st.selectbox(tx("activation.label"), kinds, kinds.index(spec.kind), **common)
+            buttons = _row()
+            buttons.button("↑", key=f"up-{n}-{token}", on_click=_on_move, args=(n, -1), disabled=n == 0,
+                           help=tx("net.up.help"), width="stretch")
+            buttons.button("↓", key=f"down-{n}-{token}", on_click=_on_move, args=(n, 1),
+                           disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
+            buttons.button("✕", key=f"del-{n}-{token}", on_click=_on_delete, args=(n,),
+                           help=tx("net.delete.help"), width="stretch")
 
 
 def training_controls(tx: Text) -> tuple[int, int]:

@@ -8,6 +8,7 @@ same canvas (`heatmap.js`) rather than remounting a chart. Payloads come from
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -30,12 +31,16 @@ _component = st.components.v2.component(
     "cnnlab_heatmap", js=(Path(__file__).with_name("heatmap.js")).read_text(encoding="utf-8"), css=CSS)
 
 
-def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[], None] | None = None) -> None:
+def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None] | None = None) -> None:
     """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>), its
-    hover labels in tx's language. With `on_pick`, clicking a cell stores {map, row, column}
-    as st.session_state[key]["pick"] and calls it."""
+    hover labels in tx's language. With `on_pick`, a click on a cell calls on_pick(cell),
+    cell = {map, row, column} as the browser sent it (unchecked)."""
     data = {**payload, "words": hover_words(tx), "pick": on_pick is not None}
     if on_pick is None:
         _component(key=key, data=data, height="content")
     else:
-        _component(key=key, data=data, height="content", on_pick_change=on_pick)
+        _component(key=key, data=data, height="content", on_pick_change=partial(_picked, key, on_pick))
+
+
+def _picked(key: str, on_pick: Callable[[dict], None]) -> None:
+    on_pick(st.session_state[key]["pick"])

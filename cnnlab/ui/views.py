@@ -64,6 +64,11 @@ def shape_text(shape: Sequence[int]) -> str:
     return " x ".join(str(n) for n in shape)
 
 
+def pixel_value(stage: Stage, pixel: "controls.Pixel") -> str:
+    """The inspected pixel's value as the page writes it (6 significant digits)."""
+    return f"{float(stage.output[pixel.out]):.6g}"
+
+
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
     """The URL values that were refused, and the defaults used instead."""
     items = ", ".join(tx("url.item", key=k, value=v, default=d) for k, v, d in problems)
@@ -78,7 +83,7 @@ def chain_view(tx: Text, stages: Sequence[Stage], pixel: "controls.Pixel | None"
     if pixel is not None:
         stage = stages[pixel.layer]
         text += "  \n" + tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
-                            value=f"{float(stage.output[pixel.out]):.6g}")
+                            value=pixel_value(stage, pixel))
     st.markdown(text)
 
 
@@ -112,9 +117,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
         st.caption(explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
-    key = f"chart-stage-{stage.index}"
-    heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window), key=key,
-            on_pick=partial(controls.pick_from_map, stage.index, key))
+    heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
+            key=f"chart-stage-{stage.index}", on_pick=partial(controls.pick_from_map, stage.index))
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
@@ -138,16 +142,15 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
     left, right = st.columns([2, 3])
     with left:
         st.caption(tx("insp.click", name=stage.name, map=pixel.map))
-        key = "chart-pick"
         heatmap(tx, heatmaps.maps_heatmap(stage.output[pixel.map][None], display, item="", max_width=460,
                                           pixel=(0, pixel.row, pixel.col)),
-                key=key, on_pick=partial(controls.pick_from_map, pixel.layer, key, pixel.map))
+                key="chart-pick", on_pick=partial(controls.pick_from_map, pixel.layer, map_index=pixel.map))
         st.caption(tx("insp.field", count=int(inspected.field.sum())))
         heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
                 key="chart-insp-input")
     with right:
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
-                       value=f"{float(stage.output[pixel.out]):.6g}"))
+                       value=pixel_value(stage, pixel)))
         if isinstance(step, explain.ConvolutionStep):
             _convolution_step_view(tx, step, prev.output.shape[1:])
         elif isinstance(step, explain.PoolingStep):
