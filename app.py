@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from PIL import Image
 
 from cnnlab import training
+from cnnlab.budget import BudgetError, check_training
+from cnnlab.cache import ByteCache
 from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
 from cnnlab.mosaic import Display
@@ -33,50 +38,69 @@ def dataset() -> Mnist:
     return load_mnist()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
-    """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
-    return run(dataset().image(index), specs, seed)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def prepared(upload: bytes, as_mnist: bool) -> np.ndarray:
-    """An uploaded image as the network's input (cached on the upload's bytes)."""
-    return prepare_upload(upload, as_mnist)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
-    """Every stage for an uploaded image."""
-    return run(prepared(upload, as_mnist), specs, seed)
+@st.cache_resource
+def caches() -> dict[str, ByteCache]:
+    """The process's caches, shared by every visitor, each bounded in bytes: the stages of
+    a (input, network, seed) 96 MB, prepared uploads 16 MB, trained models 64 MB."""
+    return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20), "models": ByteCache(64 * 2**20)}
 
 
 @st.cache_resource
-def trained_models() -> dict:
-    """(specs, epochs, seed, images) -> (Model, test accuracy, seconds); the 8 newest."""
-    return {}
+def heavy_work() -> threading.Lock:
+    """Held while one visitor trains: trainings run one at a time per process."""
+    return threading.Lock()
+
+
+def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
+    """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
+    return caches()["stages"].get_or_compute(("mnist", index, specs, seed), lambda: run(dataset().image(index), specs, seed))
+
+
+def upload_key(upload: bytes) -> str:
+    return hashlib.blake2b(upload, digest_size=16).hexdigest()
+
+
+def prepared(upload: bytes, as_mnist: bool) -> np.ndarray:
+    """An uploaded image as the network's input (cached on the upload's digest)."""
+    return caches()["uploads"].get_or_compute((upload_key(upload), as_mnist), lambda: prepare_upload(upload, as_mnist))
+
+
+def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
+    """Every stage for an uploaded image."""
+    key = ("upload", upload_key(upload), as_mnist, specs, seed)
+    return caches()["stages"].get_or_compute(key, lambda: run(prepared(upload, as_mnist), specs, seed))
 
 
 def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int, images: int):
-    """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached)."""
-    store, key = trained_models(), (specs, epochs, seed, images)
-    if key in store:
-        return (*store[key], True)
-    data, test = load_mnist(MNIST_TRAIN_PATH), dataset()
-    bar = st.progress(0.0, text=tx("trained.progress", epoch=1, epochs=epochs, batch=0, batches=1, loss=0, accuracy=0))
+    """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached).
+    One training at a time per process: a second visitor waits, told why."""
+    store, key = caches()["models"], (specs, epochs, seed, images)
+    hit = store.get(key)
+    if hit is not None:
+        return (*hit, True)
+    gate = heavy_work()
+    if not gate.acquire(blocking=False):
+        with st.spinner(tx("trained.waiting")):
+            gate.acquire()
+    try:
+        hit = store.get(key)  # trained meanwhile by the visitor we waited for
+        if hit is not None:
+            return (*hit, True)
+        data, test = load_mnist(MNIST_TRAIN_PATH), dataset()
+        bar = st.progress(0.0, text=tx("trained.progress", epoch=1, epochs=epochs, batch=0, batches=1, loss=0, accuracy=0))
 
-    def report(p: training.Progress) -> None:
-        done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
-        bar.progress(done, text=tx("trained.progress", **p.__dict__))
+        def report(p: training.Progress) -> None:
+            done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
+            bar.progress(done, text=tx("trained.progress", **p.__dict__))
 
-    t0 = time.perf_counter()
-    model = training.train(specs, data.images[:images], data.labels[:images], epochs, seed, report=report)
-    seconds = time.perf_counter() - t0
-    accuracy = training.accuracy(model, test.images, test.labels)
-    bar.empty()
-    while len(store) >= 8:
-        store.pop(next(iter(store)))
-    store[key] = (model, accuracy, seconds)
+        t0 = time.perf_counter()
+        model = training.train(specs, data.images[:images], data.labels[:images], epochs, seed, report=report)
+        seconds = time.perf_counter() - t0
+        accuracy = training.accuracy(model, test.images, test.labels)
+        bar.empty()
+    finally:
+        gate.release()
+    store.put(key, (model, accuracy, seconds))
     return model, accuracy, seconds, False
 
 
@@ -88,12 +112,31 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     if any(s.error for s in stages) or stages[0].shape != (1, 28, 28):
         st.warning(tx("trained.broken"))
         return
+    try:
+        check_training(specs, stages[0].shape, images, epochs)
+    except BudgetError as err:
+        st.warning(str(err), icon=":material/hourglass_disabled:")
+        return
     model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
     key = "trained.cached" if cached else "trained.summary"
     st.markdown(tx(key, epochs=epochs, images=images, seconds=seconds, accuracy=accuracy))
     image = stages[0].output
     after = run(image, specs, seed, params=model.params)
     views.trained_view(tx, stages, after, epochs, training.predict(model, image[None])[0], display)
+
+
+def drop_url_values(keys: set[str]) -> None:
+    """Take refused values out of the URL before any widget reads it. A widget is seeded
+    from the URL as first opened (Streamlit keeps it apart as the initial query
+    parameters), so that copy is reset from the cleaned URL too."""
+    if not keys:
+        return
+    for key in keys:
+        del st.query_params[key]
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        with ctx.session_state.query_params() as params:
+            params.set_initial_query_params_from_current()
 
 
 @dataclass(frozen=True)
@@ -111,8 +154,9 @@ class Settings:
 
 def main() -> None:
     st.set_page_config(page_title="cnnlab", page_icon=page_icon(), layout="wide")
-    if "url_problems" not in st.session_state:  # the URL as first opened, before widgets drop bad values
+    if "url_problems" not in st.session_state:  # the URL as first opened: bad values out before any widget reads them
         st.session_state.url_problems = url_problems({k: st.query_params.get_all(k) for k in st.query_params})
+        drop_url_values({key for key, _, _ in st.session_state.url_problems})
 
     with st.sidebar:
         tx = Text(controls.language_control(browser_language(st.context.locale)))

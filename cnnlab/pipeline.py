@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.budget import PageBudget
 from cnnlab.shapes import LayerShapeError
 from cnnlab.specs import ConvolutionSpec, LayerSpec, Params
 
@@ -53,21 +54,27 @@ def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed
 
 
 def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
-        params: Sequence[Params | None] | None = None) -> list[Stage]:
+        params: Sequence[Params | None] | None = None, budget: bool = True) -> list[Stage]:
     """image (H, W) or (C, H, W) -> [input stage, one stage per layer].
 
     Weights are drawn fresh per layer from (seed, layer index), i.e. untrained
     ("Max Epoch 0"), unless `params` (one entry per layer, e.g. trained) is given.
-    A layer that cannot take its input ends the list with a stage whose `error` says
-    why; the stages before it are kept.
+    A layer that cannot take its input, has a setting outside cnnlab.limits, or (with
+    `budget`) would take the network over cnnlab.budget's limits ends the list with a
+    stage whose `error` says why, before anything of it is computed; the stages before
+    it are kept.
     """
     x = np.asarray(image, dtype=np.float32)
     if x.ndim == 2:
         x = x[None]
     stages = [Stage(0, "Input", None, None, None, x)]
+    page = PageBudget(x.shape) if budget else None
     for i, spec in enumerate(specs, start=1):
         try:
+            spec.check_limits()
             spec.output_shape(x.shape)
+            if page is not None:
+                page.charge(i, spec, x.shape)
             p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
             y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:

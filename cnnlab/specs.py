@@ -12,6 +12,7 @@ from typing import Literal, Union, get_args
 import numpy as np
 
 from cnnlab import functions as F
+from cnnlab import limits
 from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.shapes import (
     BorderMode,
@@ -63,6 +64,24 @@ class ConvolutionSpec:
             self.pad(), self.strides, self.dilation, self.group,
         )
 
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside the table of limits."""
+        limits.check_fields(self, limits.CONVOLUTION)
+
+    def parameter_count(self, in_channels: int) -> int:
+        """NNC's CostParameter: weights M * C/group * kh * kw, plus M biases with WithBias."""
+        m, cg, kh, kw = self.weight_shape(in_channels)
+        return m * cg * kh * kw + (m if self.with_bias else 0)
+
+    def multiply_adds(self, in_shape: Shape3) -> int:
+        """NNC's CostMultiplyAdd: every output value is C/group * kh * kw multiply-adds."""
+        m, ho, wo = self.output_shape(in_shape)
+        return m * ho * wo * (in_shape[0] // self.group) * self.kernel_shape[0] * self.kernel_shape[1]
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: its multiply-adds."""
+        return self.multiply_adds(in_shape)
+
     def weight_shape(self, in_channels: int) -> tuple[int, int, int, int]:
         """W's shape (OutMaps, C/group, kh, kw)."""
         return (self.out_maps, in_channels // self.group, *self.kernel_shape)
@@ -95,6 +114,18 @@ class PoolingSpec:
     def stride(self) -> tuple[int, int]:
         return self.kernel_shape if self.strides is None else self.strides
 
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside the table of limits."""
+        limits.check_fields(self, limits.POOLING)
+
+    def parameter_count(self, in_channels: int) -> int:
+        return 0
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: every window reads kh * kw values."""
+        c, ho, wo = self.output_shape(in_shape)
+        return c * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
+
     def output_shape(self, in_shape: Shape3) -> Shape3:
         ho, wo = pool_output_shape(
             in_shape[1:], self.kernel_shape, self.stride(), self.padding, self.ignore_border
@@ -122,6 +153,17 @@ class ActivationSpec:
 
     def output_shape(self, in_shape: Shape3) -> Shape3:
         return in_shape
+
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside the table of limits."""
+        limits.check_fields(self, limits.ACTIVATION)
+
+    def parameter_count(self, in_channels: int) -> int:
+        return 0
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: one function value per input value."""
+        return in_shape[0] * in_shape[1] * in_shape[2]
 
     def forward(self, x: np.ndarray, params: Params | None = None) -> np.ndarray:
         if self.kind == "LeakyReLU":

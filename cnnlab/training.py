@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab import backward as B
-from cnnlab.memory import keep_freed_memory
+from cnnlab.memory import freed_memory_kept
 from cnnlab.threads import limited_blas_threads
 from cnnlab.pipeline import init_params, layer_rng
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, LayerSpec, Params, PoolingSpec
@@ -173,9 +173,9 @@ def train(
     the report are running means over the epoch so far. Each batch is split over
     `workers` threads (default: 2 if there are 2 cores), OpenBLAS on one thread
     meanwhile; their gradients are summed in a fixed order, so results stay
-    deterministic for a given `workers`.
+    deterministic for a given `workers`. glibc keeps freed memory for reuse meanwhile
+    (cnnlab.memory), and returns it at the end.
     """
-    keep_freed_memory()
     workers = workers or min(2, os.cpu_count() or 1)
     x_all = _as_input(images)
     model = init_model(specs, x_all.shape[1:], seed)
@@ -183,7 +183,7 @@ def train(
     rng = np.random.default_rng([int(seed), 999])
     batches = -(-len(x_all) // batch_size)
     blas = limited_blas_threads(1) if workers > 1 else nullcontext()
-    with ThreadPoolExecutor(workers) as pool, blas:
+    with ThreadPoolExecutor(workers) as pool, blas, freed_memory_kept():
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(x_all))
             loss_sum = correct = seen = 0.0

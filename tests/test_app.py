@@ -86,7 +86,7 @@ def test_secondary_groups_say_what_is_not_at_its_default():
     labels = popover_labels(at)
     assert "More Convolution settings: BorderMode same, Dilation 2,1" in labels
     assert "More pooling settings" in labels  # all at their defaults
-    assert "Network: relu" in labels and "Display: Colour scale diverging" in labels
+    assert "Network: `relu`" in labels and "Display: Colour scale diverging" in labels
     at.slider(key="dilation_h").set_value(1).run()
     assert "More Convolution settings: BorderMode same" in popover_labels(at)
 
@@ -269,7 +269,7 @@ def test_uploaded_digit_is_prepared_like_mnist_and_runs_through_the_layers():
     assert not at.error
     np.testing.assert_allclose(uploaded_input(at), prepare_upload(data), atol=1e-6)
     assert "Convolution → 16 x 24 x 24" in subheaders(at)
-    assert "one.png, as the network sees it (28x28)" in [c.value for c in at.caption]
+    assert "`one.png`, as the network sees it (28x28)" in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize("make", [
@@ -348,8 +348,12 @@ def test_presets_and_quick_add_edit_the_stack():
 def test_bad_stack_text_and_too_small_stages_get_messages():
     at = new_app({"more": "conv-8-5x5_frobnicate"}).run()
     assert not at.exception
-    assert "Layer 2 ('frobnicate') is not understood" in at.error[0].value
-    assert "more=conv-8-5x5_frobnicate" in at.warning[0].value
+    assert "`more=conv-8-5x5_frobnicate` (using `\"\"`)" in at.warning[0].value  # out of the link
+    assert "more" not in at.query_params and at.text_input(key="more").value == ""
+    assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
+    at.text_input(key="more").set_value("conv-8-5x5_frobnicate").run()  # typed: kept, with the reason
+    assert "Layer 2 (`frobnicate`) is not understood" in at.error[0].value
+    assert at.text_input(key="more").value == "conv-8-5x5_frobnicate"
     assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
     at = new_app({"more": "conv-8-13x13_relu"}).run()
     assert "KernelShape 13x13 does not fit the 12x12 input" in at.error[0].value

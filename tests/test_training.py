@@ -1,5 +1,8 @@
 """Training: the whole model's gradients, determinism, and that it learns."""
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -73,11 +76,23 @@ def test_progress_is_reported():
     assert all(0 <= p.accuracy <= 1 and p.loss > 0 for p in seen)
 
 
-def test_keep_freed_memory_applies_once_on_linux():
-    import sys
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    from cnnlab.memory import keep_freed_memory
-    assert keep_freed_memory() == sys.platform.startswith("linux")
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
+def test_freed_memory_is_kept_during_training_and_returned_after():
+    from cnnlab.memory import freed_memory_kept
+    with freed_memory_kept() as applied:
+        assert applied
+        base = _rss_mb()
+        block = np.ones(64 * 2**20 // 8)  # 64 MB, touched
+        del block
+        kept = _rss_mb() - base  # freed, but kept for the next batch
+    after = _rss_mb() - base  # the block's end gives it back
+    assert kept > 48, kept
+    assert after < 16, after
 
 
 def test_relu_before_max_pooling_runs_after_it_with_identical_results():

@@ -18,6 +18,7 @@ from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
 from cnnlab.specs import POOLING_KINDS, ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
 from cnnlab.ui.params import NONE, PARAMS
 
 LABEL_CHARS = 60  # a popover label's summary beyond this is cut (a long network text)
@@ -95,11 +96,14 @@ def _changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
     return ", ".join(items)
 
 
-def _more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:"):
-    """A popover holding secondary controls; its label names what is not at its default.
+def _more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", visitor_text: bool = False):
+    """A popover holding secondary controls; its label names what is not at its default
+    (`visitor_text`: the summary is the visitor's own text, shown literally).
     A closed popover's widgets are not drawn in the browser (they still run and stay in
     the URL), which keeps every control change quick."""
-    if len(summary) > LABEL_CHARS:
+    if visitor_text:
+        summary = literal(summary, LABEL_CHARS) if summary else ""
+    elif len(summary) > LABEL_CHARS:
         summary = summary[:LABEL_CHARS - 1] + "…"
     label = tx("more.changed", title=title, items=summary) if summary else title
     return st.popover(label, icon=icon, width="stretch")
@@ -153,7 +157,7 @@ def upload_thumbnail(tx: Text, image: np.ndarray, choice: InputChoice) -> None:
     """The prepared upload, as the network sees it."""
     st.image(thumbnail(image if image.ndim == 2 else image.mean(axis=0)))
     shape = "x".join(str(n) for n in image.shape[-2:])
-    st.caption(tx("upload.caption", name=choice.name, shape=shape))
+    st.caption(tx("upload.caption", name=literal(choice.name), shape=shape))
 
 
 def convolution_controls(tx: Text) -> tuple[ConvolutionSpec, int]:
@@ -272,13 +276,16 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     if not usable:
         return None, []
     layers = [s.index for s in usable]
-    layer = _current("insp_layer")
-    layer = layer if layer in layers else layers[0]
+    asked = _current("insp_layer")
+    layer = asked if asked in layers else layers[0]
     shown = [min(int(_current(key)), size - 1) for key, size in zip(("insp_map", "insp_row", "insp_col"),
                                                                      stages[layer].shape)]
     where = tx("insp.where", layer=layer, map=shown[0], row=shown[1], col=shown[2])  # as clamped below
     with _more_popover(tx, tx("insp.header"), where, icon=":material/my_location:"):
-        return _pixel_controls(tx, stages, usable, layers)
+        pixel, notes = _pixel_controls(tx, stages, usable, layers)
+    if asked != layer:
+        notes.insert(0, tx("insp.layer_missing", asked=asked, last=layers[-1], layer=layer))
+    return pixel, notes
 
 
 def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]:
@@ -364,7 +371,7 @@ def network_controls(tx: Text) -> tuple[tuple, str | None]:
     """Presets, and the layers after the first block as text (add, remove, reorder by
     editing). Returns (their specs, a parse error or None)."""
     text = str(_current("more"))
-    with _more_popover(tx, tx("net.header"), text, icon=":material/account_tree:"):
+    with _more_popover(tx, tx("net.header"), text, icon=":material/account_tree:", visitor_text=True):
         return _network_controls(tx)
 
 
@@ -386,7 +393,7 @@ def _network_controls(tx: Text) -> tuple[tuple, str | None]:
     try:
         specs = parse_stack(text)
     except StackFormatError as err:
-        return (), str(err)
+        return (), err.describe(literal)
     layer_editor(tx, specs)
     return specs, None
 

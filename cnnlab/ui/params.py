@@ -6,16 +6,22 @@ No Streamlit import: the check is plain Python and tested as such.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cnnlab import limits
 from cnnlab.mosaic import COLOR_SCALES, NORMALIZATIONS
 from cnnlab.initializers import INITIALIZERS
-from cnnlab.presets import parse_stack
+from cnnlab.presets import MAX_TEXT, parse_stack
 from cnnlab.specs import ACTIVATION_KINDS, POOLING_KINDS
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
+# ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
+_INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
+_FLOAT = re.compile(r"[0-9]{1,6}(\.[0-9]{0,8})?")
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,11 @@ class Param:
         return "float" if isinstance(self.default, float) else "int"
 
     def parse(self, raw: str) -> object:
-        """The value a URL string stands for; ValueError if it is not one this control takes."""
+        """The value a URL string stands for; ValueError if it is not one this control takes.
+        Numbers are plain ASCII decimals within [lo, hi] (no exponent, inf or nan)."""
         if self.kind == "text":
+            if len(raw) > MAX_TEXT:
+                raise ValueError
             if raw and self.check is not None:
                 self.check(raw)
             return raw
@@ -53,14 +62,26 @@ class Param:
             if raw.lower() not in ("true", "false"):
                 raise ValueError
             return raw.lower() == "true"
+        if not (_FLOAT if self.kind == "float" else _INT).fullmatch(raw):
+            raise ValueError
         value = float(raw) if self.kind == "float" else int(raw)
-        if not (self.lo <= value <= self.hi):
+        if not (math.isfinite(value) and self.lo <= value <= self.hi):
             raise ValueError
         return value
 
 
-def _pair(prefix: str, default: tuple[int, int], lo: int, hi: int) -> list[Param]:
+def _pair(prefix: str, default: tuple[int, int], allowed: limits.Range) -> list[Param]:
+    lo, hi = int(allowed.lo), int(allowed.hi)
     return [Param(f"{prefix}_h", default[0], lo, hi), Param(f"{prefix}_w", default[1], lo, hi)]
+
+
+def _ranged(key: str, default: object, allowed: limits.Range) -> Param:
+    if isinstance(default, float):
+        return Param(key, default, float(allowed.lo), float(allowed.hi))
+    return Param(key, default, int(allowed.lo), int(allowed.hi))
+
+
+CONV, POOL, ACT = limits.CONVOLUTION, limits.POOLING, limits.ACTIVATION
 
 
 PARAMS: dict[str, Param] = {
@@ -72,22 +93,22 @@ PARAMS: dict[str, Param] = {
         Param("example", 0, 0, 1134),
         Param("index", 4, 0, 9999),
         Param("mnist_style", True),
-        Param("out_maps", 16, 1, 256),
-        *_pair("kernel", (5, 5), 1, 15),
+        _ranged("out_maps", 16, CONV["out_maps"]),
+        *_pair("kernel", (5, 5), CONV["kernel_shape"]),
         Param("border_mode", "valid", options=(*BORDER_MODES, "explicit")),
-        *_pair("pad", (0, 0), 0, 15),
-        *_pair("stride", (1, 1), 1, 15),
-        *_pair("dilation", (1, 1), 1, 8),
+        *_pair("pad", (0, 0), CONV["padding"]),
+        *_pair("stride", (1, 1), CONV["strides"]),
+        *_pair("dilation", (1, 1), CONV["dilation"]),
         Param("with_bias", True),
         Param("initializer", "NormalConvolutionGlorot", options=INITIALIZERS),
-        Param("multiplier", 1.0, 0.0, 100.0),
+        _ranged("multiplier", 1.0, CONV["initializer_multiplier"]),
         Param("seed", 0, 0, 2**31 - 1),
         Param("activation", NONE, options=(NONE, *[a for a in ACTIVATION_KINDS if a != "Identity"])),
-        Param("alpha", 0.1, 0.0, 1.0),
+        _ranged("alpha", 0.1, ACT["alpha"]),
         Param("pooling", "MaxPooling", options=(*POOLING_KINDS, NONE)),
-        *_pair("pool_kernel", (2, 2), 1, 15),
-        *_pair("pool_stride", (2, 2), 1, 15),
-        *_pair("pool_pad", (0, 0), 0, 14),
+        *_pair("pool_kernel", (2, 2), POOL["kernel_shape"]),
+        *_pair("pool_stride", (2, 2), POOL["strides"]),
+        *_pair("pool_pad", (0, 0), POOL["padding"]),
         Param("ignore_border", True),
         Param("including_pad", True),
         Param("more", "", check=parse_stack),
@@ -106,9 +127,10 @@ PARAMS: dict[str, Param] = {
 
 
 def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, object]]:
-    """[(key, bad raw value, default used instead)] for query parameters a control
-    cannot take (wrong type, out of range, unknown option, repeated). Unknown keys
-    are ignored."""
+    """[(key, bad raw value, the value used instead: the default)] for query parameters a
+    control cannot take (wrong type, out of range, unknown option, repeated). The app
+    removes them from the URL before any widget reads it, so the default is what is
+    used. Unknown keys are ignored."""
     problems = []
     for key, values in query.items():
         param = PARAMS.get(key)

@@ -17,6 +17,7 @@ from cnnlab.specs import ActivationSpec, ConvolutionSpec
 from cnnlab.ui import controls
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
 
 @dataclass(frozen=True)
 class Inspected:
@@ -70,8 +71,8 @@ def pixel_value(stage: Stage, pixel: "controls.Pixel") -> str:
 
 
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
-    """The URL values that were refused, and the defaults used instead."""
-    items = ", ".join(tx("url.item", key=k, value=v, default=d) for k, v, d in problems)
+    """The URL values that were refused (shown literally), and the values used instead."""
+    items = ", ".join(tx("url.item", item=literal(f"{k}={v}"), default=literal(d)) for k, v, d in problems)
     st.warning(tx("url.notice", items=items), icon=":material/link_off:")
 
 

@@ -1,0 +1,57 @@
+"""The one table of limits for every layer setting, wherever it comes from.
+
+The sidebar's widgets, the URL check and the stack text all read these ranges, so a
+value that one of them refuses is refused by all. The ranges keep a single setting
+sane; what a whole network costs is priced by :mod:`cnnlab.budget`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnnlab.shapes import LayerShapeError
+
+
+@dataclass(frozen=True)
+class Range:
+    """lo <= value <= hi; `name` is NNC's property name, used in messages."""
+
+    name: str
+    lo: float
+    hi: float
+
+    def check(self, value: float) -> None:
+        """LayerShapeError naming the property when value is outside [lo, hi] (or not finite)."""
+        if not (self.lo <= value <= self.hi):  # NaN fails this too
+            raise LayerShapeError(f"{self.name} {value:g} is outside {self.lo:g}-{self.hi:g}.")
+
+
+CONVOLUTION: dict[str, Range] = {
+    "out_maps": Range("OutMaps", 1, 256),
+    "kernel_shape": Range("KernelShape", 1, 15),
+    "padding": Range("Padding", 0, 15),
+    "strides": Range("Strides", 1, 15),
+    "dilation": Range("Dilation", 1, 8),
+    "group": Range("Group", 1, 256),
+    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
+}
+POOLING: dict[str, Range] = {
+    "kernel_shape": Range("KernelShape", 1, 15),
+    "strides": Range("Strides", 1, 15),
+    "padding": Range("Padding", 0, 14),
+}
+ACTIVATION: dict[str, Range] = {
+    "alpha": Range("alpha", 0.0, 1.0),
+}
+MAX_LAYERS = 12  # layers in a stack (the first block included)
+
+
+def check_fields(spec: object, table: dict[str, Range]) -> None:
+    """Every field of `spec` named in `table` (a number or an (h, w) pair, None skipped)
+    within its range; LayerShapeError naming the first that is not."""
+    for field, allowed in table.items():
+        value = getattr(spec, field)
+        if value is None:
+            continue
+        for v in value if isinstance(value, tuple) else (value,):
+            allowed.check(v)
