@@ -51,6 +51,12 @@ def heavy_work() -> threading.Lock:
     return threading.Lock()
 
 
+@st.cache_resource
+def decoding() -> threading.Lock:
+    """Held while an upload is decoded: one at a time per process bounds their memory."""
+    return threading.Lock()
+
+
 def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
     """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
     return caches()["stages"].get_or_compute(("mnist", index, specs, seed), lambda: run(dataset().image(index), specs, seed))
@@ -62,7 +68,11 @@ def upload_key(upload: bytes) -> str:
 
 def prepared(upload: bytes, as_mnist: bool) -> np.ndarray:
     """An uploaded image as the network's input (cached on the upload's digest)."""
-    return caches()["uploads"].get_or_compute((upload_key(upload), as_mnist), lambda: prepare_upload(upload, as_mnist))
+    def decode() -> np.ndarray:
+        with decoding():
+            return prepare_upload(upload, as_mnist)
+
+    return caches()["uploads"].get_or_compute((upload_key(upload), as_mnist), decode)
 
 
 def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:

@@ -7,12 +7,13 @@ cnnlab/data/NOTICE. Rebuilt by scripts/build_mnist.py.
 from __future__ import annotations
 
 import io
+from struct import error as struct_error
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MNIST_PATH = Path(__file__).with_name("data") / "mnist_test.npz"
 MNIST_TRAIN_PATH = MNIST_PATH.with_name("mnist_train.npz")  # 20,000 MNIST training images
@@ -53,43 +54,116 @@ class ImageError(ValueError):
     """An image that cannot be used; the message is for people."""
 
 
+UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # nothing else is even parsed
+MAX_DECODED_BYTES = 64 * 2**20  # one decoded frame at its own depth, checked before decoding
+WORK_SIDE = 512  # every image is reduced to at most this side before any float work
+# Bytes per pixel Pillow holds for a mode (RGB and friends are stored as 4 bytes).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16L": 2, "I;16B": 2,
+               "I;16N": 2}
+_NUMERIC = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+                6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError,
+                  EOFError, ZeroDivisionError, struct_error, Image.DecompressionBombError, MemoryError)
+
+
 def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
-    """Decode uploaded bytes; apply the EXIF orientation. ImageError for anything unusable."""
+    """Decode uploaded bytes into a Pillow image of at most WORK_SIDE a side, upright (EXIF
+    orientation applied). Only UPLOAD_FORMATS are parsed; the size is checked before
+    decoding (pixels, and bytes at the image's own depth; JPEG is decoded at a reduced
+    scale); the first frame of an animation or a multi-page file is used. ImageError,
+    with a plain message, for anything unusable."""
     try:
-        img = Image.open(io.BytesIO(data))
-        if img.width * img.height > max_pixels:
+        img = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
+        width, height = img.size
+        if width < 1 or height < 1:
+            raise ImageError("The image has no pixels.")
+        if width * height > max_pixels:
             raise ImageError(
-                f"The image is {img.width}x{img.height} pixels; at most "
+                f"The image is {width}x{height} pixels; at most "
                 f"{max_pixels // 1_000_000} million pixels are accepted."
             )
+        orientation = img.getexif().get(0x0112)
+        if img.format == "JPEG":
+            img.draft(img.mode, (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4 or 1/8 scale when that suffices
+        decoded = img.size[0] * img.size[1] * _MODE_BYTES.get(img.mode, 4)
+        if decoded > MAX_DECODED_BYTES:
+            raise ImageError(
+                f"The image is {width}x{height} pixels of mode {img.mode}: {decoded / 2**20:,.0f} MB once "
+                f"decoded, more than the {MAX_DECODED_BYTES // 2**20} MB accepted. Save it smaller "
+                "or as an 8-bit PNG or JPEG."
+            )
         img.load()
-        return ImageOps.exif_transpose(img)
+        factor = -(-max(img.size) // WORK_SIDE)
+        if factor > 1:
+            img = img.reduce(factor) if img.mode in ("L", "LA", "RGB", "RGBA", "I", "F") else _reduce_other(img, factor)
+        if orientation in _ORIENTATION:
+            img = img.transpose(_ORIENTATION[orientation])
+        return img
     except ImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-        raise ImageError(f"This file could not be read as an image ({type(err).__name__}).") from err
+    except _DECODE_ERRORS as err:
+        raise ImageError("This file could not be read as a PNG, JPEG, GIF, BMP, WebP or TIFF image: it is "
+                         "damaged, truncated or of a kind this app does not read.") from err
+
+
+def _reduce_other(img: Image.Image, factor: int) -> Image.Image:
+    """Shrink a mode that Image.reduce does not take: 16-bit through NumPy (block means),
+    palette and others through RGBA or L first."""
+    if img.mode in _NUMERIC:
+        arr = np.asarray(img)
+        h, w = (arr.shape[0] // factor) * factor or arr.shape[0], (arr.shape[1] // factor) * factor or arr.shape[1]
+        small = arr[:h, :w].astype(np.float32)
+        if h >= factor and w >= factor:
+            small = small.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
+        return Image.fromarray(small.astype(np.float32), mode="F")
+    return _flatten(img).reduce(factor)
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """Any 8-bit mode -> L, RGB or RGBA (transparency kept for compositing)."""
+    if img.mode in ("L", "RGB", "RGBA"):
+        return img
+    if img.mode in ("LA", "La", "PA", "RGBa") or (img.mode == "P" and "transparency" in img.info):
+        return img.convert("RGBA")
+    if img.mode == "1":
+        return img.convert("L")
+    return img.convert("RGB")  # P, CMYK, YCbCr, RGBX, ...; LAB and HSV raise ValueError: refused
 
 
 def to_array(img: Image.Image, color: bool = False) -> np.ndarray:
     """Pillow image -> float32 in [0, 1]: (H, W) grayscale, or (3, H, W) RGB if color.
 
-    Any bit depth (8-bit, 16-bit, float) is scaled by its own range; transparency is
-    composited on white.
+    Any bit depth (8-bit, 16-bit, 32-bit integer, float) is scaled by its own range and
+    converted in float32; transparency is composited on white. ImageError for a mode
+    that cannot be converted and for NaN or infinite pixels.
     """
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        if img.mode == "F":
-            top = max(float(arr.max()), 1.0) if arr.max() > 1 else 1.0
-        gray = np.clip(arr / top, 0.0, 1.0).astype(np.float32)
-        return np.stack([gray] * 3) if color else gray
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, rgba)
-    if color:
-        return np.asarray(img.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
-    return np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255)
+    try:
+        if img.mode in _NUMERIC:
+            arr = np.asarray(img).astype(np.float32)
+            if not np.isfinite(arr).all():
+                raise ImageError("The image has pixels that are not numbers (NaN or infinity).")
+            top = float(arr.max()) if arr.size else 1.0
+            if img.mode == "F":
+                top = top if top > 1 else 1.0
+            else:
+                top = 65535.0 if img.mode.startswith("I;16") or top > 255 else 255.0
+            gray = np.clip(arr / np.float32(top), 0, 1) if top > 0 else np.zeros_like(arr)
+            gray = np.clip(gray, 0, 1).astype(np.float32)  # negatives -> 0
+            return np.stack([gray] * 3) if color else gray
+        img = _flatten(img)
+        if img.mode == "RGBA":
+            background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(background, img)
+        if color:
+            return np.asarray(img.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+        return np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255)
+    except ImageError:
+        raise
+    except (ValueError, OSError, TypeError) as err:
+        raise ImageError(f"Images of colour mode {img.mode} cannot be converted here; save it as an RGB "
+                         "or grayscale PNG or JPEG.") from err
 
 
 MAX_AS_IS_SIDE = 64  # an upload used "as is" is shrunk to fit this (the maps stay quick)

@@ -181,17 +181,28 @@ def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int,
 
 
 def back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
-    """The input cells feeding the True cells of an output mask, for one layer."""
-    prev = np.zeros(in_shape, dtype=bool)
+    """The input cells (C, H, W bool) feeding the True cells of an output mask, for one
+    layer. Vectorised: one slice update per kernel offset, whatever the mask holds."""
+    if not isinstance(spec, (ConvolutionSpec, PoolingSpec)):
+        return mask.copy()
     c_in, h, w = in_shape
-    for out in zip(*np.nonzero(mask)):
-        if not isinstance(spec, (ConvolutionSpec, PoolingSpec)):
-            prev[out] = True
-            continue
-        rows, cols, channels = window_of(spec, c_in, out)
-        rows, cols = rows[(rows >= 0) & (rows < h)], cols[(cols >= 0) & (cols < w)]
-        prev[np.ix_(channels, rows, cols)] = True
-    return prev
+    if isinstance(spec, ConvolutionSpec):
+        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
+        groups = spec.group
+    else:
+        (ph, pw), (sh, sw), (dh, dw) = spec.padding, spec.stride(), (1, 1)
+        groups = c_in  # each map reads its own channel
+    _, ho, wo = mask.shape
+    reached = mask.reshape(groups, -1, ho, wo).any(axis=1)  # (groups, Ho, Wo)
+    spread = np.zeros((groups, h, w), dtype=bool)
+    for u in range(spec.kernel_shape[0]):
+        rows = np.arange(ho) * sh - ph + u * dh
+        keep_r = (rows >= 0) & (rows < h)
+        for v in range(spec.kernel_shape[1]):
+            cols = np.arange(wo) * sw - pw + v * dw
+            keep_c = (cols >= 0) & (cols < w)
+            spread[:, rows[keep_r][:, None], cols[keep_c][None, :]] |= reached[:, keep_r][:, :, keep_c]
+    return np.repeat(spread, c_in // groups, axis=0)
 
 
 def format_number(v: float) -> str:

@@ -1,0 +1,153 @@
+"""One link cannot hurt the server: hypothesis over every URL parameter and the stack
+grammar. Nothing raises but the app's own messages, and every accepted setting stays
+within the work budget. Seeded (derandomize) so CI runs the same examples every time."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apptools import new_app
+from cnnlab import limits
+from cnnlab.budget import MAX_VALUES, MAX_WORK, layer_cost
+from cnnlab.data import load_mnist
+from cnnlab.explain import explain_pixel, receptive_field
+from cnnlab.presets import StackFormatError, format_stack, parse_stack
+from cnnlab.pipeline import run
+from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.ui.params import PARAMS, url_problems
+
+HOSTILE = [
+    "inf", "-inf", "nan", "NaN", "1e309", "1e3", "-1", "4.5", "1.5", "٣", "１２", "0x10", "+5", " 7", "7 ", "1_0",
+    "", "true", "False", "none", "None", "9" * 40, "-" + "9" * 30, "9007199254740993",
+    "[click here](https://evil.example/login)", "![t](http://host/x.png)", "<script>alert(1)</script>",
+    ":red[x]", ":material/home:", "$x^2$", "`", "a" * 1000, "conv-256-15x15-full-d100x100", "max-5000x5000-keep",
+    "conv-1-1x1-p3000x3000", "conv-16-1x1-p99999999999", "conv-8-3x3-iUniform-minf", "\u202e", "\n\n# h",
+]
+
+
+def url_value(key: str) -> st.SearchStrategy[str]:
+    p = PARAMS.get(key)
+    valid: list[st.SearchStrategy[str]] = []
+    if p is not None and p.options:
+        valid.append(st.sampled_from(p.options))
+    elif p is not None and p.kind in ("int", "float"):
+        valid.append(st.integers(int(p.lo), int(p.hi)).map(str))
+    return st.one_of(
+        st.sampled_from(HOSTILE), st.integers(-(2**70), 2**70).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=30), *valid,
+    )
+
+
+KEYS = sorted(PARAMS) + ["unknown", "view"]
+queries = st.lists(st.sampled_from(KEYS), max_size=6, unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({k: st.lists(url_value(k), min_size=1, max_size=3) for k in keys})
+)
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)  # more: benchmarks/fuzz_links.py
+@given(queries)
+def test_every_url_value_is_either_refused_or_within_its_control(query):
+    problems = url_problems(query)
+    refused = {key for key, _, _ in problems}
+    assert refused <= set(query)
+    for key, values in query.items():
+        if key not in PARAMS or key in refused:
+            continue
+        assert len(values) == 1
+        value = PARAMS[key].parse(values[0])
+        p = PARAMS[key]
+        if p.kind in ("int", "float"):
+            assert p.lo <= value <= p.hi and np.isfinite(value)
+        if key == "more" and value:
+            parse_stack(value)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(queries)
+def test_the_app_opens_any_link_without_a_traceback(query):
+    at = new_app({k: v if len(v) > 1 else v[0] for k, v in query.items()})
+    at.run(timeout=60)
+    assert not at.exception
+    refused = {key for key, _, _ in url_problems(query)}
+    assert not refused & set(at.query_params)  # taken out of the link
+
+
+NUMBERS = st.one_of(st.integers(0, 20), st.integers(0, 300), st.sampled_from([99999999999, 2**63, 10**30])).map(str)
+PAIRS = st.one_of(NUMBERS, st.tuples(NUMBERS, NUMBERS).map("x".join), st.text(max_size=4))
+OPTIONS = st.one_of(
+    st.sampled_from(["same", "full", "valid", "nobias", "keep", "nopad", "iUniform", "iNormal", "izz", ""]),
+    st.tuples(st.sampled_from(["s", "p", "d"]), PAIRS).map("".join),
+    st.tuples(st.sampled_from(["g", "m"]), st.one_of(NUMBERS, st.sampled_from(["inf", "nan", "0.5", "1e3"]))).map("".join),
+)
+HEADS = st.sampled_from(["conv", "max", "avg", "sum", "relu", "leaky", "tanh", "sigmoid", "pool", "", "CONV"])
+TOKENS = st.tuples(HEADS, st.lists(st.one_of(PAIRS, OPTIONS), max_size=5)).map(lambda t: "-".join([t[0], *t[1]]))
+STACKS = st.one_of(st.lists(TOKENS, min_size=0, max_size=14).map("_".join), st.text(max_size=60))
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(STACKS)
+def test_stack_text_is_parsed_with_bounds_or_refused_plainly(text):
+    try:
+        specs = parse_stack(text)
+    except StackFormatError as err:
+        assert str(err) and err.describe(str)
+        return
+    for spec in specs:
+        spec.check_limits()
+    assert parse_stack(format_stack(specs)) == specs
+
+
+def _pair(allowed: limits.Range) -> st.SearchStrategy[tuple[int, int]]:
+    one = st.integers(int(allowed.lo), int(allowed.hi))
+    return st.tuples(one, one)
+
+
+C, P = limits.CONVOLUTION, limits.POOLING
+ANY_CONV = st.builds(
+    ConvolutionSpec, st.integers(1, 256), _pair(C["kernel_shape"]), st.sampled_from(["valid", "same", "full"]),
+    st.one_of(st.none(), _pair(C["padding"])), _pair(C["strides"]), _pair(C["dilation"]), st.sampled_from([1, 2]),
+)
+ANY_POOL = st.builds(PoolingSpec, st.sampled_from(["MaxPooling", "AveragePooling", "SumPooling"]),
+                     _pair(P["kernel_shape"]), _pair(P["strides"]), _pair(P["padding"]), st.booleans(), st.booleans())
+ANY_STACK = st.lists(st.one_of(ANY_CONV, ANY_POOL, st.builds(ActivationSpec, st.sampled_from(["ReLU", "Tanh"]))),
+                     min_size=1, max_size=limits.MAX_LAYERS).map(lambda specs: format_stack(tuple(specs)))
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ANY_STACK, st.integers(0, 3))
+def test_any_accepted_stack_runs_within_the_budget(text, seed):
+    specs = parse_stack(text)  # every setting the widgets allow, in any order
+    stages = run(load_mnist().image(4), specs, seed)
+    work = values = 0
+    for stage in stages[1:]:
+        if stage.error is not None:
+            assert stage is stages[-1]
+            break
+        cost = layer_cost(stage.spec, stage.input_shape)
+        work += cost.work
+        values += cost.values + cost.parameters
+    assert work <= MAX_WORK and values + 28 * 28 <= MAX_VALUES
+    usable = [s for s in stages[1:] if s.error is None]
+    if usable:  # the inspector's work on the deepest pixel stays bounded too
+        last = usable[-1]
+        out = tuple(n - 1 for n in last.shape)
+        explain_pixel(last.spec, last.params, stages[last.index - 1].output, out)
+        field = receptive_field(specs, [s.output.shape for s in stages[:last.index]], last.index, out)
+        assert field.shape == (1, 28, 28)
+
+
+def test_the_review_s_heavy_links_are_refused_before_any_work():
+    image = load_mnist().image(4)
+    for text, where in [("conv-256-15x15-full-d8x8", 1), ("conv-256-15x15-p15x15_conv-256-15x15-p15x15", 2)]:
+        stages = run(image, parse_stack(text))
+        assert stages[-1].index == where and "budget" in stages[-1].error
+    for text in ["conv-256-15x15-full-d100x100", "max-5000x5000-keep", "conv-1-1x1-p3000x3000",
+                 "conv-16-1x1-p99999999999", "max-9007199254740993x1", "conv-1-1x1-s99999999999999999999",
+                 "conv-8-3x3-p1000000000000000000000", "conv-1-1x1-p20000x20000", "conv-8-3x3-iUniform-minf"]:
+        try:
+            parse_stack(text)
+            raise AssertionError(text)
+        except StackFormatError:
+            pass
