@@ -432,3 +432,17 @@ def test_the_layer_editor_edits_moves_and_removes_further_layers():
     assert at.text_input(key="more").value == "avg-2x2_relu"
     assert subheaders(at)[-2:] == ["AveragePooling → 16 x 6 x 6", "ReLU → 16 x 6 x 6"]
     assert not at.exception
+
+
+def test_a_training_over_the_budget_is_refused_with_the_numbers():
+    at = open_tab("Trained", {"out_maps": "256", "max_epoch": "10", "train_images": "20000"})
+    warning = at.warning[0].value
+    assert "would take about" in warning and "limit 60 s" in warning and "Lower Max Epoch" in warning
+    assert not at.get("progress")  # nothing started
+
+
+def test_the_review_s_heavy_first_layer_is_refused_and_the_input_stays():
+    at = open_tab("Maps", {"out_maps": "256", "kernel_h": "15", "kernel_w": "15", "border_mode": "full",
+                           "dilation_h": "8", "dilation_w": "8"})
+    assert "Layer 1 (Convolution) is over this app's work budget" in at.error[0].value
+    assert subheaders(at)[0] == "Input → 1 x 28 x 28"

@@ -197,3 +197,33 @@ def test_keyboard_moves_over_a_heatmap_and_enter_inspects(page, server):
     assert "map 1" in page.text_content(tip) and "row 1, column 0" in page.text_content(tip)
     page.keyboard.press("Enter")
     page.get_by_text("Inspect a pixel: layer 2, map 1, row 1, column 0").wait_for(timeout=20000)
+
+
+INJECTIONS = {
+    "out_maps": "[click here to log in](https://evil.example/login)",
+    "kernel_h": "![t](http://evil.example/x.png)",
+    "seed": "inf",
+    "pooling": ":red[red] :material/home: <img src=http://evil.example/y.png>",
+    "more": "conv-8-3x3_![t](http://evil.example/z.png)_[x](https://evil.example)",
+}
+
+
+def test_hostile_url_values_render_no_link_no_image_and_no_request(page, server):
+    from urllib.parse import urlencode
+
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
+    page.goto(f"{server}/?{urlencode(INJECTIONS)}")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    notice = page.locator("[data-testid='stAlert']").first
+    text = notice.inner_text()
+    for key, value in INJECTIONS.items():
+        assert key in text
+    assert "[click here to log in](https://evil.example/login)" in text  # shown as typed, literally
+    main = page.locator("[data-testid='stMain']")
+    assert main.locator("a[href*='evil']").count() == 0 and page.locator("img[src*='evil']").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "evil" not in page.url and "inf" not in page.url.split("?")[-1]  # taken out of the link
+    page.wait_for_timeout(500)
+    assert outside == []
+    page.screenshot(path=str(ARTIFACTS / "hostile-link.png"))

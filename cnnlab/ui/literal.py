@@ -23,6 +23,8 @@ def literal(value: object, max_chars: int = MAX_CHARS) -> str:
     if len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
     text = "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+    # Streamlit rewrites ":material/name:" even inside code spans; a word joiner stops it.
+    text = text.replace(":material/", ":\u2060material/")
     if not text:
         return '`""`'
     longest = run = 0
