@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from cnnlab.budget import BudgetError, check_training
 from cnnlab.cache import ByteCache
 from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
+from cnnlab.threads import lower_this_thread
 from cnnlab.mosaic import Display
 from cnnlab.specs import LayerSpec
 from cnnlab.ui import controls, learn, views
@@ -81,6 +83,42 @@ def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], 
     return caches()["stages"].get_or_compute(key, lambda: run(prepared(upload, as_mnist), specs, seed))
 
 
+TRAINING_NICE = 10  # a training yields the CPU to visitors' page updates
+
+
+def _train_and_test(specs, images, labels, epochs: int, seed: int, test: Mnist, report):
+    """(model, test accuracy), run in a thread of lower priority (see in_background)."""
+    model = training.train(specs, images, labels, epochs, seed, report=report, nice=TRAINING_NICE)
+    return model, training.accuracy(model, test.images, test.labels)
+
+
+def in_background(report, work):
+    """Run work(progress) in a thread of its own at lower CPU priority while this script
+    thread shows each progress it reports (Streamlit elements belong to this thread);
+    returns work's result, or raises its exception here."""
+    updates: queue.Queue = queue.Queue()
+    outcome: dict = {}
+
+    def run() -> None:
+        lower_this_thread(TRAINING_NICE)
+        try:
+            outcome["result"] = work(updates.put)
+        except BaseException as err:  # noqa: BLE001 (handed to the script thread)
+            outcome["error"] = err
+
+    worker = threading.Thread(target=run, name="cnnlab-training", daemon=True)
+    worker.start()
+    while worker.is_alive() or not updates.empty():
+        try:
+            report(updates.get(timeout=0.1))
+        except queue.Empty:
+            pass
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
 def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int, images: int):
     """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached).
     One training at a time per process: a second visitor waits, told why."""
@@ -104,9 +142,9 @@ def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int
             bar.progress(done, text=tx("trained.progress", **p.__dict__))
 
         t0 = time.perf_counter()
-        model = training.train(specs, data.images[:images], data.labels[:images], epochs, seed, report=report)
+        model, accuracy = in_background(report, lambda progress: _train_and_test(
+            specs, data.images[:images], data.labels[:images], epochs, seed, test, progress))
         seconds = time.perf_counter() - t0
-        accuracy = training.accuracy(model, test.images, test.labels)
         bar.empty()
     finally:
         gate.release()

@@ -1,0 +1,188 @@
+"""Load: N browser tabs for T seconds against one real `streamlit run app.py`, one of
+them training, with the server's memory sampled.
+
+Each explorer tab types a new weight seed + Enter over and over (every map changes),
+waits for the kernels, convolution and pooling heatmaps to repaint, then looks at the
+maps for 1-3 s (--pause) as a person would. The browsers share the server's 2 cores
+here: the latency includes their own drawing under that contention, and "the server's
+answer" (its last WebSocket frame before the repaint, as the page saw it) is printed
+beside it, as is the server's own CPU use. The training tab opens the LeNet-like stack with Max Epoch
+1 on all 20,000 training images, opens the Trained tab and waits for the result, then
+trains again with a new seed while time remains.
+
+    python benchmarks/load.py [--tabs 8] [--seconds 60]
+
+Prints the errors seen (exceptions shown on a page, script errors, repaints that never
+came), the server's memory (at start, peak, and after every tab has closed), the
+explorers' control change -> repaint latency (median, p95, max) and the trainings done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_app import ARM_JS, CHARTS, FINGERPRINTS_JS, WAIT_CHANGED_JS  # noqa: E402
+from browsertools import ALL_DRAWN_JS, CHROMIUM_ARGS, MAPS_TAB_CHARTS, chromium_path, rss_mb, streamlit_process  # noqa: E402
+
+# Every WebSocket frame's arrival time, so a change's latency splits into the server's
+# answer (its last frame before the repaint) and the browser's own drawing.
+FRAMES_INIT_JS = """(() => {
+  window.__frames = [];
+  const Native = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('message', () => { window.__frames.push(performance.now());
+      if (window.__frames.length > 500) window.__frames.splice(0, 250); });
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, Native);
+})();"""
+LAST_FRAME_JS = "([t0, t1]) => Math.max(0, ...window.__frames.filter(t => t >= t0 && t <= t1)) - t0"
+TRAINING = "max_epoch=1&train_images=20000&activation=ReLU&more=conv-8-5x5_relu_max-2x2"
+TIMEOUT_MS = 120_000
+
+
+class Sampler(threading.Thread):
+    """Samples a process's resident memory every `every` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.samples = pid, every, []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.samples.append(rss_mb(self.pid))
+            time.sleep(self.every)
+
+
+async def drawn(page) -> None:
+    await page.wait_for_function(ALL_DRAWN_JS, arg=[list(MAPS_TAB_CHARTS), 400], timeout=TIMEOUT_MS, polling=50)
+
+
+async def explorer(browser, url: str, k: int, deadline: float, latencies: list, errors: list,
+                   answers: list, pause_ms: tuple[int, int]) -> None:
+    page = await browser.new_page(viewport={"width": 1400, "height": 1600})
+    await page.add_init_script(FRAMES_INIT_JS)
+    page.on("pageerror", lambda e: errors.append(f"tab {k}: script error {e}"))
+    await page.goto(url)
+    await drawn(page)
+    await page.evaluate(ARM_JS)
+    i = 0
+    while time.monotonic() < deadline:
+        before = await page.evaluate(FINGERPRINTS_JS, CHARTS)
+        seed_box = page.locator(".st-key-seed input")
+        await seed_box.fill(str(1000 * k + i + 1))
+        await seed_box.press("Enter")
+        try:
+            latencies.append(await asyncio.wait_for(page.evaluate(WAIT_CHANGED_JS, [CHARTS, before]), 30))
+            t0 = await page.evaluate("() => window.__t0")
+            answers.append(await page.evaluate(LAST_FRAME_JS, [t0, t0 + latencies[-1]]))
+        except asyncio.TimeoutError:
+            errors.append(f"tab {k}: no repaint within 30 s")
+        if await page.locator("[data-testid='stException']").count():
+            errors.append(f"tab {k}: an exception is shown")
+        await page.wait_for_timeout(pause_ms[0] + (pause_ms[1] - pause_ms[0]) * ((i * 37 + k * 11) % 10) / 9)
+        i += 1
+    await page.close()
+
+
+async def trainer(browser, url: str, deadline: float, done: list, errors: list) -> None:
+    page = await browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.on("pageerror", lambda e: errors.append(f"trainer: script error {e}"))
+    seed = 0
+    while time.monotonic() < deadline:
+        await page.goto(f"{url}/?{TRAINING}&seed={seed}")
+        await drawn(page)
+        t0 = time.monotonic()
+        await page.get_by_role("tab", name="Trained").click()
+        try:
+            await page.get_by_text("on the 10,000 test images").wait_for(timeout=300_000)
+            done.append(time.monotonic() - t0)
+        except Exception as err:  # noqa: BLE001 (reported, not raised: the run goes on)
+            errors.append(f"trainer: no result ({type(err).__name__})")
+        if await page.locator("[data-testid='stException']").count():
+            errors.append("trainer: an exception is shown")
+        seed += 1
+    await page.close()
+
+
+async def run_load(url: str, tabs: int, seconds: float, training: bool = True,
+                   pause_ms: tuple[int, int] = (1000, 3000)) -> tuple[list, list, list, list]:
+    from playwright.async_api import async_playwright
+
+    latencies: list[float] = []
+    answers: list[float] = []
+    errors: list[str] = []
+    trainings: list[float] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        deadline = time.monotonic() + seconds
+        jobs = [trainer(browser, url, deadline, trainings, errors)] if training else []
+        jobs += [explorer(browser, url, k, deadline, latencies, errors, answers, pause_ms) for k in range(len(jobs), tabs)]
+        await asyncio.gather(*jobs)
+        await browser.close()
+    return latencies, answers, errors, trainings
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(0.95 * len(values)))] if values else float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, from /proc."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tabs", type=int, default=8, help="tabs in all, one of them training")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--pause", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
+                        help="seconds an explorer looks at the maps between changes (spread evenly)")
+    parser.add_argument("--no-training", action="store_true", help="every tab explores (to split the causes)")
+    parser.add_argument("--settle", type=float, default=15, help="seconds to wait after the tabs close")
+    args = parser.parse_args()
+    with streamlit_process() as (url, proc):
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        start, cpu0, t0 = rss_mb(proc.pid), cpu_seconds(proc.pid), time.monotonic()
+        latencies, answers, errors, trainings = asyncio.run(run_load(url, args.tabs, args.seconds, not args.no_training,
+                                                                 (int(args.pause[0] * 1000), int(args.pause[1] * 1000))))
+        server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+        time.sleep(args.settle)
+        after = rss_mb(proc.pid)
+        sampler.stopped.set()
+        peak = max(sampler.samples)
+    training = "no training" if args.no_training else "one of them training"
+    print(f"{args.tabs} tabs x {args.seconds:.0f} s, {training}, explorers pausing {args.pause[0]:g}-{args.pause[1]:g} s "
+          f"between changes: {len(errors)} errors")
+    for e in errors[:20]:
+        print("  ", e)
+    print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
+    print(f"server memory: start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
+    if latencies:
+        explorers = args.tabs if args.no_training else args.tabs - 1
+        print(f"control change -> repaint ({len(latencies)} changes in {explorers} tabs): median "
+              f"{statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms, max {max(latencies):.0f} ms")
+        print(f"  of which the server's answer (its last frame before the repaint): median "
+              f"{statistics.median(answers):.0f} ms, p95 {p95(answers):.0f} ms, max {max(answers):.0f} ms")
+    print(f"trainings finished: {len(trainings)}" + (f" ({', '.join(f'{t:.1f} s' for t in trainings)})" if trainings else ""))
+
+
+if __name__ == "__main__":
+    main()
