@@ -103,6 +103,9 @@ async def main_async(url: str, pid: int) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         await open_link(browser, url)  # warm up: imports, the MNIST load
+        plain = sorted([(await open_link(browser, f"{url}/?seed={k}"))[0] for k in range(1, 6)])[2]
+        print(f"0. an ordinary link (?seed=k, new weights each time) for comparison: {plain:.2f} s (median of 5): "
+              "a new tab's page load, connection and first run")
         print("1. the review's links (seconds to the message; server memory before -> after):")
         for link in REVIEW_LINKS:
             before = rss_mb(pid)
