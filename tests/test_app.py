@@ -446,3 +446,14 @@ def test_the_review_s_heavy_first_layer_is_refused_and_the_input_stays():
                            "dilation_h": "8", "dilation_w": "8"})
     assert "Layer 1 (Convolution) is over this app's work budget" in at.error[0].value
     assert subheaders(at)[0] == "Input → 1 x 28 x 28"
+
+
+def test_the_server_shows_visitors_no_traceback():
+    import tomllib
+    from pathlib import Path
+
+    from streamlit import config
+
+    config_file = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    value = tomllib.loads(config_file.read_text())["client"]["showErrorDetails"]
+    assert value == "none" and value in config.ShowErrorDetailsConfigOptions.__members__.values()

@@ -7,7 +7,7 @@ from PIL import Image
 
 from cnnlab.data import MNIST_PATH, ImageError, load_mnist, mnist_style, open_image, to_array
 
-# SHA-256 of the original t10k files' pixels and labels (../shared/data/mnist/README.md).
+# SHA-256 of the original MNIST t10k files' pixels and labels (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte).
 PIXELS_SHA256 = "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161"
 LABELS_SHA256 = "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"
 
