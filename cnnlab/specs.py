@@ -82,6 +82,14 @@ class ConvolutionSpec:
         """What one image costs to compute here: its multiply-adds."""
         return self.multiply_adds(in_shape)
 
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image: CostParameter, CostAdd (a bias add per output value
+        with WithBias) and CostMultiplyAdd."""
+        m, ho, wo = self.output_shape(in_shape)
+        return {"CostParameter": self.parameter_count(in_shape[0]),
+                "CostAdd": m * ho * wo if self.with_bias else 0,
+                "CostMultiplyAdd": self.multiply_adds(in_shape)}
+
     def weight_shape(self, in_channels: int) -> tuple[int, int, int, int]:
         """W's shape (OutMaps, C/group, kh, kw)."""
         return (self.out_maps, in_channels // self.group, *self.kernel_shape)
@@ -126,6 +134,15 @@ class PoolingSpec:
         c, ho, wo = self.output_shape(in_shape)
         return c * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
 
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image: MaxPooling one CostIf per input value; Average- and
+        SumPooling one CostAdd per input value and one CostMultiply per output value."""
+        inputs = in_shape[0] * in_shape[1] * in_shape[2]
+        if self.kind == "MaxPooling":
+            return {"CostIf": inputs}
+        c, ho, wo = self.output_shape(in_shape)
+        return {"CostAdd": inputs, "CostMultiply": c * ho * wo}
+
     def output_shape(self, in_shape: Shape3) -> Shape3:
         ho, wo = pool_output_shape(
             in_shape[1:], self.kernel_shape, self.stride(), self.padding, self.ignore_border
@@ -164,6 +181,18 @@ class ActivationSpec:
     def work(self, in_shape: Shape3) -> int:
         """What one image costs to compute here: one function value per input value."""
         return in_shape[0] * in_shape[1] * in_shape[2]
+
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image, per input value: ReLU one CostIf; LeakyReLU a CostIf
+        and a CostMultiply; Tanh two CostAdd, a CostDivision and a CostExp; Sigmoid one of each."""
+        n = in_shape[0] * in_shape[1] * in_shape[2]
+        return {
+            "Identity": {},
+            "ReLU": {"CostIf": n},
+            "LeakyReLU": {"CostIf": n, "CostMultiply": n},
+            "Tanh": {"CostAdd": 2 * n, "CostDivision": n, "CostExp": n},
+            "Sigmoid": {"CostAdd": n, "CostDivision": n, "CostExp": n},
+        }[self.kind]
 
     def forward(self, x: np.ndarray, params: Params | None = None) -> np.ndarray:
         if self.kind == "LeakyReLU":

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import explain, figures, heatmaps
+from cnnlab.statistics import COSTS, network_statistics, summary
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
@@ -58,6 +59,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
             continue
         stage_view(tx, s, display, pixel.out if pixel and s.index == pixel.layer else None,
                    inspected.window if pixel and s.index == pixel.layer - 1 else None)
+    statistics_view(tx, stages)
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -110,16 +112,34 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
     the inspected `pixel` and the `window` feeding the next layer's inspected pixel are boxed."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
     if isinstance(stage.spec, ActivationSpec):
-        st.caption(tx("explain.activation", name=stage.name))
+        explanation = tx("explain.activation", name=stage.name)
     else:
         explanation = tx(f"explain.{stage.name}")
         if isinstance(stage.spec, ConvolutionSpec):
             explanation += " " + tx("explain.why16", count=stage.spec.out_maps)
-        st.caption(explanation)
+    costs = summary(stage.spec.statistics(stage.input_shape), cost_words(tx))
+    st.caption(f"**{costs}**  \n{explanation}" if costs else explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
             key=f"chart-stage-{stage.index}", on_pick=partial(controls.pick_from_map, stage.index))
+
+
+def cost_words(tx: Text) -> dict[str, str]:
+    return {name: tx(f"cost.{name}") for name in COSTS}
+
+
+def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
+    """NNC's statistics of every layer that runs, and their total, as one table."""
+    specs = [s.spec for s in stages[1:] if s.error is None]
+    rows, totals = network_statistics(specs, stages[0].shape)
+    shown = [name for name in COSTS if totals[name]]
+    table = {tx("stats.layer"): [f"{k}. {r.name}" for k, r in enumerate(rows, start=1)] + [tx("stats.total")],
+             tx("stats.output"): [shape_text(r.output) for r in rows] + [""]}
+    for name in shown:
+        table[name] = [f"{r.costs[name]:,}" for r in rows] + [f"{totals[name]:,}"]
+    st.markdown(f"**{tx('stats.title')}**")
+    st.table(table)
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
