@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -17,9 +16,9 @@ from PIL import Image
 from cnnlab import training
 from cnnlab.budget import BudgetError, check_training
 from cnnlab.cache import ByteCache
-from cnnlab.data import MNIST_TRAIN_PATH, ImageError, Mnist, load_mnist, prepare_upload
+from cnnlab.data import ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
-from cnnlab.threads import lower_this_thread
+from cnnlab.training_process import train_in_child
 from cnnlab.mosaic import Display
 from cnnlab.specs import LayerSpec
 from cnnlab.ui import controls, learn, views
@@ -83,45 +82,10 @@ def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], 
     return caches()["stages"].get_or_compute(key, lambda: run(prepared(upload, as_mnist), specs, seed))
 
 
-TRAINING_NICE = 10  # a training yields the CPU to visitors' page updates
-
-
-def _train_and_test(specs, images, labels, epochs: int, seed: int, test: Mnist, report):
-    """(model, test accuracy), run in a thread of lower priority (see in_background)."""
-    model = training.train(specs, images, labels, epochs, seed, report=report, nice=TRAINING_NICE)
-    return model, training.accuracy(model, test.images, test.labels)
-
-
-def in_background(report, work):
-    """Run work(progress) in a thread of its own at lower CPU priority while this script
-    thread shows each progress it reports (Streamlit elements belong to this thread);
-    returns work's result, or raises its exception here."""
-    updates: queue.Queue = queue.Queue()
-    outcome: dict = {}
-
-    def run() -> None:
-        lower_this_thread(TRAINING_NICE)
-        try:
-            outcome["result"] = work(updates.put)
-        except BaseException as err:  # noqa: BLE001 (handed to the script thread)
-            outcome["error"] = err
-
-    worker = threading.Thread(target=run, name="cnnlab-training", daemon=True)
-    worker.start()
-    while worker.is_alive() or not updates.empty():
-        try:
-            report(updates.get(timeout=0.1))
-        except queue.Empty:
-            pass
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
 def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int, images: int):
     """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached).
-    One training at a time per process: a second visitor waits, told why."""
+    The training runs in a child process at lower CPU priority (cnnlab.training_process),
+    one at a time per server: a second visitor waits, told why."""
     store, key = caches()["models"], (specs, epochs, seed, images)
     hit = store.get(key)
     if hit is not None:
@@ -134,7 +98,6 @@ def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int
         hit = store.get(key)  # trained meanwhile by the visitor we waited for
         if hit is not None:
             return (*hit, True)
-        data, test = load_mnist(MNIST_TRAIN_PATH), dataset()
         bar = st.progress(0.0, text=tx("trained.progress", epoch=1, epochs=epochs, batch=0, batches=1, loss=0, accuracy=0))
 
         def report(p: training.Progress) -> None:
@@ -142,8 +105,7 @@ def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int
             bar.progress(done, text=tx("trained.progress", **p.__dict__))
 
         t0 = time.perf_counter()
-        model, accuracy = in_background(report, lambda progress: _train_and_test(
-            specs, data.images[:images], data.labels[:images], epochs, seed, test, progress))
+        model, accuracy = train_in_child(specs, images, epochs, seed, report)  # a rerun kills it
         seconds = time.perf_counter() - t0
         bar.empty()
     finally:

@@ -56,17 +56,3 @@ def limited_blas_threads(n: int) -> Iterator[bool]:
         with _lock:
             set_(before)
 
-
-def lower_this_thread(increment: int) -> bool:
-    """Lower the calling thread's CPU priority (Linux: a thread has its own nice value), so
-    long work yields to visitors' page updates on a busy host. Only this thread changes,
-    and it cannot be raised back without privileges: call it in a thread of its own.
-    Returns whether it could be set."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return False
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + increment)
-        return True
-    except OSError:
-        return False

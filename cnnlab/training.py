@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnlab import backward as B
 from cnnlab.memory import freed_memory_kept
-from cnnlab.threads import limited_blas_threads, lower_this_thread
+from cnnlab.threads import limited_blas_threads
 from cnnlab.pipeline import init_params, layer_rng
 from cnnlab.specs import ActivationSpec, ConvolutionSpec, LayerSpec, Params, PoolingSpec
 
@@ -165,7 +165,7 @@ def _batch_gradients(model: Model, x: np.ndarray, labels: np.ndarray, total: int
 def train(
     specs: Sequence[LayerSpec], images: np.ndarray, labels: np.ndarray, epochs: int, seed: int = 0,
     batch_size: int = 64, lr: float = 2e-3, report: Callable[[Progress], None] | None = None,
-    report_every: int = 20, workers: int | None = None, nice: int = 0,
+    report_every: int = 20, workers: int | None = None,
 ) -> Model:
     """images (N, 28, 28) uint8 or (N, C, H, W) float in [0, 1], labels (N,) -> a trained Model.
 
@@ -173,8 +173,7 @@ def train(
     the report are running means over the epoch so far. Each batch is split over
     `workers` threads (default: 2 if there are 2 cores), OpenBLAS on one thread
     meanwhile; their gradients are summed in a fixed order, so results stay
-    deterministic for a given `workers`. nice > 0 lowers the worker threads' CPU
-    priority by that much (call train from a thread lowered alike). glibc keeps freed memory for reuse meanwhile
+    deterministic for a given `workers`. glibc keeps freed memory for reuse meanwhile
     (cnnlab.memory), and returns it at the end.
     """
     workers = workers or min(2, os.cpu_count() or 1)
@@ -184,8 +183,7 @@ def train(
     rng = np.random.default_rng([int(seed), 999])
     batches = -(-len(x_all) // batch_size)
     blas = limited_blas_threads(1) if workers > 1 else nullcontext()
-    lower = (lambda: lower_this_thread(nice)) if nice > 0 else None
-    with ThreadPoolExecutor(workers, initializer=lower) as pool, blas, freed_memory_kept():
+    with ThreadPoolExecutor(workers) as pool, blas, freed_memory_kept():
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(x_all))
             loss_sum = correct = seen = 0.0
