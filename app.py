@@ -20,7 +20,7 @@ from cnnlab.data import ImageError, Mnist, load_mnist, prepare_upload
 from cnnlab.pipeline import Stage, run
 from cnnlab.training_process import train_in_child
 from cnnlab.mosaic import Display
-from cnnlab.specs import LayerSpec
+from cnnlab.layers import LayerSpec
 from cnnlab.ui import controls, learn, views
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import url_problems

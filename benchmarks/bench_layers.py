@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cnnlab import functions as F  # noqa: E402
 from cnnlab.data import load_mnist  # noqa: E402
 from cnnlab.pipeline import forward_batch, init_params  # noqa: E402
-from cnnlab.specs import SEED_EXPERIMENT  # noqa: E402
+from cnnlab.layers import SEED_EXPERIMENT  # noqa: E402
 
 try:
     import torch

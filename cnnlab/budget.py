@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnnlab.shapes import LayerShapeError
-from cnnlab.specs import ConvolutionSpec, LayerSpec, Shape3
+from cnnlab.layers import LayerSpec, Shape3
 
 MAX_WORK = 1_000_000_000  # one image through the network: ~0.05-0.25 s of NumPy on 2 cores
 MAX_VALUES = 1_500_000  # outputs + weights on one page: ~10 MB to the browser at most
@@ -78,7 +78,7 @@ class PageBudget:
         if work > self.max_work:
             raise BudgetError(
                 f"{name} is over this app's work budget: the network up to it needs {_million(work)} "
-                f"{'multiply-adds' if isinstance(spec, ConvolutionSpec) else 'operations'} for one image "
+                f"{spec.WORK_UNIT} for one image "
                 f"(this layer {_million(cost.work)}); the limit is {_million(self.max_work)}. "
                 "Use fewer OutMaps, a smaller KernelShape, less Padding or larger Strides."
             )
@@ -114,9 +114,7 @@ def training_cost(specs: Sequence[LayerSpec], in_shape: Shape3, images: int, epo
     for spec in specs:
         out = spec.output_shape(shape)
         per_image += spec.work(shape)
-        kept += shape[0] * shape[1] * shape[2] + out[0] * out[1] * out[2]
-        if isinstance(spec, ConvolutionSpec):  # the patch matrix: (C/group * kh * kw) x Ho*Wo
-            kept += (shape[0] // spec.group * spec.kernel_shape[0] * spec.kernel_shape[1]) * out[1] * out[2]
+        kept += spec.training_values(shape)
         shape = out
     per_image += shape[0] * shape[1] * shape[2] * 10  # the Affine(10) head
     seen = images * epochs

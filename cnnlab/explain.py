@@ -10,37 +10,15 @@ from typing import Union
 
 import numpy as np
 
-from cnnlab.functions import pool_divisors
-from cnnlab.shapes import pool_output_size
-from cnnlab.specs import ConvolutionSpec, LayerSpec, PoolingSpec
+Shape3 = tuple[int, int, int]
 
 
-def conv_size_arithmetic(length: int, k: int, pad: int, stride: int, dilation: int) -> str:
-    """'floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24'."""
-    out = (length + 2 * pad - dilation * (k - 1) - 1) // stride + 1
-    return f"floor(({length} + 2*{pad} - {dilation}*({k} - 1) - 1) / {stride}) + 1 = {out}"
-
-
-def pool_size_arithmetic(length: int, k: int, pad: int, stride: int, ignore_border: bool) -> str:
-    """'floor((24 + 2*0 - 2) / 2) + 1 = 12' (IgnoreBorder) or 'floor((5 + 0 - 1) / 2) + 1 = 3'."""
-    out = pool_output_size(length, k, pad, stride, ignore_border)
-    if ignore_border:
-        return f"floor(({length} + 2*{pad} - {k}) / {stride}) + 1 = {out}"
-    return f"floor(({length} + {pad} - 1) / {stride}) + 1 = {out}"
-
-
-def size_arithmetic(spec: LayerSpec, in_shape: tuple[int, int, int]) -> list[tuple[str, str]]:
-    """[(axis, arithmetic)] for H and W of a layer taking in_shape (C, H, W); one
-    entry 'H, W' when both axes compute alike. Activations keep the shape: []."""
-    _, h, w = in_shape
-    if isinstance(spec, ConvolutionSpec):
-        pad = spec.pad()
-        lines = [conv_size_arithmetic(n, k, p, s, d) for n, k, p, s, d in
-                 zip((h, w), spec.kernel_shape, pad, spec.strides, spec.dilation)]
-    elif isinstance(spec, PoolingSpec):
-        lines = [pool_size_arithmetic(n, k, p, s, spec.ignore_border) for n, k, p, s in
-                 zip((h, w), spec.kernel_shape, spec.padding, spec.stride())]
-    else:
+def size_arithmetic(spec, in_shape: Shape3) -> list[tuple[str, str]]:
+    """[(axis, arithmetic)] for H and W of a layer taking in_shape (C, H, W), from the
+    layer's own size rule; one entry 'H, W' when both axes compute alike. [] when the
+    layer keeps the shape."""
+    lines = spec.size_arithmetic(in_shape)
+    if not lines:
         return []
     if lines[0] == lines[1]:
         return [("H, W", lines[0])]
@@ -82,7 +60,8 @@ class PoolingStep:
 
     rows (kh,), cols (kw,): input positions of the window (i*sh - ph + u); values (kh, kw)
     the input there, NaN where the window lies on padding or past the border.
-    For MaxPooling `chosen` is the (u, v) of the maximum; AveragePooling divides by `divisor`.
+    reduce: "max" (`chosen` is the (u, v) of the maximum), "sum", or "mean" (the sum /
+    `divisor`). kind: the layer's name.
     """
 
     kind: str
@@ -93,14 +72,15 @@ class PoolingStep:
     divisor: int
     chosen: tuple[int, int] | None
     value: float
+    reduce: str = "max"
 
 
 @dataclass(frozen=True)
 class ActivationStep:
-    """y = f(x) for one value."""
+    """y = f(x) for one value; formula says f with its numbers ('max(0, x)')."""
 
     kind: str
-    alpha: float
+    formula: str
     out: tuple[int, int, int]
     x: float
     value: float
@@ -109,56 +89,12 @@ class ActivationStep:
 PixelStep = Union[ConvolutionStep, PoolingStep, ActivationStep]
 
 
-def window_of(spec: ConvolutionSpec | PoolingSpec, in_channels: int,
-              out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """(rows, cols, channels) of the input that output pixel (map, row, column) reads:
-    rows = i*sh - ph + u*dh for u < kh (likewise cols); may fall on padding."""
-    m, i, j = out
-    if isinstance(spec, ConvolutionSpec):
-        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
-        cg = in_channels // spec.group
-        g = m // (spec.out_maps // spec.group)
-        channels = tuple(range(g * cg, (g + 1) * cg))
-    else:
-        (ph, pw), (sh, sw), (dh, dw), channels = spec.padding, spec.stride(), (1, 1), (m,)
-    rows = i * sh - ph + np.arange(spec.kernel_shape[0]) * dh
-    cols = j * sw - pw + np.arange(spec.kernel_shape[1]) * dw
-    return rows, cols, channels
-
-
-def explain_pixel(spec: LayerSpec, params, x: np.ndarray, out: tuple[int, int, int]) -> PixelStep:
+def explain_pixel(spec, params, x: np.ndarray, out: tuple[int, int, int]) -> PixelStep:
     """Explain output pixel out = (map, row, column) of `spec` applied to x (C, H, W)."""
-    m, i, j = out
-    if isinstance(spec, ConvolutionSpec):
-        weight, bias = params
-        rows, cols, channels = window_of(spec, x.shape[0], out)
-        patch = _gather(x[list(channels)], rows, cols, fill=0.0)
-        kernel = weight[m].astype(np.float64)
-        products = patch * kernel
-        b = None if bias is None else float(bias[m])
-        return ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
-                               float(products.sum() + (b or 0.0)))
-    if isinstance(spec, PoolingSpec):
-        (kh, kw), (sh, sw), (ph, pw) = spec.kernel_shape, spec.stride(), spec.padding
-        rows, cols, _ = window_of(spec, x.shape[0], out)
-        values = _gather(x[m:m + 1], rows, cols, fill=np.nan)[0]
-        h, w = x.shape[1:]
-        if spec.kind == "MaxPooling":
-            u, v = np.unravel_index(np.nanargmax(values), values.shape)
-            return PoolingStep(spec.kind, out, rows, cols, values, 1, (int(u), int(v)), float(values[u, v]))
-        total = float(np.nansum(values))
-        if spec.kind == "SumPooling":
-            return PoolingStep(spec.kind, out, rows, cols, values, 1, None, total)
-        div_h = pool_divisors(h, kh, sh, ph, i + 1, spec.including_pad)[i]
-        div_w = pool_divisors(w, kw, sw, pw, j + 1, spec.including_pad)[j]
-        divisor = int(div_h * div_w)
-        return PoolingStep(spec.kind, out, rows, cols, values, divisor, None, total / divisor)
-    value = float(x[m, i, j])
-    y = float(spec.forward(np.array([[[[value]]]], dtype=np.float32))[0, 0, 0, 0])
-    return ActivationStep(spec.kind, spec.alpha, out, value, y)
+    return spec.explain(params, x, out)
 
 
-def _gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
+def gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
     """x[:, rows][:, :, cols] as float64, `fill` where an index falls outside x (C, H, W)."""
     h, w = x.shape[1:]
     inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < w))[None, :]
@@ -168,7 +104,7 @@ def _gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> n
     return out
 
 
-def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int, int]],
+def receptive_field(specs: Sequence, shapes: Sequence[tuple[int, int, int]],
                     stage: int, out: tuple[int, int, int]) -> np.ndarray:
     """Input cells (C, H, W bool) that feed output pixel `out` of layer `stage` (1-based),
     traced back through every layer before it. shapes[k] is the input shape of layer k+1
@@ -180,25 +116,26 @@ def receptive_field(specs: Sequence[LayerSpec], shapes: Sequence[tuple[int, int,
     return mask
 
 
-def back_one(spec: LayerSpec, in_shape: tuple[int, int, int], mask: np.ndarray) -> np.ndarray:
-    """The input cells (C, H, W bool) feeding the True cells of an output mask, for one
-    layer. Vectorised: one slice update per kernel offset, whatever the mask holds."""
-    if not isinstance(spec, (ConvolutionSpec, PoolingSpec)):
-        return mask.copy()
+def back_one(spec, in_shape: Shape3, mask: np.ndarray) -> np.ndarray:
+    """The input cells (C, H, W bool) feeding the True cells of an output mask, for one layer."""
+    return spec.input_cells(mask, in_shape)
+
+
+def spread_windows(mask: np.ndarray, in_shape: Shape3, kernel: tuple[int, int], pad: tuple[int, int],
+                   stride: tuple[int, int], dilation: tuple[int, int], groups: int) -> np.ndarray:
+    """Input cells (C, H, W bool) read by the windows of the True cells of an output mask
+    (M, Ho, Wo), for a layer whose output map m reads the input channels of its group
+    (m // (M / groups)) at rows i*s - p + u*d, u < kh (likewise columns). Vectorised: one
+    slice update per kernel offset, whatever the mask holds."""
     c_in, h, w = in_shape
-    if isinstance(spec, ConvolutionSpec):
-        (ph, pw), (sh, sw), (dh, dw) = spec.pad(), spec.strides, spec.dilation
-        groups = spec.group
-    else:
-        (ph, pw), (sh, sw), (dh, dw) = spec.padding, spec.stride(), (1, 1)
-        groups = c_in  # each map reads its own channel
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
     _, ho, wo = mask.shape
     reached = mask.reshape(groups, -1, ho, wo).any(axis=1)  # (groups, Ho, Wo)
     spread = np.zeros((groups, h, w), dtype=bool)
-    for u in range(spec.kernel_shape[0]):
+    for u in range(kernel[0]):
         rows = np.arange(ho) * sh - ph + u * dh
         keep_r = (rows >= 0) & (rows < h)
-        for v in range(spec.kernel_shape[1]):
+        for v in range(kernel[1]):
             cols = np.arange(wo) * sw - pw + v * dw
             keep_c = (cols >= 0) & (cols < w)
             spread[:, rows[keep_r][:, None], cols[keep_c][None, :]] |= reached[:, keep_r][:, :, keep_c]
@@ -233,9 +170,9 @@ def pooling_line(step: PoolingStep) -> str:
     the input left out)."""
     cells = [format_number(v) for v in step.values.ravel() if not np.isnan(v)]
     value = format_number(step.value)
-    if step.kind == "MaxPooling":
+    if step.reduce == "max":
         return f"max({', '.join(cells)}) = {value}"
-    if step.kind == "SumPooling":
+    if step.reduce == "sum":
         return f"{' + '.join(cells)} = {value}"
     return f"({' + '.join(cells)}) / {step.divisor} = {value}"
 

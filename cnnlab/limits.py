@@ -1,6 +1,7 @@
-"""The one table of limits for every layer setting, wherever it comes from.
+"""Limits: a Range type, the check every layer kind runs on its own table of limits
+(LIMITS in each module of cnnlab.layers), and the stack's length.
 
-The sidebar's widgets, the URL check and the stack text all read these ranges, so a
+The sidebar's widgets, the URL check and the stack text all read a kind's LIMITS, so a
 value that one of them refuses is refused by all. The ranges keep a single setting
 sane; what a whole network costs is priced by :mod:`cnnlab.budget`.
 """
@@ -26,23 +27,6 @@ class Range:
             raise LayerShapeError(f"{self.name} {value:g} is outside {self.lo:g}-{self.hi:g}.")
 
 
-CONVOLUTION: dict[str, Range] = {
-    "out_maps": Range("OutMaps", 1, 256),
-    "kernel_shape": Range("KernelShape", 1, 15),
-    "padding": Range("Padding", 0, 15),
-    "strides": Range("Strides", 1, 15),
-    "dilation": Range("Dilation", 1, 8),
-    "group": Range("Group", 1, 256),
-    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
-}
-POOLING: dict[str, Range] = {
-    "kernel_shape": Range("KernelShape", 1, 15),
-    "strides": Range("Strides", 1, 15),
-    "padding": Range("Padding", 0, 14),
-}
-ACTIVATION: dict[str, Range] = {
-    "alpha": Range("alpha", 0.0, 1.0),
-}
 MAX_LAYERS = 12  # layers in a stack (the first block included)
 
 

@@ -9,7 +9,9 @@ import numpy as np
 
 from cnnlab.budget import PageBudget
 from cnnlab.shapes import LayerShapeError
-from cnnlab.specs import ConvolutionSpec, LayerSpec, Params
+from cnnlab.layers import LayerSpec
+
+Params = tuple[np.ndarray, np.ndarray | None]  # (W, b or None) of a layer with weights
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def layer_rng(seed: int, index: int) -> np.random.Generator:
 
 def fresh_params(spec: LayerSpec, in_channels: int, seed: int, index: int) -> Params | None:
     """Untrained parameters of layer `index` (1-based): a convolution's W and b, else None."""
-    return spec.init_params(in_channels, layer_rng(seed, index)) if isinstance(spec, ConvolutionSpec) else None
+    return spec.init_params(in_channels, layer_rng(seed, index))
 
 
 def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> list[Params | None]:

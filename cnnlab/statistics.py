@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cnnlab.specs import LayerSpec, Shape3
+from cnnlab.layers import LayerSpec, Shape3
 
 COSTS = ("CostParameter", "CostMultiplyAdd", "CostAdd", "CostMultiply", "CostDivision", "CostExp", "CostIf")
 

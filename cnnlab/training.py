@@ -18,7 +18,8 @@ from cnnlab import backward as B
 from cnnlab.memory import freed_memory_kept
 from cnnlab.threads import limited_blas_threads
 from cnnlab.pipeline import init_params, layer_rng
-from cnnlab.specs import ActivationSpec, ConvolutionSpec, LayerSpec, Params, PoolingSpec
+from cnnlab.layers import LayerSpec
+from cnnlab.pipeline import Params
 
 
 @dataclass
@@ -61,9 +62,7 @@ def execution_order(specs: Sequence[LayerSpec]) -> list[int]:
     max), and the pooled map is kh*kw times smaller. Outputs and gradients are the same."""
     order, k = [], 0
     while k < len(specs):
-        nxt = specs[k + 1] if k + 1 < len(specs) else None
-        if (isinstance(specs[k], ActivationSpec) and specs[k].kind == "ReLU"
-                and isinstance(nxt, PoolingSpec) and nxt.kind == "MaxPooling"):
+        if k + 1 < len(specs) and specs[k].swaps_with_next(specs[k + 1]):
             order += [k + 1, k]
             k += 2
         else:
@@ -78,13 +77,12 @@ def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray
     trace: list = []
     for k in execution_order(model.specs):
         spec, p = model.specs[k], model.params[k]
-        columns = None
-        if keep and isinstance(spec, ConvolutionSpec):
-            y, columns = B.convolution_with_columns(x, p[0], p[1], spec.pad(), spec.strides,
-                                                    spec.dilation, spec.group)
+        kept = None
+        if keep:
+            y, kept = spec.train_forward(x, p)
         else:
             y = spec.forward(x, p)
-        trace.append((k, x, columns, y))
+        trace.append((k, x, kept, y))
         x = y
     trace.append((None, x, None, None))
     return x.reshape(len(x), -1) @ model.head_w + model.head_b, trace
@@ -96,22 +94,10 @@ def backward(model: Model, trace: list, dlogits: np.ndarray) -> list[np.ndarray]
     grads_head = [features.reshape(len(features), -1).T @ dlogits, dlogits.sum(axis=0)]
     dy = (dlogits @ model.head_w.T).reshape(features.shape)
     layer_grads: dict[int, list[np.ndarray]] = {}
-    for k, x, columns, y in reversed(trace[:-1]):
-        spec, p = model.specs[k], model.params[k]
-        if isinstance(spec, ConvolutionSpec):
-            dy, dw, db = B.convolution_backward(dy, x, p[0], p[1] is not None, spec.pad(), spec.strides,
-                                                spec.dilation, spec.group, columns, need_dx=k > 0)
-            layer_grads[k] = [dw] + ([db] if db is not None else [])
-        elif isinstance(spec, PoolingSpec):
-            args = (dy, x, spec.kernel_shape, spec.stride(), spec.ignore_border, spec.padding)
-            if spec.kind == "MaxPooling":
-                dy = B.max_pooling_backward(*args, y=y)
-            elif spec.kind == "SumPooling":
-                dy = B.sum_pooling_backward(*args)
-            else:
-                dy = B.average_pooling_backward(*args, including_pad=spec.including_pad)
-        elif isinstance(spec, ActivationSpec):
-            dy = B.activation_backward(spec.kind, dy, x, spec.alpha)
+    for k, x, kept, y in reversed(trace[:-1]):
+        dy, grads = model.specs[k].backward(dy, x, model.params[k], y, kept, need_dx=k > 0)
+        if grads:
+            layer_grads[k] = grads
     return [g for k in sorted(layer_grads) for g in layer_grads[k]] + grads_head
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab.presets import format_stack, parse_stack
-from cnnlab.specs import LayerSpec
+from cnnlab.layers import LayerSpec
 from cnnlab.training import Model, Progress
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.mosaic import tile
 from cnnlab.pipeline import run
-from cnnlab.specs import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
+from cnnlab.layers import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
 
 
 def subheaders(at):

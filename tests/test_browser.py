@@ -11,7 +11,7 @@ from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS,
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
-from cnnlab.specs import SEED_EXPERIMENT
+from cnnlab.layers import SEED_EXPERIMENT
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -12,7 +12,7 @@ from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
 from cnnlab.presets import PRESETS, parse_stack
 from cnnlab.shapes import LayerShapeError
-from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
 
 
 def walked_conv_multiply_adds(spec: ConvolutionSpec, in_shape) -> int:

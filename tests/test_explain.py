@@ -18,7 +18,7 @@ from cnnlab.explain import (
 )
 from cnnlab.pipeline import run
 from cnnlab.shapes import LayerShapeError
-from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 

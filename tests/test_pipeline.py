@@ -4,7 +4,7 @@ import pytest
 from cnnlab import functions as F
 from cnnlab.data import SEED_INDEX, load_mnist
 from cnnlab.pipeline import forward_batch, init_params, run
-from cnnlab.specs import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
 
 
 def test_seed_experiment_28_to_24_to_12():

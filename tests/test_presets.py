@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
-from cnnlab.specs import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 conv = st.builds(ConvolutionSpec, st.integers(1, 256), pairs(1, 15), st.sampled_from(["valid", "same", "full"]),

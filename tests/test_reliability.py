@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from apptools import new_app
 from fuzzing import STACKS, queries
 from cnnlab import limits
+from cnnlab.layers import convolution, pooling
 from cnnlab.budget import MAX_VALUES, MAX_WORK, layer_cost
 from cnnlab.data import load_mnist
 from cnnlab.explain import explain_pixel, receptive_field
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.pipeline import run
-from cnnlab.specs import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.params import PARAMS, url_problems
 
 
@@ -66,7 +67,7 @@ def _pair(allowed: limits.Range) -> st.SearchStrategy[tuple[int, int]]:
     return st.tuples(one, one)
 
 
-C, P = limits.CONVOLUTION, limits.POOLING
+C, P = convolution.LIMITS, pooling.LIMITS
 ANY_CONV = st.builds(
     ConvolutionSpec, st.integers(1, 256), _pair(C["kernel_shape"]), st.sampled_from(["valid", "same", "full"]),
     st.one_of(st.none(), _pair(C["padding"])), _pair(C["strides"]), _pair(C["dilation"]), st.sampled_from([1, 2]),

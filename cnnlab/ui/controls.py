@@ -16,7 +16,7 @@ from cnnlab.data import SEED_INDEX, Mnist
 from cnnlab.mosaic import Display
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
-from cnnlab.specs import POOLING_KINDS, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import NONE, PARAMS
@@ -398,14 +398,6 @@ def _network_controls(tx: Text) -> tuple[tuple, str | None]:
     return specs, None
 
 
-# A further layer's editor: its main parameters as widgets; everything else through the text.
-EDITOR_FIELDS = {
-    "Convolution": ("out_maps", "kernel", "strides", "border_mode"),
-    "Pooling": ("kind", "kernel", "strides"),
-    "Activation": ("kind",),
-}
-
-
 def _edited(spec, field: str, value):
     """spec with one editor field changed (kernels and strides square)."""
     changes = {
@@ -448,24 +440,10 @@ def layer_editor(tx: Text, specs: tuple) -> None:
     for n, spec in enumerate(specs):
         token = format_stack((spec,))
         with st.expander(f"{n + 1}. {token}"):
-            group = "Convolution" if isinstance(spec, ConvolutionSpec) else (
-                "Pooling" if isinstance(spec, PoolingSpec) else "Activation")
-            for field in EDITOR_FIELDS[group]:
+            for field in spec.EDITOR:
                 key = f"edit-{n}-{token}-{field}"
                 common = dict(key=key, on_change=_on_edit, args=(n, field, key))
-                if field == "out_maps":
-                    st.slider("OutMaps", 1, 256, spec.out_maps, **common)
-                elif field == "kernel":
-                    st.slider("KernelShape", 1, 15, spec.kernel_shape[0], **common)
-                elif field == "strides":
-                    st.slider("Strides", 1, 6, (spec.strides or spec.kernel_shape)[0], **common)
-                elif field == "border_mode":
-                    st.selectbox("BorderMode", BORDER_MODES, BORDER_MODES.index(spec.border_mode), **common)
-                elif group == "Pooling":
-                    st.selectbox(tx("pooling.label"), POOLING_KINDS, POOLING_KINDS.index(spec.kind), **common)
-                else:
-                    kinds = [k for k in PARAMS["activation"].options if k != NONE]
-                    st.selectbox(tx("activation.label"), kinds, kinds.index(spec.kind), **common)
+                _editor_widget(tx, spec, field, common)
             buttons = _row()
             buttons.button("↑", key=f"up-{n}-{token}", on_click=_on_move, args=(n, -1), disabled=n == 0,
                            help=tx("net.up.help"), width="stretch")
@@ -473,6 +451,19 @@ def layer_editor(tx: Text, specs: tuple) -> None:
                            disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
             buttons.button("✕", key=f"del-{n}-{token}", on_click=_on_delete, args=(n,),
                            help=tx("net.delete.help"), width="stretch")
+
+
+def _editor_widget(tx: Text, spec, field: str, common: dict) -> None:
+    """One widget of a further layer's editor; ranges from the layer kind's LIMITS."""
+    if field in ("out_maps", "kernel", "strides"):
+        allowed = spec.LIMITS[{"out_maps": "out_maps", "kernel": "kernel_shape", "strides": "strides"}[field]]
+        now = (spec.out_maps if field == "out_maps" else spec.kernel_shape[0] if field == "kernel"
+               else (spec.strides or spec.kernel_shape)[0])
+        st.slider(allowed.name, int(allowed.lo), int(allowed.hi), now, **common)
+    elif field == "border_mode":
+        st.selectbox("BorderMode", BORDER_MODES, BORDER_MODES.index(spec.border_mode), **common)
+    else:
+        st.selectbox(tx(f"{spec.EDITOR_LABEL}.label"), spec.KIND_OPTIONS, spec.KIND_OPTIONS.index(spec.kind), **common)
 
 
 def training_controls(tx: Text) -> tuple[int, int]:

@@ -157,13 +157,17 @@ EN: dict[str, str] = {
     "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
     "explain.Convolution": (
         "Each output value = the input patch under the kernel, multiplied element by element "
-        "with the kernel and summed (plus the bias). The window moves by Strides."
+        "with the kernel and summed (plus the bias). The window moves by Strides. "
+        "Why {out_maps} maps? OutMaps is {out_maps}: one map per kernel."
     ),
     "explain.MaxPooling": "Each output value is the largest value in its window: the strongest response nearby.",
     "explain.AveragePooling": "Each output value is the mean of its window.",
     "explain.SumPooling": "Each output value is the sum of its window.",
-    "explain.activation": "{name} is applied to every value; the shape does not change.",
-    "explain.why16": "Why {count} maps? OutMaps is {count}: one map per kernel.",
+    "explain.ReLU": "{kind} is applied to every value; the shape does not change.",
+    "explain.LeakyReLU": "{kind} is applied to every value; the shape does not change.",
+    "explain.Tanh": "{kind} is applied to every value; the shape does not change.",
+    "explain.Sigmoid": "{kind} is applied to every value; the shape does not change.",
+    "explain.Identity": "{kind} is applied to every value; the shape does not change.",
     "tab.maps": "Maps",
     "tab.learn": "Learn",
     "tab.inspect": "Inspect a pixel",
@@ -401,12 +405,16 @@ JA: dict[str, str] = {
     "explain.Convolution": (
         "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"
         "窓は Strides ずつずれていきます。"
+        "なぜ {out_maps} 枚？ OutMaps が {out_maps} だからです。カーネル 1 つにマップ 1 枚です。"
     ),
     "explain.MaxPooling": "出力の値はそれぞれ、窓の中で一番大きい値です。その領域の特徴を一番強く表す値です。",
     "explain.AveragePooling": "出力の値はそれぞれ、窓の平均です。",
     "explain.SumPooling": "出力の値はそれぞれ、窓の合計です。",
-    "explain.activation": "{name} をすべての値に掛けます。形は変わりません。",
-    "explain.why16": "なぜ {count} 枚？ OutMaps が {count} だからです。カーネル 1 つにマップ 1 枚です。",
+    "explain.ReLU": "{kind} をすべての値に掛けます。形は変わりません。",
+    "explain.LeakyReLU": "{kind} をすべての値に掛けます。形は変わりません。",
+    "explain.Tanh": "{kind} をすべての値に掛けます。形は変わりません。",
+    "explain.Sigmoid": "{kind} をすべての値に掛けます。形は変わりません。",
+    "explain.Identity": "{kind} をすべての値に掛けます。形は変わりません。",
     "tab.maps": "マップ",
     "tab.learn": "学ぶ",
     "tab.inspect": "ピクセルを調べる",

@@ -8,7 +8,7 @@ import streamlit as st
 from cnnlab import examples, explain, figures
 from cnnlab import functions as F
 from cnnlab.shapes import LayerShapeError
-from cnnlab.specs import ConvolutionSpec, PoolingSpec
+from cnnlab.layers import ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 
 STATIC = {"staticPlot": True}
@@ -58,7 +58,7 @@ def convolution_example(tx: Text) -> None:
     except LayerShapeError as err:
         st.error(str(err))
         return
-    st.markdown(tx("learn.size", arithmetic=f"`{explain.conv_size_arithmetic(7, k, p, s, 1)}`"))
+    st.markdown(tx("learn.size", arithmetic=f"`{spec.size_arithmetic((1, 7, 7))[0]}`"))
     pos = _stepper(tx, "learn_conv_pos", y.size)
     i, j = divmod(pos, y.shape[1])
     step = explain.explain_pixel(spec, (w[None, None], None), x[None], (0, i, j))
@@ -87,11 +87,12 @@ def pooling_example(tx: Text) -> None:
     with b:
         s = _setting("Strides", "learn_ps", 1, 4, 2, tx("pool_stride_h.help"))
     x = examples.pooling_input()
+    spec = PoolingSpec("MaxPooling", (k, k), (s, s))
     y = F.max_pooling(x[None, None], k, s)[0, 0]
-    st.markdown(tx("learn.size", arithmetic=f"`{explain.pool_size_arithmetic(8, k, 0, s, True)}`"))
+    st.markdown(tx("learn.size", arithmetic=f"`{spec.size_arithmetic((1, 8, 8))[0]}`"))
     pos = _stepper(tx, "learn_pool_pos", y.size)
     i, j = divmod(pos, y.shape[1])
-    step = explain.explain_pixel(PoolingSpec("MaxPooling", (k, k), (s, s)), None, x[None], (0, i, j))
+    step = explain.explain_pixel(spec, None, x[None], (0, i, j))
     left, right = st.columns([8, 5])
     with left:
         st.caption(tx("learn.sample"))

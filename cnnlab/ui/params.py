@@ -11,11 +11,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cnnlab import limits
+from cnnlab.layers import activation, convolution, pooling
+from cnnlab.limits import Range
 from cnnlab.mosaic import COLOR_SCALES, NORMALIZATIONS
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.presets import MAX_TEXT, parse_stack
-from cnnlab.specs import ACTIVATION_KINDS, POOLING_KINDS
+from cnnlab.layers import ACTIVATION_KINDS, POOLING_KINDS
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
@@ -70,18 +71,18 @@ class Param:
         return value
 
 
-def _pair(prefix: str, default: tuple[int, int], allowed: limits.Range) -> list[Param]:
+def _pair(prefix: str, default: tuple[int, int], allowed: Range) -> list[Param]:
     lo, hi = int(allowed.lo), int(allowed.hi)
     return [Param(f"{prefix}_h", default[0], lo, hi), Param(f"{prefix}_w", default[1], lo, hi)]
 
 
-def _ranged(key: str, default: object, allowed: limits.Range) -> Param:
+def _ranged(key: str, default: object, allowed: Range) -> Param:
     if isinstance(default, float):
         return Param(key, default, float(allowed.lo), float(allowed.hi))
     return Param(key, default, int(allowed.lo), int(allowed.hi))
 
 
-CONV, POOL, ACT = limits.CONVOLUTION, limits.POOLING, limits.ACTIVATION
+CONV, POOL, ACT = convolution.LIMITS, pooling.LIMITS, activation.LIMITS
 
 
 PARAMS: dict[str, Param] = {

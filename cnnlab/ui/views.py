@@ -14,7 +14,6 @@ from cnnlab.statistics import COSTS, network_statistics, summary
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
-from cnnlab.specs import ActivationSpec, ConvolutionSpec
 from cnnlab.ui import controls
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
@@ -51,7 +50,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)
     with right:
-        if stages[1].error is None and isinstance(stages[1].spec, ConvolutionSpec):
+        if stages[1].error is None and has_kernels(stages[1]):
             kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
     for s in stages[1:]:
         if s.error is not None:
@@ -98,7 +97,7 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
 
 
 def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
-    spec: ConvolutionSpec = stage.spec
+    spec = stage.spec
     weight = stage.params[0]
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
@@ -111,12 +110,7 @@ def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, 
     """A layer's title with its shape, what it computes, its size arithmetic and every map;
     the inspected `pixel` and the `window` feeding the next layer's inspected pixel are boxed."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
-    if isinstance(stage.spec, ActivationSpec):
-        explanation = tx("explain.activation", name=stage.name)
-    else:
-        explanation = tx(f"explain.{stage.name}")
-        if isinstance(stage.spec, ConvolutionSpec):
-            explanation += " " + tx("explain.why16", count=stage.spec.out_maps)
+    explanation = tx(f"explain.{stage.name}", **vars(stage.spec))
     costs = summary(stage.spec.statistics(stage.input_shape), cost_words(tx))
     st.caption(f"**{costs}**  \n{explanation}" if costs else explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
@@ -142,17 +136,13 @@ def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
     st.table(table)
 
 
+def has_kernels(stage: Stage) -> bool:
+    """Whether a layer has weights to draw as kernels (W of shape (maps, channels, kh, kw))."""
+    return stage.params is not None and stage.params[0].ndim == 4
+
+
 def stage_error_view(tx: Text, stage: Stage) -> None:
     st.error(tx("stage.error", name=stage.name, message=stage.error), icon=":material/error:")
-
-
-ACTIVATION_FORMULAS = {
-    "ReLU": "max(0, x)",
-    "LeakyReLU": "x if x > 0 else {alpha} * x",
-    "Tanh": "tanh(x)",
-    "Sigmoid": "1 / (1 + exp(-x))",
-    "Identity": "x",
-}
 
 
 def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, display: Display) -> None:
@@ -177,8 +167,7 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         elif isinstance(step, explain.PoolingStep):
             _pooling_step_view(tx, step)
         else:
-            formula = ACTIVATION_FORMULAS[step.kind].format(alpha=explain.format_number(step.alpha))
-            st.markdown(tx("insp.activation", name=step.kind, formula=formula,
+            st.markdown(tx("insp.activation", name=step.kind, formula=step.formula,
                            x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
 
 
@@ -227,7 +216,7 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
     for before, after in zip(untrained[1:], trained[1:]):
         for column, stage, tag in ((left, before, "untrained"), (right, after, "trained")):
             with column:
-                if isinstance(stage.spec, ConvolutionSpec):
+                if has_kernels(stage):
                     st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
                     heatmap(tx, heatmaps.kernels_heatmap(stage.params[0], display, max_width=480),
                             key=f"chart-{tag}-kernels-{stage.index}")

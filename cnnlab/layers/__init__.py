@@ -1,0 +1,27 @@
+"""The layer kinds and their registry. Each kind lives in one module (its spec, limits,
+forward, backward, size arithmetic, window, explanation, stack-text token and costs);
+adding a kind is a new module and one line in KINDS.
+
+Every spec answers: check_limits, output_shape, size_arithmetic, init_params, forward,
+train_forward, backward, swaps_with_next, explain, input_cells, token (and the class
+method from_token), parameter_count, work, training_values, statistics.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from cnnlab.layers.activation import ACTIVATION_KINDS, ActivationSpec
+from cnnlab.layers.convolution import ConvolutionSpec
+from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
+
+LayerSpec = Union[ConvolutionSpec, PoolingSpec, ActivationSpec]
+KINDS: tuple[type, ...] = (ConvolutionSpec, PoolingSpec, ActivationSpec)
+BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
+Shape3 = tuple[int, int, int]
+
+SEED_EXPERIMENT: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
+"""The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
+
+__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "KINDS", "POOLING_KINDS", "SEED_EXPERIMENT", "ActivationSpec",
+           "ConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]

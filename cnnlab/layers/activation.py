@@ -1,0 +1,116 @@
+"""The element-wise activations (NNC's ReLU, LeakyReLU, Tanh, Sigmoid; Identity), all in
+one place: spec, limits, forward, backward, explanation, stack-text token and costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+from cnnlab import backward as B
+from cnnlab import explain
+from cnnlab import functions as F
+from cnnlab.layers import text
+from cnnlab.limits import Range, check_fields
+from cnnlab.shapes import LayerShapeError
+
+Shape3 = tuple[int, int, int]
+ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
+SHORT = {"ReLU": "relu", "LeakyReLU": "leaky", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+FUNCTIONS = {"Identity": F.identity, "ReLU": F.relu, "Tanh": F.tanh, "Sigmoid": F.sigmoid}
+FORMULAS = {"ReLU": "max(0, x)", "LeakyReLU": "x if x > 0 else {alpha} * x", "Tanh": "tanh(x)",
+            "Sigmoid": "1 / (1 + exp(-x))", "Identity": "x"}
+
+LIMITS: dict[str, Range] = {"alpha": Range("alpha", 0.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """An element-wise activation; alpha is LeakyReLU's slope for x < 0."""
+
+    kind: ActivationKind = "ReLU"
+    alpha: float = 0.1
+
+    HEADS = tuple(SHORT.values())
+    WORK_UNIT = "function values"
+    LIMITS = LIMITS
+    EDITOR = ("kind",)  # the layer editor's widgets
+    KIND_OPTIONS = tuple(SHORT)
+    EDITOR_LABEL = "activation"  # catalogue key of the kind chooser's label
+
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside LIMITS."""
+        check_fields(self, LIMITS)
+
+    def output_shape(self, in_shape: Shape3) -> Shape3:
+        return in_shape
+
+    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
+        return []
+
+    def init_params(self, in_channels: int, rng: np.random.Generator) -> None:
+        return None
+
+    def forward(self, x: np.ndarray, params: None = None) -> np.ndarray:
+        if self.kind == "LeakyReLU":
+            return F.leaky_relu(x, self.alpha)
+        if self.kind not in FUNCTIONS:
+            raise LayerShapeError(f"Unknown activation {self.kind!r}.")
+        return FUNCTIONS[self.kind](x)
+
+    def train_forward(self, x: np.ndarray, params: None) -> tuple[np.ndarray, None]:
+        return self.forward(x), None
+
+    def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
+                 need_dx: bool = True) -> tuple[np.ndarray, list]:
+        return B.activation_backward(self.kind, dy, x, self.alpha), []
+
+    def swaps_with_next(self, following: object) -> bool:
+        """A ReLU directly before a MaxPooling may run after it: max(relu(a), relu(b)) =
+        relu(max(a, b)) (padding never wins a max), on a map kh*kw times smaller."""
+        return self.kind == "ReLU" and getattr(following, "kind", None) == "MaxPooling"
+
+    def explain(self, params: None, x: np.ndarray, out: tuple[int, int, int]) -> explain.ActivationStep:
+        value = float(x[out])
+        y = float(self.forward(np.array([[[[value]]]], dtype=np.float32))[0, 0, 0, 0])
+        formula = FORMULAS[self.kind].format(alpha=explain.format_number(self.alpha))
+        return explain.ActivationStep(self.kind, formula, out, value, y)
+
+    def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
+        return mask.copy()
+
+    def token(self) -> str:
+        """relu | leaky[-ALPHA] | tanh | sigmoid"""
+        short = SHORT[self.kind]
+        return f"leaky-{self.alpha:g}" if self.kind == "LeakyReLU" and self.alpha != 0.1 else short
+
+    @classmethod
+    def from_token(cls, head: str, fields: list[str]) -> "ActivationSpec":
+        if fields and (len(fields) > 1 or head != "leaky"):
+            raise text.TokenError("only leaky takes one number, alpha in 0..1")
+        kind = {v: k for k, v in SHORT.items()}[head]
+        return cls(kind, text.number(fields[0]) if fields else 0.1)
+
+    def parameter_count(self, in_channels: int) -> int:
+        return 0
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: one function value per input value."""
+        return in_shape[0] * in_shape[1] * in_shape[2]
+
+    def training_values(self, in_shape: Shape3) -> int:
+        return 2 * int(np.prod(in_shape))
+
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image, per input value: ReLU one CostIf; LeakyReLU a CostIf
+        and a CostMultiply; Tanh two CostAdd, a CostDivision and a CostExp; Sigmoid one of each."""
+        n = in_shape[0] * in_shape[1] * in_shape[2]
+        return {
+            "Identity": {},
+            "ReLU": {"CostIf": n},
+            "LeakyReLU": {"CostIf": n, "CostMultiply": n},
+            "Tanh": {"CostAdd": 2 * n, "CostDivision": n, "CostExp": n},
+            "Sigmoid": {"CostAdd": n, "CostDivision": n, "CostExp": n},
+        }[self.kind]

@@ -1,0 +1,222 @@
+"""NNC's Convolution, all in one place: spec and defaults, limits, forward, backward, size
+arithmetic, the window one output pixel reads, its explanation, its stack-text token and
+its costs.
+
+    y[m, i, j] = b[m] + sum_{c, u, v} W[m, c, u, v] * x_pad[g*C/G + c, i*sh + u*dh, j*sw + v*dw]
+    out = floor((L + 2p - d(k - 1) - 1) / s) + 1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnlab import backward as B
+from cnnlab import explain
+from cnnlab import functions as F
+from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
+from cnnlab.layers import text
+from cnnlab.limits import Range, check_fields
+from cnnlab.shapes import BorderMode, border_mode_padding, conv_output_shape
+
+Shape3 = tuple[int, int, int]
+Params = tuple[np.ndarray, np.ndarray | None]
+
+LIMITS: dict[str, Range] = {
+    "out_maps": Range("OutMaps", 1, 256),
+    "kernel_shape": Range("KernelShape", 1, 15),
+    "padding": Range("Padding", 0, 15),
+    "strides": Range("Strides", 1, 15),
+    "dilation": Range("Dilation", 1, 8),
+    "group": Range("Group", 1, 256),
+    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
+}
+
+
+@dataclass(frozen=True)
+class ConvolutionSpec:
+    """NNC's Convolution layer. Padding, when given, overrides BorderMode."""
+
+    out_maps: int = 16
+    kernel_shape: tuple[int, int] = (5, 5)
+    border_mode: BorderMode = "valid"
+    padding: tuple[int, int] | None = None
+    strides: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    group: int = 1
+    with_bias: bool = True
+    w_initializer: InitializerName = "NormalConvolutionGlorot"
+    initializer_multiplier: float = 1.0
+
+    kind = "Convolution"
+    HEADS = ("conv",)
+    WORK_UNIT = "multiply-adds"
+    LIMITS = LIMITS
+    EDITOR = ("out_maps", "kernel", "strides", "border_mode")  # the layer editor's widgets
+
+    # --- settings and shapes -----------------------------------------------------------
+
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside LIMITS."""
+        check_fields(self, LIMITS)
+
+    def pad(self) -> tuple[int, int]:
+        """Padding per side (ph, pw): the explicit Padding, else BorderMode's rule."""
+        if self.padding is not None:
+            return self.padding
+        return (
+            border_mode_padding(self.border_mode, self.kernel_shape[0], self.dilation[0]),
+            border_mode_padding(self.border_mode, self.kernel_shape[1], self.dilation[1]),
+        )
+
+    def output_shape(self, in_shape: Shape3) -> Shape3:
+        """(OutMaps, Ho, Wo) for an input (C, H, W); LayerShapeError if impossible."""
+        return conv_output_shape(
+            in_shape[1:], in_shape[0], self.out_maps, self.kernel_shape,
+            self.pad(), self.strides, self.dilation, self.group,
+        )
+
+    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
+        """['floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24', ...] for H and W."""
+        lines = []
+        for n, k, p, s, d in zip(in_shape[1:], self.kernel_shape, self.pad(), self.strides, self.dilation):
+            out = (n + 2 * p - d * (k - 1) - 1) // s + 1
+            lines.append(f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {out}")
+        return lines
+
+    # --- parameters and compute --------------------------------------------------------
+
+    def weight_shape(self, in_channels: int) -> tuple[int, int, int, int]:
+        """W's shape (OutMaps, C/group, kh, kw)."""
+        return (self.out_maps, in_channels // self.group, *self.kernel_shape)
+
+    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
+        """Fresh (untrained, "Max Epoch 0") W and b: W from W.Initializer, b = 0."""
+        weight = initialize_weight(
+            self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier, rng
+        )
+        bias = np.zeros(self.out_maps, dtype=np.float32) if self.with_bias else None
+        return weight, bias
+
+    def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
+        """(N, C, H, W) -> (N, OutMaps, Ho, Wo)."""
+        weight, bias = params
+        return F.convolution(x, weight, bias, self.pad(), self.strides, self.dilation, self.group)
+
+    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
+        """forward, and what backward reuses: each group's patch matrix."""
+        return B.convolution_with_columns(x, params[0], params[1], self.pad(), self.strides, self.dilation,
+                                          self.group)
+
+    def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
+                 need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        """(dx, [dW, db]) from dy (N, M, Ho, Wo); see backward.convolution_backward."""
+        dx, dw, db = B.convolution_backward(dy, x, params[0], params[1] is not None, self.pad(), self.strides,
+                                            self.dilation, self.group, kept, need_dx=need_dx)
+        return dx, [dw] + ([db] if db is not None else [])
+
+    def swaps_with_next(self, following: object) -> bool:
+        return False
+
+    # --- explanation -------------------------------------------------------------------
+
+    def window(self, in_channels: int, out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """(rows, cols, channels) of the input that output pixel (map, row, column) reads:
+        rows = i*sh - ph + u*dh for u < kh (likewise cols); may fall on padding."""
+        m, i, j = out
+        (ph, pw), (sh, sw), (dh, dw) = self.pad(), self.strides, self.dilation
+        cg = in_channels // self.group
+        g = m // (self.out_maps // self.group)
+        rows = i * sh - ph + np.arange(self.kernel_shape[0]) * dh
+        cols = j * sw - pw + np.arange(self.kernel_shape[1]) * dw
+        return rows, cols, tuple(range(g * cg, (g + 1) * cg))
+
+    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> explain.ConvolutionStep:
+        """Output pixel out = (map, row, column) on x (C, H, W): patch x kernel, summed, + bias."""
+        weight, bias = params
+        rows, cols, channels = self.window(x.shape[0], out)
+        patch = explain.gather(x[list(channels)], rows, cols, fill=0.0)
+        kernel = weight[out[0]].astype(np.float64)
+        products = patch * kernel
+        b = None if bias is None else float(bias[out[0]])
+        return explain.ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
+                                       float(products.sum() + (b or 0.0)))
+
+    def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
+        """The input cells (C, H, W bool) feeding the True cells of an output mask."""
+        return explain.spread_windows(mask, in_shape, self.kernel_shape, self.pad(), self.strides,
+                                      self.dilation, self.group)
+
+    # --- stack text --------------------------------------------------------------------
+
+    def token(self) -> str:
+        """conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
+        parts = ["conv", str(self.out_maps), "%dx%d" % self.kernel_shape]
+        if self.strides != (1, 1):
+            parts.append("s%dx%d" % self.strides)
+        if self.padding is not None:
+            parts.append("p%dx%d" % self.padding)
+        elif self.border_mode != "valid":
+            parts.append(self.border_mode)
+        if self.dilation != (1, 1):
+            parts.append("d%dx%d" % self.dilation)
+        if self.group != 1:
+            parts.append(f"g{self.group}")
+        if not self.with_bias:
+            parts.append("nobias")
+        if self.w_initializer != "NormalConvolutionGlorot":
+            parts.append(f"i{self.w_initializer}")
+        if self.initializer_multiplier != 1.0:
+            parts.append(f"m{self.initializer_multiplier:g}")
+        return "-".join(parts)
+
+    @classmethod
+    def from_token(cls, head: str, fields: list[str]) -> "ConvolutionSpec":
+        spec: dict = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
+        for o in fields[2:]:
+            if o in ("same", "full", "valid"):
+                spec["border_mode"] = o
+            elif o == "nobias":
+                spec["with_bias"] = False
+            elif o[:1] in ("s", "p", "d"):
+                spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
+            elif o[:1] == "g":
+                spec["group"] = text.integer(o[1:])
+            elif o[:1] == "i" and o[1:] in INITIALIZERS:
+                spec["w_initializer"] = o[1:]
+            elif o[:1] == "m":
+                spec["initializer_multiplier"] = text.number(o[1:])
+            else:
+                raise text.unknown(o)
+        return cls(**spec)
+
+    # --- costs -------------------------------------------------------------------------
+
+    def parameter_count(self, in_channels: int) -> int:
+        """NNC's CostParameter: weights M * C/group * kh * kw, plus M biases with WithBias."""
+        m, cg, kh, kw = self.weight_shape(in_channels)
+        return m * cg * kh * kw + (m if self.with_bias else 0)
+
+    def multiply_adds(self, in_shape: Shape3) -> int:
+        """NNC's CostMultiplyAdd: every output value is C/group * kh * kw multiply-adds."""
+        m, ho, wo = self.output_shape(in_shape)
+        return m * ho * wo * (in_shape[0] // self.group) * self.kernel_shape[0] * self.kernel_shape[1]
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: its multiply-adds."""
+        return self.multiply_adds(in_shape)
+
+    def training_values(self, in_shape: Shape3) -> int:
+        """Values one image keeps for the backward pass: input, output and the patch matrix."""
+        out = self.output_shape(in_shape)
+        patches = in_shape[0] // self.group * self.kernel_shape[0] * self.kernel_shape[1] * out[1] * out[2]
+        return int(np.prod(in_shape)) + int(np.prod(out)) + patches
+
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image: CostParameter, CostAdd (a bias add per output value
+        with WithBias) and CostMultiplyAdd."""
+        m, ho, wo = self.output_shape(in_shape)
+        return {"CostParameter": self.parameter_count(in_shape[0]),
+                "CostAdd": m * ho * wo if self.with_bias else 0,
+                "CostMultiplyAdd": self.multiply_adds(in_shape)}

@@ -1,0 +1,194 @@
+"""NNC's MaxPooling, AveragePooling and SumPooling, all in one place: spec and defaults,
+limits, forward, backward, size arithmetic, the window one output pixel reads, its
+explanation, its stack-text token and its costs.
+
+    IgnoreBorder=True:  out = floor((L + 2p - k) / s) + 1
+    IgnoreBorder=False: out = floor((L + p - 1) / s) + 1  (nnabla's runtime)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+from cnnlab import backward as B
+from cnnlab import explain
+from cnnlab import functions as F
+from cnnlab.layers import text
+from cnnlab.limits import Range, check_fields
+from cnnlab.shapes import LayerShapeError, pool_output_shape, pool_output_size
+
+Shape3 = tuple[int, int, int]
+PoolingKind = Literal["MaxPooling", "AveragePooling", "SumPooling"]
+POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
+SHORT = {"MaxPooling": "max", "AveragePooling": "avg", "SumPooling": "sum"}
+
+LIMITS: dict[str, Range] = {
+    "kernel_shape": Range("KernelShape", 1, 15),
+    "strides": Range("Strides", 1, 15),
+    "padding": Range("Padding", 0, 14),
+}
+
+
+@dataclass(frozen=True)
+class PoolingSpec:
+    """NNC's MaxPooling / AveragePooling / SumPooling. Strides None means = KernelShape."""
+
+    kind: PoolingKind = "MaxPooling"
+    kernel_shape: tuple[int, int] = (2, 2)
+    strides: tuple[int, int] | None = (2, 2)
+    padding: tuple[int, int] = (0, 0)
+    ignore_border: bool = True
+    including_pad: bool = True
+
+    HEADS = tuple(SHORT.values())
+    WORK_UNIT = "window reads"
+    LIMITS = LIMITS
+    EDITOR = ("kind", "kernel", "strides")  # the layer editor's widgets
+    KIND_OPTIONS = POOLING_KINDS
+    EDITOR_LABEL = "pooling"  # catalogue key of the kind chooser's label
+
+    # --- settings and shapes -----------------------------------------------------------
+
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside LIMITS."""
+        check_fields(self, LIMITS)
+
+    def stride(self) -> tuple[int, int]:
+        return self.kernel_shape if self.strides is None else self.strides
+
+    def output_shape(self, in_shape: Shape3) -> Shape3:
+        ho, wo = pool_output_shape(in_shape[1:], self.kernel_shape, self.stride(), self.padding, self.ignore_border)
+        return (in_shape[0], ho, wo)
+
+    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
+        """'floor((24 + 2*0 - 2) / 2) + 1 = 12' (IgnoreBorder) or 'floor((5 + 0 - 1) / 2) + 1 = 3', for H and W."""
+        lines = []
+        for n, k, p, s in zip(in_shape[1:], self.kernel_shape, self.padding, self.stride()):
+            out = pool_output_size(n, k, p, s, self.ignore_border)
+            lines.append(f"floor(({n} + 2*{p} - {k}) / {s}) + 1 = {out}" if self.ignore_border
+                         else f"floor(({n} + {p} - 1) / {s}) + 1 = {out}")
+        return lines
+
+    # --- parameters and compute --------------------------------------------------------
+
+    def init_params(self, in_channels: int, rng: np.random.Generator) -> None:
+        return None
+
+    def _args(self, x: np.ndarray) -> tuple:
+        return (x, self.kernel_shape, self.stride(), self.ignore_border, self.padding)
+
+    def forward(self, x: np.ndarray, params: None = None) -> np.ndarray:
+        """(N, C, H, W) -> (N, C, Ho, Wo)."""
+        if self.kind == "MaxPooling":
+            return F.max_pooling(*self._args(x))
+        if self.kind == "SumPooling":
+            return F.sum_pooling(*self._args(x))
+        if self.kind == "AveragePooling":
+            return F.average_pooling(*self._args(x), including_pad=self.including_pad)
+        raise LayerShapeError(f"Unknown pooling {self.kind!r}.")
+
+    def train_forward(self, x: np.ndarray, params: None) -> tuple[np.ndarray, None]:
+        return self.forward(x), None
+
+    def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
+                 need_dx: bool = True) -> tuple[np.ndarray, list]:
+        """(dx, []): MaxPooling's gradient goes to each window's maximum, the others' to every cell."""
+        args = (dy, *self._args(x))
+        if self.kind == "MaxPooling":
+            return B.max_pooling_backward(*args, y=y), []
+        if self.kind == "SumPooling":
+            return B.sum_pooling_backward(*args), []
+        return B.average_pooling_backward(*args, including_pad=self.including_pad), []
+
+    def swaps_with_next(self, following: object) -> bool:
+        return False
+
+    # --- explanation -------------------------------------------------------------------
+
+    def window(self, in_channels: int, out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """(rows, cols, (map,)) of the window output pixel (map, row, column) reads: i*sh - ph + u."""
+        m, i, j = out
+        (ph, pw), (sh, sw) = self.padding, self.stride()
+        return (i * sh - ph + np.arange(self.kernel_shape[0]), j * sw - pw + np.arange(self.kernel_shape[1]), (m,))
+
+    def explain(self, params: None, x: np.ndarray, out: tuple[int, int, int]) -> explain.PoolingStep:
+        """Output pixel out = (map, row, column) on x (C, H, W): the window, its max or sum / divisor."""
+        m, i, j = out
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_shape, self.stride(), self.padding
+        rows, cols, _ = self.window(x.shape[0], out)
+        values = explain.gather(x[m:m + 1], rows, cols, fill=np.nan)[0]
+        h, w = x.shape[1:]
+        if self.kind == "MaxPooling":
+            u, v = np.unravel_index(np.nanargmax(values), values.shape)
+            return explain.PoolingStep(self.kind, out, rows, cols, values, 1, (int(u), int(v)), float(values[u, v]),
+                                       "max")
+        total = float(np.nansum(values))
+        if self.kind == "SumPooling":
+            return explain.PoolingStep(self.kind, out, rows, cols, values, 1, None, total, "sum")
+        div_h = F.pool_divisors(h, kh, sh, ph, i + 1, self.including_pad)[i]
+        div_w = F.pool_divisors(w, kw, sw, pw, j + 1, self.including_pad)[j]
+        divisor = int(div_h * div_w)
+        return explain.PoolingStep(self.kind, out, rows, cols, values, divisor, None, total / divisor, "mean")
+
+    def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
+        """The input cells (C, H, W bool) feeding the True cells of an output mask."""
+        return explain.spread_windows(mask, in_shape, self.kernel_shape, self.padding, self.stride(), (1, 1),
+                                      in_shape[0])
+
+    # --- stack text --------------------------------------------------------------------
+
+    def token(self) -> str:
+        """max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep (IgnoreBorder off)][-nopad (IncludingPad off)]"""
+        parts = [SHORT[self.kind], "%dx%d" % self.kernel_shape]
+        if self.strides is not None and self.strides != self.kernel_shape:
+            parts.append("s%dx%d" % self.strides)
+        if self.padding != (0, 0):
+            parts.append("p%dx%d" % self.padding)
+        if not self.ignore_border:
+            parts.append("keep")
+        if not self.including_pad:
+            parts.append("nopad")
+        return "-".join(parts)
+
+    @classmethod
+    def from_token(cls, head: str, fields: list[str]) -> "PoolingSpec":
+        kernel = text.pair(fields[0])
+        spec: dict = dict(kind={v: k for k, v in SHORT.items()}[head], kernel_shape=kernel, strides=kernel)
+        for o in fields[1:]:
+            if o[:1] == "s":
+                spec["strides"] = text.pair(o[1:])
+            elif o[:1] == "p":
+                spec["padding"] = text.pair(o[1:])
+            elif o == "keep":
+                spec["ignore_border"] = False
+            elif o == "nopad":
+                spec["including_pad"] = False
+            else:
+                raise text.unknown(o)
+        return cls(**spec)
+
+    # --- costs -------------------------------------------------------------------------
+
+    def parameter_count(self, in_channels: int) -> int:
+        return 0
+
+    def work(self, in_shape: Shape3) -> int:
+        """What one image costs to compute here: every window reads kh * kw values."""
+        c, ho, wo = self.output_shape(in_shape)
+        return c * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
+
+    def training_values(self, in_shape: Shape3) -> int:
+        """Values one image keeps for the backward pass: input and output."""
+        return int(np.prod(in_shape)) + int(np.prod(self.output_shape(in_shape)))
+
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs for one image: MaxPooling one CostIf per input value; Average- and
+        SumPooling one CostAdd per input value and one CostMultiply per output value."""
+        inputs = in_shape[0] * in_shape[1] * in_shape[2]
+        if self.kind == "MaxPooling":
+            return {"CostIf": inputs}
+        c, ho, wo = self.output_shape(in_shape)
+        return {"CostAdd": inputs, "CostMultiply": c * ho * wo}
