@@ -3,8 +3,9 @@ forward, backward, size arithmetic, window, explanation, stack-text token and co
 adding a kind is a new module and one line in KINDS.
 
 Every spec answers: check_limits, output_shape, size_arithmetic, init_params, forward,
-train_forward, backward, swaps_with_next, explain, input_cells, token (and the class
-method from_token), parameter_count, work, training_values, statistics.
+train_forward, backward, swaps_with_next, kernels, explain, input_cells, token (and the
+class method from_token), parameter_count, work, training_values, statistics; and has
+kind (NNC's name), HEADS (its stack-text heads), LIMITS, EDITOR and WORK_UNIT.
 """
 
 from __future__ import annotations

@@ -67,6 +67,9 @@ class ActivationSpec:
                  need_dx: bool = True) -> tuple[np.ndarray, list]:
         return B.activation_backward(self.kind, dy, x, self.alpha), []
 
+    def kernels(self, params: None) -> None:
+        return None
+
     def swaps_with_next(self, following: object) -> bool:
         """A ReLU directly before a MaxPooling may run after it: max(relu(a), relu(b)) =
         relu(max(a, b)) (padding never wins a max), on a map kh*kw times smaller."""

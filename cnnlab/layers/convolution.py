@@ -119,6 +119,10 @@ class ConvolutionSpec:
     def swaps_with_next(self, following: object) -> bool:
         return False
 
+    def kernels(self, params: Params | None) -> np.ndarray | None:
+        """The weights to draw as kernels: W (OutMaps, C/group, kh, kw)."""
+        return None if params is None else params[0]
+
     # --- explanation -------------------------------------------------------------------
 
     def window(self, in_channels: int, out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:

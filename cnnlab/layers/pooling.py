@@ -103,6 +103,9 @@ class PoolingSpec:
             return B.sum_pooling_backward(*args), []
         return B.average_pooling_backward(*args, including_pad=self.including_pad), []
 
+    def kernels(self, params: None) -> None:
+        return None
+
     def swaps_with_next(self, following: object) -> bool:
         return False
 

@@ -50,7 +50,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)
     with right:
-        if stages[1].error is None and has_kernels(stages[1]):
+        if stages[1].error is None and kernels_of(stages[1]) is not None:
             kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
     for s in stages[1:]:
         if s.error is not None:
@@ -98,7 +98,7 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
 
 def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
     spec = stage.spec
-    weight = stage.params[0]
+    weight = kernels_of(stage)
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
     st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
@@ -136,9 +136,9 @@ def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
     st.table(table)
 
 
-def has_kernels(stage: Stage) -> bool:
-    """Whether a layer has weights to draw as kernels (W of shape (maps, channels, kh, kw))."""
-    return stage.params is not None and stage.params[0].ndim == 4
+def kernels_of(stage: Stage) -> np.ndarray | None:
+    """A layer's weights as kernels (maps, channels, kh, kw) to draw, or None."""
+    return stage.spec.kernels(stage.params)
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
@@ -216,9 +216,9 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
     for before, after in zip(untrained[1:], trained[1:]):
         for column, stage, tag in ((left, before, "untrained"), (right, after, "trained")):
             with column:
-                if has_kernels(stage):
+                if kernels_of(stage) is not None:
                     st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
-                    heatmap(tx, heatmaps.kernels_heatmap(stage.params[0], display, max_width=480),
+                    heatmap(tx, heatmaps.kernels_heatmap(kernels_of(stage), display, max_width=480),
                             key=f"chart-{tag}-kernels-{stage.index}")
                 st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
                 heatmap(tx, heatmaps.maps_heatmap(stage.output, display, max_width=480),
