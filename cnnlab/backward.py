@@ -177,3 +177,22 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     grad = prob.copy()
     grad[np.arange(n), labels] -= 1
     return loss, prob, grad / n
+
+
+def deconvolution_backward(
+    dy: np.ndarray, x: np.ndarray, weight: np.ndarray, with_bias: bool = True,
+    pad=None, stride=None, dilation=None, group: int = 1, need_dx: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """dy (N, M, Ho, Wo), x (N, C, H, W), W (C, M/group, kh, kw) -> (dx, dW, db).
+
+    A deconvolution is the adjoint of the convolution with the same weight, so
+        dx = F.convolution(dy, W)  (the convolution from M to C channels),
+        dW = that convolution's weight gradient with x as its upstream gradient,
+        db[m] = sum dy[:, m].
+    """
+    x = F.as_float(x)
+    dy = F.as_float(dy)
+    dx = F.convolution(dy, weight, None, pad, stride, dilation, group) if need_dx else None
+    _, dweight, _ = convolution_backward(x, dy, weight, False, pad, stride, dilation, group, need_dx=False)
+    db = dy.sum(axis=(0, 2, 3)) if with_bias else None
+    return dx, dweight, db

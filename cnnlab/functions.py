@@ -227,3 +227,83 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     x = as_float(x)
     half = x.dtype.type(0.5)
     return half * (1 + np.tanh(half * x))
+
+
+def depthwise_convolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    multiplier: int = 1,
+) -> np.ndarray:
+    """Depthwise convolution (nnabla's F.depthwise_convolution): each input channel has
+    its own `multiplier` kernels.
+
+    x (N, C, H, W), weight (C * multiplier, kh, kw), bias (C * multiplier,) -> y (N, C * multiplier, Ho, Wo):
+        y[n, m, i, j] = b[m] + sum_{u, v} w[m, u, v] * x_pad[n, m // multiplier, i*sh + u*dh, j*sw + v*dw]
+    Ho as for convolution. It is a convolution with Group = C and W (C * multiplier, 1, kh, kw).
+    """
+    x = _as_nchw(x)
+    weight = np.asarray(weight, dtype=x.dtype)
+    if weight.ndim != 3 or weight.shape[0] != x.shape[1] * multiplier:
+        raise LayerShapeError(
+            f"weight must be (C x Multiplier, kh, kw) = ({x.shape[1] * multiplier}, kh, kw); got {weight.shape}."
+        )
+    return convolution(x, weight[:, None], bias, pad, stride, dilation, group=x.shape[1])
+
+
+def deconvolution_output_size(length: int, k: int, pad: int, stride: int, dilation: int = 1) -> int:
+    """out = (L - 1) * s - 2p + d(k - 1) + 1 (nnabla's Deconvolution)."""
+    return (length - 1) * stride - 2 * pad + dilation * (k - 1) + 1
+
+
+def deconvolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    group: int = 1,
+) -> np.ndarray:
+    """2-D transposed convolution (nnabla's F.deconvolution): every input value, times the
+    kernel, is added into the output; the adjoint of F.convolution with the same weight.
+
+    x (N, C, H, W), weight (C, M/group, kh, kw), bias (M,) -> y (N, M, Ho, Wo):
+        y_pad[n, g*M/G + m, i*sh + u*dh, j*sw + v*dw] += w[c, m, u, v] * x[n, c, i, j]  (c in group g)
+        y = y_pad cropped by the padding (ph, pw) on each side, plus b
+        Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1, likewise Wo.
+    """
+    x = _as_nchw(x)
+    weight = np.asarray(weight, dtype=x.dtype)
+    n, c, h, w = x.shape
+    if weight.ndim != 4 or weight.shape[0] != c or group < 1 or c % group:
+        raise LayerShapeError(
+            f"weight must be (C, OutMaps/Group, kh, kw) with C = {c} input channels divisible by Group {group}; "
+            f"got {weight.shape}."
+        )
+    _, mg, kh, kw = weight.shape
+    (ph, pw), (sh, sw), (dh, dw) = conv_geometry(pad, stride, dilation)
+    ho = deconvolution_output_size(h, kh, ph, sh, dh)
+    wo = deconvolution_output_size(w, kw, pw, sw, dw)
+    if ho < 1 or wo < 1 or min(ph, pw) < 0 or min(sh, sw, dh, dw) < 1:
+        raise LayerShapeError(
+            f"Padding {ph},{pw} is too large for a {h}x{w} input with KernelShape {kh}x{kw}: "
+            f"the output would be {ho}x{wo}."
+        )
+    cg, m = c // group, mg * group
+    yp = np.zeros((n, m, ho + 2 * ph, wo + 2 * pw), dtype=x.dtype)
+    for g in range(group):
+        x_rows = x[:, g * cg:(g + 1) * cg].transpose(1, 0, 2, 3).reshape(cg, n * h * w)
+        w_rows = weight[g * cg:(g + 1) * cg].reshape(cg, mg * kh * kw)
+        cols = (w_rows.T @ x_rows).reshape(mg, kh, kw, n, h, w)
+        for u in range(kh):
+            for v in range(kw):
+                yp[:, g * mg:(g + 1) * mg, u * dh:u * dh + (h - 1) * sh + 1:sh,
+                   v * dw:v * dw + (w - 1) * sw + 1:sw] += cols[:, u, v].transpose(1, 0, 2, 3)
+    y = np.ascontiguousarray(yp[:, :, ph:ph + ho, pw:pw + wo])
+    if bias is not None:
+        y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)
+    return y

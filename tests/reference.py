@@ -85,3 +85,54 @@ def assert_close(fast, ref, rel=1e-5):
     scale = max(float(np.abs(ref).max(initial=0.0)), 1e-12)
     err = float(np.abs(fast.astype(np.float64) - ref).max(initial=0.0))
     assert err <= rel * scale, f"max abs error {err} > {rel} x {scale}"
+
+
+def depthwise_reference(x, w, b, pad, stride, dilation, multiplier):
+    """Plain-loop depthwise convolution: output map m reads input channel m // multiplier."""
+    n, c, h, wd = x.shape
+    m, kh, kw = w.shape
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
+    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    rows = [i for i in range(xp.shape[2]) if i * sh + (kh - 1) * dh < xp.shape[2]]
+    cols = [j for j in range(xp.shape[3]) if j * sw + (kw - 1) * dw < xp.shape[3]]
+    if not rows or not cols:
+        return None
+    y = np.zeros((n, m, len(rows), len(cols)))
+    for ni in range(n):
+        for mi in range(m):
+            for i in rows:
+                for j in cols:
+                    total = 0.0 if b is None else float(b[mi])
+                    for u in range(kh):
+                        for v in range(kw):
+                            total += w[mi, u, v] * xp[ni, mi // multiplier, i * sh + u * dh, j * sw + v * dw]
+                    y[ni, mi, i, j] = total
+    return y
+
+
+def deconv_reference(x, w, b, pad, stride, dilation, group):
+    """Plain-loop transposed convolution: scatter every input value times the kernel into a
+    padded output, then crop the padding (the output size found by walking, not by formula)."""
+    n, c, h, wd = x.shape
+    _, mg, kh, kw = w.shape
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
+    full_h = (h - 1) * sh + (kh - 1) * dh + 1
+    full_w = (wd - 1) * sw + (kw - 1) * dw + 1
+    if full_h - 2 * ph < 1 or full_w - 2 * pw < 1:
+        return None
+    cg = c // group
+    yp = np.zeros((n, mg * group, full_h, full_w))
+    for ni in range(n):
+        for ci in range(c):
+            g = ci // cg
+            for i in range(h):
+                for j in range(wd):
+                    for mi in range(mg):
+                        for u in range(kh):
+                            for v in range(kw):
+                                yp[ni, g * mg + mi, i * sh + u * dh, j * sw + v * dw] += w[ci, mi, u, v] * x[ni, ci, i, j]
+    y = yp[:, :, ph:full_h - ph, pw:full_w - pw].copy()
+    if b is not None:
+        y += np.asarray(b).reshape(1, -1, 1, 1)
+    return y

@@ -101,3 +101,40 @@ def test_max_pooling_ties_send_the_gradient_to_the_first_maximum_only():
     x = np.ones((1, 1, 2, 2))
     dx = B.max_pooling_backward(np.array([[[[1.0]]]]), x, 2)
     np.testing.assert_array_equal(dx, [[[[1, 0], [0, 0]]]])
+
+
+@given(st.integers(1, 2), st.integers(1, 2), pairs(2, 5), pairs(1, 3), pairs(0, 1), pairs(1, 2), pairs(1, 2),
+       st.booleans(), st.integers(0, 999))
+def test_deconvolution_gradients(n, group, hw, kernel, pad, stride, dilation, with_bias, seed):
+    rng = np.random.default_rng(seed)
+    c, mg = group * rng.integers(1, 3), rng.integers(1, 3)
+    x = rng.standard_normal((n, c, *hw))
+    w = rng.standard_normal((c, mg, *kernel))
+    b = rng.standard_normal(mg * group) if with_bias else None
+    try:
+        y = F.deconvolution(x, w, b, pad, stride, dilation, group)
+    except LayerShapeError:
+        assume(False)
+    r = rng.standard_normal(y.shape)
+    loss = lambda: float((F.deconvolution(x, w, b, pad, stride, dilation, group) * r).sum())  # noqa: E731
+    dx, dw, db = B.deconvolution_backward(r, x, w, with_bias, pad, stride, dilation, group)
+    close(dx, numerical_grad(loss, x))
+    close(dw, numerical_grad(loss, w))
+    if with_bias:
+        close(db, numerical_grad(loss, b))
+
+
+@given(st.integers(1, 3), st.integers(1, 2), pairs(3, 6), pairs(1, 3), pairs(0, 1), pairs(1, 2), st.integers(0, 999))
+def test_depthwise_convolution_gradients(c, mult, hw, kernel, pad, stride, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, c, *hw))
+    w = rng.standard_normal((c * mult, *kernel))
+    try:
+        y = F.depthwise_convolution(x, w, None, pad, stride, 1, mult)
+    except LayerShapeError:
+        assume(False)
+    r = rng.standard_normal(y.shape)
+    loss = lambda: float((F.depthwise_convolution(x, w, None, pad, stride, 1, mult) * r).sum())  # noqa: E731
+    dx, dw, _ = B.convolution_backward(r, x, w[:, None], False, pad, stride, 1, c)  # a convolution with Group = C
+    close(dx, numerical_grad(loss, x))
+    close(dw[:, 0], numerical_grad(loss, w))

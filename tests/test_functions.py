@@ -160,3 +160,58 @@ def test_bad_arrays_raise_the_typed_error():
         F.convolution(np.zeros((1, 3, 8, 8)), np.zeros((4, 2, 3, 3)))
     with pytest.raises(LayerShapeError, match="Group 2 must divide"):
         F.convolution(np.zeros((1, 2, 8, 8)), np.zeros((3, 1, 3, 3)), group=2)
+
+
+@given(st.data())
+def test_depthwise_convolution_matches_loops(data):
+    from reference import depthwise_reference
+    c, mult = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    hw = (data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9)))
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+                             for lo, hi in ((0, 3), (1, 3), (1, 3)))
+    rng = np.random.default_rng(data.draw(st.integers(0, 999)))
+    x = rng.standard_normal((2, c, *hw)).astype(np.float32)
+    w = rng.standard_normal((c * mult, *kernel)).astype(np.float32)
+    b = rng.standard_normal(c * mult).astype(np.float32) if data.draw(st.booleans()) else None
+    ref = depthwise_reference(x, w, b, pad, stride, dilation, mult)
+    if ref is None:
+        with pytest.raises(LayerShapeError):
+            F.depthwise_convolution(x, w, b, pad, stride, dilation, mult)
+        return
+    assert_close(F.depthwise_convolution(x, w, b, pad, stride, dilation, mult), ref)
+
+
+@given(st.data())
+def test_deconvolution_matches_loops(data):
+    from reference import deconv_reference
+    group = data.draw(st.integers(1, 2))
+    c, mg = group * data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3))
+    hw = (data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6)))
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+                             for lo, hi in ((0, 3), (1, 3), (1, 3)))
+    rng = np.random.default_rng(data.draw(st.integers(0, 999)))
+    x = rng.standard_normal((2, c, *hw)).astype(np.float32)
+    w = rng.standard_normal((c, mg, *kernel)).astype(np.float32)
+    b = rng.standard_normal(mg * group).astype(np.float32) if data.draw(st.booleans()) else None
+    ref = deconv_reference(x, w, b, pad, stride, dilation, group)
+    if ref is None:
+        with pytest.raises(LayerShapeError):
+            F.deconvolution(x, w, b, pad, stride, dilation, group)
+        return
+    y = F.deconvolution(x, w, b, pad, stride, dilation, group)
+    assert y.shape[2:] == tuple(F.deconvolution_output_size(n, k, p, s, d)
+                                for n, k, p, s, d in zip(hw, kernel, pad, stride, dilation))
+    assert_close(y, ref)
+
+
+def test_deconvolution_is_the_adjoint_of_convolution():
+    """<conv(x), y> = <x, deconv(y)> with the same weight: what makes it "transposed"."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 4, 9, 8)), rng.standard_normal((6, 2, 3, 2))
+    conv = F.convolution(x, w, None, (1, 0), (2, 1), (1, 2), group=2)
+    y = rng.standard_normal(conv.shape)
+    back = F.deconvolution(y, w, None, (1, 0), (2, 1), (1, 2), group=2)
+    assert back.shape == x.shape
+    assert np.isclose((conv * y).sum(), (x * back).sum())
