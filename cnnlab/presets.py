@@ -15,7 +15,7 @@ from cnnlab.layers.text import TokenError
 from cnnlab.limits import MAX_LAYERS
 from cnnlab.shapes import LayerShapeError
 
-MAX_TEXT = 400  # characters of stack text read at all
+MAX_TEXT = 1200  # characters of stack text read at all (12 layers with every option fit)
 
 
 class StackFormatError(ValueError):

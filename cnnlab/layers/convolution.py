@@ -34,6 +34,65 @@ LIMITS: dict[str, Range] = {
 }
 
 
+def padding_per_side(padding: tuple[int, int] | None, border_mode: BorderMode, kernel: tuple[int, int],
+                     dilation: tuple[int, int]) -> tuple[int, int]:
+    """(ph, pw): an explicit Padding, else BorderMode's rule (valid 0, same (k_eff - 1) // 2,
+    full k_eff - 1) for the dilated kernel."""
+    if padding is not None:
+        return padding
+    return (border_mode_padding(border_mode, kernel[0], dilation[0]),
+            border_mode_padding(border_mode, kernel[1], dilation[1]))
+
+
+def size_lines(in_shape: Shape3, kernel, pad, strides, dilation) -> list[str]:
+    """['floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24', ...] for H and W of a convolution."""
+    lines = []
+    for n, k, p, s, d in zip(in_shape[1:], kernel, pad, strides, dilation):
+        out = (n + 2 * p - d * (k - 1) - 1) // s + 1
+        lines.append(f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {out}")
+    return lines
+
+
+def read_options(spec: dict, options: list[str], extra=None) -> dict:
+    """A convolution token's options into spec's fields: same/full/valid, nobias, sSHxSW,
+    pPHxPW, dDHxDW, iINITIALIZER, mMULTIPLIER; `extra(option, spec)` takes the rest (True
+    when it did)."""
+    for o in options:
+        if o in ("same", "full", "valid"):
+            spec["border_mode"] = o
+        elif o == "nobias":
+            spec["with_bias"] = False
+        elif o[:1] in ("s", "p", "d"):
+            spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
+        elif o[:1] == "i" and o[1:] in INITIALIZERS:
+            spec["w_initializer"] = o[1:]
+        elif o[:1] == "m":
+            spec["initializer_multiplier"] = text.number(o[1:])
+        elif extra is None or not extra(o, spec):
+            raise text.unknown(o)
+    return spec
+
+
+def option_tokens(spec) -> list[str]:
+    """The options read_options reads, for the settings not at their defaults."""
+    parts = []
+    if spec.strides != (1, 1):
+        parts.append("s%dx%d" % spec.strides)
+    if spec.padding is not None:
+        parts.append("p%dx%d" % spec.padding)
+    elif spec.border_mode != "valid":
+        parts.append(spec.border_mode)
+    if spec.dilation != (1, 1):
+        parts.append("d%dx%d" % spec.dilation)
+    if not spec.with_bias:
+        parts.append("nobias")
+    if spec.w_initializer != "NormalConvolutionGlorot":
+        parts.append(f"i{spec.w_initializer}")
+    if spec.initializer_multiplier != 1.0:
+        parts.append(f"m{spec.initializer_multiplier:g}")
+    return parts
+
+
 @dataclass(frozen=True)
 class ConvolutionSpec:
     """NNC's Convolution layer. Padding, when given, overrides BorderMode."""
@@ -63,12 +122,7 @@ class ConvolutionSpec:
 
     def pad(self) -> tuple[int, int]:
         """Padding per side (ph, pw): the explicit Padding, else BorderMode's rule."""
-        if self.padding is not None:
-            return self.padding
-        return (
-            border_mode_padding(self.border_mode, self.kernel_shape[0], self.dilation[0]),
-            border_mode_padding(self.border_mode, self.kernel_shape[1], self.dilation[1]),
-        )
+        return padding_per_side(self.padding, self.border_mode, self.kernel_shape, self.dilation)
 
     def output_shape(self, in_shape: Shape3) -> Shape3:
         """(OutMaps, Ho, Wo) for an input (C, H, W); LayerShapeError if impossible."""
@@ -79,11 +133,7 @@ class ConvolutionSpec:
 
     def size_arithmetic(self, in_shape: Shape3) -> list[str]:
         """['floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24', ...] for H and W."""
-        lines = []
-        for n, k, p, s, d in zip(in_shape[1:], self.kernel_shape, self.pad(), self.strides, self.dilation):
-            out = (n + 2 * p - d * (k - 1) - 1) // s + 1
-            lines.append(f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {out}")
-        return lines
+        return size_lines(in_shape, self.kernel_shape, self.pad(), self.strides, self.dilation)
 
     # --- parameters and compute --------------------------------------------------------
 
@@ -156,44 +206,19 @@ class ConvolutionSpec:
 
     def token(self) -> str:
         """conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
-        parts = ["conv", str(self.out_maps), "%dx%d" % self.kernel_shape]
-        if self.strides != (1, 1):
-            parts.append("s%dx%d" % self.strides)
-        if self.padding is not None:
-            parts.append("p%dx%d" % self.padding)
-        elif self.border_mode != "valid":
-            parts.append(self.border_mode)
-        if self.dilation != (1, 1):
-            parts.append("d%dx%d" % self.dilation)
-        if self.group != 1:
-            parts.append(f"g{self.group}")
-        if not self.with_bias:
-            parts.append("nobias")
-        if self.w_initializer != "NormalConvolutionGlorot":
-            parts.append(f"i{self.w_initializer}")
-        if self.initializer_multiplier != 1.0:
-            parts.append(f"m{self.initializer_multiplier:g}")
-        return "-".join(parts)
+        group = [f"g{self.group}"] if self.group != 1 else []
+        return "-".join(["conv", str(self.out_maps), "%dx%d" % self.kernel_shape, *option_tokens(self), *group])
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "ConvolutionSpec":
-        spec: dict = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
-        for o in fields[2:]:
-            if o in ("same", "full", "valid"):
-                spec["border_mode"] = o
-            elif o == "nobias":
-                spec["with_bias"] = False
-            elif o[:1] in ("s", "p", "d"):
-                spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
-            elif o[:1] == "g":
-                spec["group"] = text.integer(o[1:])
-            elif o[:1] == "i" and o[1:] in INITIALIZERS:
-                spec["w_initializer"] = o[1:]
-            elif o[:1] == "m":
-                spec["initializer_multiplier"] = text.number(o[1:])
-            else:
-                raise text.unknown(o)
-        return cls(**spec)
+        def group(option: str, spec: dict) -> bool:
+            if option[:1] != "g":
+                return False
+            spec["group"] = text.integer(option[1:])
+            return True
+
+        fields_ = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
+        return cls(**read_options(fields_, fields[2:], group))
 
     # --- costs -------------------------------------------------------------------------
 
