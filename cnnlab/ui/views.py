@@ -163,7 +163,7 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
                        value=pixel_value(stage, pixel)))
         if isinstance(step, explain.ConvolutionStep):
-            _convolution_step_view(tx, step, prev.output.shape[1:])
+            _convolution_step_view(tx, step, prev.output.shape)
         elif isinstance(step, explain.PoolingStep):
             _pooling_step_view(tx, step)
         else:
@@ -171,11 +171,13 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
                            x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
 
 
-def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_hw: tuple[int, int]) -> None:
+def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int]) -> None:
+    """The patch, kernel and products of each input channel the pixel reads (named when the
+    layer's input has several), and the sums."""
     st.caption(tx("insp.conv.window", rows=_span(step.rows), cols=_span(step.cols)))
-    padded = step.padded(in_hw)
+    padded = step.padded(in_shape[1:])
     for k, channel in enumerate(step.channels[:3]):
-        if len(step.channels) > 1:
+        if in_shape[0] > 1:
             st.markdown(tx("insp.channel", channel=channel))
         st.html(
             figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded)
