@@ -9,6 +9,7 @@ from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.mosaic import tile
 from cnnlab.pipeline import run
+from cnnlab.presets import parse_stack
 from cnnlab.layers import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
 
 
@@ -457,3 +458,16 @@ def test_the_server_shows_visitors_no_traceback():
     config_file = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
     value = tomllib.loads(config_file.read_text())["client"]["showErrorDetails"]
     assert value == "none" and value in config.ShowErrorDetailsConfigOptions.__members__.values()
+
+
+def test_a_depthwise_convolution_in_the_stack_is_drawn_explained_and_traced():
+    query = {"more": "dwconv-3x3-x2-same", "insp_layer": "3", "insp_map": "5", "insp_row": "4", "insp_col": "7"}
+    at = open_tab("Inspect a pixel", query)
+    assert not at.error
+    stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("dwconv-3x3-x2-same")), 0)
+    value = float(stages[3].output[5, 4, 7])
+    markdown = " ".join(m.value for m in at.markdown)
+    assert f"**DepthwiseConvolution**, map 5, row 4, column 7 = **{value:.6g}**" in markdown
+    assert "Input channel 2" in markdown or "channel 2" in " ".join(c.value for c in at.code)  # map 5 reads channel 5 // 2
+    at = open_tab("Maps", query)
+    assert "DepthwiseConvolution → 32 x 12 x 12" in subheaders(at)

@@ -160,6 +160,10 @@ EN: dict[str, str] = {
         "with the kernel and summed (plus the bias). The window moves by Strides. "
         "Why {out_maps} maps? OutMaps is {out_maps}: one map per kernel."
     ),
+    "explain.DepthwiseConvolution": (
+        "Each input channel has its own {multiplier} kernel(s): output map m = the patch of input channel "
+        "m // {multiplier} under kernel m, multiplied element by element and summed (plus the bias)."
+    ),
     "explain.MaxPooling": "Each output value is the largest value in its window: the strongest response nearby.",
     "explain.AveragePooling": "Each output value is the mean of its window.",
     "explain.SumPooling": "Each output value is the sum of its window.",
@@ -406,6 +410,10 @@ JA: dict[str, str] = {
         "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"
         "窓は Strides ずつずれていきます。"
         "なぜ {out_maps} 枚？ OutMaps が {out_maps} だからです。カーネル 1 つにマップ 1 枚です。"
+    ),
+    "explain.DepthwiseConvolution": (
+        "入力チャネルごとに {multiplier} 個のカーネルがあります: 出力マップ m = 入力チャネル m // {multiplier} の"
+        "窓とカーネル m を要素ごとに掛けて足したもの（＋バイアス）。"
     ),
     "explain.MaxPooling": "出力の値はそれぞれ、窓の中で一番大きい値です。その領域の特徴を一番強く表す値です。",
     "explain.AveragePooling": "出力の値はそれぞれ、窓の平均です。",

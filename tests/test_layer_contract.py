@@ -1,0 +1,139 @@
+"""Every layer kind keeps the registry's contract, checked the same way for each: its
+output has the shape it states; each output pixel's explanation gives that pixel's value;
+its receptive field is exactly what perturbing the input reaches; its backward equals
+numerical differentiation; its token reads back as itself; its parameter count is what
+its arrays hold. A new kind adds one strategy to SPECS."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from cnnlab.layers import BY_HEAD, KINDS, ActivationSpec, ConvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec
+from cnnlab.presets import format_stack, parse_stack
+from cnnlab.shapes import LayerShapeError
+from reference import conv_reference, depthwise_reference
+
+pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
+padding = st.one_of(st.none(), pairs(0, 2))
+SPECS = {
+    ConvolutionSpec: st.builds(ConvolutionSpec, st.integers(1, 3).map(lambda n: 2 * n), pairs(1, 3),
+                               st.sampled_from(["valid", "same", "full"]), padding, pairs(1, 2), pairs(1, 2),
+                               st.sampled_from([1, 2]), st.booleans()),
+    DepthwiseConvolutionSpec: st.builds(DepthwiseConvolutionSpec, pairs(1, 3), st.integers(1, 3),
+                                        st.sampled_from(["valid", "same", "full"]), padding, pairs(1, 2),
+                                        pairs(1, 2), st.booleans()),
+    PoolingSpec: st.builds(PoolingSpec, st.sampled_from(["MaxPooling", "AveragePooling", "SumPooling"]),
+                           pairs(1, 3), pairs(1, 2), st.just((0, 0)), st.booleans(), st.booleans()),
+    ActivationSpec: st.builds(ActivationSpec, st.sampled_from(["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]),
+                              st.sampled_from([0.1, 0.25])),
+}
+any_spec = st.one_of(*SPECS.values())
+
+
+def test_every_registered_kind_is_checked_here():
+    assert set(KINDS) == set(SPECS)
+    assert all(BY_HEAD[head] is kind for kind in KINDS for head in kind.HEADS)
+
+
+def _setup(spec, seed: int, hw=(6, 7), channels: int = 2):
+    rng = np.random.default_rng(seed)
+    in_shape = (channels, *hw)
+    try:
+        out_shape = spec.output_shape(in_shape)
+    except LayerShapeError:
+        assume(False)
+    params = spec.init_params(channels, rng)
+    if params is not None:  # random biases too, so they are checked
+        params = (params[0], None if params[1] is None else rng.standard_normal(params[1].shape).astype(np.float32))
+    x = rng.standard_normal(in_shape).astype(np.float64)
+    return x, params, out_shape
+
+
+@given(any_spec, st.integers(0, 999))
+def test_output_shape_and_values_against_plain_loops(spec, seed):
+    x, params, out_shape = _setup(spec, seed)
+    y = spec.forward(x[None], params)[0]
+    assert y.shape == out_shape
+    if isinstance(spec, ConvolutionSpec):
+        ref = conv_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation, spec.group)
+        np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
+    if isinstance(spec, DepthwiseConvolutionSpec):
+        ref = depthwise_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation,
+                                  spec.multiplier)
+        np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
+
+
+@given(any_spec, st.integers(0, 999), st.data())
+def test_each_pixel_s_explanation_gives_its_value(spec, seed, data):
+    x, params, out_shape = _setup(spec, seed)
+    y = spec.forward(x[None], params)[0]
+    out = tuple(data.draw(st.integers(0, n - 1)) for n in out_shape)
+    step = spec.explain(params, x, out)
+    assert step.out == out
+    np.testing.assert_allclose(step.value, y[out], rtol=1e-6, atol=1e-9)
+
+
+@given(any_spec, st.integers(0, 999), st.data())
+def test_receptive_field_is_exactly_what_perturbations_reach(spec, seed, data):
+    x, params, out_shape = _setup(spec, seed)
+    out = tuple(data.draw(st.integers(0, n - 1)) for n in out_shape)
+    mask = np.zeros(out_shape, dtype=bool)
+    mask[out] = True
+    field = spec.input_cells(mask, x.shape)
+    base = spec.forward(x[None], params)[0][out]
+    reached = np.zeros(x.shape, dtype=bool)
+    for cell in np.ndindex(*x.shape):
+        for delta in (1e3, -1e3):
+            pushed = x.copy()
+            pushed[cell] += delta
+            if abs(spec.forward(pushed[None], params)[0][out] - base) > 1e-6 * (1 + abs(base)):
+                reached[cell] = True
+    np.testing.assert_array_equal(field, reached)
+
+
+@given(any_spec, st.integers(0, 999))
+def test_backward_equals_numerical_differentiation(spec, seed):
+    x, params, out_shape = _setup(spec, seed, hw=(4, 5))
+    if params is not None:
+        params = tuple(None if p is None else p.astype(np.float64) for p in params)
+    if isinstance(spec, ActivationSpec):
+        x = x + np.sign(x) * 0.05  # keep away from ReLU's kink
+    r = np.random.default_rng(seed + 1).standard_normal((1, *out_shape))
+
+    def loss() -> float:
+        return float((spec.forward(x[None], params) * r).sum())
+
+    y, kept = spec.train_forward(x[None], params)
+    dx, grads = spec.backward(r, x[None], params, y, kept)
+    wrt = [x] + [p for p in (params or ()) if p is not None]
+    for analytic, array in zip([dx[0]] + list(grads), wrt):
+        numeric = np.zeros_like(array)
+        for idx in np.ndindex(*array.shape):
+            old = array[idx]
+            array[idx] = old + 1e-6
+            plus = loss()
+            array[idx] = old - 1e-6
+            minus = loss()
+            array[idx] = old
+            numeric[idx] = (plus - minus) / 2e-6
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+
+
+@given(any_spec)
+def test_token_reads_back_as_itself(spec):
+    if getattr(spec, "padding", None) is not None and hasattr(spec, "border_mode"):
+        spec = type(spec)(**{**spec.__dict__, "border_mode": "valid"})  # explicit Padding wins over BorderMode
+    if isinstance(spec, ActivationSpec) and spec.kind != "LeakyReLU":
+        spec = ActivationSpec(spec.kind)  # alpha is LeakyReLU's only
+    assert parse_stack(format_stack((spec,))) == (spec,)
+
+
+@given(any_spec, st.integers(0, 999))
+def test_parameter_count_is_what_the_arrays_hold(spec, seed):
+    x, params, out_shape = _setup(spec, seed)
+    held = 0 if params is None else sum(p.size for p in params if p is not None)
+    assert spec.parameter_count(x.shape[0]) == held == spec.statistics(x.shape).get("CostParameter", 0)
+    kernels = spec.kernels(params)
+    assert kernels is None or (kernels.ndim == 4 and kernels.shape[0] == out_shape[0])
