@@ -58,9 +58,12 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
             spec.check_limits()
         except TokenError as err:
             raise StackFormatError(err.reason, n, token, err.part) from None
-        except (LayerShapeError, IndexError, KeyError) as err:
-            reason = str(err) if isinstance(err, LayerShapeError) else "a number is missing"
-            raise StackFormatError(reason, n, token) from None
+        except LayerShapeError as err:
+            raise StackFormatError(str(err), n, token) from None
+        except (IndexError, KeyError):
+            raise StackFormatError("a number is missing", n, token) from None
+        except (TypeError, ValueError):
+            raise StackFormatError("its options do not fit this layer", n, token) from None
         specs.append(spec)
     return tuple(specs)
 

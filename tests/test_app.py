@@ -471,3 +471,14 @@ def test_a_depthwise_convolution_in_the_stack_is_drawn_explained_and_traced():
     assert "Input channel 2" in markdown or "channel 2" in " ".join(c.value for c in at.code)  # map 5 reads channel 5 // 2
     at = open_tab("Maps", query)
     assert "DepthwiseConvolution → 32 x 12 x 12" in subheaders(at)
+
+
+def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule():
+    query = {"more": "deconv-4-3x3-s2x2", "insp_layer": "3", "insp_map": "1", "insp_row": "9", "insp_col": "12"}
+    at = open_tab("Maps", query)
+    assert "Deconvolution → 4 x 25 x 25" in subheaders(at)
+    assert "(12 - 1)*2 - 2*0 + 1*(3 - 1) + 1 = 25" in " ".join(m.value for m in at.markdown)
+    at = open_tab("Inspect a pixel", query)
+    stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("deconv-4-3x3-s2x2")), 0)
+    value = float(stages[3].output[1, 9, 12])
+    assert f"**Deconvolution**, map 1, row 9, column 12 = **{value:.6g}**" in " ".join(m.value for m in at.markdown)

@@ -10,10 +10,11 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnlab.layers import BY_HEAD, KINDS, ActivationSpec, ConvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec
+from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, ConvolutionSpec, DeconvolutionSpec,
+                           DepthwiseConvolutionSpec, PoolingSpec)
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.shapes import LayerShapeError
-from reference import conv_reference, depthwise_reference
+from reference import conv_reference, deconv_reference, depthwise_reference
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 padding = st.one_of(st.none(), pairs(0, 2))
@@ -24,6 +25,8 @@ SPECS = {
     DepthwiseConvolutionSpec: st.builds(DepthwiseConvolutionSpec, pairs(1, 3), st.integers(1, 3),
                                         st.sampled_from(["valid", "same", "full"]), padding, pairs(1, 2),
                                         pairs(1, 2), st.booleans()),
+    DeconvolutionSpec: st.builds(DeconvolutionSpec, st.integers(1, 3).map(lambda n: 2 * n), pairs(1, 3),
+                                 pairs(0, 2), pairs(1, 3), pairs(1, 2), st.sampled_from([1, 2]), st.booleans()),
     PoolingSpec: st.builds(PoolingSpec, st.sampled_from(["MaxPooling", "AveragePooling", "SumPooling"]),
                            pairs(1, 3), pairs(1, 2), st.just((0, 0)), st.booleans(), st.booleans()),
     ActivationSpec: st.builds(ActivationSpec, st.sampled_from(["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]),
@@ -58,6 +61,9 @@ def test_output_shape_and_values_against_plain_loops(spec, seed):
     assert y.shape == out_shape
     if isinstance(spec, ConvolutionSpec):
         ref = conv_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation, spec.group)
+        np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
+    if isinstance(spec, DeconvolutionSpec):
+        ref = deconv_reference(x[None], params[0], params[1], spec.padding, spec.strides, spec.dilation, spec.group)
         np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
     if isinstance(spec, DepthwiseConvolutionSpec):
         ref = depthwise_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation,

@@ -14,11 +14,12 @@ from typing import Union
 
 from cnnlab.layers.activation import ACTIVATION_KINDS, ActivationSpec
 from cnnlab.layers.convolution import ConvolutionSpec
+from cnnlab.layers.deconvolution import DeconvolutionSpec
 from cnnlab.layers.depthwise_convolution import DepthwiseConvolutionSpec
 from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
 
-LayerSpec = Union[ConvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec, ActivationSpec]
-KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec, ActivationSpec)
+LayerSpec = Union[ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec]
+KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 Shape3 = tuple[int, int, int]
 
@@ -26,4 +27,4 @@ SEED_EXPERIMENT: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
 __all__ = ["ACTIVATION_KINDS", "BY_HEAD", "KINDS", "POOLING_KINDS", "SEED_EXPERIMENT", "ActivationSpec",
-           "ConvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]
+           "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]

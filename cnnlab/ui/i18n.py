@@ -164,6 +164,10 @@ EN: dict[str, str] = {
         "Each input channel has its own {multiplier} kernel(s): output map m = the patch of input channel "
         "m // {multiplier} under kernel m, multiplied element by element and summed (plus the bias)."
     ),
+    "explain.Deconvolution": (
+        "A transposed convolution: every input value, times its kernel, is added into the output around "
+        "its place (Strides apart), then Padding is cut from each side. It makes maps larger."
+    ),
     "explain.MaxPooling": "Each output value is the largest value in its window: the strongest response nearby.",
     "explain.AveragePooling": "Each output value is the mean of its window.",
     "explain.SumPooling": "Each output value is the sum of its window.",
@@ -414,6 +418,10 @@ JA: dict[str, str] = {
     "explain.DepthwiseConvolution": (
         "入力チャネルごとに {multiplier} 個のカーネルがあります: 出力マップ m = 入力チャネル m // {multiplier} の"
         "窓とカーネル m を要素ごとに掛けて足したもの（＋バイアス）。"
+    ),
+    "explain.Deconvolution": (
+        "転置畳み込み: 入力の値 1 つずつにカーネルを掛けて、出力のその位置のまわりに足し込みます（Strides おき）。"
+        "最後に Padding の分を両端から切り取ります。マップが大きくなります。"
     ),
     "explain.MaxPooling": "出力の値はそれぞれ、窓の中で一番大きい値です。その領域の特徴を一番強く表す値です。",
     "explain.AveragePooling": "出力の値はそれぞれ、窓の平均です。",

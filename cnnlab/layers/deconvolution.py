@@ -1,0 +1,217 @@
+"""NNC's Deconvolution (transposed convolution), all in one place (nnabla's
+F.deconvolution; W (C, OutMaps/Group, kh, kw)).
+
+Every input value, times the kernel, is added into the output; then the Padding is
+cropped from each side:
+    y[m, i, j] = b[m] + sum over c of m's group and (u, v) with i + ph = i'*sh + u*dh
+                 and j + pw = j'*sw + v*dw of  W[c, m', u, v] * x[c, i', j']
+    out = (L - 1) * s - 2p + d(k - 1) + 1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnlab import backward as B
+from cnnlab import explain
+from cnnlab import functions as F
+from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
+from cnnlab.layers import text
+from cnnlab.limits import Range, check_fields
+from cnnlab.shapes import LayerShapeError
+
+Shape3 = tuple[int, int, int]
+Params = tuple[np.ndarray, np.ndarray | None]
+
+LIMITS: dict[str, Range] = {
+    "out_maps": Range("OutMaps", 1, 256),
+    "kernel_shape": Range("KernelShape", 1, 15),
+    "padding": Range("Padding", 0, 15),
+    "strides": Range("Strides", 1, 8),
+    "dilation": Range("Dilation", 1, 8),
+    "group": Range("Group", 1, 256),
+    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
+}
+
+
+@dataclass(frozen=True)
+class DeconvolutionSpec:
+    """NNC's Deconvolution layer."""
+
+    out_maps: int = 16
+    kernel_shape: tuple[int, int] = (5, 5)
+    padding: tuple[int, int] = (0, 0)
+    strides: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    group: int = 1
+    with_bias: bool = True
+    w_initializer: InitializerName = "NormalConvolutionGlorot"
+    initializer_multiplier: float = 1.0
+
+    kind = "Deconvolution"
+    HEADS = ("deconv",)
+    WORK_UNIT = "multiply-adds"
+    LIMITS = LIMITS
+    EDITOR = ("out_maps", "kernel", "strides")
+
+    def check_limits(self) -> None:
+        check_fields(self, LIMITS)
+
+    def output_shape(self, in_shape: Shape3) -> Shape3:
+        """(OutMaps, Ho, Wo), Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1; LayerShapeError if impossible."""
+        c, h, w = in_shape
+        if c % self.group or self.out_maps % self.group:
+            raise LayerShapeError(f"Group {self.group} must divide both the input channels ({c}) "
+                                  f"and OutMaps ({self.out_maps}).")
+        ho, wo = (F.deconvolution_output_size(n, k, p, s, d) for n, k, p, s, d in
+                  zip((h, w), self.kernel_shape, self.padding, self.strides, self.dilation))
+        if ho < 1 or wo < 1:
+            raise LayerShapeError(f"Padding {self.padding[0]},{self.padding[1]} crops more than the {h}x{w} input "
+                                  f"spreads to: the output would be {ho}x{wo}.")
+        return (self.out_maps, ho, wo)
+
+    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
+        """['(12 - 1)*2 - 2*0 + 1*(5 - 1) + 1 = 27', ...] for H and W."""
+        return [f"({n} - 1)*{s} - 2*{p} + {d}*({k} - 1) + 1 = {F.deconvolution_output_size(n, k, p, s, d)}"
+                for n, k, p, s, d in zip(in_shape[1:], self.kernel_shape, self.padding, self.strides, self.dilation)]
+
+    def weight_shape(self, in_channels: int) -> tuple[int, int, int, int]:
+        """W's shape (C, OutMaps/group, kh, kw)."""
+        return (in_channels, self.out_maps // self.group, *self.kernel_shape)
+
+    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
+        weight = initialize_weight(self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier,
+                                   rng)
+        return weight, (np.zeros(self.out_maps, dtype=np.float32) if self.with_bias else None)
+
+    def _geometry(self) -> tuple:
+        return (self.padding, self.strides, self.dilation, self.group)
+
+    def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
+        return F.deconvolution(x, params[0], params[1], *self._geometry())
+
+    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, None]:
+        return self.forward(x, params), None
+
+    def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: None,
+                 need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        dx, dw, db = B.deconvolution_backward(dy, x, params[0], params[1] is not None, *self._geometry(),
+                                              need_dx=need_dx)
+        return dx, [dw] + ([db] if db is not None else [])
+
+    def swaps_with_next(self, following: object) -> bool:
+        return False
+
+    def kernels(self, params: Params | None) -> np.ndarray | None:
+        """The kernels of each output map, (OutMaps, C/group, kh, kw), taken from W (C, OutMaps/group, kh, kw)."""
+        if params is None:
+            return None
+        c, mg, kh, kw = params[0].shape
+        g = self.group
+        return params[0].reshape(g, c // g, mg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(g * mg, c // g, kh, kw)
+
+    def _sources(self, axis: int, position: int, length: int) -> np.ndarray:
+        """For each kernel offset u along `axis`, the input index i' with position + p = i'*s + u*d,
+        or -1 where no input lands there (not a whole step, or outside the input)."""
+        k, p, s, d = self.kernel_shape[axis], self.padding[axis], self.strides[axis], self.dilation[axis]
+        offset = position + p - np.arange(k) * d
+        source = offset // s
+        ok = (offset % s == 0) & (source >= 0) & (source < length)
+        return np.where(ok, source, -1)
+
+    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> explain.ConvolutionStep:
+        """Output pixel (map, row, column): which input values (rows[u], cols[v]; -1: none lands
+        there, shown as padding) times which kernel cells W[c, m', u, v] add up to it, + bias."""
+        m, i, j = out
+        cg = x.shape[0] // self.group
+        g = m // (self.out_maps // self.group)
+        channels = tuple(range(g * cg, (g + 1) * cg))
+        rows, cols = self._sources(0, i, x.shape[1]), self._sources(1, j, x.shape[2])
+        patch = explain.gather(x[list(channels)], rows, cols, fill=0.0)
+        kernel = self.kernels(params)[m].astype(np.float64)
+        products = patch * kernel
+        b = None if params[1] is None else float(params[1][m])
+        return explain.ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
+                                       float(products.sum() + (b or 0.0)))
+
+    def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
+        """Input cells (C, H, W bool) whose spread reaches a True cell of the output mask:
+        input (i', j') lands on output (i'*s - p + u*d, j'*s - p + v*d)."""
+        c, h, w = in_shape
+        _, ho, wo = mask.shape
+        reached = mask.reshape(self.group, -1, ho, wo).any(axis=1)
+        cells = np.zeros((self.group, h, w), dtype=bool)
+        (ph, pw), (sh, sw), (dh, dw) = self.padding, self.strides, self.dilation
+        for u in range(self.kernel_shape[0]):
+            rows = np.arange(h) * sh - ph + u * dh
+            keep_r = (rows >= 0) & (rows < ho)
+            for v in range(self.kernel_shape[1]):
+                cols = np.arange(w) * sw - pw + v * dw
+                keep_c = (cols >= 0) & (cols < wo)
+                cells[:, np.flatnonzero(keep_r)[:, None], np.flatnonzero(keep_c)[None, :]] |= \
+                    reached[:, rows[keep_r][:, None], cols[keep_c][None, :]]
+        return np.repeat(cells, c // self.group, axis=0)
+
+    def token(self) -> str:
+        """deconv-OutMaps-KhxKw[-sSHxSW][-pPHxPW][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
+        parts = ["deconv", str(self.out_maps), "%dx%d" % self.kernel_shape]
+        for prefix, value, default in (("s", self.strides, (1, 1)), ("p", self.padding, (0, 0)),
+                                       ("d", self.dilation, (1, 1))):
+            if value != default:
+                parts.append(prefix + "%dx%d" % value)
+        if self.group != 1:
+            parts.append(f"g{self.group}")
+        if not self.with_bias:
+            parts.append("nobias")
+        if self.w_initializer != "NormalConvolutionGlorot":
+            parts.append(f"i{self.w_initializer}")
+        if self.initializer_multiplier != 1.0:
+            parts.append(f"m{self.initializer_multiplier:g}")
+        return "-".join(parts)
+
+    @classmethod
+    def from_token(cls, head: str, fields: list[str]) -> "DeconvolutionSpec":
+        spec: dict = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
+        for o in fields[2:]:
+            if o[:1] in ("s", "p", "d"):
+                spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
+            elif o[:1] == "g":
+                spec["group"] = text.integer(o[1:])
+            elif o == "nobias":
+                spec["with_bias"] = False
+            elif o[:1] == "i" and o[1:] in INITIALIZERS:
+                spec["w_initializer"] = o[1:]
+            elif o[:1] == "m":
+                spec["initializer_multiplier"] = text.number(o[1:])
+            else:
+                raise text.unknown(o)
+        return cls(**spec)
+
+    def parameter_count(self, in_channels: int) -> int:
+        c, mg, kh, kw = self.weight_shape(in_channels)
+        return c * mg * kh * kw + (self.out_maps if self.with_bias else 0)
+
+    def multiply_adds(self, in_shape: Shape3) -> int:
+        """Every input value is multiplied into OutMaps/group x kh x kw outputs."""
+        self.output_shape(in_shape)
+        c, h, w = in_shape
+        return c * h * w * (self.out_maps // self.group) * self.kernel_shape[0] * self.kernel_shape[1]
+
+    def work(self, in_shape: Shape3) -> int:
+        return self.multiply_adds(in_shape)
+
+    def training_values(self, in_shape: Shape3) -> int:
+        """Input, output, and the patch matrix of the convolution that gives the input gradient."""
+        c, h, w = in_shape
+        out = self.output_shape(in_shape)
+        patches = (self.out_maps // self.group) * self.kernel_shape[0] * self.kernel_shape[1] * h * w * self.group
+        return c * h * w + int(np.prod(out)) + patches
+
+    def statistics(self, in_shape: Shape3) -> dict[str, int]:
+        """NNC's costs: CostParameter, CostAdd (bias adds with WithBias), CostMultiplyAdd."""
+        m, ho, wo = self.output_shape(in_shape)
+        return {"CostParameter": self.parameter_count(in_shape[0]),
+                "CostAdd": m * ho * wo if self.with_bias else 0,
+                "CostMultiplyAdd": self.multiply_adds(in_shape)}
