@@ -482,3 +482,13 @@ def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule(
     stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("deconv-4-3x3-s2x2")), 0)
     value = float(stages[3].output[1, 9, 12])
     assert f"**Deconvolution**, map 1, row 9, column 12 = **{value:.6g}**" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["seed", "lenet", "allconv", "separable", "updown"])
+def test_every_preset_loads_its_whole_network(name):
+    from cnnlab.presets import PRESETS
+    at = new_app().run()
+    [b for b in at.button if b.key == f"preset-{name}"][0].click().run()
+    assert not at.exception and not at.error
+    stages = run(load_mnist().image(4), PRESETS[name], 0)
+    assert subheaders(at)[2:] == [f"{s.name} → {' x '.join(map(str, s.shape))}" for s in stages[1:]]

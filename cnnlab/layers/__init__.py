@@ -23,8 +23,11 @@ KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, Deconvolut
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 Shape3 = tuple[int, int, int]
 
+GRAMMAR: tuple[str, ...] = tuple(kind.token.__doc__.strip() for kind in KINDS)
+"""Each kind's stack-text token, as its token() docstring spells it."""
+
 SEED_EXPERIMENT: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
-__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "KINDS", "POOLING_KINDS", "SEED_EXPERIMENT", "ActivationSpec",
+__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "SEED_EXPERIMENT", "ActivationSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]

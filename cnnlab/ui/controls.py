@@ -14,9 +14,9 @@ from PIL import Image
 
 from cnnlab.data import SEED_INDEX, Mnist
 from cnnlab.mosaic import Display
-from cnnlab.presets import StackFormatError, format_stack, parse_stack
+from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
-from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import GRAMMAR, ActivationSpec, ConvolutionSpec, PoolingSpec
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import NONE, PARAMS
@@ -337,13 +337,6 @@ def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:
 
 # --- deeper stacks and training --------------------------------------------------------
 
-BLOCK_PRESETS = {
-    # first block (Convolution, activation, pooling) + the further layers as text
-    "seed": ({}, ""),
-    "lenet": ({"activation": "ReLU"}, "conv-8-5x5_relu_max-2x2"),
-    "allconv": ({"kernel_h": 3, "kernel_w": 3, "border_mode": "same", "stride_h": 2, "stride_w": 2,
-                 "activation": "ReLU", "pooling": NONE}, "conv-16-3x3-s2x2-same_relu_avg-7x7"),
-}
 BLOCK_KEYS = ("out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "stride_h", "stride_w",
               "dilation_h", "dilation_w", "with_bias", "initializer", "multiplier", "activation", "alpha",
               "pooling", "pool_kernel_h", "pool_kernel_w", "pool_stride_h", "pool_stride_w", "pool_pad_h",
@@ -351,10 +344,36 @@ BLOCK_KEYS = ("out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w
 QUICK_ADD = {"conv": "conv-8-3x3", "relu": "relu", "max": "max-2x2"}
 
 
+def block_settings(specs: tuple) -> tuple[dict[str, object], str]:
+    """A whole stack as the sidebar's two halves: the first block's widget values (a
+    Convolution, then an activation and a pooling layer if they follow) and the further
+    layers' text. The sidebar edits the first block with its own widgets for now, so this
+    is the one place that knows which kinds those are."""
+    first, rest = specs[0], list(specs[1:])
+    values: dict[str, object] = {
+        "out_maps": first.out_maps, "kernel_h": first.kernel_shape[0], "kernel_w": first.kernel_shape[1],
+        "border_mode": "explicit" if first.padding is not None else first.border_mode,
+        "pad_h": (first.padding or (0, 0))[0], "pad_w": (first.padding or (0, 0))[1],
+        "stride_h": first.strides[0], "stride_w": first.strides[1],
+        "dilation_h": first.dilation[0], "dilation_w": first.dilation[1], "with_bias": first.with_bias,
+        "initializer": first.w_initializer, "multiplier": first.initializer_multiplier,
+        "activation": NONE, "pooling": NONE,
+    }
+    if rest and rest[0].kind in PARAMS["activation"].options:
+        act = rest.pop(0)
+        values.update(activation=act.kind, alpha=act.alpha)
+    if rest and rest[0].kind in PARAMS["pooling"].options:
+        pool = rest.pop(0)
+        values.update(pooling=pool.kind, pool_kernel_h=pool.kernel_shape[0], pool_kernel_w=pool.kernel_shape[1],
+                      pool_stride_h=pool.stride()[0], pool_stride_w=pool.stride()[1], pool_pad_h=pool.padding[0],
+                      pool_pad_w=pool.padding[1], ignore_border=pool.ignore_border, including_pad=pool.including_pad)
+    return values, format_stack(tuple(rest))
+
+
 def _apply_preset(name: str) -> None:
-    block, more = BLOCK_PRESETS[name]
+    values, more = block_settings(PRESETS[name])
     for key in BLOCK_KEYS:
-        st.session_state[key] = block.get(key, PARAMS[key].default)
+        st.session_state[key] = values.get(key, PARAMS[key].default)
     st.session_state["more"] = more
 
 
@@ -376,11 +395,11 @@ def network_controls(tx: Text) -> tuple[tuple, str | None]:
 
 
 def _network_controls(tx: Text) -> tuple[tuple, str | None]:
-    presets = _row()
-    for name in BLOCK_PRESETS:
+    presets = st.container(horizontal=True, gap="small", wrap=True)  # five presets: two rows
+    for name in PRESETS:
         presets.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
                        help=tx(f"net.preset.{name}.help"), width="stretch")
-    text = st.text_input(tx("more.label"), PARAMS["more"].default, key="more", help=tx("more.help"),
+    text = st.text_input(tx("more.label"), PARAMS["more"].default, key="more", help=tx("more.help", grammar="; ".join(GRAMMAR)),
                          bind="query-params")
     adds = _row()
     for name, token in QUICK_ADD.items():

@@ -230,10 +230,13 @@ EN: dict[str, str] = {
     "net.preset.lenet.help": "Convolution 16 5x5 -> ReLU -> MaxPooling 2 -> Convolution 8 5x5 -> ReLU -> MaxPooling 2.",
     "net.preset.allconv": "All-conv",
     "net.preset.allconv.help": "Strided convolutions instead of pooling, a global average at the end.",
+    "net.preset.separable": "Separable",
+    "net.preset.separable.help": "Convolution 16 3x3 → ReLU → DepthwiseConvolution 3x3 (one kernel per channel) → Convolution 16 1x1 (mixes the channels) → ReLU → MaxPooling 2, as in MobileNet.",
+    "net.preset.updown": "Down and up",
+    "net.preset.updown.help": "A strided Convolution halves the digit to 14x14, a Deconvolution brings it back to 28x28.",
     "more.label": "Layers after the first block",
     "more.help": (
-        "Further layers as text, joined by _: conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW|-same|-full][-dDHxDW][-gG][-nobias], "
-        "max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep], relu, leaky[-ALPHA], tanh, sigmoid. "
+        "Further layers as text, joined by _: {grammar}. "
         "Edit to reorder or remove; e.g. conv-8-5x5_relu_max-2x2."
     ),
     "more.error": "The layers after the first block are not understood, so they are left out: {message}",
@@ -485,10 +488,13 @@ JA: dict[str, str] = {
     "net.preset.lenet.help": "Convolution 16 5x5 → ReLU → MaxPooling 2 → Convolution 8 5x5 → ReLU → MaxPooling 2。",
     "net.preset.allconv": "全畳み込み",
     "net.preset.allconv.help": "Pooling の代わりにストライド付きの Convolution、最後に全体の平均。",
+    "net.preset.separable": "分離型",
+    "net.preset.separable.help": "Convolution 16 3x3 → ReLU → DepthwiseConvolution 3x3（チャネルごとに 1 つのカーネル）→ Convolution 16 1x1（チャネルを混ぜる）→ ReLU → MaxPooling 2。MobileNet と同じ形です。",
+    "net.preset.updown": "縮めて戻す",
+    "net.preset.updown.help": "ストライド付きの Convolution で数字を 14x14 に縮め、Deconvolution で 28x28 に戻します。",
     "more.label": "最初のブロックの後の層",
     "more.help": (
-        "後に続く層をテキストで _ でつなぎます: conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW|-same|-full][-dDHxDW][-gG][-nobias]、"
-        "max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep]、relu、leaky[-ALPHA]、tanh、sigmoid。"
+        "後に続く層をテキストで _ でつなぎます: {grammar}。"
         "編集すると並べ替えや削除ができます。例: conv-8-5x5_relu_max-2x2"
     ),
     "more.error": "最初のブロックの後の層を読み取れないため、使っていません: {message}",
