@@ -1,7 +1,7 @@
 """App latency: a real `streamlit run app.py` in headless Chromium, and the script on the server.
 
 1. Browser: from a control change (a new weight seed typed + Enter, so every map's
-   values change) to the last heatmap repainted, at OutMaps 16 (the seed's
+   values change) to the last heatmap repainted, at OutMaps 16 (the blog post's
    defaults), 64 and 256; medians. Also the bytes the server sent per update
    (WebSocket frames), and a KernelShape slider step (arrow key) at the defaults.
 2. Server: one script rerun through Streamlit's AppTest after a control change,

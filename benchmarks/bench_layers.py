@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cnnlab import functions as F  # noqa: E402
 from cnnlab.data import load_mnist  # noqa: E402
 from cnnlab.pipeline import forward_batch, init_params  # noqa: E402
-from cnnlab.layers import SEED_EXPERIMENT  # noqa: E402
+from cnnlab.layers import BLOG_NETWORK  # noqa: E402
 
 try:
     import torch
@@ -101,8 +101,8 @@ def case_single_mnist(repeats: int) -> None:
 def case_all_mnist(repeats: int, chunk: int) -> None:
     images = load_mnist().images
     x = (images.astype(np.float32) / 255)[:, None]
-    params = init_params(SEED_EXPERIMENT, (1, 28, 28), seed=0)
-    run = lambda: forward_batch(x, SEED_EXPERIMENT, params, chunk=chunk)  # noqa: E731
+    params = init_params(BLOG_NETWORK, (1, 28, 28), seed=0)
+    run = lambda: forward_batch(x, BLOG_NETWORK, params, chunk=chunk)  # noqa: E731
     tracemalloc.start()
     run()
     _, peak = tracemalloc.get_traced_memory()

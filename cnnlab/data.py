@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 MNIST_PATH = Path(__file__).with_name("data") / "mnist_test.npz"
 MNIST_TRAIN_PATH = MNIST_PATH.with_name("mnist_train.npz")  # 20,000 MNIST training images
-SEED_INDEX = 4  # the first "4" of the test set: the blog post's digit
+BLOG_DIGIT_INDEX = 4  # the first "4" of the test set: the blog post's digit
 MAX_UPLOAD_PIXELS = 40_000_000  # larger images are refused before decoding
 
 

@@ -151,7 +151,7 @@ def format_number(v: float) -> str:
 
 
 def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3) -> list[str]:
-    """The seed's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84'. A channel with
+    """The blog post's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84'. A channel with
     more than max_terms terms is folded: the first `head`, '...', the last `tail`."""
     lines = []
     multi = len(step.channels) > 1

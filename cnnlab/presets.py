@@ -76,7 +76,7 @@ def _parse_layer(token: str) -> LayerSpec:
 
 
 PRESETS: dict[str, tuple[LayerSpec, ...]] = {
-    "seed": parse_stack("conv-16-5x5_max-2x2"),
+    "blog": parse_stack("conv-16-5x5_max-2x2"),
     "lenet": parse_stack("conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2"),
     "allconv": parse_stack("conv-16-3x3-s2x2-same_relu_conv-16-3x3-s2x2-same_relu_avg-7x7"),
     "separable": parse_stack("conv-16-3x3-same_relu_dwconv-3x3-same_conv-16-1x1_relu_max-2x2"),

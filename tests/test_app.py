@@ -10,7 +10,7 @@ from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.mosaic import tile
 from cnnlab.pipeline import run
 from cnnlab.presets import parse_stack
-from cnnlab.layers import ConvolutionSpec, PoolingSpec, SEED_EXPERIMENT
+from cnnlab.layers import ConvolutionSpec, PoolingSpec, BLOG_NETWORK
 
 
 def subheaders(at):
@@ -28,7 +28,7 @@ def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_
         "Convolution → 16 x 24 x 24",
         "MaxPooling → 16 x 12 x 12",
     ]
-    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     for key, stage in (("chart-stage-1", stages[1]), ("chart-stage-2", stages[2])):
         z = heatmap_values(at, key)
         expected = tile(stage.output, 8).z
@@ -185,7 +185,7 @@ def inspect_app(query=None):
 
 def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
     at = inspect_app()
-    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     value = float(stages[1].output[0, 14, 10])
     markdown = " ".join(m.value for m in at.markdown)
     assert f"**Convolution**, map 0, row 14, column 10 = **{value:.6g}**" in markdown
@@ -206,7 +206,7 @@ def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
 def test_inspector_from_the_url_explains_a_pooled_pixel():
     at = inspect_app({"insp_layer": "2", "insp_map": "3", "insp_row": "5", "insp_col": "7"})
     assert not at.warning
-    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     window = stages[1].output[3, 10:12, 14:16]
     expected = f"max({', '.join(f'{v:.3g}' for v in window.ravel())}) = {float(window.max()):.3g}"
     assert at.code[0].value == expected
@@ -342,7 +342,7 @@ def test_presets_and_quick_add_edit_the_stack():
     [b for b in at.button if b.key == "preset-allconv"][0].click().run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 14 x 14", "ReLU → 16 x 14 x 14", "Convolution → 16 x 7 x 7",
                                   "ReLU → 16 x 7 x 7", "AveragePooling → 16 x 1 x 1"]
-    [b for b in at.button if b.key == "preset-seed"][0].click().run()
+    [b for b in at.button if b.key == "preset-blog"][0].click().run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 24 x 24", "MaxPooling → 16 x 12 x 12"]
 
 
@@ -484,7 +484,7 @@ def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule(
     assert f"**Deconvolution**, map 1, row 9, column 12 = **{value:.6g}**" in " ".join(m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("name", ["seed", "lenet", "allconv", "separable", "updown"])
+@pytest.mark.parametrize("name", ["blog", "lenet", "allconv", "separable", "updown"])
 def test_every_preset_loads_its_whole_network(name):
     from cnnlab.presets import PRESETS
     at = new_app().run()

@@ -11,7 +11,7 @@ from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS,
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
-from cnnlab.layers import SEED_EXPERIMENT
+from cnnlab.layers import BLOG_NETWORK
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -69,7 +69,7 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
         payload, shown = page.evaluate(PAINTED_JS, [key, *cell])
         assert shown == decode_payload(payload)[0][cell].tolist(), (key, cell)
 
-    stages = run(load_mnist().image(4), SEED_EXPERIMENT, seed=0)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
         text = hover(page, key, *cell)
         m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()

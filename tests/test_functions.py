@@ -133,7 +133,7 @@ def test_sigmoid_does_not_overflow():
     np.testing.assert_array_equal(y, [[[[0.0, 1.0]]]])
 
 
-# The seed's worked examples -------------------------------------------------------
+# The blog post's worked examples -------------------------------------------------------
 
 def test_seed_convolution_example_top_left_is_84():
     patch = np.arange(9, dtype=np.float32).reshape(3, 3)      # 0 1 2 / 3 4 5 / 6 7 8

@@ -1,4 +1,4 @@
-"""The Learn tab (cnnlab/ui/learn.py) through AppTest: the seed's examples, stepped."""
+"""The Learn tab (cnnlab/ui/learn.py) through AppTest: the blog post's examples, stepped."""
 
 from apptools import chart_by_key, decode, open_tab
 

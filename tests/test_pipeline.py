@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 
 from cnnlab import functions as F
-from cnnlab.data import SEED_INDEX, load_mnist
+from cnnlab.data import BLOG_DIGIT_INDEX, load_mnist
 from cnnlab.pipeline import forward_batch, init_params, run
-from cnnlab.layers import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import BLOG_NETWORK, ActivationSpec, ConvolutionSpec, PoolingSpec
 
 
 def test_seed_experiment_28_to_24_to_12():
-    stages = run(load_mnist().image(SEED_INDEX), SEED_EXPERIMENT, seed=0)
+    stages = run(load_mnist().image(BLOG_DIGIT_INDEX), BLOG_NETWORK, seed=0)
     assert [s.name for s in stages] == ["Input", "Convolution", "MaxPooling"]
     assert [s.shape for s in stages] == [(1, 28, 28), (16, 24, 24), (16, 12, 12)]
     conv = stages[1]
@@ -30,7 +30,7 @@ def test_every_stage_shape_matches_its_spec_shape():
 
 def test_same_seed_same_everything_and_new_seed_new_kernels():
     img = load_mnist().image(0)
-    a, b, c = run(img, SEED_EXPERIMENT, 1), run(img, SEED_EXPERIMENT, 1), run(img, SEED_EXPERIMENT, 2)
+    a, b, c = run(img, BLOG_NETWORK, 1), run(img, BLOG_NETWORK, 1), run(img, BLOG_NETWORK, 2)
     np.testing.assert_array_equal(a[2].output, b[2].output)
     assert not np.array_equal(a[1].params[0], c[1].params[0])
 
@@ -45,13 +45,13 @@ def test_impossible_layer_keeps_earlier_stages_and_says_why():
 
 def test_forward_batch_equals_one_by_one():
     images = load_mnist().images[:37].astype(np.float32)[:, None] / 255
-    params = init_params(SEED_EXPERIMENT, (1, 28, 28), seed=5)
-    batch = forward_batch(images, SEED_EXPERIMENT, params, chunk=10)
+    params = init_params(BLOG_NETWORK, (1, 28, 28), seed=5)
+    batch = forward_batch(images, BLOG_NETWORK, params, chunk=10)
     assert batch.shape == (37, 16, 12, 12)
     for i in (0, 17, 36):
-        np.testing.assert_allclose(batch[i], run(images[i, 0], SEED_EXPERIMENT, 5)[2].output, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(batch[i], run(images[i, 0], BLOG_NETWORK, 5)[2].output, rtol=1e-6, atol=1e-6)
 
 
 def test_specs_are_immutable():
     with pytest.raises(AttributeError):
-        SEED_EXPERIMENT[0].out_maps = 3
+        BLOG_NETWORK[0].out_maps = 3

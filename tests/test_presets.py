@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
-from cnnlab.layers import SEED_EXPERIMENT, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import BLOG_NETWORK, ActivationSpec, ConvolutionSpec, PoolingSpec
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 conv = st.builds(ConvolutionSpec, st.integers(1, 256), pairs(1, 15), st.sampled_from(["valid", "same", "full"]),
@@ -26,7 +26,7 @@ def test_text_round_trips(specs):
 
 
 def test_presets():
-    assert PRESETS["seed"] == SEED_EXPERIMENT
+    assert PRESETS["blog"] == BLOG_NETWORK
     assert format_stack(PRESETS["lenet"]) == "conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2"
     assert len(PRESETS) >= 3
 

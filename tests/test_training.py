@@ -62,15 +62,15 @@ def test_same_seed_bit_identical_weights_and_training_learns():
 
 def test_untrained_model_uses_the_app_s_weights():
     from cnnlab.pipeline import run
-    model = init_model(PRESETS["seed"], (1, 28, 28), seed=7)
-    stages = run(load_mnist().image(4), PRESETS["seed"], seed=7)
+    model = init_model(PRESETS["blog"], (1, 28, 28), seed=7)
+    stages = run(load_mnist().image(4), PRESETS["blog"], seed=7)
     np.testing.assert_array_equal(model.params[0][0], stages[1].params[0])
 
 
 def test_progress_is_reported():
     data = load_mnist(MNIST_TRAIN_PATH)
     seen = []
-    train(PRESETS["seed"], data.images[:256], data.labels[:256], epochs=2, batch_size=64, report=seen.append,
+    train(PRESETS["blog"], data.images[:256], data.labels[:256], epochs=2, batch_size=64, report=seen.append,
           report_every=2)
     assert [(p.epoch, p.batch) for p in seen] == [(1, 2), (1, 4), (2, 2), (2, 4)]
     assert all(0 <= p.accuracy <= 1 and p.loss > 0 for p in seen)

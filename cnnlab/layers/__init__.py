@@ -26,8 +26,8 @@ Shape3 = tuple[int, int, int]
 GRAMMAR: tuple[str, ...] = tuple(kind.token.__doc__.strip() for kind in KINDS)
 """Each kind's stack-text token, as its token() docstring spells it."""
 
-SEED_EXPERIMENT: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
+BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
-__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "SEED_EXPERIMENT", "ActivationSpec",
+__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]

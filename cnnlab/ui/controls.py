@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnlab.data import SEED_INDEX, Mnist
+from cnnlab.data import BLOG_DIGIT_INDEX, Mnist
 from cnnlab.mosaic import Display
 from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
@@ -134,9 +134,9 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
         file = st.file_uploader(tx("upload.label"), type=UPLOAD_TYPES, key="upload", help=tx("upload.help"))
         mnist_style = _toggle(tx, "mnist_style")
         if file is not None:
-            return InputChoice(SEED_INDEX, file.getvalue(), mnist_style, file.name)
+            return InputChoice(BLOG_DIGIT_INDEX, file.getvalue(), mnist_style, file.name)
         st.caption(tx("upload.none"))
-        return InputChoice(SEED_INDEX)
+        return InputChoice(BLOG_DIGIT_INDEX)
     if pick == "digit":
         digit = st.selectbox(tx("digit.label"), range(10), index=PARAMS["digit"].default, key="digit",
                              help=tx("digit.help"), bind="query-params")
@@ -200,7 +200,7 @@ def _next_seed() -> None:
 
 
 def activation_controls(tx: Text) -> ActivationSpec | None:
-    """The activation after the convolution (none by default, as in the seed)."""
+    """The activation after the convolution (none by default, as in the blog post)."""
     st.header(tx("act.header"))
     kind = _choice(tx, "activation")
     leaky = kind == "LeakyReLU"
@@ -211,7 +211,7 @@ def activation_controls(tx: Text) -> ActivationSpec | None:
 
 
 def pooling_controls(tx: Text) -> PoolingSpec | None:
-    """The pooling layer (MaxPooling 2x2 / 2 by default, as in the seed)."""
+    """The pooling layer (MaxPooling 2x2 / 2 by default, as in the blog post)."""
     st.header(tx("pool.header"))
     kind = _choice(tx, "pooling")
     off = kind == NONE

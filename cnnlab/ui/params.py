@@ -117,7 +117,7 @@ PARAMS: dict[str, Param] = {
         Param("train_images", 10000, 1000, 20000),
         Param("insp_layer", 1, 1, 16),
         Param("insp_map", 0, 0, 1023),
-        Param("insp_row", 14, 0, 4095),  # on the seed digit's stroke
+        Param("insp_row", 14, 0, 4095),  # on the blog post's digit's stroke
         Param("insp_col", 10, 0, 4095),
         Param("color_scale", "gray", options=COLOR_SCALES),
         Param("normalization", "layer", options=NORMALIZATIONS),
