@@ -1,0 +1,29 @@
+"""How maps are drawn (colour scale, normalisation, colour bar, columns) and the language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.mosaic import Display
+from cnnlab.ui import widgets as w
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.params import PARAMS
+
+
+def display_controls(tx: Text) -> Display:
+    """How maps are coloured and laid out."""
+    summary = w.changed(tx, {key + ".label": (key,) for key in ("color_scale", "normalization", "colorbar", "columns")})
+    with w.more_popover(tx, tx("display.header"), summary, icon=":material/palette:"):
+        color_scale = w.choice(tx, "color_scale", radio=True)
+        normalization = w.choice(tx, "normalization")
+        colorbar = w.toggle(tx, "colorbar")
+        columns = w.slider(tx, "columns")
+    return Display(color_scale, normalization, colorbar, columns)
+
+
+def language_control(default: str) -> str:
+    """en / ja, bound to the URL (?lang=ja); the default follows the browser."""
+    return st.segmented_control(
+        "Language / 言語", PARAMS["lang"].options, default=default, key="lang", required=True,
+        help="English / 日本語", bind="query-params",
+    ) or default

@@ -1,0 +1,186 @@
+"""The inspected pixel: its controls (also set by clicking a map), and why its value is
+what it is: the patch x kernel sums, the pooling window or the function applied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import explain, figures, heatmaps
+from cnnlab.mosaic import Display
+from cnnlab.pipeline import Stage
+from cnnlab.ui import widgets as w
+from cnnlab.ui.heatmap import heatmap
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.params import PARAMS
+
+
+@dataclass(frozen=True)
+class Pixel:
+    """The inspected output pixel: layer (stage index, 1-based), map, row, column."""
+
+    layer: int
+    map: int
+    row: int
+    col: int
+
+    @property
+    def out(self) -> tuple[int, int, int]:
+        return (self.map, self.row, self.col)
+
+
+def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
+    """Layer, map, row and column of the pixel to explain (also set by clicking a map), in
+    a popover labelled with the pixel. Values past the layer's size are clamped, with a
+    note. None when no layer could run."""
+    usable = [s for s in stages[1:] if s.error is None]
+    if not usable:
+        return None, []
+    layers = [s.index for s in usable]
+    asked = w.current("insp_layer")
+    layer = asked if asked in layers else layers[0]
+    shown = [min(int(w.current(key)), size - 1) for key, size in zip(("insp_map", "insp_row", "insp_col"),
+                                                                     stages[layer].shape)]
+    where = tx("insp.where", layer=layer, map=shown[0], row=shown[1], col=shown[2])  # as clamped below
+    with w.more_popover(tx, tx("insp.header"), where, icon=":material/my_location:"):
+        pixel, notes = _pixel_controls(tx, stages, usable, layers)
+    if asked != layer:
+        notes.insert(0, tx("insp.layer_missing", asked=asked, last=layers[-1], layer=layer))
+    return pixel, notes
+
+
+def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]:
+    st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
+    layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
+                     captions=[s.name for s in usable], help=tx("insp_layer.help"),
+                     on_change=_follow_layer, bind="query-params")
+    st.session_state["_insp_layer_seen"] = layer
+    shape = stages[layer].shape
+    values, notes = [], []
+    row = w.row()
+    for key, size in zip(("insp_map", "insp_row", "insp_col"), shape):
+        with row:
+            value = int(w.number(tx, key))
+        if value >= size:
+            notes.append(tx("insp.clamped", name=tx(f"{key}.label"), value=value, last=size - 1))
+            value = size - 1
+        values.append(value)
+    return Pixel(layer, *values), notes
+
+
+def _follow_layer() -> None:
+    """Switching layers keeps the same place: row and column scale with the map size."""
+    shapes, old = st.session_state.get("_insp_shapes", {}), st.session_state.get("_insp_layer_seen")
+    new = st.session_state.get("insp_layer")
+    if old not in shapes or new not in shapes:
+        return
+    for key, axis in (("insp_row", 1), ("insp_col", 2)):
+        value = int(st.session_state.get(key, PARAMS[key].default))
+        st.session_state[key] = min(shapes[new][axis] - 1, value * shapes[new][axis] // shapes[old][axis])
+    st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
+
+
+def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:
+    """A clicked heatmap cell {map, row, column} becomes the inspected pixel (`map_index`
+    for a heatmap of one enlarged map). Values come from the browser: anything malformed
+    is ignored, anything out of range clamped."""
+    try:
+        where = {name: int(cell[field]) for name, field in
+                 (("insp_map", "map"), ("insp_row", "row"), ("insp_col", "column"))}
+    except (KeyError, TypeError, ValueError):
+        return
+    if map_index is not None:
+        where["insp_map"] = map_index
+    st.session_state["insp_layer"] = st.session_state["_insp_layer_seen"] = layer
+    for name, value in where.items():
+        st.session_state[name] = min(max(value, int(PARAMS[name].lo)), int(PARAMS[name].hi))
+
+
+def pixel_value(stage: Stage, pixel: "Pixel") -> str:
+    """The inspected pixel's value as the page writes it (6 significant digits)."""
+    return f"{float(stage.output[pixel.out]):.6g}"
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """The inspected pixel, its explanation, its receptive field on the input (C, H, W bool)
+    and the window it reads in the layer before (bool, that layer's shape)."""
+
+    pixel: "Pixel"
+    step: explain.PixelStep
+    field: np.ndarray
+    window: np.ndarray
+
+    @classmethod
+    def of(cls, stages: Sequence[Stage], specs, pixel) -> "Inspected":
+        stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
+        step = explain.explain_pixel(stage.spec, stage.params, prev.output, pixel.out)
+        shapes = [s.output.shape for s in stages[:pixel.layer]]
+        field = explain.receptive_field(specs, shapes, pixel.layer, pixel.out)
+        here = np.zeros(stage.shape, dtype=bool)
+        here[pixel.out] = True
+        return cls(pixel, step, field, explain.back_one(stage.spec, prev.shape, here))
+
+
+def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, display: Display) -> None:
+    """The inspected pixel: the input with its receptive field, its map enlarged (click a
+    cell to pick it), and why its value is what it is."""
+    pixel, step = inspected.pixel, inspected.step
+    stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
+    left, right = st.columns([2, 3])
+    with left:
+        st.caption(tx("insp.click", name=stage.name, map=pixel.map))
+        heatmap(tx, heatmaps.maps_heatmap(stage.output[pixel.map][None], display, item="", max_width=460,
+                                          pixel=(0, pixel.row, pixel.col)),
+                key="chart-pick", on_pick=partial(pick_from_map, pixel.layer, map_index=pixel.map))
+        st.caption(tx("insp.field", count=int(inspected.field.sum())))
+        heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
+                key="chart-insp-input")
+    with right:
+        st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+                       value=pixel_value(stage, pixel)))
+        if isinstance(step, explain.ConvolutionStep):
+            _convolution_step_view(tx, step, prev.output.shape)
+        elif isinstance(step, explain.PoolingStep):
+            _pooling_step_view(tx, step)
+        else:
+            st.markdown(tx("insp.activation", name=step.kind, formula=step.formula,
+                           x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
+
+
+def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int]) -> None:
+    """The patch, kernel and products of each input channel the pixel reads (named when the
+    layer's input has several), and the sums."""
+    st.caption(tx("insp.conv.window", rows=_span(step.rows), cols=_span(step.cols)))
+    padded = step.padded(in_shape[1:])
+    for k, channel in enumerate(step.channels[:3]):
+        if in_shape[0] > 1:
+            st.markdown(tx("insp.channel", channel=channel))
+        st.html(
+            figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded)
+            + figures.grid_html(step.kernel[k], tx("insp.kernel", map=step.out[0]))
+            + figures.grid_html(step.products[k], tx("insp.products"))
+        )
+    if len(step.channels) > 3:
+        st.caption(tx("insp.more_channels", count=len(step.channels) - 3))
+    st.code("\n".join(explain.sum_lines(step)), language=None, wrap_lines=True)
+    st.markdown(tx("insp.conv.total", line=f"`{explain.total_line(step)}`"))
+
+
+def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
+    st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
+    st.html(figures.grid_html(step.values, tx("insp.window"), chosen=step.chosen))
+    st.code(explain.pooling_line(step), language=None, wrap_lines=True)
+    st.caption(tx(f"insp.pool.{step.kind}", divisor=step.divisor))
+
+
+def _span(idx: np.ndarray) -> str:
+    """[3, 4, 5] -> '3-5'; [0, 2, 4] -> '0, 2, 4'."""
+    idx = [int(v) for v in idx]
+    if len(idx) > 1 and all(b - a == 1 for a, b in zip(idx, idx[1:])):
+        return f"{idx[0]}-{idx[-1]}"
+    return ", ".join(map(str, idx))

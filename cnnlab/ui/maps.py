@@ -1,0 +1,116 @@
+"""The Maps tab: the input, the kernels and every layer's maps with their size arithmetic
+and costs; the network line, the statistics table and the notices above them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import heatmaps
+from cnnlab.explain import size_arithmetic
+from cnnlab.mosaic import Display
+from cnnlab.pipeline import Stage
+from cnnlab.statistics import COSTS, network_statistics, summary
+from cnnlab.ui import inspector
+from cnnlab.ui.heatmap import heatmap
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
+from cnnlab.ui.widgets import shape_text
+
+
+def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
+              inspected: inspector.Inspected | None) -> None:
+    """The input, the kernels and every layer's maps; the inspected pixel, the window it
+    reads and its receptive field are marked."""
+    pixel = inspected.pixel if inspected else None
+    chain_view(tx, stages, pixel)
+    left, right = st.columns([2, 3])
+    with left:
+        input_view(tx, stages[0], display, inspected.field if inspected else None)
+    with right:
+        if stages[1].error is None and kernels_of(stages[1]) is not None:
+            kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
+    for s in stages[1:]:
+        if s.error is not None:
+            stage_error_view(tx, s)
+            continue
+        stage_view(tx, s, display, pixel.out if pixel and s.index == pixel.layer else None,
+                   inspected.window if pixel and s.index == pixel.layer - 1 else None)
+    statistics_view(tx, stages)
+
+
+def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
+    """The URL values that were refused (shown literally), and the values used instead."""
+    items = ", ".join(tx("url.item", item=literal(f"{k}={v}"), default=literal(d)) for k, v, d in problems)
+    st.warning(tx("url.notice", items=items), icon=":material/link_off:")
+
+
+def chain_view(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | None" = None) -> None:
+    """Input 1 x 28 x 28 -> Convolution 16 x 24 x 24 -> MaxPooling 16 x 12 x 12, and the
+    inspected pixel's value (one element: every element costs the browser a redraw)."""
+    parts = [f"**{s.name}** {shape_text(s.shape)}" if s.error is None else f"**{s.name}** :red[✕]" for s in stages]
+    text = f"{tx('app.chain')}: " + " → ".join(parts)
+    if pixel is not None:
+        stage = stages[pixel.layer]
+        text += "  \n" + tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+                            value=inspector.pixel_value(stage, pixel))
+    st.markdown(text)
+
+
+def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | None = None) -> None:
+    """The input image; `field` (the inspected pixel's receptive field) is tinted."""
+    st.subheader(tx("input.title", shape=shape_text(stage.shape)))
+    st.caption(tx("input.explain"))
+    heatmap(tx, heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
+
+
+def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
+    spec = stage.spec
+    weight = kernels_of(stage)
+    st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
+    st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
+                  kw=weight.shape[3], init=spec.w_initializer, seed=seed))
+    heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
+
+
+def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, int] | None = None,
+               window: np.ndarray | None = None) -> None:
+    """A layer's title with its shape, what it computes, its size arithmetic and every map;
+    the inspected `pixel` and the `window` feeding the next layer's inspected pixel are boxed."""
+    st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
+    explanation = tx(f"explain.{stage.name}", **vars(stage.spec))
+    costs = summary(stage.spec.statistics(stage.input_shape), cost_words(tx))
+    st.caption(f"**{costs}**  \n{explanation}" if costs else explanation)
+    for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
+        st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
+    heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
+            key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
+
+
+def kernels_of(stage: Stage) -> np.ndarray | None:
+    """A layer's weights as kernels (maps, channels, kh, kw) to draw, or None."""
+    return stage.spec.kernels(stage.params)
+
+
+def cost_words(tx: Text) -> dict[str, str]:
+    return {name: tx(f"cost.{name}") for name in COSTS}
+
+
+def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
+    """NNC's statistics of every layer that runs, and their total, as one table."""
+    specs = [s.spec for s in stages[1:] if s.error is None]
+    rows, totals = network_statistics(specs, stages[0].shape)
+    shown = [name for name in COSTS if totals[name]]
+    table = {tx("stats.layer"): [f"{k}. {r.name}" for k, r in enumerate(rows, start=1)] + [tx("stats.total")],
+             tx("stats.output"): [shape_text(r.output) for r in rows] + [""]}
+    for name in shown:
+        table[name] = [f"{r.costs[name]:,}" for r in rows] + [f"{totals[name]:,}"]
+    st.markdown(f"**{tx('stats.title')}**")
+    st.table(table)
+
+
+def stage_error_view(tx: Text, stage: Stage) -> None:
+    st.error(tx("stage.error", name=stage.name, message=stage.error), icon=":material/error:")

@@ -1,0 +1,104 @@
+"""Shared sidebar widgets: every control bound to the URL under its PARAMS key, rows,
+popovers whose labels name what is not at its default, and the page's number formats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
+from cnnlab.ui.params import PARAMS
+
+
+LABEL_CHARS = 60  # a popover label's summary beyond this is cut (a long network text)
+
+
+def slider(tx: Text, key: str, disabled: bool = False) -> int:
+    p = PARAMS[key]
+    return st.slider(tx(f"{key}.label"), int(p.lo), int(p.hi), p.default, key=key,
+                     help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+
+
+def number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fmt: str | None = None):
+    p = PARAMS[key]
+    lo, hi = (float(p.lo), float(p.hi)) if p.kind == "float" else (int(p.lo), int(p.hi))
+    return st.number_input(tx(f"{key}.label"), lo, hi, p.default, step=step, key=key, format=fmt,
+                           help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+
+
+def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> str:
+    """Options show as their codes (NNC's names), which are also the URL values, so a
+    link means the same in every language; radios add translated captions."""
+    p = PARAMS[key]
+    common = dict(index=p.options.index(p.default), key=key, help=tx(f"{key}.help"),
+                  disabled=disabled, bind="query-params")
+    if radio:
+        captions = [tx(f"{key}.caption.{o}") for o in p.options]
+        return st.radio(tx(f"{key}.label"), p.options, horizontal=True, captions=captions, **common)
+    return st.selectbox(tx(f"{key}.label"), p.options, **common)
+
+
+def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
+    p = PARAMS[key]
+    return st.toggle(tx(f"{key}.label"), p.default, key=key, help=tx(f"{key}.help"),
+                     disabled=disabled, bind="query-params")
+
+
+def pair(tx: Text, prefix: str, disabled: bool = False) -> tuple[int, int]:
+    with row():
+        h = slider(tx, f"{prefix}_h", disabled)
+        w = slider(tx, f"{prefix}_w", disabled)
+    return h, w
+
+
+def row():
+    """Widgets side by side, sharing the width (one flex block: cheaper to redraw than columns)."""
+    return st.container(horizontal=True, gap="small", wrap=False)
+
+
+def why_disabled(tx: Text, key: str, **fmt) -> None:
+    st.caption(":material/block: " + tx(key, **fmt))
+
+
+def current(key: str) -> object:
+    """A control's value before its widget is drawn this run: the session's, else the URL's
+    (when valid), else the default."""
+    if key in st.session_state:
+        return st.session_state[key]
+    raw = st.query_params.get(key)
+    if raw is not None:
+        try:
+            return PARAMS[key].parse(raw)
+        except ValueError:
+            pass
+    return PARAMS[key].default
+
+
+def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
+    """'Padding 1,1, Dilation 2,1' for the groups (label key -> control keys) not at their defaults."""
+    items = []
+    for label, keys in groups.items():
+        values = [current(k) for k in keys]
+        if values != [PARAMS[k].default for k in keys]:
+            items.append(f"{tx(label)} {','.join(str(v) for v in values)}")
+    return ", ".join(items)
+
+
+def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", visitor_text: bool = False):
+    """A popover holding secondary controls; its label names what is not at its default
+    (`visitor_text`: the summary is the visitor's own text, shown literally).
+    A closed popover's widgets are not drawn in the browser (they still run and stay in
+    the URL), which keeps every control change quick."""
+    if visitor_text:
+        summary = literal(summary, LABEL_CHARS) if summary else ""
+    elif len(summary) > LABEL_CHARS:
+        summary = summary[:LABEL_CHARS - 1] + "…"
+    label = tx("more.changed", title=title, items=summary) if summary else title
+    return st.popover(label, icon=icon, width="stretch")
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """(16, 24, 24) -> '16 x 24 x 24'."""
+    return " x ".join(str(n) for n in shape)
