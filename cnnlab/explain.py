@@ -94,6 +94,16 @@ def explain_pixel(spec, params, x: np.ndarray, out: tuple[int, int, int]) -> Pix
     return spec.explain(params, x, out)
 
 
+def weighted_sum(x: np.ndarray, out: tuple[int, int, int], channels: tuple[int, ...], rows: np.ndarray,
+                 cols: np.ndarray, kernel: np.ndarray, bias: float | None) -> ConvolutionStep:
+    """The ConvolutionStep of a pixel that sums x[channels] at rows x cols (0 where they
+    fall outside x) times kernel (len(channels), len(rows), len(cols)), plus bias."""
+    patch = gather(x[list(channels)], rows, cols, fill=0.0)
+    products = patch * kernel.astype(np.float64)
+    return ConvolutionStep(out, channels, rows, cols, patch, kernel.astype(np.float64), products, bias,
+                           float(products.sum() + (bias or 0.0)))
+
+
 def gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
     """x[:, rows][:, :, cols] as float64, `fill` where an index falls outside x (C, H, W)."""
     h, w = x.shape[1:]

@@ -190,12 +190,8 @@ class ConvolutionSpec:
         """Output pixel out = (map, row, column) on x (C, H, W): patch x kernel, summed, + bias."""
         weight, bias = params
         rows, cols, channels = self.window(x.shape[0], out)
-        patch = explain.gather(x[list(channels)], rows, cols, fill=0.0)
-        kernel = weight[out[0]].astype(np.float64)
-        products = patch * kernel
-        b = None if bias is None else float(bias[out[0]])
-        return explain.ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
-                                       float(products.sum() + (b or 0.0)))
+        return explain.weighted_sum(x, out, channels, rows, cols, weight[out[0]],
+                                    None if bias is None else float(bias[out[0]]))
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """The input cells (C, H, W bool) feeding the True cells of an output mask."""

@@ -129,12 +129,8 @@ class DeconvolutionSpec:
         g = m // (self.out_maps // self.group)
         channels = tuple(range(g * cg, (g + 1) * cg))
         rows, cols = self._sources(0, i, x.shape[1]), self._sources(1, j, x.shape[2])
-        patch = explain.gather(x[list(channels)], rows, cols, fill=0.0)
-        kernel = self.kernels(params)[m].astype(np.float64)
-        products = patch * kernel
-        b = None if params[1] is None else float(params[1][m])
-        return explain.ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
-                                       float(products.sum() + (b or 0.0)))
+        return explain.weighted_sum(x, out, channels, rows, cols, self.kernels(params)[m],
+                                    None if params[1] is None else float(params[1][m]))
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """Input cells (C, H, W bool) whose spread reaches a True cell of the output mask:

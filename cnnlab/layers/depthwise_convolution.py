@@ -107,12 +107,8 @@ class DepthwiseConvolutionSpec:
         """Output pixel (map, row, column): channel map // Multiplier's patch x kernel map, summed, + bias."""
         weight, bias = params
         rows, cols, channels = self.window(x.shape[0], out)
-        patch = explain.gather(x[list(channels)], rows, cols, fill=0.0)
-        kernel = weight[out[0]][None].astype(np.float64)
-        products = patch * kernel
-        b = None if bias is None else float(bias[out[0]])
-        return explain.ConvolutionStep(out, channels, rows, cols, patch, kernel, products, b,
-                                       float(products.sum() + (b or 0.0)))
+        return explain.weighted_sum(x, out, channels, rows, cols, weight[out[0]][None],
+                                    None if bias is None else float(bias[out[0]]))
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         return explain.spread_windows(mask, in_shape, self.kernel_shape, self.pad(), self.strides, self.dilation,
