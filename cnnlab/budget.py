@@ -36,8 +36,31 @@ BATCH = 64
 BACKWARD_FACTOR = 3  # forward + the backward's input and weight gradients
 
 
+MESSAGES = {  # the English messages; a page shows its catalogue's "budget.KEY" with the same fields
+    "input": "The input holds {values:,} values; at most {limit:,} fit on a page.",
+    "work": ("Layer {index} ({kind}) is over this app's work budget: the network up to it needs "
+             "{work_millions:,} million {unit} for one image (this layer {layer_millions:,} million); the limit is "
+             "{limit_millions:,} million. Use fewer OutMaps, a smaller KernelShape, less Padding or larger Strides."),
+    "values": ("Layer {index} ({kind}) is over this app's budget of values to draw: the network up to it holds "
+               "{values:,} values (maps and weights; this layer {layer_values:,}); the limit is {limit:,}. "
+               "Use fewer OutMaps, less Padding or larger Strides."),
+    "training_time": ("This training is over the app's budget: {images:,} images x {epochs} epochs would take "
+                      "about {seconds:,} s on this server (limit {limit} s). Lower Max Epoch or the number of "
+                      "training images, or make the network smaller."),
+    "training_memory": ("This network is too large to train here: one batch of {batch} images would keep "
+                        "{megabytes:,} MB for the backward pass; the limit is {limit:,} MB. Use fewer OutMaps or "
+                        "a smaller KernelShape."),
+}
+
+
 class BudgetError(LayerShapeError):
-    """A network (or training) over the work budget; the message names the layer and numbers."""
+    """A network (or training) over the work budget. `key` names the limit and `fields` the
+    numbers (whole numbers, and the layer's index and kind), so a page can say it in its
+    own language; str() is the English message."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        self.key, self.fields = key, fields
+        super().__init__(MESSAGES[key].format(**fields))
 
 
 @dataclass(frozen=True)
@@ -55,10 +78,6 @@ def layer_cost(spec: LayerSpec, in_shape: Shape3) -> LayerCost:
     return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape[0]))
 
 
-def _million(n: int) -> str:
-    return f"{n / 1e6:,.0f} million" if n >= 10_000_000 else f"{n:,}"
-
-
 class PageBudget:
     """Adds up layer costs as a network is run and refuses the layer that crosses a limit."""
 
@@ -67,27 +86,20 @@ class PageBudget:
         self.work = 0
         self.values = in_shape[0] * in_shape[1] * in_shape[2]
         if self.values > max_values:
-            raise BudgetError(f"The input holds {self.values:,} values; at most {max_values:,} fit on a page.")
+            raise BudgetError("input", values=self.values, limit=max_values)
 
     def charge(self, index: int, spec: LayerSpec, in_shape: Shape3) -> LayerCost:
         """Price layer `index` (1-based); BudgetError before anything is computed if the
         network up to it crosses a limit."""
         cost = layer_cost(spec, in_shape)
         work, values = self.work + cost.work, self.values + cost.values + cost.parameters
-        name = f"Layer {index} ({spec.kind})"
         if work > self.max_work:
-            raise BudgetError(
-                f"{name} is over this app's work budget: the network up to it needs {_million(work)} "
-                f"{spec.WORK_UNIT} for one image "
-                f"(this layer {_million(cost.work)}); the limit is {_million(self.max_work)}. "
-                "Use fewer OutMaps, a smaller KernelShape, less Padding or larger Strides."
-            )
+            raise BudgetError("work", index=index, kind=spec.kind, unit=spec.WORK_UNIT,
+                              work_millions=round(work / 1e6), layer_millions=round(cost.work / 1e6),
+                              limit_millions=round(self.max_work / 1e6))
         if values > self.max_values:
-            raise BudgetError(
-                f"{name} is over this app's budget of values to draw: the network up to it holds "
-                f"{values:,} values (maps and weights; this layer {cost.values + cost.parameters:,}); "
-                f"the limit is {self.max_values:,}. Use fewer OutMaps, less Padding or larger Strides."
-            )
+            raise BudgetError("values", index=index, kind=spec.kind, values=values,
+                              layer_values=cost.values + cost.parameters, limit=self.max_values)
         self.work, self.values = work, values
         return cost
 
@@ -125,15 +137,9 @@ def check_training(specs: Sequence[LayerSpec], in_shape: Shape3, images: int, ep
     """TrainingCost, or BudgetError saying which number is over and what to lower."""
     cost = training_cost(specs, in_shape, images, epochs)
     if cost.seconds > MAX_TRAINING_SECONDS:
-        raise BudgetError(
-            f"This training is over the app's budget: {images:,} images x {epochs} epochs would take "
-            f"about {cost.seconds:,.0f} s on this server (limit {MAX_TRAINING_SECONDS} s). Lower Max Epoch "
-            "or the number of training images, or make the network smaller."
-        )
+        raise BudgetError("training_time", images=images, epochs=epochs, seconds=round(cost.seconds),
+                          limit=MAX_TRAINING_SECONDS)
     if cost.batch_bytes > MAX_TRAINING_BATCH_BYTES:
-        raise BudgetError(
-            f"This network is too large to train here: one batch of {BATCH} images would keep "
-            f"{cost.batch_bytes / 2**20:,.0f} MB for the backward pass; the limit is "
-            f"{MAX_TRAINING_BATCH_BYTES / 2**20:,.0f} MB. Use fewer OutMaps or a smaller KernelShape."
-        )
+        raise BudgetError("training_memory", batch=BATCH, megabytes=round(cost.batch_bytes / 2**20),
+                          limit=MAX_TRAINING_BATCH_BYTES // 2**20)
     return cost

@@ -492,3 +492,11 @@ def test_every_preset_loads_its_whole_network(name):
     assert not at.exception and not at.error
     stages = run(load_mnist().image(4), PRESETS[name], 0)
     assert subheaders(at)[2:] == [f"{s.name} → {' x '.join(map(str, s.shape))}" for s in stages[1:]]
+
+
+def test_budget_refusals_speak_japanese_too():
+    at = open_tab("Maps", {"lang": "ja", "out_maps": "256", "kernel_h": "15", "kernel_w": "15", "border_mode": "full",
+                           "dilation_h": "8", "dilation_w": "8"})
+    assert "層 1（Convolution）でこのアプリの計算量の上限を超えます" in at.error[0].value
+    at = open_tab("学習後", {"lang": "ja", "out_maps": "256", "max_epoch": "10", "train_images": "20000"})
+    assert "この学習はアプリの上限を超えます: 20,000 枚 x 10 エポック" in at.warning[0].value

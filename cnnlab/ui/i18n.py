@@ -4,6 +4,8 @@ spells them in both languages."""
 
 from __future__ import annotations
 
+from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
+
 LANGUAGES = ("en", "ja")
 
 EN: dict[str, str] = {
@@ -296,6 +298,25 @@ JA: dict[str, str] = {
     "stats.layer": "層",
     "stats.output": "出力",
     "stats.total": "合計",
+    "budget.input": "入力の値は {values:,} 個です。1 ページに表示できるのは {limit:,} 個までです。",
+    "budget.work": (
+        "層 {index}（{kind}）でこのアプリの計算量の上限を超えます: ここまでのネットワークは画像 1 枚あたり "
+        "{work_millions:,} 百万回の計算（{unit}。この層 {layer_millions:,} 百万回）が必要で、上限は {limit_millions:,} 百万回です。"
+        "OutMaps を減らす、KernelShape を小さくする、Padding を減らす、Strides を大きくする、のいずれかをしてください。"
+    ),
+    "budget.values": (
+        "層 {index}（{kind}）で表示できる値の上限を超えます: ここまでのネットワークの値は {values:,} 個"
+        "（マップと重み。この層 {layer_values:,} 個）で、上限は {limit:,} 個です。"
+        "OutMaps を減らす、Padding を減らす、Strides を大きくする、のいずれかをしてください。"
+    ),
+    "budget.training_time": (
+        "この学習はアプリの上限を超えます: {images:,} 枚 x {epochs} エポックはこのサーバーで約 {seconds:,} 秒かかります"
+        "（上限 {limit} 秒）。Max Epoch か学習画像の数を減らすか、ネットワークを小さくしてください。"
+    ),
+    "budget.training_memory": (
+        "このネットワークはここでは学習できない大きさです: {batch} 枚のバッチ 1 つが逆伝播のために {megabytes:,} MB を使います"
+        "（上限 {limit:,} MB）。OutMaps を減らすか KernelShape を小さくしてください。"
+    ),
     "url.notice": "次の URL パラメータは無効だったため、リンクから外して既定値を使っています: {items}。",
     "url.item": "{item}（{default} を使用）",
     "input.header": "入力",
@@ -523,6 +544,7 @@ JA: dict[str, str] = {
     "trained.maps": "{name} {index} → {shape}",
 }
 
+EN.update({f"budget.{key}": message for key, message in BUDGET_MESSAGES.items()})  # the engine's own English
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 
@@ -536,6 +558,10 @@ class Text:
     def __call__(self, key: str, /, **fmt: object) -> str:
         text = self.entries.get(key) or EN[key]
         return text.format(**fmt) if fmt else text
+
+    def budget(self, key: str, fields: dict) -> str:
+        """A budget refusal (cnnlab.budget.BudgetError's key and fields) in this language."""
+        return self(f"budget.{key}", **fields)
 
 
 HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click")
