@@ -415,7 +415,8 @@ def test_any_combination_of_settings_runs_without_a_traceback(query, view):
 
 def test_the_layer_editor_edits_moves_and_removes_further_layers():
     at = new_app({"activation": "ReLU", "more": LENET_MORE}).run()
-    assert [e.label for e in at.expander][-3:] == ["1. conv-8-5x5", "2. relu", "3. max-2x2"]
+    assert [e.label for e in at.expander][-3:] == ["1. Convolution", "2. ReLU", "3. MaxPooling"]
+    assert {"`conv-8-5x5`", "`relu`", "`max-2x2`"} <= {c.value for c in at.caption}  # each layer's text inside
 
     def widget(kind, prefix, suffix=""):
         return [w for w in getattr(at, kind) if w.key and w.key.startswith(prefix) and w.key.endswith(suffix)][0]

@@ -233,3 +233,32 @@ def test_hostile_url_values_render_no_link_no_image_and_no_request(page, server)
     page.wait_for_timeout(500)
     assert outside == []
     page.screenshot(path=str(ARTIFACTS / "hostile-link.png"))
+
+
+def test_a_deep_layer_is_edited_by_keyboard_three_presses_in_a_row(page, server):
+    page.goto(f"{server}/?activation=ReLU&more=conv-8-3x3_relu_max-2x2")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.locator("[data-testid='stPopover']").filter(has_text="Network").first.click()
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="1. Convolution").click()  # the deep layer
+    slider = page.locator("[class*='st-key-edit-0-ConvolutionSpec-out_maps'] input[type='range']")
+    slider.wait_for(state="attached", timeout=20000)
+    slider.focus()
+    for expected in (9, 10, 11):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(n) => location.search.includes('more=conv-' + n + '-3x3')", arg=expected,
+                               timeout=20000)
+        wait_for_app(page)
+        focused = page.evaluate("() => document.activeElement && document.activeElement.getAttribute('aria-label')")
+        assert focused == "OutMaps", f"focus lost after the press that made OutMaps {expected}"
+    assert "Convolution → 11 x 10 x 10" in page.locator("[data-testid='stMain']").inner_text()
+
+
+def test_an_old_style_link_opens_the_same_view(page, server):
+    page.goto(f"{server}/?out_maps=8&kernel_h=3&kernel_w=3&activation=ReLU&pooling=AveragePooling"
+              "&more=conv-4-3x3_relu&seed=7")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    text = page.locator("[data-testid='stMain']").inner_text()
+    for title in ("Convolution → 8 x 26 x 26", "ReLU → 8 x 26 x 26", "AveragePooling → 8 x 13 x 13",
+                  "Convolution → 4 x 11 x 11", "ReLU → 4 x 11 x 11"):
+        assert title in text
+    assert page.locator("[data-testid='stAlert']").count() == 0

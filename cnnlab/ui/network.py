@@ -210,32 +210,40 @@ def _on_delete(n: int) -> None:
 
 def layer_editor(tx: Text, specs: tuple) -> None:
     """One expander per further layer: its main parameters, move up / down, remove. Every
-    change rewrites the text (and so the URL); widget keys carry the layer's text, so a
-    moved or edited layer gets fresh widgets."""
+    change rewrites the text (and so the URL). Keys and labels name the layer's place and
+    kind, not its settings, so an edited layer keeps its expander open and its focused
+    widget focused (arrow keys go on working); the widgets follow the text each run."""
     for n, spec in enumerate(specs):
-        token = format_stack((spec,))
-        with st.expander(f"{n + 1}. {token}"):
+        with st.expander(f"{n + 1}. {spec.kind}"):
+            st.caption(literal(spec.token()))
             for field in spec.EDITOR:
-                key = f"edit-{n}-{token}-{field}"
-                common = dict(key=key, on_change=_on_edit, args=(n, field, key))
-                _editor_widget(tx, spec, field, common)
+                key = f"edit-{n}-{type(spec).__name__}-{field}"
+                _editor_widget(tx, spec, field, dict(key=key, on_change=_on_edit, args=(n, field, key)))
             buttons = w.row()
-            buttons.button("↑", key=f"up-{n}-{token}", on_click=_on_move, args=(n, -1), disabled=n == 0,
+            buttons.button("↑", key=f"up-{n}", on_click=_on_move, args=(n, -1), disabled=n == 0,
                            help=tx("net.up.help"), width="stretch")
-            buttons.button("↓", key=f"down-{n}-{token}", on_click=_on_move, args=(n, 1),
+            buttons.button("↓", key=f"down-{n}", on_click=_on_move, args=(n, 1),
                            disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
-            buttons.button("✕", key=f"del-{n}-{token}", on_click=_on_delete, args=(n,),
+            buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n,),
                            help=tx("net.delete.help"), width="stretch")
 
 
 def _editor_widget(tx: Text, spec, field: str, common: dict) -> None:
-    """One widget of a further layer's editor; ranges from the layer kind's LIMITS."""
+    """One widget of a further layer's editor, showing the layer's value now (set through
+    the session, so the widget itself stays the same one); ranges from the kind's LIMITS."""
     if field in ("out_maps", "kernel", "strides"):
         allowed = spec.LIMITS[{"out_maps": "out_maps", "kernel": "kernel_shape", "strides": "strides"}[field]]
         now = (spec.out_maps if field == "out_maps" else spec.kernel_shape[0] if field == "kernel"
                else (spec.strides or spec.kernel_shape)[0])
-        st.slider(allowed.name, int(allowed.lo), int(allowed.hi), now, **common)
-    elif field == "border_mode":
-        st.selectbox("BorderMode", BORDER_MODES, BORDER_MODES.index(spec.border_mode), **common)
     else:
-        st.selectbox(tx(f"{spec.EDITOR_LABEL}.label"), spec.KIND_OPTIONS, spec.KIND_OPTIONS.index(spec.kind), **common)
+        now = spec.border_mode if field == "border_mode" else spec.kind
+    if st.session_state.get(common["key"]) != now:
+        st.session_state[common["key"]] = now
+    if field in ("out_maps", "kernel", "strides"):
+        st.slider(allowed.name, int(allowed.lo), int(allowed.hi), **common)
+    elif field == "border_mode":
+        st.selectbox("BorderMode", BORDER_MODES, **common)
+    else:
+        st.selectbox(tx(f"{spec.EDITOR_LABEL}.label"), spec.KIND_OPTIONS, **common)
+
+
