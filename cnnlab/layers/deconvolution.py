@@ -18,7 +18,7 @@ from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
-from cnnlab.layers import text
+from cnnlab.layers import convolution, text
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import LayerShapeError
 
@@ -26,13 +26,8 @@ Shape3 = tuple[int, int, int]
 Params = tuple[np.ndarray, np.ndarray | None]
 
 LIMITS: dict[str, Range] = {
-    "out_maps": Range("OutMaps", 1, 256),
-    "kernel_shape": Range("KernelShape", 1, 15),
-    "padding": Range("Padding", 0, 15),
-    "strides": Range("Strides", 1, 8),
-    "dilation": Range("Dilation", 1, 8),
-    "group": Range("Group", 1, 256),
-    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
+    **convolution.LIMITS,
+    "strides": Range("Strides", 1, 8),  # each step multiplies the output's size
 }
 
 

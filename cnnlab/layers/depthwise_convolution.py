@@ -17,6 +17,7 @@ from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.layers import text
+from cnnlab.layers import convolution
 from cnnlab.layers.convolution import option_tokens, padding_per_side, read_options, size_lines
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import BorderMode, conv_output_shape
@@ -25,12 +26,9 @@ Shape3 = tuple[int, int, int]
 Params = tuple[np.ndarray, np.ndarray | None]
 
 LIMITS: dict[str, Range] = {
-    "kernel_shape": Range("KernelShape", 1, 15),
-    "padding": Range("Padding", 0, 15),
-    "strides": Range("Strides", 1, 15),
-    "dilation": Range("Dilation", 1, 8),
+    **{field: convolution.LIMITS[field] for field in
+       ("kernel_shape", "padding", "strides", "dilation", "initializer_multiplier")},
     "multiplier": Range("Multiplier", 1, 16),
-    "initializer_multiplier": Range("W.InitializerMultiplier", 0.0, 100.0),
 }
 
 
