@@ -174,7 +174,7 @@ def main() -> None:
     for e in errors[:20]:
         print("  ", e)
     print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
-    print(f"server memory: start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
+    print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
     if latencies:
         explorers = args.tabs if args.no_training else args.tabs - 1
         print(f"control change -> repaint ({len(latencies)} changes in {explorers} tabs): median "

@@ -42,13 +42,31 @@ def streamlit_server(timeout: float = 60.0):
         yield url
 
 
-def rss_mb(pid: int) -> float:
-    """A process's resident memory (VmRSS) in MB, from /proc."""
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+def rss_mb(pid: int, children: bool = True) -> float:
+    """A process's resident memory (VmRSS) in MB, from /proc, with its children's (a
+    training runs in a child process) unless children is False."""
+    total = 0.0
+    pids = [pid] + (_children(pid) if children else [])
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+        except (OSError, StopIteration):
+            continue  # a child that just ended
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
 
 
 @contextmanager
