@@ -3,6 +3,7 @@ time, in a child process), and every layer untrained beside trained."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from cnnlab.budget import BudgetError, check_training
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage, run
-from cnnlab.training_process import train_in_child
+from cnnlab.training_process import TrainingFailed, train_in_child
 from cnnlab.ui import widgets as w
 from cnnlab.ui.compute import caches
 from cnnlab.ui.heatmap import heatmap
@@ -86,7 +87,12 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     except BudgetError as err:
         st.warning(tx.budget(err.key, err.fields), icon=":material/hourglass_disabled:")
         return
-    model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
+    try:
+        model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
+    except TrainingFailed as err:  # the child's own words go to the server's log, not to the visitor
+        print(f"cnnlab: {err}", file=sys.stderr)
+        st.error(tx("trained.failed"), icon=":material/error:")
+        return
     key = "trained.cached" if cached else "trained.summary"
     st.markdown(tx(key, epochs=epochs, images=images, seconds=seconds, accuracy=accuracy))
     image = stages[0].output
