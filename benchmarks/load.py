@@ -98,6 +98,50 @@ async def explorer(browser, url: str, k: int, deadline: float, latencies: list, 
     await page.close()
 
 
+async def protocol_explorer(url: str, k: int, deadline: float, latencies: list, errors: list,
+                            pause_ms: tuple[int, int]) -> None:
+    """A visitor without a browser: Streamlit's own WebSocket protocol (BackMsg / ForwardMsg),
+    typing new seeds like an explorer tab; its latency is the change -> the script finished.
+    Every rerun is a full one (a browser would rerun only the workspace fragment)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async def run(ws, seed_id: str | None, seed: int) -> str | None:
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        if seed_id is not None:
+            state = msg.rerun_script.widget_states.widgets.add()
+            state.id, state.int_value = seed_id, seed
+        await ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(ws.recv(), 60))
+            kind = reply.WhichOneof("type")
+            if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    errors.append(f"client {k}: an exception is shown")
+                if element.WhichOneof("type") == "number_input" and element.number_input.id.endswith("-seed"):
+                    seed_id = element.number_input.id
+            if kind == "script_finished":
+                return seed_id
+
+    async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=2**27) as ws:
+        seed_id = await run(ws, None, 0)
+        i = 0
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            try:
+                await run(ws, seed_id, 1000 * k + i + 1)
+                latencies.append((time.monotonic() - t0) * 1000)
+            except asyncio.TimeoutError:
+                errors.append(f"client {k}: no answer within 60 s")
+            await asyncio.sleep((pause_ms[0] + (pause_ms[1] - pause_ms[0]) * ((i * 37 + k * 11) % 10) / 9) / 1000)
+            i += 1
+
+
 async def trainer(browser, url: str, deadline: float, done: list, errors: list) -> None:
     page = await browser.new_page(viewport={"width": 1400, "height": 1600})
     page.on("pageerror", lambda e: errors.append(f"trainer: script error {e}"))
@@ -119,7 +163,8 @@ async def trainer(browser, url: str, deadline: float, done: list, errors: list) 
 
 
 async def run_load(url: str, tabs: int, seconds: float, training: bool = True,
-                   pause_ms: tuple[int, int] = (1000, 3000)) -> tuple[list, list, list, list]:
+                   pause_ms: tuple[int, int] = (1000, 3000), browsers: int | None = None,
+                   protocol_latencies: list | None = None) -> tuple[list, list, list, list]:
     from playwright.async_api import async_playwright
 
     latencies: list[float] = []
@@ -130,7 +175,11 @@ async def run_load(url: str, tabs: int, seconds: float, training: bool = True,
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         deadline = time.monotonic() + seconds
         jobs = [trainer(browser, url, deadline, trainings, errors)] if training else []
-        jobs += [explorer(browser, url, k, deadline, latencies, errors, answers, pause_ms) for k in range(len(jobs), tabs)]
+        explorers = list(range(len(jobs), tabs))
+        in_browser = explorers if browsers is None else explorers[:browsers]
+        jobs += [explorer(browser, url, k, deadline, latencies, errors, answers, pause_ms) for k in in_browser]
+        jobs += [protocol_explorer(url, k, deadline, protocol_latencies, errors, pause_ms)
+                 for k in explorers[len(in_browser):]]
         await asyncio.gather(*jobs)
         await browser.close()
     return latencies, answers, errors, trainings
@@ -154,6 +203,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--pause", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
                         help="seconds an explorer looks at the maps between changes (spread evenly)")
+    parser.add_argument("--browsers", type=int, default=None,
+                        help="explorers in a real browser (the rest speak Streamlit's protocol without one)")
     parser.add_argument("--no-training", action="store_true", help="every tab explores (to split the causes)")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait after the tabs close")
     args = parser.parse_args()
@@ -161,8 +212,10 @@ def main() -> None:
         sampler = Sampler(proc.pid)
         sampler.start()
         start, cpu0, t0 = rss_mb(proc.pid), cpu_seconds(proc.pid), time.monotonic()
-        latencies, answers, errors, trainings = asyncio.run(run_load(url, args.tabs, args.seconds, not args.no_training,
-                                                                 (int(args.pause[0] * 1000), int(args.pause[1] * 1000))))
+        protocol: list[float] = []
+        latencies, answers, errors, trainings = asyncio.run(run_load(
+            url, args.tabs, args.seconds, not args.no_training, (int(args.pause[0] * 1000), int(args.pause[1] * 1000)),
+            args.browsers, protocol))
         server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
         time.sleep(args.settle)
         after = rss_mb(proc.pid)
@@ -176,11 +229,15 @@ def main() -> None:
     print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
     print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
     if latencies:
-        explorers = args.tabs if args.no_training else args.tabs - 1
-        print(f"control change -> repaint ({len(latencies)} changes in {explorers} tabs): median "
+        explorers = args.browsers if args.browsers is not None else args.tabs - (0 if args.no_training else 1)
+        print(f"control change -> repaint ({len(latencies)} changes in {explorers} browser tabs): median "
               f"{statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms, max {max(latencies):.0f} ms")
         print(f"  of which the server's answer (its last frame before the repaint): median "
               f"{statistics.median(answers):.0f} ms, p95 {p95(answers):.0f} ms, max {max(answers):.0f} ms")
+    if protocol:
+        print(f"control change -> script finished, for the {len(protocol)} changes of the visitors without a "
+              f"browser (full reruns): median {statistics.median(protocol):.0f} ms, p95 {p95(protocol):.0f} ms, "
+              f"max {max(protocol):.0f} ms")
     print(f"trainings finished: {len(trainings)}" + (f" ({', '.join(f'{t:.1f} s' for t in trainings)})" if trainings else ""))
 
 
