@@ -61,6 +61,7 @@ class BudgetError(LayerShapeError):
     def __init__(self, key: str, **fields: object) -> None:
         self.key, self.fields = key, fields
         super().__init__(MESSAGES[key].format(**fields))
+        self.detail = (f"budget.{key}", fields)
 
 
 @dataclass(frozen=True)

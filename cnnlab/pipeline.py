@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.budget import BudgetError, PageBudget
+from cnnlab.budget import PageBudget
 from cnnlab.shapes import LayerShapeError
 from cnnlab.layers import LayerSpec
 
@@ -25,7 +25,7 @@ class Stage:
     params: Params | None
     output: np.ndarray | None
     error: str | None = None
-    error_detail: tuple[str, dict] | None = None  # (key, fields) of a budget refusal, for the page's language
+    error_detail: tuple[str, dict] | None = None  # (catalogue key, fields) of a common refusal, for the page's language
 
     @property
     def shape(self) -> tuple[int, ...] | None:
@@ -81,8 +81,7 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
             p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
             y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:
-            detail = (err.key, err.fields) if isinstance(err, BudgetError) else None
-            stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err), detail))
+            stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err), err.detail))
             break
         stages.append(Stage(i, spec.kind, spec, tuple(x.shape), p, y))
         x = y

@@ -11,8 +11,26 @@ BorderMode = Literal["valid", "same", "full"]
 BORDER_MODES: tuple[BorderMode, ...] = ("valid", "same", "full")
 
 
+MESSAGES = {  # the English text of the common refusals; a page shows its catalogue's "shape.KEY"
+    "kernel_fit": ("KernelShape {kh}x{kw}{dilated} does not fit the {h}x{w} input (after Padding {pad}): "
+                   "the padded input is {ph}x{pw}."),
+    "pool_fit": ("Pooling KernelShape {kh}x{kw} does not fit the {h}x{w} input (after Padding {pad}); "
+                 "make the kernel smaller or set IgnoreBorder off."),
+    "pool_padding": ("Padding {pad} must be smaller than the pooling KernelShape {kh}x{kw}, "
+                     "or some windows would hold padding only."),
+    "group": "Group {group} must divide both the input channels ({channels}) and OutMaps ({out_maps}).",
+    "deconv_crop": "Padding {pad} crops more than the {h}x{w} input spreads to: the output would be {ho}x{wo}.",
+}
+
+
 class LayerShapeError(ValueError):
-    """A layer setting that cannot produce an output; the message is for people."""
+    """A layer setting that cannot produce an output; the message is for people. A common
+    one is raised by key (one of MESSAGES) with its fields, so a page can say it in its
+    own language: `detail` is then ("shape.KEY", fields)."""
+
+    def __init__(self, message: str | None = None, key: str | None = None, **fields: object) -> None:
+        self.detail = None if key is None else (f"shape.{key}", fields)
+        super().__init__(MESSAGES[key].format(**fields) if key is not None else message)
 
 
 def pair(value: int | tuple[int, int] | list[int], name: str) -> tuple[int, int]:
@@ -92,10 +110,7 @@ def conv_output_shape(
     if group < 1:
         raise LayerShapeError(f"Group must be at least 1, got {group}.")
     if in_channels % group or out_maps % group:
-        raise LayerShapeError(
-            f"Group {group} must divide both the input channels ({in_channels}) "
-            f"and OutMaps ({out_maps})."
-        )
+        raise LayerShapeError(key="group", group=group, channels=in_channels, out_maps=out_maps)
     h_eff = effective_kernel(kernel[0], dilation[0])
     w_eff = effective_kernel(kernel[1], dilation[1])
     out = tuple(
@@ -104,11 +119,8 @@ def conv_output_shape(
     )
     if min(out) < 1:
         dilated = "" if dilation == (1, 1) else f" (dilated to {h_eff}x{w_eff})"
-        raise LayerShapeError(
-            f"KernelShape {kernel[0]}x{kernel[1]}{dilated} does not fit the "
-            f"{in_hw[0]}x{in_hw[1]} input (after Padding {_fmt_pad(pad)}): "
-            f"the padded input is {in_hw[0] + 2 * pad[0]}x{in_hw[1] + 2 * pad[1]}."
-        )
+        raise LayerShapeError(key="kernel_fit", kh=kernel[0], kw=kernel[1], dilated=dilated, h=in_hw[0], w=in_hw[1],
+                              pad=_fmt_pad(pad), ph=in_hw[0] + 2 * pad[0], pw=in_hw[1] + 2 * pad[1])
     return (out_maps, out[0], out[1])
 
 
@@ -124,20 +136,13 @@ def pool_output_shape(
     _check_positive("Strides", stride)
     _check_padding(pad)
     if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
-        raise LayerShapeError(
-            f"Padding {_fmt_pad(pad)} must be smaller than the pooling KernelShape "
-            f"{kernel[0]}x{kernel[1]}, or some windows would hold padding only."
-        )
+        raise LayerShapeError(key="pool_padding", pad=_fmt_pad(pad), kh=kernel[0], kw=kernel[1])
     out = tuple(
         pool_output_size(n, k, p, s, ignore_border)
         for n, k, p, s in zip(in_hw, kernel, pad, stride)
     )
     if min(out) < 1:
-        raise LayerShapeError(
-            f"Pooling KernelShape {kernel[0]}x{kernel[1]} does not fit the "
-            f"{in_hw[0]}x{in_hw[1]} input (after Padding {_fmt_pad(pad)}); "
-            "make the kernel smaller or set IgnoreBorder off."
-        )
+        raise LayerShapeError(key="pool_fit", kh=kernel[0], kw=kernel[1], h=in_hw[0], w=in_hw[1], pad=_fmt_pad(pad))
     return out  # type: ignore[return-value]
 
 

@@ -501,3 +501,9 @@ def test_budget_refusals_speak_japanese_too():
     assert "層 1（Convolution）でこのアプリの計算量の上限を超えます" in at.error[0].value
     at = open_tab("学習後", {"lang": "ja", "out_maps": "256", "max_epoch": "10", "train_images": "20000"})
     assert "この学習はアプリの上限を超えます: 20,000 枚 x 10 エポック" in at.warning[0].value
+
+
+def test_shape_refusals_speak_japanese_too():
+    at = open_tab("Maps", {"lang": "ja", "more": "conv-8-13x13_relu"})
+    assert "KernelShape 13x13 が 12x12 の入力に収まりません" in at.error[0].value
+    assert subheaders(at)[-1].startswith("MaxPooling")  # the layers before it stay

@@ -58,13 +58,11 @@ class DeconvolutionSpec:
         """(OutMaps, Ho, Wo), Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1; LayerShapeError if impossible."""
         c, h, w = in_shape
         if c % self.group or self.out_maps % self.group:
-            raise LayerShapeError(f"Group {self.group} must divide both the input channels ({c}) "
-                                  f"and OutMaps ({self.out_maps}).")
+            raise LayerShapeError(key="group", group=self.group, channels=c, out_maps=self.out_maps)
         ho, wo = (F.deconvolution_output_size(n, k, p, s, d) for n, k, p, s, d in
                   zip((h, w), self.kernel_shape, self.padding, self.strides, self.dilation))
         if ho < 1 or wo < 1:
-            raise LayerShapeError(f"Padding {self.padding[0]},{self.padding[1]} crops more than the {h}x{w} input "
-                                  f"spreads to: the output would be {ho}x{wo}.")
+            raise LayerShapeError(key="deconv_crop", pad=f"{self.padding[0]},{self.padding[1]}", h=h, w=w, ho=ho, wo=wo)
         return (self.out_maps, ho, wo)
 
     def size_arithmetic(self, in_shape: Shape3) -> list[str]:

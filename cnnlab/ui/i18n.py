@@ -5,6 +5,7 @@ spells them in both languages."""
 from __future__ import annotations
 
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
+from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
 
 LANGUAGES = ("en", "ja")
 
@@ -299,6 +300,11 @@ JA: dict[str, str] = {
     "stats.layer": "層",
     "stats.output": "出力",
     "stats.total": "合計",
+    "shape.kernel_fit": "KernelShape {kh}x{kw}{dilated} が {h}x{w} の入力に収まりません（Padding {pad} の後、パディング込みの入力は {ph}x{pw}）。",
+    "shape.pool_fit": "Pooling の KernelShape {kh}x{kw} が {h}x{w} の入力に収まりません（Padding {pad} の後）。カーネルを小さくするか IgnoreBorder をオフにしてください。",
+    "shape.pool_padding": "Padding {pad} は Pooling の KernelShape {kh}x{kw} より小さくなければなりません（でないとパディングだけの窓ができます）。",
+    "shape.group": "Group {group} は入力チャネル数（{channels}）と OutMaps（{out_maps}）の両方を割り切れなければなりません。",
+    "shape.deconv_crop": "Padding {pad} が {h}x{w} の入力の広がりより多く切り取ります: 出力は {ho}x{wo} になってしまいます。",
     "budget.input": "入力の値は {values:,} 個です。1 ページに表示できるのは {limit:,} 個までです。",
     "budget.work": (
         "層 {index}（{kind}）でこのアプリの計算量の上限を超えます: ここまでのネットワークは画像 1 枚あたり "
@@ -547,6 +553,7 @@ JA: dict[str, str] = {
 }
 
 EN.update({f"budget.{key}": message for key, message in BUDGET_MESSAGES.items()})  # the engine's own English
+EN.update({f"shape.{key}": message for key, message in SHAPE_MESSAGES.items()})
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 
@@ -561,9 +568,10 @@ class Text:
         text = self.entries.get(key) or EN[key]
         return text.format(**fmt) if fmt else text
 
-    def budget(self, key: str, fields: dict) -> str:
-        """A budget refusal (cnnlab.budget.BudgetError's key and fields) in this language."""
-        return self(f"budget.{key}", **fields)
+    def refusal(self, key: str, fields: dict) -> str:
+        """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:
+        catalogue key and fields) in this language."""
+        return self(key, **fields)
 
 
 HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click")

@@ -113,5 +113,5 @@ def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
-    message = tx.budget(*stage.error_detail) if stage.error_detail else stage.error
+    message = tx.refusal(*stage.error_detail) if stage.error_detail else stage.error
     st.error(tx("stage.error", name=stage.name, message=message), icon=":material/error:")

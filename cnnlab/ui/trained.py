@@ -85,7 +85,7 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     try:
         check_training(specs, stages[0].shape, images, epochs)
     except BudgetError as err:
-        st.warning(tx.budget(err.key, err.fields), icon=":material/hourglass_disabled:")
+        st.warning(tx.refusal(*err.detail), icon=":material/hourglass_disabled:")
         return
     try:
         model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
