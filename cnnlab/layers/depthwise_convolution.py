@@ -3,7 +3,8 @@ kernels (nnabla's F.depthwise_convolution; W (C x Multiplier, kh, kw)).
 
     y[m, i, j] = b[m] + sum_{u, v} W[m, u, v] * x_pad[m // Multiplier, i*sh + u*dh, j*sw + v*dw]
     OutMaps = C x Multiplier;  out = floor((L + 2p - d(k - 1) - 1) / s) + 1
-It is a Convolution with Group = C, and is computed, trained and explained as one.
+It is a Convolution with Group = C (as_convolution), and is sized, trained, explained and
+priced as that one; only its weight's shape and its token are its own.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab import backward as B
-from cnnlab import explain
+from cnnlab.explain import ConvolutionStep
 from cnnlab import functions as F
-from cnnlab.initializers import InitializerName, initialize_weight
+from cnnlab.initializers import InitializerName
 from cnnlab.layers import text
 from cnnlab.layers import convolution
-from cnnlab.layers.convolution import option_tokens, padding_per_side, read_options, size_lines
+from cnnlab.layers.convolution import ConvolutionSpec, option_tokens, padding_per_side, read_options
 from cnnlab.limits import Range, check_fields
-from cnnlab.shapes import BorderMode, conv_output_shape
+from cnnlab.shapes import BorderMode
 
 Shape3 = tuple[int, int, int]
 Params = tuple[np.ndarray, np.ndarray | None]
@@ -55,37 +55,45 @@ class DepthwiseConvolutionSpec:
     def check_limits(self) -> None:
         check_fields(self, LIMITS)
 
+    def as_convolution(self, in_channels: int) -> ConvolutionSpec:
+        """The same layer as a Convolution with Group = C and OutMaps = C x Multiplier, whose
+        W (C x Multiplier, 1, kh, kw) is this layer's W with a channel axis: everything but
+        the weight's shape and the token is that Convolution's."""
+        return ConvolutionSpec(in_channels * self.multiplier, self.kernel_shape, self.border_mode, self.padding,
+                               self.strides, self.dilation, in_channels, self.with_bias, self.w_initializer,
+                               self.initializer_multiplier)
+
     def pad(self) -> tuple[int, int]:
         return padding_per_side(self.padding, self.border_mode, self.kernel_shape, self.dilation)
 
+    @staticmethod
+    def _as_convolution_params(params: Params) -> Params:
+        return params[0][:, None], params[1]
+
     def output_shape(self, in_shape: Shape3) -> Shape3:
         """(C x Multiplier, Ho, Wo); LayerShapeError if the kernel does not fit."""
-        c = in_shape[0]
-        return conv_output_shape(in_shape[1:], c, c * self.multiplier, self.kernel_shape, self.pad(),
-                                 self.strides, self.dilation, c)
+        return self.as_convolution(in_shape[0]).output_shape(in_shape)
 
     def size_arithmetic(self, in_shape: Shape3) -> list[str]:
-        return size_lines(in_shape, self.kernel_shape, self.pad(), self.strides, self.dilation)
+        return self.as_convolution(in_shape[0]).size_arithmetic(in_shape)
 
     def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
         """W (C x Multiplier, kh, kw) from W.Initializer (one input channel per kernel), b = 0."""
-        m = in_channels * self.multiplier
-        weight = initialize_weight(self.w_initializer, (m, 1, *self.kernel_shape), self.initializer_multiplier, rng)
-        return weight[:, 0], (np.zeros(m, dtype=np.float32) if self.with_bias else None)
+        weight, bias = self.as_convolution(in_channels).init_params(in_channels, rng)
+        return weight[:, 0], bias
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
-        return F.depthwise_convolution(x, params[0], params[1], self.pad(), self.strides, self.dilation,
-                                       self.multiplier)
+        return F.depthwise_convolution(x, params[0], params[1], self.pad(), self.strides,
+                                       self.dilation, self.multiplier)
 
     def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
-        return B.convolution_with_columns(x, params[0][:, None], params[1], self.pad(), self.strides,
-                                          self.dilation, x.shape[1])
+        return self.as_convolution(x.shape[1]).train_forward(x, self._as_convolution_params(params))
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
                  need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
-        dx, dw, db = B.convolution_backward(dy, x, params[0][:, None], params[1] is not None, self.pad(),
-                                            self.strides, self.dilation, x.shape[1], kept, need_dx=need_dx)
-        return dx, [dw[:, 0]] + ([db] if db is not None else [])
+        dx, grads = self.as_convolution(x.shape[1]).backward(dy, x, self._as_convolution_params(params), y, kept,
+                                                             need_dx)
+        return dx, [grads[0][:, 0], *grads[1:]]
 
     def swaps_with_next(self, following: object) -> bool:
         return False
@@ -94,23 +102,12 @@ class DepthwiseConvolutionSpec:
         """W as kernels of one channel each: (C x Multiplier, 1, kh, kw)."""
         return None if params is None else params[0][:, None]
 
-    def window(self, in_channels: int, out: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-        m, i, j = out
-        (ph, pw), (sh, sw), (dh, dw) = self.pad(), self.strides, self.dilation
-        rows = i * sh - ph + np.arange(self.kernel_shape[0]) * dh
-        cols = j * sw - pw + np.arange(self.kernel_shape[1]) * dw
-        return rows, cols, (m // self.multiplier,)
-
-    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> explain.ConvolutionStep:
+    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> ConvolutionStep:
         """Output pixel (map, row, column): channel map // Multiplier's patch x kernel map, summed, + bias."""
-        weight, bias = params
-        rows, cols, channels = self.window(x.shape[0], out)
-        return explain.weighted_sum(x, out, channels, rows, cols, weight[out[0]][None],
-                                    None if bias is None else float(bias[out[0]]))
+        return self.as_convolution(x.shape[0]).explain(self._as_convolution_params(params), x, out)
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
-        return explain.spread_windows(mask, in_shape, self.kernel_shape, self.pad(), self.strides, self.dilation,
-                                      in_shape[0])
+        return self.as_convolution(in_shape[0]).input_cells(mask, in_shape)
 
     def token(self) -> str:
         """dwconv-KhxKw[-xMULTIPLIER][-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-nobias][-iINIT][-mMULT]"""
@@ -128,24 +125,14 @@ class DepthwiseConvolutionSpec:
         return cls(**read_options(dict(kernel_shape=text.pair(fields[0])), fields[1:], multiplier))
 
     def parameter_count(self, in_channels: int) -> int:
-        m = in_channels * self.multiplier
-        return m * self.kernel_shape[0] * self.kernel_shape[1] + (m if self.with_bias else 0)
-
-    def multiply_adds(self, in_shape: Shape3) -> int:
-        m, ho, wo = self.output_shape(in_shape)
-        return m * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
+        return self.as_convolution(in_channels).parameter_count(in_channels)
 
     def work(self, in_shape: Shape3) -> int:
-        return self.multiply_adds(in_shape)
+        return self.as_convolution(in_shape[0]).work(in_shape)
 
     def training_values(self, in_shape: Shape3) -> int:
-        out = self.output_shape(in_shape)
-        patches = in_shape[0] * self.kernel_shape[0] * self.kernel_shape[1] * out[1] * out[2]
-        return int(np.prod(in_shape)) + int(np.prod(out)) + patches
+        return self.as_convolution(in_shape[0]).training_values(in_shape)
 
     def statistics(self, in_shape: Shape3) -> dict[str, int]:
         """NNC's costs: CostParameter, CostAdd (bias adds with WithBias), CostMultiplyAdd."""
-        m, ho, wo = self.output_shape(in_shape)
-        return {"CostParameter": self.parameter_count(in_shape[0]),
-                "CostAdd": m * ho * wo if self.with_bias else 0,
-                "CostMultiplyAdd": self.multiply_adds(in_shape)}
+        return self.as_convolution(in_shape[0]).statistics(in_shape)
