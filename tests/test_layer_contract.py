@@ -143,3 +143,11 @@ def test_parameter_count_is_what_the_arrays_hold(spec, seed):
     assert spec.parameter_count(x.shape[0]) == held == spec.statistics(x.shape).get("CostParameter", 0)
     kernels = spec.kernels(params)
     assert kernels is None or (kernels.ndim == 4 and kernels.shape[0] == out_shape[0])
+
+
+@given(any_spec, st.integers(0, 999))
+def test_training_values_cover_what_the_forward_keeps_for_backward(spec, seed):
+    x, params, out_shape = _setup(spec, seed)
+    y, kept = spec.train_forward(x[None].astype(np.float32), params)
+    kept_values = sum(a.size for a in (kept or []))  # a Convolution's patch matrix, one per group
+    assert spec.training_values(x.shape) >= x.size + y.size + kept_values

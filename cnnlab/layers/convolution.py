@@ -18,7 +18,7 @@ from cnnlab import functions as F
 from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
 from cnnlab.layers import text
 from cnnlab.limits import Range, check_fields
-from cnnlab.shapes import BorderMode, border_mode_padding, conv_output_shape
+from cnnlab.shapes import BorderMode, border_mode_padding, conv_output_shape, conv_output_size
 
 Shape3 = tuple[int, int, int]
 Params = tuple[np.ndarray, np.ndarray | None]
@@ -46,11 +46,8 @@ def padding_per_side(padding: tuple[int, int] | None, border_mode: BorderMode, k
 
 def size_lines(in_shape: Shape3, kernel, pad, strides, dilation) -> list[str]:
     """['floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24', ...] for H and W of a convolution."""
-    lines = []
-    for n, k, p, s, d in zip(in_shape[1:], kernel, pad, strides, dilation):
-        out = (n + 2 * p - d * (k - 1) - 1) // s + 1
-        lines.append(f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {out}")
-    return lines
+    return [f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {conv_output_size(n, k, p, s, d)}"
+            for n, k, p, s, d in zip(in_shape[1:], kernel, pad, strides, dilation)]
 
 
 def read_options(spec: dict, options: list[str], extra=None) -> dict:
@@ -233,9 +230,10 @@ class ConvolutionSpec:
         return self.multiply_adds(in_shape)
 
     def training_values(self, in_shape: Shape3) -> int:
-        """Values one image keeps for the backward pass: input, output and the patch matrix."""
+        """Values one image keeps for the backward pass: input, output and every group's patch
+        matrix (C/group * kh * kw rows each, Ho * Wo columns: C * kh * kw * Ho * Wo in all)."""
         out = self.output_shape(in_shape)
-        patches = in_shape[0] // self.group * self.kernel_shape[0] * self.kernel_shape[1] * out[1] * out[2]
+        patches = in_shape[0] * self.kernel_shape[0] * self.kernel_shape[1] * out[1] * out[2]
         return int(np.prod(in_shape)) + int(np.prod(out)) + patches
 
     def statistics(self, in_shape: Shape3) -> dict[str, int]:
