@@ -15,7 +15,7 @@ import numpy as np
 from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
-from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
+from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.layers import text
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import BorderMode, border_mode_padding, conv_output_shape, conv_output_size
@@ -48,46 +48,6 @@ def size_lines(in_shape: Shape3, kernel, pad, strides, dilation) -> list[str]:
     """['floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24', ...] for H and W of a convolution."""
     return [f"floor(({n} + 2*{p} - {d}*({k} - 1) - 1) / {s}) + 1 = {conv_output_size(n, k, p, s, d)}"
             for n, k, p, s, d in zip(in_shape[1:], kernel, pad, strides, dilation)]
-
-
-def read_options(spec: dict, options: list[str], extra=None) -> dict:
-    """A convolution token's options into spec's fields: same/full/valid, nobias, sSHxSW,
-    pPHxPW, dDHxDW, iINITIALIZER, mMULTIPLIER; `extra(option, spec)` takes the rest (True
-    when it did)."""
-    for o in options:
-        if o in ("same", "full", "valid"):
-            spec["border_mode"] = o
-        elif o == "nobias":
-            spec["with_bias"] = False
-        elif o[:1] in ("s", "p", "d"):
-            spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
-        elif o[:1] == "i" and o[1:] in INITIALIZERS:
-            spec["w_initializer"] = o[1:]
-        elif o[:1] == "m":
-            spec["initializer_multiplier"] = text.number(o[1:])
-        elif extra is None or not extra(o, spec):
-            raise text.unknown(o)
-    return spec
-
-
-def option_tokens(spec) -> list[str]:
-    """The options read_options reads, for the settings not at their defaults."""
-    parts = []
-    if spec.strides != (1, 1):
-        parts.append("s%dx%d" % spec.strides)
-    if spec.padding is not None:
-        parts.append("p%dx%d" % spec.padding)
-    elif spec.border_mode != "valid":
-        parts.append(spec.border_mode)
-    if spec.dilation != (1, 1):
-        parts.append("d%dx%d" % spec.dilation)
-    if not spec.with_bias:
-        parts.append("nobias")
-    if spec.w_initializer != "NormalConvolutionGlorot":
-        parts.append(f"i{spec.w_initializer}")
-    if spec.initializer_multiplier != 1.0:
-        parts.append(f"m{spec.initializer_multiplier:g}")
-    return parts
 
 
 @dataclass(frozen=True)
@@ -199,19 +159,11 @@ class ConvolutionSpec:
 
     def token(self) -> str:
         """conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
-        group = [f"g{self.group}"] if self.group != 1 else []
-        return "-".join(["conv", str(self.out_maps), "%dx%d" % self.kernel_shape, *option_tokens(self), *group])
+        return "-".join(["conv", str(self.out_maps), "%dx%d" % self.kernel_shape, *text.option_tokens(self)])
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "ConvolutionSpec":
-        def group(option: str, spec: dict) -> bool:
-            if option[:1] != "g":
-                return False
-            spec["group"] = text.integer(option[1:])
-            return True
-
-        fields_ = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
-        return cls(**read_options(fields_, fields[2:], group))
+        return text.read_options(cls, fields[2:], out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
 
     # --- costs -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import numpy as np
 from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
-from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
+from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.layers import convolution, text
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import LayerShapeError
@@ -145,38 +145,11 @@ class DeconvolutionSpec:
 
     def token(self) -> str:
         """deconv-OutMaps-KhxKw[-sSHxSW][-pPHxPW][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
-        parts = ["deconv", str(self.out_maps), "%dx%d" % self.kernel_shape]
-        for prefix, value, default in (("s", self.strides, (1, 1)), ("p", self.padding, (0, 0)),
-                                       ("d", self.dilation, (1, 1))):
-            if value != default:
-                parts.append(prefix + "%dx%d" % value)
-        if self.group != 1:
-            parts.append(f"g{self.group}")
-        if not self.with_bias:
-            parts.append("nobias")
-        if self.w_initializer != "NormalConvolutionGlorot":
-            parts.append(f"i{self.w_initializer}")
-        if self.initializer_multiplier != 1.0:
-            parts.append(f"m{self.initializer_multiplier:g}")
-        return "-".join(parts)
+        return "-".join(["deconv", str(self.out_maps), "%dx%d" % self.kernel_shape, *text.option_tokens(self)])
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "DeconvolutionSpec":
-        spec: dict = dict(out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
-        for o in fields[2:]:
-            if o[:1] in ("s", "p", "d"):
-                spec[{"s": "strides", "p": "padding", "d": "dilation"}[o[0]]] = text.pair(o[1:])
-            elif o[:1] == "g":
-                spec["group"] = text.integer(o[1:])
-            elif o == "nobias":
-                spec["with_bias"] = False
-            elif o[:1] == "i" and o[1:] in INITIALIZERS:
-                spec["w_initializer"] = o[1:]
-            elif o[:1] == "m":
-                spec["initializer_multiplier"] = text.number(o[1:])
-            else:
-                raise text.unknown(o)
-        return cls(**spec)
+        return text.read_options(cls, fields[2:], out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
 
     def parameter_count(self, in_channels: int) -> int:
         c, mg, kh, kw = self.weight_shape(in_channels)

@@ -18,7 +18,7 @@ from cnnlab import functions as F
 from cnnlab.initializers import InitializerName
 from cnnlab.layers import text
 from cnnlab.layers import convolution
-from cnnlab.layers.convolution import ConvolutionSpec, option_tokens, padding_per_side, read_options
+from cnnlab.layers.convolution import ConvolutionSpec, padding_per_side
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import BorderMode
 
@@ -111,18 +111,11 @@ class DepthwiseConvolutionSpec:
 
     def token(self) -> str:
         """dwconv-KhxKw[-xMULTIPLIER][-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-nobias][-iINIT][-mMULT]"""
-        times = [f"x{self.multiplier}"] if self.multiplier != 1 else []
-        return "-".join(["dwconv", "%dx%d" % self.kernel_shape, *times, *option_tokens(self)])
+        return "-".join(["dwconv", "%dx%d" % self.kernel_shape, *text.option_tokens(self)])
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "DepthwiseConvolutionSpec":
-        def multiplier(option: str, spec: dict) -> bool:
-            if option[:1] != "x":
-                return False
-            spec["multiplier"] = text.integer(option[1:])
-            return True
-
-        return cls(**read_options(dict(kernel_shape=text.pair(fields[0])), fields[1:], multiplier))
+        return text.read_options(cls, fields[1:], kernel_shape=text.pair(fields[0]))
 
     def parameter_count(self, in_channels: int) -> int:
         return self.as_convolution(in_channels).parameter_count(in_channels)
