@@ -54,14 +54,14 @@ MESSAGES = {  # the English messages; a page shows its catalogue's "budget.KEY" 
 
 
 class BudgetError(LayerShapeError):
-    """A network (or training) over the work budget. `key` names the limit and `fields` the
-    numbers (whole numbers, and the layer's index and kind), so a page can say it in its
-    own language; str() is the English message."""
+    """A network (or training) over the work budget: a key naming the limit, and the
+    numbers (whole numbers, and the layer's index and kind) as fields; see LayerShapeError."""
+
+    MESSAGES = MESSAGES
+    NAMESPACE = "budget"
 
     def __init__(self, key: str, **fields: object) -> None:
-        self.key, self.fields = key, fields
-        super().__init__(MESSAGES[key].format(**fields))
-        self.detail = (f"budget.{key}", fields)
+        super().__init__(key=key, **fields)
 
 
 @dataclass(frozen=True)

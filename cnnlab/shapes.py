@@ -25,12 +25,15 @@ MESSAGES = {  # the English text of the common refusals; a page shows its catalo
 
 class LayerShapeError(ValueError):
     """A layer setting that cannot produce an output; the message is for people. A common
-    one is raised by key (one of MESSAGES) with its fields, so a page can say it in its
-    own language: `detail` is then ("shape.KEY", fields)."""
+    one is raised by key (one of the class's MESSAGES) with its fields, so a page can say
+    it in its own language: `detail` is then ("NAMESPACE.KEY", fields), a catalogue key."""
+
+    MESSAGES = MESSAGES
+    NAMESPACE = "shape"
 
     def __init__(self, message: str | None = None, key: str | None = None, **fields: object) -> None:
-        self.detail = None if key is None else (f"shape.{key}", fields)
-        super().__init__(MESSAGES[key].format(**fields) if key is not None else message)
+        self.detail = None if key is None else (f"{self.NAMESPACE}.{key}", fields)
+        super().__init__(self.MESSAGES[key].format(**fields) if key is not None else message)
 
 
 def pair(value: int | tuple[int, int] | list[int], name: str) -> tuple[int, int]:
