@@ -99,8 +99,9 @@ def weighted_sum(x: np.ndarray, out: tuple[int, int, int], channels: tuple[int, 
     """The ConvolutionStep of a pixel that sums x[channels] at rows x cols (0 where they
     fall outside x) times kernel (len(channels), len(rows), len(cols)), plus bias."""
     patch = gather(x[list(channels)], rows, cols, fill=0.0)
-    products = patch * kernel.astype(np.float64)
-    return ConvolutionStep(out, channels, rows, cols, patch, kernel.astype(np.float64), products, bias,
+    kernel = kernel.astype(np.float64)
+    products = patch * kernel
+    return ConvolutionStep(out, channels, rows, cols, patch, kernel, products, bias,
                            float(products.sum() + (bias or 0.0)))
 
 

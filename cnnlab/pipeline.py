@@ -75,9 +75,10 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
     for i, spec in enumerate(specs, start=1):
         try:
             spec.check_limits()
-            spec.output_shape(x.shape)
             if page is not None:
-                page.charge(i, spec, x.shape)
+                page.charge(i, spec, x.shape)  # also checks that the layer fits its input
+            else:
+                spec.output_shape(x.shape)
             p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
             y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:

@@ -13,7 +13,7 @@ from cnnlab import heatmaps
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
-from cnnlab.statistics import COSTS, network_statistics, summary
+from cnnlab.statistics import COSTS, LayerStatistics, network_statistics, summary
 from cnnlab.ui import inspector
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
@@ -33,13 +33,14 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
     with right:
         if stages[1].error is None and kernels_of(stages[1]) is not None:
             kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
+    rows, totals = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
     for s in stages[1:]:
         if s.error is not None:
             stage_error_view(tx, s)
             continue
-        stage_view(tx, s, display, pixel.out if pixel and s.index == pixel.layer else None,
+        stage_view(tx, s, display, rows[s.index - 1].costs, pixel.out if pixel and s.index == pixel.layer else None,
                    inspected.window if pixel and s.index == pixel.layer - 1 else None)
-    statistics_view(tx, stages)
+    statistics_view(tx, rows, totals)
 
 
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
@@ -76,14 +77,15 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
 
-def stage_view(tx: Text, stage: Stage, display: Display, pixel: tuple[int, int, int] | None = None,
-               window: np.ndarray | None = None) -> None:
-    """A layer's title with its shape, what it computes, its size arithmetic and every map;
-    the inspected `pixel` and the `window` feeding the next layer's inspected pixel are boxed."""
+def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int],
+               pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None) -> None:
+    """A layer's title with its shape, its NNC costs, what it computes, its size arithmetic
+    and every map; the inspected `pixel` and the `window` feeding the next layer's inspected
+    pixel are boxed."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
     explanation = tx(f"explain.{stage.name}", **vars(stage.spec))
-    costs = summary(stage.spec.statistics(stage.input_shape), cost_words(tx))
-    st.caption(f"**{costs}**  \n{explanation}" if costs else explanation)
+    counts = summary(costs, cost_words(tx))
+    st.caption(f"**{counts}**  \n{explanation}" if counts else explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
@@ -99,10 +101,8 @@ def cost_words(tx: Text) -> dict[str, str]:
     return {name: tx(f"cost.{name}") for name in COSTS}
 
 
-def statistics_view(tx: Text, stages: Sequence[Stage]) -> None:
+def statistics_view(tx: Text, rows: Sequence[LayerStatistics], totals: dict[str, int]) -> None:
     """NNC's statistics of every layer that runs, and their total, as one table."""
-    specs = [s.spec for s in stages[1:] if s.error is None]
-    rows, totals = network_statistics(specs, stages[0].shape)
     shown = [name for name in COSTS if totals[name]]
     table = {tx("stats.layer"): [f"{k}. {r.name}" for k, r in enumerate(rows, start=1)] + [tx("stats.total")],
              tx("stats.output"): [shape_text(r.output) for r in rows] + [""]}
