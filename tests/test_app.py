@@ -424,7 +424,7 @@ def test_the_layer_editor_edits_moves_and_removes_further_layers():
     widget("slider", "edit-0", "out_maps").set_value(12).run()
     assert at.text_input(key="more").value == "conv-12-5x5_relu_max-2x2"
     assert "Convolution → 12 x 8 x 8" in subheaders(at)
-    widget("slider", "edit-0", "kernel").set_value(3).run()
+    widget("slider", "edit-0", "kernel_shape").set_value(3).run()
     widget("selectbox", "edit-0", "border_mode").set_value("same").run()
     assert at.text_input(key="more").value == "conv-12-3x3-same_relu_max-2x2"
     widget("button", "up-2").click().run()

@@ -157,7 +157,7 @@ def test_refused_with_a_plain_message(name, as_mnist):
     with pytest.raises(ImageError) as err:
         prepare_upload(REFUSED[name](), as_mnist)
     message = str(err.value)
-    assert message.endswith(".") and "Error" not in message and "/" not in message.replace("JPEG, GIF", "")
+    assert message.endswith(".") and "Error" not in message and "/" not in message  # no class names, no paths
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))

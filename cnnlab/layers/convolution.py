@@ -69,7 +69,7 @@ class ConvolutionSpec:
     HEADS = ("conv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("out_maps", "kernel", "strides", "border_mode")  # the layer editor's widgets
+    EDITOR = ("out_maps", "kernel_shape", "strides", "border_mode")  # the layer editor's widgets
 
     # --- settings and shapes -----------------------------------------------------------
 

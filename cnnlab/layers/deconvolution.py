@@ -49,7 +49,7 @@ class DeconvolutionSpec:
     HEADS = ("deconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("out_maps", "kernel", "strides")
+    EDITOR = ("out_maps", "kernel_shape", "strides")
 
     def check_limits(self) -> None:
         check_fields(self, LIMITS)

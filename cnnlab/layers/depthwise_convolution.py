@@ -50,7 +50,7 @@ class DepthwiseConvolutionSpec:
     HEADS = ("dwconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("kernel", "strides", "border_mode")
+    EDITOR = ("kernel_shape", "strides", "border_mode")
 
     def check_limits(self) -> None:
         check_fields(self, LIMITS)

@@ -46,7 +46,7 @@ class PoolingSpec:
     HEADS = tuple(SHORT.values())
     WORK_UNIT = "window reads"
     LIMITS = LIMITS
-    EDITOR = ("kind", "kernel", "strides")  # the layer editor's widgets
+    EDITOR = ("kind", "kernel_shape", "strides")  # the layer editor's widgets
     KIND_OPTIONS = POOLING_KINDS
     EDITOR_LABEL = "pooling"  # catalogue key of the kind chooser's label
 

@@ -173,16 +173,26 @@ def _network_controls(tx: Text) -> tuple[tuple, str | None]:
     return specs, None
 
 
+SQUARE = ("kernel_shape", "strides")  # edited as one number: square kernels and strides
+
+
+def _shown(spec, field: str):
+    """The editor's value of a spec field (a pair shows its height; a pooling's Strides
+    None, which means the KernelShape, shows that)."""
+    value = getattr(spec, field)
+    if field == "strides" and value is None:
+        value = spec.kernel_shape
+    return value[0] if field in SQUARE else value
+
+
 def _edited(spec, field: str, value):
-    """spec with one editor field changed (kernels and strides square)."""
-    changes = {
-        "out_maps": {"out_maps": value},
-        "kernel": {"kernel_shape": (value, value)},
-        "strides": {"strides": (value, value)},
-        "border_mode": {"border_mode": value, "padding": None},
-        "kind": {"kind": value},
-    }[field]
-    return replace(spec, **changes)
+    """spec with one editor field changed (kernels and strides square; a BorderMode drops
+    an explicit Padding)."""
+    if field in SQUARE:
+        return replace(spec, **{field: (value, value)})
+    if field == "border_mode":
+        return replace(spec, border_mode=value, padding=None)
+    return replace(spec, **{field: value})
 
 
 def _rewrite(change) -> None:
@@ -231,15 +241,11 @@ def layer_editor(tx: Text, specs: tuple) -> None:
 def _editor_widget(tx: Text, spec, field: str, common: dict) -> None:
     """One widget of a further layer's editor, showing the layer's value now (set through
     the session, so the widget itself stays the same one); ranges from the kind's LIMITS."""
-    if field in ("out_maps", "kernel", "strides"):
-        allowed = spec.LIMITS[{"out_maps": "out_maps", "kernel": "kernel_shape", "strides": "strides"}[field]]
-        now = (spec.out_maps if field == "out_maps" else spec.kernel_shape[0] if field == "kernel"
-               else (spec.strides or spec.kernel_shape)[0])
-    else:
-        now = spec.border_mode if field == "border_mode" else spec.kind
+    now = _shown(spec, field)
     if st.session_state.get(common["key"]) != now:
         st.session_state[common["key"]] = now
-    if field in ("out_maps", "kernel", "strides"):
+    if field in spec.LIMITS:
+        allowed = spec.LIMITS[field]
         st.slider(allowed.name, int(allowed.lo), int(allowed.hi), **common)
     elif field == "border_mode":
         st.selectbox("BorderMode", BORDER_MODES, **common)
