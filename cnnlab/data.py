@@ -95,9 +95,11 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
                 "or as an 8-bit PNG or JPEG."
             )
         img.load()
+        if img.mode in _NUMERIC:  # scaled by its own range first, so a reduced image keeps that scale
+            img = Image.fromarray(_unit_range(img))
         factor = -(-max(img.size) // WORK_SIDE)
         if factor > 1:
-            img = img.reduce(factor) if img.mode in ("L", "LA", "RGB", "RGBA", "I", "F") else _reduce_other(img, factor)
+            img = (img if img.mode in ("L", "LA", "RGB", "RGBA", "F") else _flatten(img)).reduce(factor)
         if orientation in _ORIENTATION:
             img = img.transpose(_ORIENTATION[orientation])
         return img
@@ -108,17 +110,19 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
                          "damaged, truncated or of a kind this app does not read.") from err
 
 
-def _reduce_other(img: Image.Image, factor: int) -> Image.Image:
-    """Shrink a mode that Image.reduce does not take: 16-bit through NumPy (block means),
-    palette and others through RGBA or L first."""
-    if img.mode in _NUMERIC:
-        arr = np.asarray(img)
-        h, w = (arr.shape[0] // factor) * factor or arr.shape[0], (arr.shape[1] // factor) * factor or arr.shape[1]
-        small = arr[:h, :w].astype(np.float32)
-        if h >= factor and w >= factor:
-            small = small.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
-        return Image.fromarray(small.astype(np.float32), mode="F")
-    return _flatten(img).reduce(factor)
+def _unit_range(img: Image.Image) -> np.ndarray:
+    """A 16-bit, 32-bit integer or float image as float32 in [0, 1], scaled by its own range
+    (16-bit by 65535; 32-bit by 65535 if it goes past 255, else 255; float by its maximum
+    if past 1); negatives become 0. ImageError for NaN or infinite pixels."""
+    arr = np.asarray(img).astype(np.float32)
+    if not np.isfinite(arr).all():
+        raise ImageError("The image has pixels that are not numbers (NaN or infinity).")
+    top = float(arr.max()) if arr.size else 1.0
+    if img.mode == "F":
+        top = max(top, 1.0)
+    else:
+        top = 65535.0 if img.mode.startswith("I;16") or top > 255 else 255.0
+    return np.clip(arr / np.float32(top), 0, 1)
 
 
 def _flatten(img: Image.Image) -> Image.Image:
@@ -141,16 +145,7 @@ def to_array(img: Image.Image, color: bool = False) -> np.ndarray:
     """
     try:
         if img.mode in _NUMERIC:
-            arr = np.asarray(img).astype(np.float32)
-            if not np.isfinite(arr).all():
-                raise ImageError("The image has pixels that are not numbers (NaN or infinity).")
-            top = float(arr.max()) if arr.size else 1.0
-            if img.mode == "F":
-                top = top if top > 1 else 1.0
-            else:
-                top = 65535.0 if img.mode.startswith("I;16") or top > 255 else 255.0
-            gray = np.clip(arr / np.float32(top), 0, 1) if top > 0 else np.zeros_like(arr)
-            gray = np.clip(gray, 0, 1).astype(np.float32)  # negatives -> 0
+            gray = _unit_range(img)
             return np.stack([gray] * 3) if color else gray
         img = _flatten(img)
         if img.mode == "RGBA":

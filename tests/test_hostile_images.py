@@ -188,3 +188,11 @@ def test_sixteen_bit_keeps_its_range():
     ramp = np.tile(np.linspace(0, 65535, 50).astype(np.uint16), (20, 1))
     out = prepare_upload(save(Image.fromarray(ramp)), as_mnist=False)
     np.testing.assert_allclose(out[0], ramp[0] / 65535, atol=1e-4)
+
+
+def test_a_large_sixteen_bit_image_keeps_the_same_scale_as_a_small_one():
+    values = np.full((40, 40), 30000, dtype=np.uint16)
+    small = prepare_upload(save(Image.fromarray(values)), as_mnist=False)
+    large = prepare_upload(save(Image.fromarray(np.full((600, 2000), 30000, dtype=np.uint16))), as_mnist=False)
+    np.testing.assert_allclose(small, 30000 / 65535, atol=1 / 255)  # "as is" keeps 8-bit steps
+    np.testing.assert_allclose(large, 30000 / 65535, atol=1 / 255)  # reduced first, scaled by 65535 all the same
