@@ -2,10 +2,8 @@
 
     conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2
 
-Layers are joined by "_", fields by "-":
-  conv-OutMaps-KhxKw[-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-gGROUP][-nobias][-iINITIALIZER][-mMULT]
-  max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep (IgnoreBorder off)][-nopad (IncludingPad off)]
-  relu | leaky[-ALPHA] | tanh | sigmoid
+Layers are joined by "_", fields by "-"; each layer kind reads and writes its own token
+(its token() docstring gives the grammar; cnnlab.layers.GRAMMAR lists them all).
 """
 
 from __future__ import annotations

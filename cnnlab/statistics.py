@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnnlab.layers import LayerSpec, Shape3
+from cnnlab.shapes import LayerShapeError
 
 COSTS = ("CostParameter", "CostMultiplyAdd", "CostAdd", "CostMultiply", "CostDivision", "CostExp", "CostIf")
 
@@ -28,8 +29,6 @@ class LayerStatistics:
 def network_statistics(specs: Sequence[LayerSpec], in_shape: Shape3) -> tuple[list[LayerStatistics], dict[str, int]]:
     """(one LayerStatistics per layer that can run, the totals); stops at the first layer
     that cannot take its input (LayerShapeError is not raised here)."""
-    from cnnlab.shapes import LayerShapeError
-
     rows, totals, shape = [], dict.fromkeys(COSTS, 0), in_shape
     for spec in specs:
         try:
