@@ -11,12 +11,11 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab.data import ImageError
-from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.ui import compute, input_image, inspector, learn, maps, network, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
-from cnnlab.ui.params import url_problems
+from cnnlab.ui.params import DEFAULT_NET, LEGACY, legacy_network, url_problems
 
 
 @st.cache_resource
@@ -27,14 +26,29 @@ def page_icon() -> Image.Image:
     return Image.fromarray(cells).resize((64, 64), Image.Resampling.NEAREST)
 
 
-def drop_url_values(keys: set[str]) -> None:
-    """Take refused values out of the URL before any widget reads it. A widget is seeded
-    from the URL as first opened (Streamlit keeps it apart as the initial query
-    parameters), so that copy is reset from the cleaned URL too."""
-    if not keys:
+def open_url() -> list[tuple[str, str, object]]:
+    """Check the URL as first opened, before any widget reads it: refused values are taken
+    out, and an old link's first-block keys and `more=` become one `net=`. Returns the
+    refused values (key, raw value, value used)."""
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    problems = url_problems(query)
+    refused = {key for key, _, _ in problems}
+    net, more_problems = legacy_network({k: v for k, v in query.items() if k not in refused})
+    dropped = refused | ({key for key in query if key in LEGACY} if net is not None or "net" in query else set())
+    rewrite_url(dropped, {"net": net} if net is not None and net != DEFAULT_NET else {})
+    return problems + more_problems
+
+
+def rewrite_url(dropped: set[str], values: dict[str, str]) -> None:
+    """Take `dropped` keys out of the URL and set `values`. A widget is seeded from the
+    URL as first opened (Streamlit keeps it apart as the initial query parameters), so
+    that copy is reset from the new URL too."""
+    if not dropped and not values:
         return
-    for key in keys:
+    for key in dropped:
         del st.query_params[key]
+    for key, value in values.items():
+        st.query_params[key] = value
     ctx = get_script_run_ctx()
     if ctx is not None:
         with ctx.session_state.query_params() as params:
@@ -48,7 +62,6 @@ class Settings:
     tx: Text
     choice: input_image.InputChoice
     upload_error: str | None
-    more: tuple[LayerSpec, ...]
     epochs: int
     train_images: int
     display: Display
@@ -56,9 +69,8 @@ class Settings:
 
 def main() -> None:
     st.set_page_config(page_title="cnnlab", page_icon=page_icon(), layout="wide")
-    if "url_problems" not in st.session_state:  # the URL as first opened: bad values out before any widget reads them
-        st.session_state.url_problems = url_problems({k: st.query_params.get_all(k) for k in st.query_params})
-        drop_url_values({key for key, _, _ in st.session_state.url_problems})
+    if "url_problems" not in st.session_state:
+        st.session_state.url_problems = open_url()
 
     with st.sidebar:
         tx = Text(display_settings.language_control(browser_language(st.context.locale)))
@@ -69,8 +81,7 @@ def main() -> None:
                 input_image.upload_thumbnail(tx, compute.prepared(choice.upload, choice.mnist_style), choice)
             except ImageError as err:
                 upload_error = str(err)
-        layers_box = st.container()  # Convolution, Activation, Pooling: drawn by the workspace
-        more, stack_error = network.network_controls(tx)
+        network_box = st.container()  # drawn by the workspace
         inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
         epochs, train_images = trained.training_controls(tx)
         display = display_settings.display_controls(tx)
@@ -79,24 +90,21 @@ def main() -> None:
     st.markdown(tx("app.intro"))
     if st.session_state.url_problems:
         maps.url_notice_view(tx, st.session_state.url_problems)
-    if stack_error:
-        st.error(tx("more.error", message=stack_error), icon=":material/error:")
     if upload_error:
         st.error(tx("upload.error", message=upload_error), icon=":material/broken_image:")
-    workspace(Settings(tx, choice, upload_error, more, epochs, train_images, display), layers_box, inspector_box)
+    workspace(Settings(tx, choice, upload_error, epochs, train_images, display), network_box, inspector_box)
 
 
 @st.fragment
-def workspace(settings: Settings, layers_box: DeltaGenerator, inspector_box: DeltaGenerator) -> None:
-    """The first block's controls, the inspector and every tab. A fragment: changing one of
-    its controls (the ones explored most) reruns only this part, so the browser redraws
-    only this part; the other controls change it through a full rerun."""
+def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: DeltaGenerator) -> None:
+    """The network editor, the inspector and every tab. A fragment: changing one of its
+    controls (the ones explored most) reruns only this part, so the browser redraws only
+    this part; the other controls change it through a full rerun."""
     tx, choice, display = settings.tx, settings.choice, settings.display
-    with layers_box:
-        conv, seed = network.convolution_controls(tx)
-        activation = network.activation_controls(tx)
-        pooling = network.pooling_controls(tx)
-    specs = tuple(s for s in (conv, activation, pooling) if s is not None) + settings.more
+    with network_box:
+        specs, seed, stack_error = network.network_editor(tx)
+    if stack_error:
+        st.error(tx("net.error", message=stack_error), icon=":material/error:")
     if choice.upload is not None and settings.upload_error is None:
         stages = compute.compute_upload(choice.upload, choice.mnist_style, specs, seed)
     else:

@@ -20,6 +20,17 @@ def new_app(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+def layer_control(at: AppTest, n: int, field: str):
+    """The editor widget of layer n's (0-based) setting `field` ("kernel_shape-h" for the
+    height of a pair); keys are edit-{n}-{SpecClass}-{field}."""
+    for kind in ("slider", "selectbox", "toggle", "number_input"):
+        for widget in at.get(kind):
+            key = widget.key or ""
+            if key.startswith(f"edit-{n}-") and key.split("-", 3)[3] == field:
+                return getattr(at, kind)(key=key)
+    raise KeyError(f"layer {n} has no control {field}")
+
+
 def open_tab(view: str, query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:
     """app.py run with the tab labelled `view` open (and these query parameters)."""
     at = new_app(query)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from apptools import heatmap_by_key, heatmap_values, new_app, open_tab, popover_labels
+from apptools import heatmap_by_key, heatmap_values, layer_control, new_app, open_tab, popover_labels
 from cnnlab.data import load_mnist
 from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
@@ -15,6 +15,17 @@ from cnnlab.layers import ConvolutionSpec, PoolingSpec, BLOG_NETWORK
 
 def subheaders(at):
     return [s.value for s in at.subheader]
+
+
+# The first block's old controls, as the network editor's layer and setting.
+CONTROL = {"out_maps": (0, "out_maps"), "kernel_h": (0, "kernel_shape-h"), "kernel_w": (0, "kernel_shape-w"),
+           "stride_h": (0, "strides-h"), "stride_w": (0, "strides-w"), "dilation_h": (0, "dilation-h"),
+           "pool_kernel_h": (1, "kernel_shape-h"), "pool_kernel_w": (1, "kernel_shape-w"),
+           "pool_stride_h": (1, "strides-h"), "pool_stride_w": (1, "strides-w")}
+
+
+def control(at, name):
+    return layer_control(at, *CONTROL[name])
 
 
 def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_s():
@@ -62,7 +73,7 @@ def test_changing_controls_changes_shapes_as_the_formula_says(changes, conv_shap
     at = new_app()
     at.run()
     for key, value in changes.items():
-        at.slider(key=key).set_value(value)
+        control(at, key).set_value(value)
     at.run()
     assert not at.exception
     assert f"Convolution → {conv_shape}" in subheaders(at)
@@ -72,52 +83,56 @@ def test_changing_controls_changes_shapes_as_the_formula_says(changes, conv_shap
 def test_border_mode_same_and_pooling_choice():
     at = new_app()
     at.run()
-    at.selectbox(key="border_mode").set_value("same")
-    at.selectbox(key="pooling").set_value("AveragePooling")
-    at.selectbox(key="activation").set_value("ReLU")
+    at.selectbox(key="add-layer").set_value("relu").run()  # added at the end ...
+    at.button(key="up-2").click().run()  # ... and moved before the pooling
+    layer_control(at, 0, "border_mode").set_value("same")
+    layer_control(at, 2, "kind").set_value("AveragePooling")
     at.run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 28 x 28", "ReLU → 16 x 28 x 28", "AveragePooling → 16 x 14 x 14"]
+    assert at.text_input(key="net").value == "conv-16-5x5-same_relu_avg-2x2"
     relu = heatmap_values(at, "chart-stage-2")
     assert np.nanmin(relu) >= 0
-    assert not at.toggle(key="including_pad").disabled
+    assert not layer_control(at, 2, "including_pad").disabled
 
 
 def test_secondary_groups_say_what_is_not_at_its_default():
     at = new_app({"dilation_h": "2", "border_mode": "same", "color_scale": "diverging", "more": "relu"}).run()
     labels = popover_labels(at)
-    assert "More Convolution settings: BorderMode same, Dilation 2,1" in labels
-    assert "More pooling settings" in labels  # all at their defaults
-    assert "Network: `relu`" in labels and "Display: Colour scale diverging" in labels
-    at.slider(key="dilation_h").set_value(1).run()
-    assert "More Convolution settings: BorderMode same" in popover_labels(at)
+    assert labels[:2] == ["More settings: Dilation 2,1", "More settings"]  # the pooling's at its defaults
+    assert "Display: Colour scale diverging" in labels
+    layer_control(at, 0, "dilation-h").set_value(1).run()
+    assert popover_labels(at)[0] == "More settings"
+    layer_control(at, 0, "with_bias").set_value(False).run()
+    assert popover_labels(at)[0] == "More settings: WithBias False"
 
 
-def test_controls_that_do_not_apply_are_disabled_with_the_reason():
-    at = new_app()
-    at.run()
-    assert at.slider(key="pad_h").disabled
-    assert at.number_input(key="alpha").disabled
-    assert at.toggle(key="including_pad").disabled
-    captions = " ".join(c.value for c in at.caption)
-    assert "Padding is set by BorderMode \"valid\"" in captions
-    assert "alpha is used by LeakyReLU only" in captions
-    at.selectbox(key="pooling").set_value("none").run()
-    assert at.slider(key="pool_kernel_h").disabled
-    assert "No pooling layer" in " ".join(c.value for c in at.caption)
-    assert subheaders(at)[-1] == "Convolution → 16 x 24 x 24"
+def test_settings_that_do_not_apply_are_not_offered():
+    at = new_app({"net": "conv-16-5x5_relu_max-2x2"}).run()
+    keys = {w.key for kind in ("slider", "selectbox", "toggle", "number_input") for w in at.get(kind)}
+    for n, field in [(0, "padding-h"), (1, "alpha"), (2, "including_pad")]:  # BorderMode valid, ReLU, MaxPooling
+        assert not any(k.startswith(f"edit-{n}-") and k.endswith(f"-{field}") for k in keys if k)
+    assert "edit-2-PoolingSpec-padding-h" in keys
+    layer_control(at, 0, "border_mode").set_value("explicit").run()  # Padding shown, as valid gave it
+    assert layer_control(at, 0, "padding-h").value == 0 and at.text_input(key="net").value.startswith("conv-16-5x5-p0x0")
+    layer_control(at, 1, "kind").set_value("LeakyReLU").run()
+    assert layer_control(at, 1, "alpha").value == 0.1
+    layer_control(at, 2, "kind").set_value("AveragePooling").run()
+    assert layer_control(at, 2, "including_pad").value is True
+    at.button(key="del-2").click().run()  # no pooling: remove the layer
+    assert subheaders(at)[-1] == "LeakyReLU → 16 x 24 x 24"
 
 
 def test_impossible_settings_show_a_message_not_an_exception():
     at = new_app()
     at.run()
-    at.slider(key="kernel_h").set_value(15)
-    at.slider(key="dilation_h").set_value(3)  # 43 rows of kernel on a 28-row input
+    control(at, "kernel_h").set_value(15)
+    control(at, "dilation_h").set_value(3)  # 43 rows of kernel on a 28-row input
     at.run()
     assert not at.exception
     assert "KernelShape 15x5 (dilated to 43x5) does not fit the 28x28 input" in at.error[0].value
     assert subheaders(at) == ["Input → 1 x 28 x 28"]
-    at.slider(key="dilation_h").set_value(1)
-    at.slider(key="pool_kernel_h").set_value(15)
+    control(at, "dilation_h").set_value(1)
+    control(at, "pool_kernel_h").set_value(15)
     at.run()
     assert not at.exception
     assert "Pooling KernelShape 15x2 does not fit the 14x24 input" in at.error[0].value
@@ -130,8 +145,9 @@ def test_url_parameters_set_the_view():
     at.run()
     assert not at.exception
     assert not at.warning
-    assert at.slider(key="out_maps").value == 8
+    assert control(at, "out_maps").value == 8
     assert at.number_input(key="index").value == 123
+    assert at.query_params["net"] == "conv-8-3x3_sum-2x2" and "out_maps" not in at.query_params  # one list now
     assert "Convolution → 8 x 26 x 26" in subheaders(at)
     assert "SumPooling → 8 x 13 x 13" in subheaders(at)
     stages = run(load_mnist().image(123), (ConvolutionSpec(8, (3, 3)), PoolingSpec("SumPooling")), seed=7)
@@ -147,7 +163,7 @@ def test_tampered_url_values_fall_back_with_a_notice():
     for bad in ("out_maps=9999", "kernel_h=abc", "pooling=<script>", "with_bias=maybe"):
         assert bad in notice
     assert "seed" not in notice
-    assert at.slider(key="out_maps").value == 16 and at.slider(key="kernel_h").value == 5
+    assert control(at, "out_maps").value == 16 and control(at, "kernel_h").value == 5
     assert at.number_input(key="seed").value == 3
     assert "MaxPooling → 16 x 12 x 12" in subheaders(at)
 
@@ -156,7 +172,7 @@ def test_new_random_weights_button_changes_the_kernels():
     at = new_app()
     at.run()
     before = heatmap_values(at, "chart-kernels-1")
-    at.button[0].click().run()
+    at.button(key="seed-new").click().run()
     assert at.number_input(key="seed").value == 1
     after = heatmap_values(at, "chart-kernels-1")
     assert not np.array_equal(np.nan_to_num(before), np.nan_to_num(after))
@@ -330,15 +346,19 @@ def test_a_stack_from_the_url_shows_every_stage_and_inspects_the_deepest():
                                   "Convolution → 8 x 8 x 8", "ReLU → 8 x 8 x 8", "MaxPooling → 8 x 4 x 4"]
 
 
-def test_presets_and_quick_add_edit_the_stack():
+LENET = "conv-16-5x5_relu_max-2x2_" + LENET_MORE
+
+
+def test_presets_and_add_a_layer_edit_the_whole_network():
     at = new_app().run()
     [b for b in at.button if b.key == "preset-lenet"][0].click().run()
-    assert at.text_input(key="more").value == LENET_MORE and at.selectbox(key="activation").value == "ReLU"
+    assert at.text_input(key="net").value == LENET and layer_control(at, 1, "kind").value == "ReLU"
+    assert at.query_params["net"] == LENET
     assert subheaders(at)[-1] == "MaxPooling → 8 x 4 x 4"
-    [b for b in at.button if b.key == "add-relu"][0].click().run()
-    assert at.text_input(key="more").value == LENET_MORE + "_relu"
-    [b for b in at.button if b.key == "remove-last"][0].click().run()
-    assert at.text_input(key="more").value == LENET_MORE
+    at.selectbox(key="add-layer").set_value("relu").run()
+    assert at.text_input(key="net").value == LENET + "_relu" and at.selectbox(key="add-layer").value is None
+    at.button(key="del-6").click().run()
+    assert at.text_input(key="net").value == LENET
     [b for b in at.button if b.key == "preset-allconv"][0].click().run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 14 x 14", "ReLU → 16 x 14 x 14", "Convolution → 16 x 7 x 7",
                                   "ReLU → 16 x 7 x 7", "AveragePooling → 16 x 1 x 1"]
@@ -350,13 +370,18 @@ def test_bad_stack_text_and_too_small_stages_get_messages():
     at = new_app({"more": "conv-8-5x5_frobnicate"}).run()
     assert not at.exception
     assert "`more=conv-8-5x5_frobnicate` (using `\"\"`)" in at.warning[0].value  # out of the link
-    assert "more" not in at.query_params and at.text_input(key="more").value == ""
+    assert "more" not in at.query_params and at.text_input(key="net").value == "conv-16-5x5_max-2x2"
     assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
-    at.text_input(key="more").set_value("conv-8-5x5_frobnicate").run()  # typed: kept, with the reason
+    at = new_app({"net": "conv-8-5x5_frobnicate"}).run()
+    assert "`net=conv-8-5x5_frobnicate` (using `conv-16-5x5_max-2x2`)" in at.warning[0].value
+    assert "net" not in at.query_params and subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
+    at.text_input(key="net").set_value("conv-8-5x5_relu").run()
+    at.text_input(key="net").set_value("conv-8-5x5_frobnicate").run()  # typed: kept, with the reason
     assert "Layer 2 (`frobnicate`) is not understood" in at.error[0].value
-    assert at.text_input(key="more").value == "conv-8-5x5_frobnicate"
-    assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
-    at = new_app({"more": "conv-8-13x13_relu"}).run()
+    assert "the last one that was is shown" in at.error[0].value
+    assert at.text_input(key="net").value == "conv-8-5x5_frobnicate"
+    assert subheaders(at)[-1] == "ReLU → 8 x 24 x 24"  # the last network that could be read
+    at = new_app({"net": "conv-16-5x5_max-2x2_conv-8-13x13_relu"}).run()
     assert "KernelShape 13x13 does not fit the 12x12 input" in at.error[0].value
     assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
 
@@ -387,7 +412,7 @@ def test_trained_tab_explains_when_nothing_is_trained():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cnnlab.ui.params import PARAMS  # noqa: E402
+from cnnlab.ui.params import LEGACY, PARAMS  # noqa: E402
 
 FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "stride_h", "stride_w",
           "dilation_h", "dilation_w", "with_bias", "initializer", "activation", "pooling", "pool_kernel_h",
@@ -396,7 +421,7 @@ FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "
 
 
 def _value(key):
-    p = PARAMS[key]
+    p = PARAMS.get(key) or LEGACY[key]
     if p.kind == "choice":
         return st.sampled_from(p.options)
     if p.kind == "bool":
@@ -413,26 +438,26 @@ def test_any_combination_of_settings_runs_without_a_traceback(query, view):
     assert at.subheader or at.error or at.markdown
 
 
-def test_the_layer_editor_edits_moves_and_removes_further_layers():
+def test_the_layer_editor_edits_moves_and_removes_any_layer():
     at = new_app({"activation": "ReLU", "more": LENET_MORE}).run()
-    assert [e.label for e in at.expander][-3:] == ["1. Convolution", "2. ReLU", "3. MaxPooling"]
+    assert [e.label for e in at.expander] == ["1. Convolution", "2. ReLU", "3. MaxPooling", "4. Convolution",
+                                              "5. ReLU", "6. MaxPooling"]
     assert {"`conv-8-5x5`", "`relu`", "`max-2x2`"} <= {c.value for c in at.caption}  # each layer's text inside
-
-    def widget(kind, prefix, suffix=""):
-        return [w for w in getattr(at, kind) if w.key and w.key.startswith(prefix) and w.key.endswith(suffix)][0]
-
-    widget("slider", "edit-0", "out_maps").set_value(12).run()
-    assert at.text_input(key="more").value == "conv-12-5x5_relu_max-2x2"
+    layer_control(at, 3, "out_maps").set_value(12).run()
+    assert at.text_input(key="net").value == "conv-16-5x5_relu_max-2x2_conv-12-5x5_relu_max-2x2"
     assert "Convolution → 12 x 8 x 8" in subheaders(at)
-    widget("slider", "edit-0", "kernel_shape").set_value(3).run()
-    widget("selectbox", "edit-0", "border_mode").set_value("same").run()
-    assert at.text_input(key="more").value == "conv-12-3x3-same_relu_max-2x2"
-    widget("button", "up-2").click().run()
-    assert at.text_input(key="more").value == "conv-12-3x3-same_max-2x2_relu"
-    widget("button", "del-0").click().run()
-    widget("selectbox", "edit-0", "kind").set_value("AveragePooling").run()
-    assert at.text_input(key="more").value == "avg-2x2_relu"
-    assert subheaders(at)[-2:] == ["AveragePooling → 16 x 6 x 6", "ReLU → 16 x 6 x 6"]
+    layer_control(at, 3, "kernel_shape-h").set_value(3)
+    layer_control(at, 3, "kernel_shape-w").set_value(3).run()
+    layer_control(at, 3, "border_mode").set_value("same").run()
+    assert at.text_input(key="net").value == "conv-16-5x5_relu_max-2x2_conv-12-3x3-same_relu_max-2x2"
+    at.button(key="up-5").click().run()
+    assert at.text_input(key="net").value == "conv-16-5x5_relu_max-2x2_conv-12-3x3-same_max-2x2_relu"
+    for _ in range(3):
+        at.button(key="del-0").click().run()
+    layer_control(at, 1, "kind").set_value("AveragePooling").run()
+    assert at.text_input(key="net").value == "conv-12-3x3-same_avg-2x2_relu"
+    assert subheaders(at)[2:] == ["Convolution → 12 x 28 x 28", "AveragePooling → 12 x 14 x 14",
+                                  "ReLU → 12 x 14 x 14"]
     assert not at.exception
 
 

@@ -85,13 +85,13 @@ def test_changing_a_control_redraws_the_maps_and_updates_the_url(page, server):
     conv = "chart-stage-1"
     page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 49; }}", timeout=20000)
     assert page.evaluate(Z_SHAPE_JS, conv) == [49, 199]  # 2 rows x 8 maps of 24x24 with gutters
-    thumb = page.locator(".st-key-out_maps input[type='range']")
+    thumb = page.locator(".st-key-edit-0-ConvolutionSpec-out_maps input[type='range']")
     thumb.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.get_by_text("Convolution → 19 x 24 x 24").wait_for(timeout=20000)
     page.wait_for_function(f"() => {{ const s = ({Z_SHAPE_JS})('{conv}'); return s && s[0] === 74; }}", timeout=20000)
-    page.wait_for_function("() => location.search.includes('out_maps=19')", timeout=10000)
+    page.wait_for_function("() => location.search.includes('net=conv-19-5x5_max-2x2')", timeout=10000)
     # the URL reproduces the view in a fresh page
     fresh = page.context.browser.new_page()
     fresh.goto(page.url)
@@ -152,9 +152,9 @@ def test_clicking_a_pixel_of_a_map_inspects_it(page, server):
 
 
 def test_a_workspace_control_keeps_every_other_setting_in_the_url(page, server):
-    """The first block's controls rerun only the workspace fragment: the controls outside
-    it (input, network, display) must keep their values, on the page and in the URL."""
-    query = "digit=5&more=relu&color_scale=diverging&columns=4"
+    """The network editor and the seed rerun only the workspace fragment: the controls
+    outside it (input, display) must keep their values, on the page and in the URL."""
+    query = "digit=5&net=conv-16-5x5_max-2x2_relu&color_scale=diverging&columns=4"
     page.goto(f"{server}/?{query}")
     wait_for_app(page, MAPS_TAB_CHARTS)
     seed_box = page.locator(".st-key-seed input")
@@ -211,6 +211,7 @@ INJECTIONS = {
     "seed": "inf",
     "pooling": ":red[red] :material/home: <img src=http://evil.example/y.png>",
     "more": "conv-8-3x3_![t](http://evil.example/z.png)_[x](https://evil.example)",
+    "net": "conv-8-3x3_[x](https://evil.example/net)",
 }
 
 
@@ -236,16 +237,15 @@ def test_hostile_url_values_render_no_link_no_image_and_no_request(page, server)
 
 
 def test_a_deep_layer_is_edited_by_keyboard_three_presses_in_a_row(page, server):
-    page.goto(f"{server}/?activation=ReLU&more=conv-8-3x3_relu_max-2x2")
+    page.goto(f"{server}/?net=conv-16-5x5_relu_max-2x2_conv-8-3x3_relu_max-2x2")
     wait_for_app(page, MAPS_TAB_CHARTS)
-    page.locator("[data-testid='stPopover']").filter(has_text="Network").first.click()
-    page.locator("[data-testid='stExpander'] summary").filter(has_text="1. Convolution").click()  # the deep layer
-    slider = page.locator("[class*='st-key-edit-0-ConvolutionSpec-out_maps'] input[type='range']")
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="4. Convolution").click()  # the deep layer
+    slider = page.locator(".st-key-edit-3-ConvolutionSpec-out_maps input[type='range']")
     slider.wait_for(state="attached", timeout=20000)
     slider.focus()
     for expected in (9, 10, 11):
         page.keyboard.press("ArrowRight")
-        page.wait_for_function("(n) => location.search.includes('more=conv-' + n + '-3x3')", arg=expected,
+        page.wait_for_function("(n) => location.search.includes('_conv-' + n + '-3x3')", arg=expected,
                                timeout=20000)
         wait_for_app(page)
         focused = page.evaluate("() => document.activeElement && document.activeElement.getAttribute('aria-label')")
@@ -262,3 +262,4 @@ def test_an_old_style_link_opens_the_same_view(page, server):
                   "Convolution → 4 x 11 x 11", "ReLU → 4 x 11 x 11"):
         assert title in text
     assert page.locator("[data-testid='stAlert']").count() == 0
+    assert "net=conv-8-3x3_relu_avg-2x2_conv-4-3x3_relu" in page.url and "out_maps" not in page.url

@@ -2,8 +2,9 @@
 
 import re
 
-from apptools import heatmap_by_key, open_tab, popover_labels
+from apptools import heatmap_by_key, layer_control, open_tab, popover_labels
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
+from cnnlab.layers import KINDS
 from cnnlab.ui.params import PARAMS
 
 NNC_NAMES = ("OutMaps", "KernelShape", "Strides", "Padding", "Dilation", "IgnoreBorder", "BorderMode",
@@ -21,6 +22,10 @@ def test_every_control_has_a_label_and_help_in_both_languages():
     for key in PARAMS:
         if key != "lang":
             assert f"{key}.label" in EN and f"{key}.help" in EN, key
+    for kind in KINDS:  # every layer setting the network editor shows
+        for field in kind.FIELDS:
+            names = [f"{field.text}_h", f"{field.text}_w"] if field.control == "pair" else [field.text]
+            assert all(f"{n}.label" in EN and f"{n}.help" in EN for n in names), (kind.kind, field.name)
 
 
 def test_nnc_names_stay_as_nnc_spells_them():
@@ -39,10 +44,12 @@ def test_the_app_in_japanese():
     at = open_tab("ピクセルを調べる", {"lang": "ja"})
     assert not at.warning
     assert at.title[0].value == JA["app.title"]
-    assert {"入力", "Convolution", "活性化関数"} <= {h.value for h in at.header}
-    assert {"表示", "学習", "ネットワーク", "ピクセルを調べる: 層 1、マップ 0、行 14、列 10"} <= set(popover_labels(at))
-    assert at.slider(key="kernel_h").label == "KernelShape（高さ）"
-    assert at.slider(key="out_maps").label == "OutMaps"
+    assert {"入力", "ネットワーク"} <= {h.value for h in at.header}
+    assert {"表示", "学習", "その他の設定", "ピクセルを調べる: 層 1、マップ 0、行 14、列 10"} <= set(popover_labels(at))
+    assert layer_control(at, 0, "kernel_shape-h").label == "KernelShape（高さ）"
+    assert layer_control(at, 0, "out_maps").label == "OutMaps"
+    assert at.text_input(key="net").label == "ネットワーク（テキスト）"
+    assert at.selectbox(key="add-layer").placeholder == "最後に追加する層を選ぶ"
     assert "マップ 0、行 14、列 10" in " ".join(m.value for m in at.markdown)
     assert at.segmented_control(key="lang").value == "ja"
 

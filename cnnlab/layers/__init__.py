@@ -3,9 +3,10 @@ forward, backward, size arithmetic, window, explanation, stack-text token and co
 adding a kind is a new module and one line in KINDS.
 
 Every spec answers: check_limits, output_shape, size_arithmetic, init_params, forward,
-train_forward, backward, swaps_with_next, kernels, explain, input_cells, token (and the
+addable, train_forward, backward, swaps_with_next, kernels, explain, input_cells, token (and the
 class method from_token), parameter_count, work, training_values, statistics; and has
-kind (NNC's name), HEADS (its stack-text heads), LIMITS, EDITOR and WORK_UNIT.
+kind (NNC's name), HEADS (its stack-text heads), LIMITS, FIELDS (its settings as the
+editor shows them, see cnnlab.layers.fields) and WORK_UNIT.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, Deconvolut
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 Shape3 = tuple[int, int, int]
 
+ADDABLE: tuple[LayerSpec, ...] = tuple(spec for kind in KINDS for spec in kind.addable())
+"""What the network editor's "Add a layer" offers, kind by kind."""
+
 GRAMMAR: tuple[str, ...] = tuple(kind.token.__doc__.strip() for kind in KINDS)
 """Each kind's stack-text token, as its token() docstring spells it."""
 
 BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
-__all__ = ["ACTIVATION_KINDS", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
+__all__ = ["ACTIVATION_KINDS", "ADDABLE", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]

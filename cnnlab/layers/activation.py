@@ -12,6 +12,7 @@ from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.layers import text
+from cnnlab.layers.fields import Field
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import LayerShapeError
 
@@ -36,9 +37,13 @@ class ActivationSpec:
     HEADS = tuple(SHORT.values())
     WORK_UNIT = "function values"
     LIMITS = LIMITS
-    EDITOR = ("kind",)  # the layer editor's widgets
-    KIND_OPTIONS = tuple(SHORT)
-    EDITOR_LABEL = "activation"  # catalogue key of the kind chooser's label
+    FIELDS = (Field("kind", "choice", "activation", options=tuple(SHORT)),
+              Field("alpha", "float", "alpha", step=0.01, shown=lambda spec: spec.kind == "LeakyReLU"))
+
+    @classmethod
+    def addable(cls) -> tuple["ActivationSpec", ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return tuple(cls(kind) for kind in SHORT)
 
     def check_limits(self) -> None:
         """LayerShapeError naming the first setting outside LIMITS."""

@@ -8,17 +8,18 @@ its costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
-from cnnlab.initializers import InitializerName, initialize_weight
+from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
 from cnnlab.layers import text
+from cnnlab.layers.fields import Field
 from cnnlab.limits import Range, check_fields
-from cnnlab.shapes import BorderMode, border_mode_padding, conv_output_shape, conv_output_size
+from cnnlab.shapes import BORDER_MODES, BorderMode, border_mode_padding, conv_output_shape, conv_output_size
 
 Shape3 = tuple[int, int, int]
 Params = tuple[np.ndarray, np.ndarray | None]
@@ -50,6 +51,31 @@ def size_lines(in_shape: Shape3, kernel, pad, strides, dilation) -> list[str]:
             for n, k, p, s, d in zip(in_shape[1:], kernel, pad, strides, dilation)]
 
 
+EXPLICIT = "explicit"  # the editor's BorderMode choice that stands for an explicit Padding
+
+
+def _border_choice(spec) -> str:
+    return EXPLICIT if spec.padding is not None else spec.border_mode
+
+
+def _with_border_choice(spec, choice: str):
+    """BorderMode set, or "explicit": the Padding it gave, now editable."""
+    if choice == EXPLICIT:
+        pad = padding_per_side(spec.padding, spec.border_mode, spec.kernel_shape, spec.dilation)
+        return replace(spec, padding=tuple(min(p, int(LIMITS["padding"].hi)) for p in pad))
+    return replace(spec, border_mode=choice, padding=None)
+
+
+BORDER_MODE = Field("border_mode", "choice", "border_mode", options=(*BORDER_MODES, EXPLICIT),
+                    read=_border_choice, write=_with_border_choice)
+EXPLICIT_PADDING = Field("padding", "pair", "pad", shown=lambda spec: spec.padding is not None)
+WEIGHT_FIELDS = (
+    Field("with_bias", "bool", "with_bias", main=False),
+    Field("w_initializer", "choice", "initializer", options=INITIALIZERS, main=False),
+    Field("initializer_multiplier", "float", "multiplier", step=0.1, main=False),
+)
+"""Settings the convolution family shares: BorderMode with its Padding, and the weights'."""
+
 @dataclass(frozen=True)
 class ConvolutionSpec:
     """NNC's Convolution layer. Padding, when given, overrides BorderMode."""
@@ -69,7 +95,15 @@ class ConvolutionSpec:
     HEADS = ("conv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("out_maps", "kernel_shape", "strides", "border_mode")  # the layer editor's widgets
+    FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
+              Field("strides", "pair", "stride"), BORDER_MODE, EXPLICIT_PADDING,
+              Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
+              *WEIGHT_FIELDS)
+
+    @classmethod
+    def addable(cls) -> tuple["ConvolutionSpec", ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return (cls(8, (3, 3)),)
 
     # --- settings and shapes -----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.layers import convolution, text
+from cnnlab.layers.fields import Field
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import LayerShapeError
 
@@ -49,7 +50,15 @@ class DeconvolutionSpec:
     HEADS = ("deconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("out_maps", "kernel_shape", "strides")
+    FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
+              Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),
+              Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
+              *convolution.WEIGHT_FIELDS)
+
+    @classmethod
+    def addable(cls) -> tuple["DeconvolutionSpec", ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return (cls(8, (4, 4), padding=(1, 1), strides=(2, 2)),)
 
     def check_limits(self) -> None:
         check_fields(self, LIMITS)

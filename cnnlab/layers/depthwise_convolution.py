@@ -18,6 +18,7 @@ from cnnlab import functions as F
 from cnnlab.initializers import InitializerName
 from cnnlab.layers import text
 from cnnlab.layers import convolution
+from cnnlab.layers.fields import Field
 from cnnlab.layers.convolution import ConvolutionSpec, padding_per_side
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import BorderMode
@@ -50,7 +51,14 @@ class DepthwiseConvolutionSpec:
     HEADS = ("dwconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
-    EDITOR = ("kernel_shape", "strides", "border_mode")
+    FIELDS = (Field("kernel_shape", "pair", "kernel"), Field("multiplier", "int", "dw_multiplier"),
+              Field("strides", "pair", "stride"), convolution.BORDER_MODE, convolution.EXPLICIT_PADDING,
+              Field("dilation", "pair", "dilation", main=False), *convolution.WEIGHT_FIELDS)
+
+    @classmethod
+    def addable(cls) -> tuple["DepthwiseConvolutionSpec", ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return (cls((3, 3), border_mode="same"),)
 
     def check_limits(self) -> None:
         check_fields(self, LIMITS)

@@ -17,6 +17,7 @@ from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.layers import text
+from cnnlab.layers.fields import Field
 from cnnlab.limits import Range, check_fields
 from cnnlab.shapes import LayerShapeError, pool_output_shape, pool_output_size
 
@@ -46,9 +47,18 @@ class PoolingSpec:
     HEADS = tuple(SHORT.values())
     WORK_UNIT = "window reads"
     LIMITS = LIMITS
-    EDITOR = ("kind", "kernel_shape", "strides")  # the layer editor's widgets
-    KIND_OPTIONS = POOLING_KINDS
-    EDITOR_LABEL = "pooling"  # catalogue key of the kind chooser's label
+    FIELDS = (Field("kind", "choice", "pooling", options=POOLING_KINDS),
+              Field("kernel_shape", "pair", "pool_kernel"),
+              Field("strides", "pair", "pool_stride", read=lambda spec: spec.stride()),
+              Field("padding", "pair", "pool_pad", main=False),
+              Field("ignore_border", "bool", "ignore_border", main=False),
+              Field("including_pad", "bool", "including_pad", main=False,
+                    shown=lambda spec: spec.kind == "AveragePooling"))
+
+    @classmethod
+    def addable(cls) -> tuple["PoolingSpec", ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return tuple(cls(kind) for kind in POOLING_KINDS)
 
     # --- settings and shapes -----------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """Every URL-bound control: its key (the query parameter), kind, range and default.
 
-One table drives the widgets and the check of tampered URLs, so both always agree.
+One table drives the widgets and the check of tampered URLs, so both always agree. The
+whole network is one value, `net` (the stack text, checked by the layer kinds' own
+parsers and LIMITS); links from before it (the first block's `out_maps`, `kernel_h`,
+..., and `more=`) are translated by legacy_network.
 No Streamlit import: the check is plain Python and tested as such.
 """
 
@@ -11,15 +14,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cnnlab.layers import activation, convolution, pooling
+from cnnlab.initializers import INITIALIZERS
+from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
+                           PoolingSpec, activation, convolution, pooling)
 from cnnlab.limits import Range
 from cnnlab.mosaic import COLOR_SCALES, NORMALIZATIONS
-from cnnlab.initializers import INITIALIZERS
-from cnnlab.presets import MAX_TEXT, parse_stack
-from cnnlab.layers import ACTIVATION_KINDS, POOLING_KINDS
+from cnnlab.presets import MAX_TEXT, StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
+DEFAULT_NET = format_stack(BLOG_NETWORK)  # conv-16-5x5_max-2x2
 # ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
 _INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
 _FLOAT = re.compile(r"[0-9]{1,6}(\.[0-9]{0,8})?")
@@ -94,25 +98,8 @@ PARAMS: dict[str, Param] = {
         Param("example", 0, 0, 1134),
         Param("index", 4, 0, 9999),
         Param("mnist_style", True),
-        _ranged("out_maps", 16, CONV["out_maps"]),
-        *_pair("kernel", (5, 5), CONV["kernel_shape"]),
-        Param("border_mode", "valid", options=(*BORDER_MODES, "explicit")),
-        *_pair("pad", (0, 0), CONV["padding"]),
-        *_pair("stride", (1, 1), CONV["strides"]),
-        *_pair("dilation", (1, 1), CONV["dilation"]),
-        Param("with_bias", True),
-        Param("initializer", "NormalConvolutionGlorot", options=INITIALIZERS),
-        _ranged("multiplier", 1.0, CONV["initializer_multiplier"]),
         Param("seed", 0, 0, 2**31 - 1),
-        Param("activation", NONE, options=(NONE, *[a for a in ACTIVATION_KINDS if a != "Identity"])),
-        _ranged("alpha", 0.1, ACT["alpha"]),
-        Param("pooling", "MaxPooling", options=(*POOLING_KINDS, NONE)),
-        *_pair("pool_kernel", (2, 2), POOL["kernel_shape"]),
-        *_pair("pool_stride", (2, 2), POOL["strides"]),
-        *_pair("pool_pad", (0, 0), POOL["padding"]),
-        Param("ignore_border", True),
-        Param("including_pad", True),
-        Param("more", "", check=parse_stack),
+        Param("net", DEFAULT_NET, check=parse_stack),
         Param("max_epoch", 0, 0, 10),
         Param("train_images", 10000, 1000, 20000),
         Param("insp_layer", 1, 1, 16),
@@ -127,6 +114,33 @@ PARAMS: dict[str, Param] = {
 }
 
 
+LEGACY: dict[str, Param] = {
+    p.key: p
+    for p in [
+        _ranged("out_maps", 16, CONV["out_maps"]),
+        *_pair("kernel", (5, 5), CONV["kernel_shape"]),
+        Param("border_mode", "valid", options=(*BORDER_MODES, "explicit")),
+        *_pair("pad", (0, 0), CONV["padding"]),
+        *_pair("stride", (1, 1), CONV["strides"]),
+        *_pair("dilation", (1, 1), CONV["dilation"]),
+        Param("with_bias", True),
+        Param("initializer", "NormalConvolutionGlorot", options=INITIALIZERS),
+        _ranged("multiplier", 1.0, CONV["initializer_multiplier"]),
+        Param("activation", NONE, options=(NONE, *[a for a in ACTIVATION_KINDS if a != "Identity"])),
+        _ranged("alpha", 0.1, ACT["alpha"]),
+        Param("pooling", "MaxPooling", options=(*POOLING_KINDS, NONE)),
+        *_pair("pool_kernel", (2, 2), POOL["kernel_shape"]),
+        *_pair("pool_stride", (2, 2), POOL["strides"]),
+        *_pair("pool_pad", (0, 0), POOL["padding"]),
+        Param("ignore_border", True),
+        Param("including_pad", True),
+        Param("more", "", check=parse_stack),
+    ]
+}
+"""The first block's controls of links made before the network was one list (`net`):
+read only to translate such a link (see legacy_network)."""
+
+
 def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, object]]:
     """[(key, bad raw value, the value used instead: the default)] for query parameters a
     control cannot take (wrong type, out of range, unknown option, repeated). The app
@@ -134,10 +148,10 @@ def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, obj
     used. Unknown keys are ignored."""
     problems = []
     for key, values in query.items():
-        param = PARAMS.get(key)
+        param = PARAMS.get(key) or LEGACY.get(key)
         if param is None:
             continue
-        values = [values] if isinstance(values, str) else list(values)
+        values = _values(values)
         try:
             if len(values) != 1:
                 raise ValueError
@@ -145,3 +159,43 @@ def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, obj
         except ValueError:
             problems.append((key, ",".join(values), param.default))
     return problems
+
+
+def _values(values: str | Sequence[str]) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+def legacy_network(query: Mapping[str, Sequence[str]]) -> tuple[str | None, list[tuple[str, str, object]]]:
+    """The `net` text that a link from before `net=` stands for: its first block
+    (out_maps, kernel_h, ..., activation, pooling) followed by its `more=` layers; None if
+    the link has none of those keys or has `net` itself. Values url_problems refuses must
+    be taken out first; the second item names `more` when the whole would be too long
+    (then the first block alone is used)."""
+    if "net" in query or not any(key in LEGACY for key in query):
+        return None, []
+
+    def value(key: str):
+        return LEGACY[key].parse(_values(query[key])[0]) if key in query else LEGACY[key].default
+
+    def pair(prefix: str) -> tuple[int, int]:
+        return value(f"{prefix}_h"), value(f"{prefix}_w")
+
+    explicit = value("border_mode") == "explicit"
+    block: list = [ConvolutionSpec(
+        out_maps=value("out_maps"), kernel_shape=pair("kernel"),
+        border_mode="valid" if explicit else value("border_mode"), padding=pair("pad") if explicit else None,
+        strides=pair("stride"), dilation=pair("dilation"), with_bias=value("with_bias"),
+        w_initializer=value("initializer"), initializer_multiplier=float(value("multiplier")))]
+    if value("activation") != NONE:
+        block.append(ActivationSpec(value("activation"), float(value("alpha"))))
+    if value("pooling") != NONE:
+        block.append(PoolingSpec(value("pooling"), pair("pool_kernel"), pair("pool_stride"), pair("pool_pad"),
+                                 value("ignore_border"), value("including_pad")))
+    first = format_stack(tuple(block))
+    more = value("more")
+    if not more:
+        return first, []
+    try:
+        return format_stack(parse_stack(f"{first}_{more}")), []
+    except StackFormatError:
+        return first, [("more", more, "")]

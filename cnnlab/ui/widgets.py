@@ -8,11 +8,10 @@ from collections.abc import Sequence
 import streamlit as st
 
 from cnnlab.ui.i18n import Text
-from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 
 
-LABEL_CHARS = 60  # a popover label's summary beyond this is cut (a long network text)
+LABEL_CHARS = 60  # a popover label's summary beyond this is cut
 
 
 def slider(tx: Text, key: str, disabled: bool = False) -> int:
@@ -44,13 +43,6 @@ def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
     p = PARAMS[key]
     return st.toggle(tx(f"{key}.label"), p.default, key=key, help=tx(f"{key}.help"),
                      disabled=disabled, bind="query-params")
-
-
-def pair(tx: Text, prefix: str, disabled: bool = False) -> tuple[int, int]:
-    with row():
-        h = slider(tx, f"{prefix}_h", disabled)
-        w = slider(tx, f"{prefix}_w", disabled)
-    return h, w
 
 
 def row():
@@ -86,17 +78,15 @@ def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
     return ", ".join(items)
 
 
-def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", visitor_text: bool = False):
-    """A popover holding secondary controls; its label names what is not at its default
-    (`visitor_text`: the summary is the visitor's own text, shown literally).
+def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", key: str | None = None):
+    """A popover holding secondary controls; its label names what is not at its default.
     A closed popover's widgets are not drawn in the browser (they still run and stay in
-    the URL), which keeps every control change quick."""
-    if visitor_text:
-        summary = literal(summary, LABEL_CHARS) if summary else ""
-    elif len(summary) > LABEL_CHARS:
+    the URL), which keeps every control change quick. A `key` keeps it open while its
+    label changes."""
+    if len(summary) > LABEL_CHARS:
         summary = summary[:LABEL_CHARS - 1] + "…"
     label = tx("more.changed", title=title, items=summary) if summary else title
-    return st.popover(label, icon=icon, width="stretch")
+    return st.popover(label, icon=icon, width="stretch", key=key)
 
 
 def shape_text(shape: Sequence[int]) -> str:
