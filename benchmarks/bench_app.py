@@ -76,7 +76,7 @@ def new_seed(page, i: int) -> None:
 
 def kernel_step(page, i: int) -> None:
     """KernelShape (height) one step by arrow key, 5 <-> 4: every map changes shape."""
-    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.locator(".st-key-edit-0-ConvolutionSpec-kernel_shape-h input[type='range']").focus()
     page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
 
 
@@ -104,7 +104,7 @@ def in_app_training(images: int) -> float:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300)
-    for key, value in {"activation": "ReLU", "more": "conv-8-5x5_relu_max-2x2", "max_epoch": "1",
+    for key, value in {"net": "conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2", "max_epoch": "1",
                        "train_images": str(images)}.items():
         at.query_params[key] = value
     at.session_state["view"] = "Trained"
@@ -129,7 +129,7 @@ def main() -> None:
         print(f"browser, KernelShape slider step -> last heatmap repainted, defaults: "
               f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms)")
         for out_maps in (16, 64, 256):
-            times, sizes = measure(f"{url}/?out_maps={out_maps}", new_seed, args.repeats)
+            times, sizes = measure(f"{url}/?net=conv-{out_maps}-5x5_max-2x2", new_seed, args.repeats)
             print(f"browser, control change -> last heatmap repainted, OutMaps {out_maps:>3}: "
                   f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms), "
                   f"{statistics.median(sizes) / 1e3:.0f} kB received per update")

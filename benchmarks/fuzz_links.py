@@ -5,7 +5,8 @@ larger budget; seeded, so a run can be repeated.
     python benchmarks/fuzz_links.py [--links 5000] [--stacks 2000]
 
 --links: query strings over every URL parameter (hostile numbers, markdown, repeated
-keys, non-ASCII digits, huge values, valid values); --stacks: stack texts as ?more=.
+keys, non-ASCII digits, huge values, valid values; old links' keys too); --stacks: stack
+texts as ?net= (the whole network) and as an old link's ?more=.
 Prints the counts, the tracebacks' first lines, and the slowest run.
 """
 
@@ -53,7 +54,8 @@ def main() -> None:
     t0 = time.perf_counter()
     for name, strategy, n, to_query in (
         ("links", queries, args.links, lambda q: {k: v if len(v) > 1 else v[0] for k, v in q.items()}),
-        ("stack texts (?more=)", STACKS, args.stacks, lambda text: {"more": text}),
+        ("stack texts (?net=)", STACKS, args.stacks, lambda text: {"net": text}),
+        ("stack texts (old ?more=)", STACKS, args.stacks // 4, lambda text: {"more": text}),
     ):
         runs, tracebacks, slowest = fuzz(strategy, n, to_query)
         print(f"{name}: {runs} runs of the app, {len(tracebacks)} tracebacks, slowest run {slowest:.2f} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import LEGACY, PARAMS
 
 HOSTILE = [
     "inf", "-inf", "nan", "NaN", "1e309", "1e3", "-1", "4.5", "1.5", "٣", "１２", "0x10", "+5", " 7", "7 ", "1_0",
@@ -17,7 +17,7 @@ HOSTILE = [
 
 
 def url_value(key: str) -> st.SearchStrategy[str]:
-    p = PARAMS.get(key)
+    p = PARAMS.get(key) or LEGACY.get(key)
     valid: list[st.SearchStrategy[str]] = []
     if p is not None and p.options:
         valid.append(st.sampled_from(p.options))
@@ -29,7 +29,7 @@ def url_value(key: str) -> st.SearchStrategy[str]:
     )
 
 
-KEYS = sorted(PARAMS) + ["unknown", "view"]
+KEYS = sorted(PARAMS) + sorted(LEGACY) + ["unknown", "view"]  # old links' keys too
 queries = st.lists(st.sampled_from(KEYS), max_size=6, unique=True).flatmap(
     lambda keys: st.fixed_dictionaries({k: st.lists(url_value(k), min_size=1, max_size=3) for k in keys})
 )
@@ -42,6 +42,6 @@ OPTIONS = st.one_of(
     st.tuples(st.sampled_from(["s", "p", "d"]), PAIRS).map("".join),
     st.tuples(st.sampled_from(["g", "m"]), st.one_of(NUMBERS, st.sampled_from(["inf", "nan", "0.5", "1e3"]))).map("".join),
 )
-HEADS = st.sampled_from(["conv", "max", "avg", "sum", "relu", "leaky", "tanh", "sigmoid", "pool", "", "CONV"])
+HEADS = st.sampled_from(["conv", "dwconv", "deconv", "max", "avg", "sum", "relu", "leaky", "tanh", "sigmoid", "pool", "", "CONV"])
 TOKENS = st.tuples(HEADS, st.lists(st.one_of(PAIRS, OPTIONS), max_size=5)).map(lambda t: "-".join([t[0], *t[1]]))
 STACKS = st.one_of(st.lists(TOKENS, min_size=0, max_size=14).map("_".join), st.text(max_size=60))

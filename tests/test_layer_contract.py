@@ -151,3 +151,37 @@ def test_training_values_cover_what_the_forward_keeps_for_backward(spec, seed):
     y, kept = spec.train_forward(x[None].astype(np.float32), params)
     kept_values = sum(a.size for a in (kept or []))  # a Convolution's patch matrix, one per group
     assert spec.training_values(x.shape) >= x.size + y.size + kept_values
+
+
+@given(any_spec, st.data())
+def test_every_editor_setting_writes_what_it_reads_and_the_text_keeps_it(spec, data):
+    """Each of the kind's FIELDS (what the network editor shows) names a setting of the
+    spec; writing a value the editor offers (a choice, or within LIMITS) and reading it
+    back gives that value, and the stack text keeps it."""
+    names = {f.name for f in type(spec).FIELDS}
+    assert len(names) == len(type(spec).FIELDS) and names <= set(type(spec).__dataclass_fields__)
+    for field in type(spec).FIELDS:
+        if not field.shown(spec):
+            continue
+        if field.control == "choice":
+            value = data.draw(st.sampled_from(field.options))
+        elif field.control == "bool":
+            value = data.draw(st.booleans())
+        else:
+            allowed = type(spec).LIMITS[field.name]
+            number = (st.integers(int(allowed.lo), min(int(allowed.hi), 6)) if field.control != "float"
+                      else st.sampled_from([allowed.lo, (allowed.lo + allowed.hi) / 2, allowed.hi]))
+            value = data.draw(st.tuples(number, number) if field.control == "pair" else number)
+        edited = field.edited(spec, value)
+        assert field.value(edited) == value, field.name
+        edited.check_limits()
+        assert field.value(parse_stack(format_stack((edited,)))[0]) == value, field.name
+        if field.control == "pair":
+            half = field.edited_half(spec, 1, value[1])
+            assert field.value(half) == (field.value(spec)[0], value[1])
+
+
+def test_every_kind_offers_a_layer_to_add_that_its_own_text_reads_back():
+    from cnnlab.layers import ADDABLE
+    assert {type(spec) for spec in ADDABLE} == set(KINDS)
+    assert parse_stack(format_stack(ADDABLE)) == ADDABLE

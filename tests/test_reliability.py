@@ -18,7 +18,7 @@ from cnnlab.explain import explain_pixel, receptive_field
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.pipeline import run
 from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
-from cnnlab.ui.params import PARAMS, url_problems
+from cnnlab.ui.params import LEGACY, PARAMS, url_problems
 
 
 @settings(max_examples=2000, derandomize=True, deadline=None)  # more: benchmarks/fuzz_links.py
@@ -28,14 +28,14 @@ def test_every_url_value_is_either_refused_or_within_its_control(query):
     refused = {key for key, _, _ in problems}
     assert refused <= set(query)
     for key, values in query.items():
-        if key not in PARAMS or key in refused:
+        p = PARAMS.get(key) or LEGACY.get(key)
+        if p is None or key in refused:
             continue
         assert len(values) == 1
-        value = PARAMS[key].parse(values[0])
-        p = PARAMS[key]
+        value = p.parse(values[0])
         if p.kind in ("int", "float"):
             assert p.lo <= value <= p.hi and np.isfinite(value)
-        if key == "more" and value:
+        if key in ("net", "more") and value:
             parse_stack(value)
 
 
@@ -47,6 +47,9 @@ def test_the_app_opens_any_link_without_a_traceback(query):
     assert not at.exception
     refused = {key for key, _, _ in url_problems(query)}
     assert not refused & set(at.query_params)  # taken out of the link
+    assert not set(LEGACY) & set(at.query_params)  # an old link's network became net=
+    if "net" in at.query_params:
+        parse_stack(at.query_params["net"])
 
 
 @settings(max_examples=2000, derandomize=True, deadline=None)

@@ -56,7 +56,7 @@ class Param:
         if self.kind == "text":
             if len(raw) > MAX_TEXT:
                 raise ValueError
-            if raw and self.check is not None:
+            if self.check is not None:
                 self.check(raw)
             return raw
         if self.kind == "choice":
@@ -134,7 +134,7 @@ LEGACY: dict[str, Param] = {
         *_pair("pool_pad", (0, 0), POOL["padding"]),
         Param("ignore_border", True),
         Param("including_pad", True),
-        Param("more", "", check=parse_stack),
+        Param("more", "", check=lambda text: parse_stack(text) if text else ()),  # "": no further layers
     ]
 }
 """The first block's controls of links made before the network was one list (`net`):
