@@ -11,6 +11,9 @@ which NNC runs, each multiplied by m:
   Normal                      N(0, m^2)
   Uniform                     U(-m, m)
   Constant                    every weight = m
+  ClassicFilters              map j: classic filter j mod 10 (identity, box blur, Gaussian,
+                              sharpen, Sobel x, Sobel y, Prewitt x, Laplacian, emboss, 45° edge),
+                              / N in each channel, times m; 3x3 and 5x5 only (not in NNC)
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from cnnlab.classic_filters import classic_weight
+
 InitializerName = Literal[
     "NormalConvolutionGlorot",
     "UniformConvolutionGlorot",
@@ -28,6 +33,7 @@ InitializerName = Literal[
     "Normal",
     "Uniform",
     "Constant",
+    "ClassicFilters",
 ]
 INITIALIZERS: tuple[InitializerName, ...] = get_args(InitializerName)
 
@@ -44,6 +50,7 @@ def initializer_scale(name: InitializerName, shape: tuple[int, int, int, int], m
         "Normal": 1.0,
         "Uniform": 1.0,
         "Constant": 1.0,
+        "ClassicFilters": 1.0,
     }
     if name not in scales:
         raise ValueError(f"Unknown W.Initializer {name!r}; choose one of {', '.join(INITIALIZERS)}.")
@@ -58,6 +65,8 @@ def initialize_weight(
 ) -> np.ndarray:
     """Draw W (M, N, kh, kw) as float32; the same seed gives the same weights everywhere."""
     scale = initializer_scale(name, shape, multiplier)
+    if name == "ClassicFilters":
+        return classic_weight(shape, scale)
     if name == "Constant":
         return np.full(shape, scale, dtype=np.float32)
     rng = np.random.default_rng(rng)

@@ -397,6 +397,8 @@ def test_training_from_the_app_compares_untrained_and_trained():
     before = heatmap_values(at, "chart-untrained-kernels-1")
     after = heatmap_values(at, "chart-trained-kernels-1")
     assert before.shape == after.shape and not np.allclose(np.nan_to_num(before), np.nan_to_num(after))
+    labels = [c.value for c in at.caption if c.value.startswith("Closest classic filter of each kernel")]
+    assert len(labels) == 1 and labels[0].count("·") == 15  # the 16 learned 5x5 kernels of layer 1
     at.run()
     assert "(cached)" in " ".join(m.value for m in at.markdown)
 
@@ -532,3 +534,18 @@ def test_shape_refusals_speak_japanese_too():
     at = open_tab("Maps", {"lang": "ja", "more": "conv-8-13x13_relu"})
     assert "KernelShape 13x13 が 12x12 の入力に収まりません" in at.error[0].value
     assert subheaders(at)[-1].startswith("MaxPooling")  # the layers before it stay
+
+
+def test_classic_filters_preset_and_a_shape_they_do_not_have():
+    at = new_app().run()
+    at.button(key="preset-classic").click().run()
+    assert at.text_input(key="net").value == "conv-10-3x3-same-iClassicFilters"
+    stages = run(load_mnist().image(4), parse_stack("conv-10-3x3-same-iClassicFilters"), 0)
+    z = heatmap_values(at, "chart-stage-1")
+    np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[1].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
+    layer_control(at, 0, "kernel_shape-h").set_value(7)
+    layer_control(at, 0, "kernel_shape-w").set_value(7).run()
+    assert "ClassicFilters are defined for 3x3 and 5x5 kernels, not 7x7" in at.error[0].value
+    assert subheaders(at)[0] == "Input → 1 x 28 x 28" and not at.exception
+    at = open_tab("Maps", {"lang": "ja", "net": "conv-8-7x7-iClassicFilters"})
+    assert "ClassicFilters は 3x3 と 5x5 のカーネルだけです（今は 7x7）" in at.error[0].value

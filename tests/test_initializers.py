@@ -40,7 +40,7 @@ def test_multiplier_scales_and_constant_is_the_multiplier():
 def test_same_seed_same_weights_other_seed_other_weights(name):
     a = initialize_weight(name, (16, 1, 5, 5), 1.0, 7)
     np.testing.assert_array_equal(a, initialize_weight(name, (16, 1, 5, 5), 1.0, np.random.default_rng(7)))
-    if name != "Constant":
+    if name not in ("Constant", "ClassicFilters"):  # those two draw nothing
         assert not np.array_equal(a, initialize_weight(name, (16, 1, 5, 5), 1.0, 8))
 
 

@@ -94,7 +94,7 @@ EN: dict[str, str] = {
     "with_bias.label": "WithBias",
     "with_bias.help": "Add a bias b to every output map. Untrained, b starts at 0.",
     "initializer.label": "W.Initializer",
-    "initializer.help": "How the random kernel numbers are drawn (NNC's names). Glorot is NNC's default.",
+    "initializer.help": "How the kernel numbers are drawn (NNC's names; Glorot is NNC's default). ClassicFilters (not in NNC): map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again; 3x3 and 5x5 only.",
     "multiplier.label": "W.InitializerMultiplier",
     "multiplier.help": "Scales the initialiser: sigma (normal), the bound (uniform) or the value (Constant).",
     "seed.label": "Random seed",
@@ -226,6 +226,8 @@ EN: dict[str, str] = {
     "net.preset.separable.help": "Convolution 16 3x3 → ReLU → DepthwiseConvolution 3x3 (one kernel per channel) → Convolution 16 1x1 (mixes the channels) → ReLU → MaxPooling 2, as in MobileNet.",
     "net.preset.updown": "Down and up",
     "net.preset.updown.help": "A strided Convolution halves the digit to 14x14, a Deconvolution brings it back to 28x28.",
+    "net.preset.classic": "Classic filters",
+    "net.preset.classic.help": "One Convolution whose 10 kernels are the classic filters (W.Initializer ClassicFilters): identity, box blur, Gaussian, sharpen, Sobel x, Sobel y, Prewitt x, Laplacian, emboss, 45° edge.",
     "net.label": "The network as text",
     "net.help": (
         "Every layer, joined by _: {grammar}. "
@@ -261,6 +263,17 @@ EN: dict[str, str] = {
     "trained.untrained": "Untrained (Max Epoch 0)",
     "trained.trained": "Trained (Max Epoch {epochs})",
     "trained.kernels": "Kernels of {name} {index}",
+    "trained.classic": "Closest classic filter of each kernel (normalised correlation, 1 = the same pattern): {items}",
+    "classic.identity": "identity",
+    "classic.box blur": "box blur",
+    "classic.Gaussian": "Gaussian",
+    "classic.sharpen": "sharpen",
+    "classic.Sobel x": "Sobel x",
+    "classic.Sobel y": "Sobel y",
+    "classic.Prewitt x": "Prewitt x",
+    "classic.Laplacian": "Laplacian",
+    "classic.emboss": "emboss",
+    "classic.45° edge": "45° edge",
     "trained.maps": "{name} {index} → {shape}",
 }
 
@@ -300,6 +313,7 @@ JA: dict[str, str] = {
     "shape.pool_padding": "Padding {pad} は Pooling の KernelShape {kh}x{kw} より小さくなければなりません（でないとパディングだけの窓ができます）。",
     "shape.group": "Group {group} は入力チャネル数（{channels}）と OutMaps（{out_maps}）の両方を割り切れなければなりません。",
     "shape.deconv_crop": "Padding {pad} が {h}x{w} の入力の広がりより多く切り取ります: 出力は {ho}x{wo} になってしまいます。",
+    "shape.classic_shape": "ClassicFilters は 3x3 と 5x5 のカーネルだけです（今は {kh}x{kw}）。KernelShape を 3 か 5 にするか、別の W.Initializer を選んでください。",
     "budget.input": "入力の値は {values:,} 個です。1 ページに表示できるのは {limit:,} 個までです。",
     "budget.work": (
         "層 {index}（{kind}）でこのアプリの計算量の上限を超えます: ここまでのネットワークは画像 1 枚あたり "
@@ -372,7 +386,7 @@ JA: dict[str, str] = {
     "with_bias.label": "WithBias",
     "with_bias.help": "各出力マップにバイアス b を足します。学習前の b は 0 です。",
     "initializer.label": "W.Initializer",
-    "initializer.help": "カーネルの乱数の作り方（NNC の名前）。Glorot が NNC の既定値です。",
+    "initializer.help": "カーネルの数値の作り方（NNC の名前。Glorot が NNC の既定値）。ClassicFilters（NNC にはありません）: マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し。3x3 と 5x5 のみ。",
     "multiplier.label": "W.InitializerMultiplier",
     "multiplier.help": "初期化の倍率: 正規分布なら σ、一様分布なら範囲、Constant なら値に掛かります。",
     "seed.label": "乱数のシード",
@@ -504,6 +518,8 @@ JA: dict[str, str] = {
     "net.preset.separable.help": "Convolution 16 3x3 → ReLU → DepthwiseConvolution 3x3（チャネルごとに 1 つのカーネル）→ Convolution 16 1x1（チャネルを混ぜる）→ ReLU → MaxPooling 2。MobileNet と同じ形です。",
     "net.preset.updown": "縮めて戻す",
     "net.preset.updown.help": "ストライド付きの Convolution で数字を 14x14 に縮め、Deconvolution で 28x28 に戻します。",
+    "net.preset.classic": "古典的なフィルター",
+    "net.preset.classic.help": "10 枚のカーネルが古典的なフィルター（W.Initializer ClassicFilters）の Convolution 1 層: 恒等、平均ぼかし、ガウシアン、シャープ化、Sobel x、Sobel y、Prewitt x、ラプラシアン、エンボス、45° エッジ。",
     "net.label": "ネットワーク（テキスト）",
     "net.help": (
         "すべての層を _ でつなぎます: {grammar}。"
@@ -539,6 +555,17 @@ JA: dict[str, str] = {
     "trained.untrained": "学習前（Max Epoch 0）",
     "trained.trained": "学習後（Max Epoch {epochs}）",
     "trained.kernels": "{name} {index} のカーネル",
+    "trained.classic": "各カーネルに最も近い古典的なフィルター（正規化相関。1 なら同じ模様）: {items}",
+    "classic.identity": "恒等",
+    "classic.box blur": "平均ぼかし",
+    "classic.Gaussian": "ガウシアン",
+    "classic.sharpen": "シャープ化",
+    "classic.Sobel x": "Sobel x",
+    "classic.Sobel y": "Sobel y",
+    "classic.Prewitt x": "Prewitt x",
+    "classic.Laplacian": "ラプラシアン",
+    "classic.emboss": "エンボス",
+    "classic.45° edge": "45° エッジ",
     "trained.maps": "{name} {index} → {shape}",
 }
 

@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import heatmaps, training
+from cnnlab.classic_filters import closest_classic
 from cnnlab.budget import BudgetError, check_training
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
@@ -117,6 +118,18 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
                     st.caption(tx("trained.kernels", name=stage.name, index=stage.index))
                     heatmap(tx, heatmaps.kernels_heatmap(kernels_of(stage), display, max_width=480),
                             key=f"chart-{tag}-kernels-{stage.index}")
+                    if tag == "trained" and stage.index == 1:
+                        classic_labels_view(tx, kernels_of(stage))
                 st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
                 heatmap(tx, heatmaps.maps_heatmap(stage.output, display, max_width=480),
                         key=f"chart-{tag}-stage-{stage.index}")
+
+
+def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
+    """Each learned kernel (M, C, kh, kw) labelled with the closest classic filter and the
+    normalised correlation (3x3 and 5x5 kernels only)."""
+    labels = [closest_classic(kernel) for kernel in kernels]
+    if not labels or not labels[0][0]:
+        return
+    items = " · ".join(f"{m}: {tx('classic.' + name)} {score:.2f}" for m, (name, score) in enumerate(labels))
+    st.caption(tx("trained.classic", items=items))
