@@ -50,6 +50,21 @@ def load_mnist(path: Path = MNIST_PATH) -> Mnist:
     return Mnist(images, labels)
 
 
+PHOTOS_DIR = MNIST_PATH.with_name("photos")
+PHOTOS = ("astronaut", "cat", "coffee", "rocket")  # public domain / CC0: cnnlab/data/NOTICE
+
+
+@lru_cache(maxsize=len(PHOTOS))
+def load_photo(name: str) -> np.ndarray:
+    """A bundled colour photo as (3, H, W) uint8, read-only (at most 256 pixels a side)."""
+    if name not in PHOTOS:
+        raise KeyError(name)
+    with Image.open(PHOTOS_DIR / f"{name}.png") as img:
+        pixels = np.ascontiguousarray(np.asarray(img.convert("RGB")).transpose(2, 0, 1))
+    pixels.flags.writeable = False
+    return pixels
+
+
 class ImageError(ValueError):
     """An image that cannot be used; the message is for people."""
 
@@ -161,47 +176,76 @@ def to_array(img: Image.Image, color: bool = False) -> np.ndarray:
                          "or grayscale PNG or JPEG.") from err
 
 
-MAX_AS_IS_SIDE = 64  # an upload used "as is" is shrunk to fit this (the maps stay quick)
+MAX_AS_IS_SIDE = 256  # an image used "as is" (gray or colour) is scaled down to fit this
 
 
-def prepare_upload(data: bytes, as_mnist: bool = True) -> np.ndarray:
-    """Uploaded bytes -> the network's input: MNIST-style (28, 28), or the grayscale image
-    shrunk to fit MAX_AS_IS_SIDE. Raises ImageError with a plain message."""
-    gray = to_array(open_image(data))
-    if as_mnist:
-        return mnist_style(gray)
-    h, w = gray.shape
-    scale = min(1.0, MAX_AS_IS_SIDE / max(h, w))
-    if scale < 1.0:
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        img = Image.fromarray(np.rint(gray * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)
-        gray = np.asarray(img, dtype=np.float32) / np.float32(255)
-    return gray
+def prepare_upload(data: bytes, as_mnist: bool = True, color: bool = False) -> np.ndarray:
+    """Uploaded bytes -> the network's input (prepare_image). Raises ImageError with a plain message."""
+    return prepare_image(open_image(data), as_mnist, color)
+
+
+def prepare_image(img: Image.Image, as_mnist: bool = True, color: bool = False) -> np.ndarray:
+    """An opened image -> the network's input: in colour (3, H, W) as it is, else
+    MNIST-style (28, 28), else grayscale (H, W) as it is; "as it is" scaled down (LANCZOS)
+    to fit MAX_AS_IS_SIDE."""
+    if color or not as_mnist:
+        scale = min(1.0, MAX_AS_IS_SIDE / max(img.size))
+        if scale < 1.0:
+            img = _flatten(img) if img.mode not in _NUMERIC else img
+            img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                             Image.Resampling.LANCZOS)
+        return to_array(img, color=color)
+    return mnist_style(to_array(img))
 
 
 def mnist_style(gray: np.ndarray) -> np.ndarray:
-    """Grayscale (H, W) in [0, 1] -> (28, 28) like MNIST: white digit on black, the digit
-    scaled to fit a 20x20 box and centred by its centre of mass."""
+    """Grayscale (H, W) in [0, 1] -> (28, 28) like MNIST: white digit on black (dark ink on
+    light paper is inverted, the background level taken off), then fit_and_centre."""
     gray = np.asarray(gray, dtype=np.float32)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if np.median(border) > 0.5:  # dark ink on light paper: invert
         gray = 1.0 - gray
     gray = np.clip(gray - np.median(border if np.median(border) <= 0.5 else 1.0 - border), 0, 1)
-    ink = gray > 0.1 * max(float(gray.max()), 1e-6)
-    if not ink.any():
+    return fit_and_centre(gray, gray > 0.1 * max(float(gray.max()), 1e-6))
+
+
+def fit_and_centre(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """White-on-black (H, W) in [0, 1] -> (28, 28) as MNIST was made: cropped to the box
+    of the `mask` cells (default: every cell above 0), scaled by area averaging so its
+    longer side is 20 (the shorter side rounded, at least 1), normalised to a maximum of
+    1, and placed so its centre of mass falls on the centre of the 28x28 field (shifted
+    by whole pixels, kept inside). All zeros if nothing is inked."""
+    ink = np.asarray(ink, dtype=np.float64)
+    mask = ink > 0 if mask is None else mask
+    if not mask.any():
         return np.zeros((28, 28), dtype=np.float32)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     scale = 20.0 / max(crop.shape)
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = Image.fromarray((crop / max(float(crop.max()), 1e-6) * 255).astype(np.uint8))
-    digit = np.asarray(small.resize(size, Image.Resampling.LANCZOS), dtype=np.float32) / 255
-    digit = np.clip(digit, 0, 1)
+    h, w = (max(1, min(20, round(n * scale))) for n in crop.shape)
+    digit = area_resize(crop, h, w)
+    digit /= max(float(digit.max()), 1e-12)
     total = digit.sum()
-    cy = (digit.sum(axis=1) * np.arange(digit.shape[0])).sum() / total
-    cx = (digit.sum(axis=0) * np.arange(digit.shape[1])).sum() / total
-    top = int(np.clip(round(14 - cy - 0.5), 0, 28 - digit.shape[0]))
-    left = int(np.clip(round(14 - cx - 0.5), 0, 28 - digit.shape[1]))
+    cy = (digit.sum(axis=1) * np.arange(h)).sum() / total
+    cx = (digit.sum(axis=0) * np.arange(w)).sum() / total
+    top = int(np.clip(round(14 - cy - 0.5), 0, 28 - h))
+    left = int(np.clip(round(14 - cx - 0.5), 0, 28 - w))
     out = np.zeros((28, 28), dtype=np.float32)
-    out[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
+    out[top:top + h, left:left + w] = digit
     return out
+
+
+def area_resize(image: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+    """(H, W) -> (out_h, out_w) by area averaging: each output cell is the mean of the
+    input over the rectangle it covers (fractional cells weighted by their overlap)."""
+    image = np.asarray(image, dtype=np.float64)
+    return _area_weights(image.shape[0], out_h) @ image @ _area_weights(image.shape[1], out_w).T
+
+
+def _area_weights(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in): row i averages input [i * n_in / n_out, (i + 1) * n_in / n_out)."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    starts, ends = edges[:-1, None], edges[1:, None]
+    cells = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(ends, cells + 1) - np.maximum(starts, cells), 0, None)
+    return overlap / (n_in / n_out)

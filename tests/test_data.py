@@ -91,8 +91,41 @@ def test_prepare_upload_as_is_keeps_small_images_and_shrinks_big_ones():
     out = prepare_upload(small, as_mnist=False)
     assert out.shape == (20, 30) and out[0, 0] == pytest.approx(128 / 255)
     big = _png(Image.new("L", (640, 320), 200))
-    assert prepare_upload(big, as_mnist=False).shape == (32, 64)
+    assert prepare_upload(big, as_mnist=False).shape == (128, 256)
     assert prepare_upload(big, as_mnist=True).shape == (28, 28)
+
+
+def test_prepare_upload_in_colour_keeps_three_channels_up_to_256_pixels():
+    from cnnlab.data import prepare_upload
+
+    rgb = np.zeros((10, 12, 3), np.uint8)
+    rgb[..., 0], rgb[..., 1], rgb[..., 2] = 255, 128, np.arange(12, dtype=np.uint8)[None] * 20
+    out = prepare_upload(_png(Image.fromarray(rgb)), color=True)
+    assert out.shape == (3, 10, 12) and out.dtype == np.float32
+    np.testing.assert_allclose(out, rgb.transpose(2, 0, 1) / 255, atol=1e-6)
+    big = prepare_upload(_png(Image.new("RGB", (1000, 500), (10, 200, 30))), color=True)
+    assert big.shape == (3, 128, 256)
+    np.testing.assert_allclose(big[:, 64, 128], [10 / 255, 200 / 255, 30 / 255], atol=1 / 255)
+    gray = prepare_upload(_png(Image.new("L", (8, 8), 51)), as_mnist=True, color=True)  # colour wins: as it is
+    assert gray.shape == (3, 8, 8) and np.allclose(gray, 0.2)
+
+
+def test_the_bundled_photos_are_the_built_ones():
+    from cnnlab.data import PHOTOS, load_photo
+
+    assert set(PHOTOS) == {"astronaut", "cat", "coffee", "rocket"}
+    for name, digest in PHOTO_PIXELS_SHA256.items():
+        photo = load_photo(name)
+        assert photo.dtype == np.uint8 and photo.shape[0] == 3 and max(photo.shape[1:]) == 256
+        assert hashlib.sha256(photo.tobytes()).hexdigest() == digest, name
+
+
+PHOTO_PIXELS_SHA256 = {  # of the decoded pixels scripts/build_photos.py wrote (Pillow 13's LANCZOS)
+    "astronaut": "a2df69db1d9dcf8eaeee09b5512f720b9e69c73f6684ecfeb55de2002c55659e",
+    "cat": "64aca625438d58e42a72ec83f4def4ed12f5fa7e40451ddcdca94f9b8a93c7d3",
+    "coffee": "188fe91dd2af95a77213d6c0b44f7b3b7cbeeeb704307efc60ba915f8de17673",
+    "rocket": "ae780aee5cc91e3ac99b1c8373f52c3a5ff3f8b5147885763f133f5f54f0e8cf",
+}
 
 
 TRAIN_PIXELS_SHA256 = "0256de32dd5050b8dd6e2b05e1ae765ddfc4e4b1ee926076b40746b1fa882e29"  # scripts/build_mnist.py
