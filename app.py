@@ -10,7 +10,6 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnlab.data import ImageError
 from cnnlab.mosaic import Display
 from cnnlab.ui import compute, input_image, inspector, learn, maps, network, trained
 from cnnlab.ui import display as display_settings
@@ -61,7 +60,6 @@ class Settings:
 
     tx: Text
     choice: input_image.InputChoice
-    upload_error: str | None
     epochs: int
     train_images: int
     display: Display
@@ -75,12 +73,6 @@ def main() -> None:
     with st.sidebar:
         tx = Text(display_settings.language_control(browser_language(st.context.locale)))
         choice = input_image.input_controls(tx, compute.dataset())
-        upload_error = None
-        if choice.upload is not None:
-            try:
-                input_image.upload_thumbnail(tx, compute.prepared(choice.upload, choice.mnist_style), choice)
-            except ImageError as err:
-                upload_error = str(err)
         network_box = st.container()  # drawn by the workspace
         inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
         epochs, train_images = trained.training_controls(tx)
@@ -90,9 +82,11 @@ def main() -> None:
     st.markdown(tx("app.intro"))
     if st.session_state.url_problems:
         maps.url_notice_view(tx, st.session_state.url_problems)
-    if upload_error:
-        st.error(tx("upload.error", message=upload_error), icon=":material/broken_image:")
-    workspace(Settings(tx, choice, upload_error, epochs, train_images, display), network_box, inspector_box)
+    if choice.problem:
+        st.error(choice.problem, icon=":material/broken_image:")
+    if choice.note:
+        st.info(choice.note, icon=":material/draw:")
+    workspace(Settings(tx, choice, epochs, train_images, display), network_box, inspector_box)
 
 
 @st.fragment
@@ -105,8 +99,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         specs, seed, stack_error = network.network_editor(tx)
     if stack_error:
         st.error(tx("net.error", message=stack_error), icon=":material/error:")
-    if choice.upload is not None and settings.upload_error is None:
-        stages = compute.compute_upload(choice.upload, choice.mnist_style, specs, seed)
+    if choice.image is not None:
+        stages = compute.compute_image(choice.image, specs, seed)
     else:
         stages = compute.compute(choice.index, specs, seed)
     with inspector_box:

@@ -310,7 +310,7 @@ def test_exif_rotated_photo_is_turned_upright_first():
     at = upload(new_app({"pick": "upload", "mnist_style": "false"}).run(), "photo.jpg",
                 _encoded(img.convert("RGB"), "JPEG", exif=exif.tobytes()), "image/jpeg")
     z = uploaded_input(at)
-    assert z.shape == (64, 48)  # upright: taller than wide, shrunk to 64 a side
+    assert z.shape == (120, 90)  # upright: taller than wide (as it is: under 256 a side)
 
 
 @pytest.mark.parametrize("data, message", [

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.cache import ByteCache
-from cnnlab.data import Mnist, load_mnist, prepare_upload
+from cnnlab.data import Mnist, load_mnist, open_image, prepare_image
 from cnnlab.layers import LayerSpec
 from cnnlab.pipeline import Stage, run
 
@@ -38,20 +38,23 @@ def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
     return caches()["stages"].get_or_compute(("mnist", index, specs, seed), lambda: run(dataset().image(index), specs, seed))
 
 
-def upload_key(upload: bytes) -> str:
-    return hashlib.blake2b(upload, digest_size=16).hexdigest()
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def prepared(upload: bytes, as_mnist: bool) -> np.ndarray:
-    """An uploaded image as the network's input (cached on the upload's digest)."""
-    def decode() -> np.ndarray:
+def prepared(upload: bytes, as_mnist: bool, color: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """An uploaded image (or camera frame) as the network's input, and its size (w, h) as
+    sent (cached on the upload's digest; decoded one at a time)."""
+    def decode() -> tuple[np.ndarray, tuple[int, int]]:
         with decoding():
-            return prepare_upload(upload, as_mnist)
+            img = open_image(upload)
+            return prepare_image(img, as_mnist, color), img.size
 
-    return caches()["uploads"].get_or_compute((upload_key(upload), as_mnist), decode)
+    return caches()["uploads"].get_or_compute((digest(upload), as_mnist, color), decode)
 
 
-def compute_upload(upload: bytes, as_mnist: bool, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
-    """Every stage for an uploaded image."""
-    key = ("upload", upload_key(upload), as_mnist, specs, seed)
-    return caches()["stages"].get_or_compute(key, lambda: run(prepared(upload, as_mnist), specs, seed))
+def compute_image(image: np.ndarray, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
+    """Every stage for an input from another source (cached on the pixels' digest)."""
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed)
+    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed))

@@ -1,4 +1,6 @@
-"""The input: an MNIST test image by digit and example or by index, or an upload."""
+"""The input: an MNIST test image (by digit and example, or by index), a drawing, an
+upload, the camera or a bundled colour photo; each other source prepared to the
+network's input, or refused with a message while the MNIST image stands in."""
 
 from __future__ import annotations
 
@@ -8,44 +10,63 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnlab.data import BLOG_DIGIT_INDEX, Mnist
+from cnnlab.data import BLOG_DIGIT_INDEX, PHOTOS, ImageError, Mnist, load_photo
+from cnnlab.drawing import DrawingError, drawn_digit, parse_strokes
+from cnnlab.ui import compute
 from cnnlab.ui import widgets as w
+from cnnlab.ui.drawpad import drawpad
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
-
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
 @dataclass(frozen=True)
 class InputChoice:
-    """The chosen input: MNIST test image `index`, or an uploaded image (its bytes)."""
+    """The network's input: MNIST test image `index`, or `image` from another source
+    ((28, 28), (H, W) or (3, H, W) in [0, 1]). `problem` says why the chosen source
+    could not be used, `note` what it still waits for (the MNIST image stands in)."""
 
     index: int
-    upload: bytes | None = None
-    mnist_style: bool = True
+    image: np.ndarray | None = None
+    problem: str | None = None
+    note: str | None = None
     name: str = ""
 
 
 def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
-    """(H, W) in [0, 1] -> a nearest-neighbour enlarged grayscale picture."""
-    pixels = Image.fromarray(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
-    scale = max(1, min(scale, 160 // max(pixels.width, pixels.height, 1)))
-    return pixels.resize((pixels.width * scale, pixels.height * scale), Image.Resampling.NEAREST)
+    """(H, W) or (3, H, W) in [0, 1] -> a nearest-neighbour enlarged picture."""
+    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    picture = Image.fromarray(pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels)
+    scale = max(1, min(scale, 160 // max(picture.width, picture.height, 1)))
+    return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
 
 
 def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
-    """MNIST test image by digit class and example, by raw index, or an upload."""
+    """The source and its controls; the chosen image as the network sees it."""
     st.header(tx("input.header"))
     pick = w.choice(tx, "pick", radio=True)
-    if pick == "upload":
-        file = st.file_uploader(tx("upload.label"), type=UPLOAD_TYPES, key="upload", help=tx("upload.help"))
-        mnist_style = w.toggle(tx, "mnist_style")
-        if file is not None:
-            return InputChoice(BLOG_DIGIT_INDEX, file.getvalue(), mnist_style, file.name)
-        st.caption(tx("upload.none"))
-        return InputChoice(BLOG_DIGIT_INDEX)
+    if pick in ("digit", "index"):
+        return _mnist_controls(tx, mnist, pick)
+    if pick == "draw":
+        choice = _drawing(tx)
+    elif pick == "photo":
+        name = w.choice(tx, "photo")
+        color = w.toggle(tx, "photo_color")
+        choice = InputChoice(BLOG_DIGIT_INDEX, _photo(name, color))
+        st.caption(tx("photo.credit", credit=tx(f"photo.credit.{name}")))
+    else:
+        choice = _file(tx, pick)
+    if choice.image is not None:
+        st.image(thumbnail(choice.image))
+        shape = "x".join(str(n) for n in choice.image.shape)
+        st.caption(tx("upload.caption", name=literal(choice.name), shape=shape) if choice.name
+                   else tx("input.shape", shape=shape))
+    return choice
+
+
+def _mnist_controls(tx: Text, mnist: Mnist, pick: str) -> InputChoice:
     if pick == "digit":
         digit = st.selectbox(tx("digit.label"), range(10), index=PARAMS["digit"].default, key="digit",
                              help=tx("digit.help"), bind="query-params")
@@ -62,8 +83,41 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
     return InputChoice(index)
 
 
-def upload_thumbnail(tx: Text, image: np.ndarray, choice: InputChoice) -> None:
-    """The prepared upload, as the network sees it."""
-    st.image(thumbnail(image if image.ndim == 2 else image.mean(axis=0)))
-    shape = "x".join(str(n) for n in image.shape[-2:])
-    st.caption(tx("upload.caption", name=literal(choice.name), shape=shape))
+def _drawing(tx: Text) -> InputChoice:
+    """The pad, then its strokes MNIST-style (28x28), or why not."""
+    st.caption(tx("draw.explain"))
+    sent = drawpad(tx)
+    try:
+        return InputChoice(BLOG_DIGIT_INDEX, drawn_digit(parse_strokes(sent)))
+    except DrawingError as err:
+        if err.key == "drawing.empty":
+            return InputChoice(BLOG_DIGIT_INDEX, note=tx(err.key))
+        return InputChoice(BLOG_DIGIT_INDEX, problem=tx(err.key))
+
+
+def _photo(name: str, color: bool) -> np.ndarray:
+    pixels = load_photo(name).astype(np.float32) / np.float32(255)
+    return pixels if color else pixels.mean(axis=0)
+
+
+def _file(tx: Text, pick: str) -> InputChoice:
+    """An upload or a camera frame, prepared as an upload (MNIST-style, gray or colour)."""
+    if pick == "upload":
+        file = st.file_uploader(tx("upload.label"), type=UPLOAD_TYPES, key="upload", help=tx("upload.help"))
+    else:
+        file = st.camera_input(tx("camera.label"), key="camera", help=tx("camera.help"))
+    color = w.toggle(tx, "color")
+    mnist_style = w.toggle(tx, "mnist_style", disabled=color)
+    if color:
+        w.why_disabled(tx, "mnist_style.disabled")
+    if file is None:
+        st.caption(tx(f"{pick}.none"))
+        return InputChoice(BLOG_DIGIT_INDEX)
+    try:
+        image, size = compute.prepared(file.getvalue(), mnist_style and not color, color)
+    except ImageError as err:
+        return InputChoice(BLOG_DIGIT_INDEX, problem=tx("upload.error", message=str(err)))
+    if max(size) > max(image.shape[-2:]) and not (mnist_style and not color):
+        st.caption(tx("upload.scaled", w=size[0], h=size[1], shape="x".join(str(n) for n in image.shape[-2:])))
+    return InputChoice(BLOG_DIGIT_INDEX, image, name=file.name or pick)
+

@@ -64,6 +64,10 @@ def chain_view(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | None
 def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | None = None) -> None:
     """The input image; `field` (the inspected pixel's receptive field) is tinted."""
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
+    if stage.shape[0] == 3:
+        st.caption(tx("input.colour"))
+        pixels = np.rint(np.clip(stage.output, 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+        st.image(pixels, width=min(420, 2 * pixels.shape[1]))
     st.caption(tx("input.explain"))
     heatmap(tx, heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
                            PoolingSpec, activation, convolution, pooling)
@@ -93,7 +94,10 @@ PARAMS: dict[str, Param] = {
     p.key: p
     for p in [
         Param("lang", "en", options=("en", "ja")),
-        Param("pick", "digit", options=("digit", "index", "upload")),
+        Param("pick", "digit", options=("digit", "index", "draw", "upload", "camera", "photo")),
+        Param("photo", "cat", options=PHOTOS),
+        Param("photo_color", True),
+        Param("color", False),
         Param("digit", 4, 0, 9),
         Param("example", 0, 0, 1134),
         Param("index", 4, 0, 9999),

@@ -1,0 +1,37 @@
+"""The drawing pad component (Streamlit custom component v2, `drawpad.js`): mouse, pen
+and touch. It sends its strokes when a stroke ends, on undo and on clear; they are
+checked and rasterised by cnnlab.drawing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cnnlab.ui.i18n import Text
+
+CSS = """
+.dp { font: 13px "Source Sans Pro", sans-serif; }
+.dp-canvas { display: block; width: 100%; max-width: 280px; aspect-ratio: 1; touch-action: none;
+             border-radius: 6px; cursor: crosshair; }
+.dp-row { display: flex; gap: 6px; align-items: center; margin-top: 6px; max-width: 280px; }
+.dp-width { display: flex; flex-direction: column; flex: 1; color: #777; font-size: 12px; }
+.dp-row button { padding: 4px 10px; border-radius: 6px; border: 1px solid rgba(128, 128, 128, 0.5);
+                 background: transparent; color: inherit; cursor: pointer; }
+.dp-row button:disabled { opacity: 0.4; cursor: default; }
+"""
+
+_component = st.components.v2.component(
+    "cnnlab_drawpad", js=(Path(__file__).with_name("drawpad.js")).read_text(encoding="utf-8"), css=CSS)
+
+KEY = "drawing"
+
+
+def drawpad(tx: Text) -> object:
+    """Draw the pad; returns what it last sent (unchecked: see cnnlab.drawing.parse_strokes)."""
+    state = st.session_state.get(KEY)
+    sent = state.get("strokes") if isinstance(state, dict) else None
+    words = {"width": tx("draw.width"), "undo": tx("draw.undo"), "clear": tx("draw.clear"), "pad": tx("draw.pad")}
+    result = _component(key=KEY, data={"strokes": sent if isinstance(sent, list) else [], "words": words},
+                        height="content", on_strokes_change=lambda: None)
+    return result.strokes
