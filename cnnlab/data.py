@@ -87,8 +87,9 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
     """Decode uploaded bytes into a Pillow image of at most WORK_SIDE a side, upright (EXIF
     orientation applied). Only UPLOAD_FORMATS are parsed; the size is checked before
     decoding (pixels, and bytes at the image's own depth; JPEG is decoded at a reduced
-    scale); the first frame of an animation or a multi-page file is used. ImageError,
-    with a plain message, for anything unusable."""
+    scale); the first frame of an animation or a multi-page file is used. The size as
+    sent (upright) is kept in img.info["original_size"]. ImageError, with a plain
+    message, for anything unusable."""
     try:
         img = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
         width, height = img.size
@@ -117,6 +118,9 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
             img = (img if img.mode in ("L", "LA", "RGB", "RGBA", "F") else _flatten(img)).reduce(factor)
         if orientation in _ORIENTATION:
             img = img.transpose(_ORIENTATION[orientation])
+            if orientation >= 5:  # a quarter turn
+                width, height = height, width
+        img.info["original_size"] = (width, height)
         return img
     except ImageError:
         raise

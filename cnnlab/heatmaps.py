@@ -166,16 +166,20 @@ def input_heatmap(image: np.ndarray, display: Display, max_width: int = 420,
 
 def kernels_heatmap(weight: np.ndarray, display: Display, max_width: int = 560,
                     selected: int | None = None) -> Payload:
-    """Kernels W (M, C, kh, kw) as one mosaic of M*C small maps, diverging around 0
-    (kernel index in the hover = m * C + c). The kernels of output map `selected` are boxed."""
+    """Kernels W (M, C, kh, kw) as one mosaic of M*C small maps, diverging around 0; with
+    several input channels each output map's C kernels sit side by side in a row (when
+    they fit in the display's columns), and the hover names the map and the channel.
+    The kernels of output map `selected` are boxed."""
     m, c, kh, kw = weight.shape
     window = None
     if selected is not None:
         window = np.zeros((m * c, kh, kw), dtype=bool)
         window[selected * c:(selected + 1) * c] = True
-    kernel_display = Display("diverging", "layer", display.colorbar, display.columns)
-    return maps_heatmap(weight.reshape(m * c, kh, kw), kernel_display, "weight", "kernel", max_width,
-                        window=window)
+    columns = c * (display.columns // c) if 1 < c <= display.columns else display.columns
+    kernel_display = Display("diverging", "layer", display.colorbar, columns)
+    payload = maps_heatmap(weight.reshape(m * c, kh, kw), kernel_display, "weight", "kernel", max_width,
+                           window=window)
+    return {**payload, "group": c}
 
 
 def decode(payload: Payload) -> tuple[np.ndarray, np.ndarray]:

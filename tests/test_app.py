@@ -549,3 +549,63 @@ def test_classic_filters_preset_and_a_shape_they_do_not_have():
     assert subheaders(at)[0] == "Input → 1 x 28 x 28" and not at.exception
     at = open_tab("Maps", {"lang": "ja", "net": "conv-8-7x7-iClassicFilters"})
     assert "ClassicFilters は 3x3 と 5x5 のカーネルだけです（今は 7x7）" in at.error[0].value
+
+
+# --- colour photos, colour uploads, the camera, the drawing pad's messages -------------
+
+def test_a_colour_photo_through_convolution_gives_the_numbers_of_a_plain_loop_over_channels():
+    from cnnlab.data import load_photo
+    at = open_tab("Maps", {"pick": "photo", "photo": "coffee", "net": "conv-2-3x3"})
+    assert not at.error and subheaders(at)[:2] == ["Input → 3 x 171 x 256", "Kernels (weights W) → 2 x 3 x 3 x 3"]
+    photo = load_photo("coffee").astype(np.float64) / 255
+    np.testing.assert_allclose(heatmap_values(at, "chart-input")[:171, :256], photo[0], atol=1e-6)  # red first
+    stages = run(photo.astype(np.float32), parse_stack("conv-2-3x3"), 0)
+    w = stages[1].params[0].astype(np.float64)
+    for m, i, j in [(0, 0, 0), (1, 80, 120), (1, 168, 253), (0, 100, 3)]:
+        total = sum(w[m, c, u, v] * photo[c, i + u, j + v] for c in range(3) for u in range(3) for v in range(3))
+        assert float(stages[1].output[m, i, j]) == pytest.approx(total, abs=1e-5)  # bias 0 untrained
+    z = heatmap_values(at, "chart-stage-1")
+    np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[1].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
+    at = open_tab("Inspect a pixel", {"pick": "photo", "photo": "coffee", "net": "conv-2-3x3", "insp_map": "1",
+                                       "insp_row": "80", "insp_col": "120"})
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "Input channel 0" in markdown and "Input channel 2" in markdown  # one patch x kernel sum per channel
+    assert f"= **{float(stages[1].output[1, 80, 120]):.6g}**" in markdown
+
+
+def test_the_photo_in_gray_is_the_mean_of_its_channels():
+    from cnnlab.data import load_photo
+    at = open_tab("Maps", {"pick": "photo", "photo": "rocket", "photo_color": "false"})
+    assert subheaders(at)[0] == "Input → 1 x 171 x 256"
+    expected = load_photo("rocket").astype(np.float32).mean(axis=0) / 255
+    np.testing.assert_allclose(heatmap_values(at, "chart-input"), expected, atol=1e-5)
+
+
+def test_a_colour_upload_keeps_three_channels_and_a_large_one_is_scaled_down_with_a_notice():
+    from PIL import Image
+    from cnnlab.data import prepare_upload
+    data = _encoded(Image.merge("RGB", [Image.linear_gradient("L").resize((600, 300))] * 3))
+    at = upload(new_app({"pick": "upload", "color": "true"}).run(), "wide.png", data)
+    assert not at.error and subheaders(at)[0] == "Input → 3 x 128 x 256"
+    assert "Scaled down from 600x300 to 128x256" in " ".join(c.value for c in at.caption)
+    np.testing.assert_allclose(heatmap_values(at, "chart-input")[:128, :256], prepare_upload(data, color=True)[0],
+                               atol=1e-6)
+    assert at.toggle(key="mnist_style").disabled
+
+
+def test_a_camera_picture_is_prepared_like_an_upload():
+    from cnnlab.data import prepare_upload
+    at = new_app({"pick": "camera"}).run()
+    assert "No picture yet" in " ".join(c.value for c in at.caption)
+    jpeg = _encoded(_digit_on_paper().convert("RGB"), "JPEG", quality=95)
+    at.camera_input(key="camera").set_value(("shot.jpg", jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error
+    np.testing.assert_allclose(uploaded_input(at), prepare_upload(jpeg), atol=1e-6)
+    at.camera_input(key="camera").set_value(("shot.jpg", b"not a jpeg", "image/jpeg")).run()
+    assert "could not be read" in at.error[0].value and "your other settings are kept" in at.error[0].value
+
+
+def test_an_empty_drawing_says_so_and_the_network_stays():
+    at = new_app({"pick": "draw", "net": "conv-8-3x3_relu"}).run()
+    assert "Nothing is drawn yet" in at.info[0].value and not at.error
+    assert subheaders(at)[2:] == ["Convolution → 8 x 26 x 26", "ReLU → 8 x 26 x 26"]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from browsertools import (CELL_XY_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS, PAINTED_JS, Z_SHAPE_JS,
-                          chromium_path, launch, streamlit_server, wait_for_app)
+import numpy as np
+
+from browsertools import (CELL_XY_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS, PAINTED_JS,
+                          Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
@@ -263,3 +265,126 @@ def test_an_old_style_link_opens_the_same_view(page, server):
         assert title in text
     assert page.locator("[data-testid='stAlert']").count() == 0
     assert "net=conv-8-3x3_relu_avg-2x2_conv-4-3x3_relu" in page.url and "out_maps" not in page.url
+
+
+# --- the drawing pad ----------------------------------------------------------------
+
+PAD_JS = """() => {
+  const host = document.querySelector('.st-key-drawing');
+  if (!host) return null;
+  for (const n of [host, ...host.querySelectorAll('*')]) {
+    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
+    if (root) return root;
+  }
+  return null;
+}"""
+PAD_BOX_JS = "() => { const b = (" + PAD_JS + ")().querySelector('.dp-canvas').getBoundingClientRect();" \
+             " return [b.left, b.top, b.width, b.height]; }"
+STROKES_JS = "() => (" + PAD_JS + ")().__strokes"
+VALUES_JS = f"(key) => Array.from(({FIND_HEATMAP_JS})(key).__values)"
+PATH = [(140, 40), (140, 240), (200, 200)]  # a "1" with a flag, in pad pixels (the pad is 280 wide)
+
+
+def reference_digit(strokes) -> np.ndarray:
+    """The app's preprocessing, restated here: paint the strokes on a 280x280 pad (pixel
+    centres within width/2 of a segment, one pixel of linear falloff), crop to the ink,
+    area-average so the longer side is 20, scale to a maximum of 1, and shift by whole
+    pixels so the centre of mass sits at the centre of 28x28."""
+    ys, xs = np.mgrid[0:280, 0:280] + 0.5
+    ink = np.zeros((280, 280))
+    for stroke in strokes:
+        points = np.clip(np.array(stroke["p"], dtype=float), 0, 280)
+        if len(points) == 1:
+            points = np.vstack([points, points])
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+            dx, dy = x1 - x0, y1 - y0
+            t = 0.0 if dx == dy == 0 else np.clip(((xs - x0) * dx + (ys - y0) * dy) / (dx * dx + dy * dy), 0, 1)
+            distance = np.hypot(xs - (x0 + t * dx), ys - (y0 + t * dy))
+            ink = np.maximum(ink, np.clip(stroke["w"] / 2 + 0.5 - distance, 0, 1))
+    rows, cols = np.flatnonzero((ink > 0).any(1)), np.flatnonzero((ink > 0).any(0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    h, w = (max(1, min(20, round(n * 20 / max(crop.shape)))) for n in crop.shape)
+    sy, sx = crop.shape[0] / h, crop.shape[1] / w
+    small = np.zeros((h, w))
+    for i in range(h):
+        for j in range(w):
+            total = 0.0
+            for r in range(int(i * sy), min(crop.shape[0], int(np.ceil((i + 1) * sy)))):
+                for c in range(int(j * sx), min(crop.shape[1], int(np.ceil((j + 1) * sx)))):
+                    overlap = (min(r + 1, (i + 1) * sy) - max(r, i * sy)) * (min(c + 1, (j + 1) * sx) - max(c, j * sx))
+                    total += crop[r, c] * max(overlap, 0.0)
+            small[i, j] = total / (sy * sx)
+    small /= small.max()
+    cy = (small.sum(1) * np.arange(h)).sum() / small.sum()
+    cx = (small.sum(0) * np.arange(w)).sum() / small.sum()
+    top, left = int(np.clip(round(14 - cy - 0.5), 0, 28 - h)), int(np.clip(round(14 - cx - 0.5), 0, 28 - w))
+    out = np.zeros((28, 28))
+    out[top:top + h, left:left + w] = small
+    return out
+
+
+def _near_path(point, path, tolerance=1.5) -> bool:
+    p = np.array(point, dtype=float)
+    for a, b in zip(np.array(path[:-1], float), np.array(path[1:], float)):
+        t = np.clip((p - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1)
+        if np.hypot(*(p - (a + t * (b - a)))) <= tolerance:
+            return True
+    return False
+
+
+def _drawn_and_checked(page, before: float) -> None:
+    """After one stroke along PATH: the pad sent it, every map changed, and the input is
+    the reference preprocessing of the strokes the pad holds."""
+    page.wait_for_function(f"(b) => {{ const f = ({FINGERPRINT_JS})('chart-stage-1'); return f !== null && f !== b; }}",
+                           arg=before, timeout=30000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    strokes = page.evaluate(STROKES_JS)
+    assert len(strokes) == 1 and len(strokes[0]["p"]) >= 10
+    assert all(_near_path(p, PATH) for p in strokes[0]["p"])
+    assert _near_path(strokes[0]["p"][0], PATH[:2], 2) and np.hypot(*np.subtract(strokes[0]["p"][-1], PATH[-1])) < 3
+    shown = np.array(page.evaluate(VALUES_JS, "chart-input")).reshape(28, 28)
+    np.testing.assert_allclose(shown, reference_digit(strokes), atol=1e-4)
+    assert page.locator("[data-testid='stAlert']").count() == 0
+
+
+def test_a_mouse_stroke_draws_a_digit_and_every_map_follows(page, server):
+    page.goto(f"{server}/?pick=draw")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert "Nothing is drawn yet" in page.locator("[data-testid='stAlert']").first.text_content()
+    before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
+    left, top, width, height = page.evaluate(PAD_BOX_JS)
+    screen = [(left + x * width / 280, top + y * height / 280) for x, y in PATH]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for x, y in screen[1:]:
+        page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+    _drawn_and_checked(page, before)
+    page.screenshot(path=ARTIFACTS / "app-drawn-digit.png")
+    page.locator("[data-testid='stSidebar']").get_by_text("Undo").click()  # back to nothing: the notice again
+    page.get_by_text("Nothing is drawn yet").wait_for(timeout=20000)
+
+
+def test_a_touch_drag_draws_on_a_touch_screen(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport={"width": 1200, "height": 1400}, has_touch=True)
+        page = context.new_page()
+        page.goto(f"{server}/?pick=draw")
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
+        left, top, width, height = page.evaluate(PAD_BOX_JS)
+        cdp = context.new_cdp_session(page)
+        points = []
+        for (x0, y0), (x1, y1) in zip(PATH[:-1], PATH[1:]):
+            points += [(x0 + (x1 - x0) * k / 12, y0 + (y1 - y0) * k / 12) for k in range(12)]
+        points.append(PATH[-1])
+        screen = [{"x": left + x * width / 280, "y": top + y * height / 280} for x, y in points]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [screen[0]]})
+        for point in screen[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        _drawn_and_checked(page, before)
+        browser.close()

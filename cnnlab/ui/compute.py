@@ -48,7 +48,7 @@ def prepared(upload: bytes, as_mnist: bool, color: bool) -> tuple[np.ndarray, tu
     def decode() -> tuple[np.ndarray, tuple[int, int]]:
         with decoding():
             img = open_image(upload)
-            return prepare_image(img, as_mnist, color), img.size
+            return prepare_image(img, as_mnist, color), img.info["original_size"]
 
     return caches()["uploads"].get_or_compute((digest(upload), as_mnist, color), decode)
 

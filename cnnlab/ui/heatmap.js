@@ -71,7 +71,8 @@ function build(parent) {
     const w = d.words || {};
     const word = (k) => w[k] || k;
     const lines = [];
-    if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
+    if (d.item && d.group > 1) lines.push(`${word("map")} ${Math.floor(cell.map / d.group)}, ${word("channel")} ${cell.map % d.group}`);
+    else if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
     lines.push(`${word(d.label)} ${cell.value.toFixed(4)}`);
