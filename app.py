@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab.mosaic import Display
-from cnnlab.ui import compute, input_image, inspector, learn, maps, network, trained
+from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, legacy_network, url_problems
@@ -97,12 +97,13 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     tx, choice, display = settings.tx, settings.choice, settings.display
     with network_box:
         specs, seed, stack_error = network.network_editor(tx)
+        edits = kernel_editor.edits_control(tx)
     if stack_error:
         st.error(tx("net.error", message=stack_error), icon=":material/error:")
     if choice.image is not None:
-        stages = compute.compute_image(choice.image, specs, seed)
+        stages = compute.compute_image(choice.image, specs, seed, edits)
     else:
-        stages = compute.compute(choice.index, specs, seed)
+        stages = compute.compute(choice.index, specs, seed, edits)
     with inspector_box:
         pixel, notes = inspector.inspector_controls(tx, stages)
     for note in notes:
@@ -120,6 +121,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
                 maps.stage_error_view(tx, stages[1])
             else:
                 inspector.inspector_view(tx, stages, inspected, display)
+                layer = inspected.pixel.layer
+                kernel_editor.kernel_editor(tx, stages[layer], stages[layer - 1].shape[0], inspected.pixel.map, seed)
     if trained_tab.open:
         with trained_tab:
             trained.trained_panel(tx, stages, specs, seed, settings.epochs, settings.train_images, display)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab.budget import PageBudget
+from cnnlab.kernel_edits import KernelEdit, apply_edits
 from cnnlab.shapes import LayerShapeError
 from cnnlab.layers import LayerSpec
 
@@ -57,11 +58,13 @@ def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed
 
 
 def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
-        params: Sequence[Params | None] | None = None, budget: bool = True) -> list[Stage]:
+        params: Sequence[Params | None] | None = None, budget: bool = True,
+        edits: tuple[KernelEdit, ...] = ()) -> list[Stage]:
     """image (H, W) or (C, H, W) -> [input stage, one stage per layer].
 
     Weights are drawn fresh per layer from (seed, layer index), i.e. untrained
-    ("Max Epoch 0"), unless `params` (one entry per layer, e.g. trained) is given.
+    ("Max Epoch 0"), unless `params` (one entry per layer, e.g. trained) is given;
+    `edits` (hand-edited kernel cells, cnnlab.kernel_edits) are laid over them.
     A layer that cannot take its input, has a setting outside cnnlab.limits, or (with
     `budget`) would take the network over cnnlab.budget's limits ends the list with a
     stage whose `error` says why, before anything of it is computed; the stages before
@@ -80,6 +83,8 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
             else:
                 spec.output_shape(x.shape)
             p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
+            if edits:
+                p, _ = apply_edits(spec, p, edits, i)
             y = spec.forward(x[None], p)[0]
         except LayerShapeError as err:
             stages.append(Stage(i, spec.kind, spec, tuple(x.shape), None, None, str(err), err.detail))

@@ -609,3 +609,33 @@ def test_an_empty_drawing_says_so_and_the_network_stays():
     at = new_app({"pick": "draw", "net": "conv-8-3x3_relu"}).run()
     assert "Nothing is drawn yet" in at.info[0].value and not at.error
     assert subheaders(at)[2:] == ["Convolution → 8 x 26 x 26", "ReLU → 8 x 26 x 26"]
+
+
+def test_editing_a_kernel_cell_changes_the_map_and_the_link_and_typing_it_back_undoes_it():
+    query = {"net": "conv-8-3x3-iClassicFilters", "insp_map": "4", "insp_row": "10", "insp_col": "12"}
+    at = open_tab("Inspect a pixel", query)
+    grid = at.text_area(key="kernel-1-4-0")
+    assert grid.value == "-1 0 1\n-2 0 2\n-1 0 1"  # Sobel x
+    grid.set_value("-1 0 1\n-2 0 7.5\n-1 0 1").run()
+    assert at.text_input(key="kernels").value == "1.4.0.1.2:7.5" and at.query_params["kernels"] == "1.4.0.1.2:7.5"
+    image = load_mnist().image(4).astype(np.float64)
+    kernel = np.array([[-1, 0, 1], [-2, 0, 7.5], [-1, 0, 1]])
+    expected = float((image[10:13, 12:15] * kernel).sum())
+    assert f"map 4, row 10, column 12 = **{expected:.6g}**" in " ".join(m.value for m in at.markdown)
+    at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 x 7.5\n-1 0 1").run()  # a cell typed as text
+    assert 'Row 1, column 1: "x" is not a number' in at.error[0].value
+    assert at.text_input(key="kernels").value == "1.4.0.1.2:7.5"  # the edit and the rest kept
+    assert at.text_area(key="kernel-1-4-0").value == "-1 0 1\n-2 x 7.5\n-1 0 1"  # the typing kept to fix
+    at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 0 2\n-1 0 1").run()
+    assert at.text_input(key="kernels").value == "" and not at.error
+
+
+def test_edited_kernels_from_a_link_and_a_hostile_one():
+    at = open_tab("Maps", {"net": "conv-8-3x3-iClassicFilters", "kernels": "1.0.0.1.1:-3"})
+    from cnnlab.kernel_edits import KernelEdit
+    stages = run(load_mnist().image(4), parse_stack("conv-8-3x3-iClassicFilters"), 0,
+                 edits=(KernelEdit(1, 0, 0, 1, 1, -3.0),))
+    z = heatmap_values(at, "chart-stage-1")
+    np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[1].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
+    at = open_tab("Maps", {"kernels": "1.0.0.1.1:1e9_[x](https://evil.example)"})
+    assert "kernels=" in at.warning[0].value and "kernels" not in at.query_params and not at.exception

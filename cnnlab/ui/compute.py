@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnlab.cache import ByteCache
 from cnnlab.data import Mnist, load_mnist, open_image, prepare_image
+from cnnlab.kernel_edits import KernelEdit
 from cnnlab.layers import LayerSpec
 from cnnlab.pipeline import Stage, run
 
@@ -33,9 +34,10 @@ def decoding() -> threading.Lock:
     return threading.Lock()
 
 
-def compute(index: int, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
-    """Every stage for MNIST test image `index` (cached on scalars and frozen specs)."""
-    return caches()["stages"].get_or_compute(("mnist", index, specs, seed), lambda: run(dataset().image(index), specs, seed))
+def compute(index: int, specs: tuple[LayerSpec, ...], seed: int, edits: tuple[KernelEdit, ...] = ()) -> list[Stage]:
+    """Every stage for MNIST test image `index` (cached on scalars, frozen specs and edits)."""
+    return caches()["stages"].get_or_compute(("mnist", index, specs, seed, edits),
+                                             lambda: run(dataset().image(index), specs, seed, edits=edits))
 
 
 def digest(data: bytes) -> str:
@@ -53,8 +55,9 @@ def prepared(upload: bytes, as_mnist: bool, color: bool) -> tuple[np.ndarray, tu
     return caches()["uploads"].get_or_compute((digest(upload), as_mnist, color), decode)
 
 
-def compute_image(image: np.ndarray, specs: tuple[LayerSpec, ...], seed: int) -> list[Stage]:
+def compute_image(image: np.ndarray, specs: tuple[LayerSpec, ...], seed: int,
+                  edits: tuple[KernelEdit, ...] = ()) -> list[Stage]:
     """Every stage for an input from another source (cached on the pixels' digest)."""
     image = np.ascontiguousarray(image, dtype=np.float32)
-    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed)
-    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed))
+    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed, edits)
+    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed, edits=edits))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
+from cnnlab.kernel_edits import MAX_EDITS, parse_edits
 from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
                            PoolingSpec, activation, convolution, pooling)
 from cnnlab.limits import Range
@@ -40,6 +41,7 @@ class Param:
     hi: float | None = None
     options: tuple[str, ...] | None = None
     check: Callable[[str], object] | None = None
+    longest: int = MAX_TEXT  # characters of a text read at all
 
     @property
     def kind(self) -> str:
@@ -55,7 +57,7 @@ class Param:
         """The value a URL string stands for; ValueError if it is not one this control takes.
         Numbers are plain ASCII decimals within [lo, hi] (no exponent, inf or nan)."""
         if self.kind == "text":
-            if len(raw) > MAX_TEXT:
+            if len(raw) > self.longest:
                 raise ValueError
             if self.check is not None:
                 self.check(raw)
@@ -104,6 +106,7 @@ PARAMS: dict[str, Param] = {
         Param("mnist_style", True),
         Param("seed", 0, 0, 2**31 - 1),
         Param("net", DEFAULT_NET, check=parse_stack),
+        Param("kernels", "", check=parse_edits, longest=MAX_EDITS * 24),
         Param("max_epoch", 0, 0, 10),
         Param("train_images", 10000, 1000, 20000),
         Param("insp_layer", 1, 1, 16),

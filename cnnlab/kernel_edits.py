@@ -1,0 +1,132 @@
+"""Hand-edited kernel cells: read and written as a compact text (for the URL) and laid
+over a layer's weights.
+
+A cell is named as the Kernels view draws it: layer (1-based), output map, input
+channel, row, column of `spec.kernels(params)` (OutMaps, C/group, kh, kw). Text form:
+
+    1.4.0.1.2:-1.5_1.4.0.0.0:2     (layer.map.channel.row.column:value, joined by "_")
+
+Values are plain decimals within +-MAX_VALUE; at most MAX_EDITS cells; a later entry
+for the same cell wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_EDITS = 128
+MAX_VALUE = 100.0
+_ENTRY = re.compile(r"([0-9]{1,2})\.([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,2})\.([0-9]{1,2}):(-?[0-9]{1,4}(?:\.[0-9]{1,6})?)")
+_NUMBER = re.compile(r"[+-]?([0-9]{1,4}(\.[0-9]{0,6})?|\.[0-9]{1,6})")
+
+
+MESSAGES = {  # English; a page shows its catalogue's "edit.KEY" with the same fields
+    "too_many": "At most {most} edited kernel cells, got {count}.",
+    "entry": "A kernel edit is written layer.map.channel.row.column:value, e.g. 1.4.0.1.2:-1.5.",
+    "range": "Kernel values are within -{limit} to {limit}, and layers start at 1.",
+    "rows": "The kernel has {rows} rows; the text has {lines}.",
+    "columns": "Row {row} has {count} numbers; the kernel has {columns} columns.",
+    "cell": "Row {row}, column {column}: {text} is not a number within -{limit} to {limit}.",
+}
+
+
+class EditError(ValueError):
+    """Edits that cannot be used: `key` (one of MESSAGES) and the `fields` it names."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(MESSAGES[key].format(**fields))
+        self.key, self.fields = key, fields
+
+
+@dataclass(frozen=True)
+class KernelEdit:
+    """Cell (map, channel, row, column) of layer `layer`'s kernels set to `value`."""
+
+    layer: int
+    map: int
+    channel: int
+    row: int
+    column: int
+    value: float
+
+    @property
+    def cell(self) -> tuple[int, int, int, int, int]:
+        return self.layer, self.map, self.channel, self.row, self.column
+
+
+def parse_edits(text: str) -> tuple[KernelEdit, ...]:
+    """The text form -> edits (one per cell, the last entry for a cell wins, in cell
+    order); EditError for anything else."""
+    if not text:
+        return ()
+    entries = text.split("_")
+    if len(entries) > MAX_EDITS:
+        raise EditError("too_many", most=MAX_EDITS, count=len(entries))
+    cells: dict[tuple, KernelEdit] = {}
+    for entry in entries:
+        match = _ENTRY.fullmatch(entry)
+        if match is None:
+            raise EditError("entry")
+        layer, m, c, row, col = (int(g) for g in match.groups()[:5])
+        value = float(match.group(6))
+        if layer < 1 or abs(value) > MAX_VALUE:
+            raise EditError("range", limit=f"{MAX_VALUE:g}")
+        edit = KernelEdit(layer, m, c, row, col, value)
+        cells[edit.cell] = edit
+    return tuple(cells[cell] for cell in sorted(cells))
+
+
+def format_edits(edits: tuple[KernelEdit, ...]) -> str:
+    return "_".join(f"{e.layer}.{e.map}.{e.channel}.{e.row}.{e.column}:{number_text(e.value)}" for e in edits)
+
+
+def number_text(value: float) -> str:
+    """A kernel value as the text forms write it: a plain decimal, 6 decimals at most."""
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def apply_edits(spec: Any, params: Any, edits: tuple[KernelEdit, ...], layer: int) -> tuple[Any, int]:
+    """(params with `layer`'s edited cells set, how many edits of that layer name no cell
+    of it). The cells are found through spec.kernels, so every kind's layout works the
+    same way: a kernel cell is the weight W's element that the Kernels view draws there."""
+    mine = [e for e in edits if e.layer == layer]
+    if not mine or params is None or spec.kernels(params) is None:
+        return params, len(mine)
+    weight = params[0]
+    where = spec.kernels((np.arange(weight.size).reshape(weight.shape), *params[1:]))
+    new = weight.copy()
+    missed = 0
+    for e in mine:
+        if e.map < where.shape[0] and e.channel < where.shape[1] and e.row < where.shape[2] and e.column < where.shape[3]:
+            new.flat[where[e.map, e.channel, e.row, e.column]] = e.value
+        else:
+            missed += 1
+    return (new, *params[1:]), missed
+
+
+def kernel_text(kernel: np.ndarray) -> str:
+    """(kh, kw) -> one line per row, the numbers (number_text) separated by spaces."""
+    return "\n".join(" ".join(number_text(v) for v in row) for row in np.asarray(kernel, dtype=np.float64))
+
+
+def read_kernel_text(text: str, shape: tuple[int, int]) -> np.ndarray:
+    """The text of a kernel (rows on lines, numbers separated by spaces or commas) ->
+    (kh, kw) float32; EditError naming the first row or cell that is not right."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) != shape[0]:
+        raise EditError("rows", rows=shape[0], lines=len(lines))
+    rows = []
+    for r, line in enumerate(lines):
+        cells = line.replace(",", " ").split()
+        if len(cells) != shape[1]:
+            raise EditError("columns", row=r, count=len(cells), columns=shape[1])
+        for c, cell in enumerate(cells):
+            if not _NUMBER.fullmatch(cell) or abs(float(cell)) > MAX_VALUE:
+                raise EditError("cell", row=r, column=c, text=cell[:20], limit=f"{MAX_VALUE:g}")
+        rows.append([float(cell) for cell in cells])
+    return np.array(rows, dtype=np.float32)
