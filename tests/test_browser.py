@@ -388,3 +388,29 @@ def test_a_touch_drag_draws_on_a_touch_screen(server):
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         _drawn_and_checked(page, before)
         browser.close()
+
+
+def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, server):
+    page.goto(f"{server}/?net=conv-8-3x3-iClassicFilters&insp_map=4&insp_row=10&insp_col=12")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Inspect a pixel").click()
+    grid = page.locator(".st-key-kernel-1-4-0 textarea")
+    grid.wait_for(timeout=20000)
+    assert grid.input_value() == "-1 0 1\n-2 0 2\n-1 0 1"
+    grid.fill("-1 0 1\n-2 0 7.5\n-1 0 1")
+    grid.press("Control+Enter")
+    page.wait_for_function("() => location.search.includes('kernels=1.4.0.1.2%3A7.5')"
+                           " || location.search.includes('kernels=1.4.0.1.2:7.5')", timeout=20000)
+    image = load_mnist().image(4).astype(np.float64)
+    expected = float((image[10:13, 12:15] * np.array([[-1, 0, 1], [-2, 0, 7.5], [-1, 0, 1]])).sum())
+    page.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    link = page.url
+    other = page.context.browser.new_context()  # nothing shared with the first page but the link
+    fresh = other.new_page()
+    fresh.goto(link)
+    wait_for_app(fresh)
+    fresh.get_by_role("tab", name="Inspect a pixel").click()
+    fresh.locator(".st-key-kernel-1-4-0 textarea").wait_for(timeout=20000)
+    assert fresh.locator(".st-key-kernel-1-4-0 textarea").input_value() == "-1 0 1\n-2 0 7.5\n-1 0 1"
+    fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    other.close()

@@ -187,6 +187,7 @@ EN: dict[str, str] = {
         "{count} kernels of {kh}x{kw}, drawn by {init} with seed {seed}. Max Epoch 0: nothing is "
         "learned, so they are random, and different random kernels give different maps."
     ),
+    "kernels.explain.classic": "{count} kernels of {kh}x{kw}: the classic filters in order (map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again), each divided among the input channels. Not random: the seed does not change them.",
     "stage.title": "{name} → {shape}",
     "stage.size": "Output size {axis}: {arithmetic}",
     "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
@@ -522,6 +523,7 @@ JA: dict[str, str] = {
         "{kh}x{kw} のカーネルが {count} 個。{init} でシード {seed} から作りました。Max Epoch 0 なので"
         "何も学習しておらず乱数のままです。違う乱数のカーネルからは違うマップができます。"
     ),
+    "kernels.explain.classic": "{kh}x{kw} のカーネル {count} 枚: 古典的なフィルターを順に（マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し）、入力チャネルで等分したもの。乱数ではないので、シードでは変わりません。",
     "stage.title": "{name} → {shape}",
     "stage.size": "出力サイズ {axis}: {arithmetic}",
     "stage.error": "{name} は計算できません: {message} その前の層は上に表示しています。",

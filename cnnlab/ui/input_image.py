@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from cnnlab.data import BLOG_DIGIT_INDEX, PHOTOS, ImageError, Mnist, load_photo
+from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
 from cnnlab.drawing import DrawingError, drawn_digit, parse_strokes
 from cnnlab.ui import compute
 from cnnlab.ui import widgets as w

@@ -76,7 +76,8 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     spec = stage.spec
     weight = kernels_of(stage)
     st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
-    st.caption(tx("kernels.explain", count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
+    explain = "kernels.explain.classic" if spec.w_initializer == "ClassicFilters" else "kernels.explain"
+    st.caption(tx(explain, count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
     heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
