@@ -108,6 +108,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         pixel, notes = inspector.inspector_controls(tx, stages)
     for note in notes:
         st.info(note)
+    trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
     maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(
         [tx("tab.maps"), tx("tab.inspect"), tx("tab.trained"), tx("tab.learn")], key="view", on_change="rerun")
     needed = pixel is not None and (maps_tab.open or inspect_tab.open)

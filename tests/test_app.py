@@ -639,3 +639,23 @@ def test_edited_kernels_from_a_link_and_a_hostile_one():
     np.testing.assert_allclose(z[~np.isnan(z)], tile(stages[1].output, 8).z[~np.isnan(z)], rtol=1e-5, atol=1e-5)
     at = open_tab("Maps", {"kernels": "1.0.0.1.1:1e9_[x](https://evil.example)"})
     assert "kernels=" in at.warning[0].value and "kernels" not in at.query_params and not at.exception
+
+
+def test_a_trained_network_s_prediction_follows_every_new_input_on_the_maps_tab():
+    query = {"net": "conv-8-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "2000"}
+    at = open_tab("Maps", query)
+    assert not [m for m in at.markdown if "The trained network" in m.value]  # nothing trained yet: no line
+    at.session_state["view"] = "Trained"
+    at.run(timeout=180)  # trains (cached for the server)
+    at.session_state["view"] = "Maps"
+    at.run()
+    first = [m.value for m in at.markdown if "The trained network" in m.value]
+    assert len(first) == 1 and "(Max Epoch 1, 2,000 images, seed 0) predicts **" in first[0]
+    at.selectbox(key="digit").set_value(7).run()
+    line = [m.value for m in at.markdown if "The trained network" in m.value][0]
+    from cnnlab.training import predict
+    from cnnlab.ui.compute import caches
+    model = caches()["models"].get((parse_stack(query["net"]), 1, 0, 2000))[0]  # the app's cached model
+    image = load_mnist().image(int(load_mnist().indices_of(7)[0]))
+    probabilities = predict(model, image[None, None])[0]
+    assert f"predicts **{int(probabilities.argmax())}** ({float(probabilities.max()):.1%})" in line

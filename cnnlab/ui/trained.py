@@ -12,8 +12,8 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import heatmaps, training
-from cnnlab.classic_filters import closest_classic
 from cnnlab.budget import BudgetError, check_training
+from cnnlab.classic_filters import closest_classic
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage, run
@@ -133,3 +133,19 @@ def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
         return
     items = " · ".join(f"{m}: {tx('classic.' + name)} {score:.2f}" for m, (name, score) in enumerate(labels))
     st.caption(tx("trained.classic", items=items))
+
+
+def prediction_line(tx: Text, stages: Sequence[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
+                    images: int) -> None:
+    """The trained network's prediction for the current input, when that network is already
+    trained (in the cache; nothing is trained here): it follows every new input at once,
+    e.g. each stroke of a drawing."""
+    if epochs == 0 or stages[0].shape != (1, 28, 28):
+        return
+    hit = caches()["models"].get((specs, epochs, seed, images))
+    if hit is None:
+        return
+    probabilities = training.predict(hit[0], stages[0].output[None])[0]
+    digit = int(probabilities.argmax())
+    st.markdown(tx("trained.live", digit=digit, probability=float(probabilities[digit]), epochs=epochs,
+                   images=images, seed=seed))
