@@ -73,7 +73,7 @@ def test_a_drawing_is_fitted_into_20x20_and_centred_by_its_mass():
     assert rows[-1] - rows[0] + 1 == 20 and digit.max() == pytest.approx(1.0)
     cy = (digit.sum(1) * np.arange(28)).sum() / digit.sum()
     cx = (digit.sum(0) * np.arange(28)).sum() / digit.sum()
-    assert abs(cy + 0.5 - 14) <= 0.5 and abs(cx + 0.5 - 14) <= 0.5
+    assert abs(cy + 0.5 - 14) <= 0.5 + 1e-5 and abs(cx + 0.5 - 14) <= 0.5 + 1e-5  # whole-pixel shifts
     with pytest.raises(DrawingError) as err:
         drawn_digit(())
     assert err.value.key == "drawing.empty"
