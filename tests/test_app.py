@@ -659,3 +659,9 @@ def test_a_trained_network_s_prediction_follows_every_new_input_on_the_maps_tab(
     image = load_mnist().image(int(load_mnist().indices_of(7)[0]))
     probabilities = predict(model, image[None, None])[0]
     assert f"predicts **{int(probabilities.argmax())}** ({float(probabilities.max()):.1%})" in line
+
+
+def test_the_trained_tab_says_why_a_colour_photo_is_not_trained_on():
+    at = open_tab("Trained", {"pick": "photo", "max_epoch": "1"})
+    assert "trains on MNIST digits (1 x 28 x 28, one gray channel); this input is 3 x 170 x 256" in at.warning[0].value
+    assert not at.get("progress")

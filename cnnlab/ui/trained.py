@@ -80,8 +80,11 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     if epochs == 0:
         st.info(tx("trained.off"))
         return
-    if any(s.error for s in stages) or stages[0].shape != (1, 28, 28):
+    if any(s.error for s in stages):
         st.warning(tx("trained.broken"))
+        return
+    if stages[0].shape != (1, 28, 28):  # the network trains on MNIST: one 28x28 gray channel
+        st.warning(tx("trained.input", shape=shape_text(stages[0].shape)))
         return
     try:
         check_training(specs, stages[0].shape, images, epochs)
