@@ -35,13 +35,16 @@ WAIT_CHANGED_JS = """([keys, before]) => new Promise(resolve => {
   };
   tick();
 })"""
-ARM_JS = """() => { window.__t0 = null; document.addEventListener('keydown', e => {
-  if (['Enter', 'ArrowLeft', 'ArrowRight'].includes(e.key)) window.__t0 = performance.now(); }, {capture: true}); }"""
+ARM_JS = """() => { window.__t0 = null;
+  document.addEventListener('keydown', e => {
+    if (['Enter', 'ArrowLeft', 'ArrowRight'].includes(e.key)) window.__t0 = performance.now(); }, {capture: true});
+  document.addEventListener('pointerup', () => { window.__t0 = performance.now(); }, {capture: true}); }"""
 
 
-def measure(url: str, change, repeats: int) -> tuple[list[float], list[int]]:
-    """Per update: ms from change(page, i)'s key press to the kernels, convolution and
-    pooling heatmaps repainted, and the bytes received; the first update warms up."""
+def measure(url: str, change, repeats: int, charts: list[str] = CHARTS) -> tuple[list[float], list[int]]:
+    """Per update: ms from change(page, i)'s key press (or pointer release) to every heatmap
+    in `charts` (each must change; by default the kernels, convolution and pooling)
+    repainted, and the bytes received; the first update warms up."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -55,11 +58,12 @@ def measure(url: str, change, repeats: int) -> tuple[list[float], list[int]]:
         page.evaluate(ARM_JS)
         times, sizes = [], []
         for i in range(repeats + 1):
-            before = page.evaluate(FINGERPRINTS_JS, CHARTS)
+            before = page.evaluate(FINGERPRINTS_JS, charts)
             received.clear()
             change(page, i)
-            elapsed = page.evaluate(WAIT_CHANGED_JS, [CHARTS, before])
+            elapsed = page.evaluate(WAIT_CHANGED_JS, [charts, before])
             page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            wait_for_app(page, MAPS_TAB_CHARTS)
             if i > 0:
                 times.append(elapsed)
                 sizes.append(sum(received))

@@ -18,54 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_app import CHARTS, FINGERPRINTS_JS, WAIT_CHANGED_JS, new_seed  # noqa: E402
-from browsertools import MAPS_TAB_CHARTS, launch, streamlit_server, wait_for_app  # noqa: E402
-
-ARM_JS = """() => { window.__t0 = null; for (const type of ['keydown', 'pointerup'])
-  document.addEventListener(type, e => { if (type === 'pointerup' || e.key === 'Enter') window.__t0 = performance.now(); },
-                            {capture: true}); }"""
-PAD_JS = """() => {
-  const host = document.querySelector('.st-key-drawing');
-  for (const n of [host, ...host.querySelectorAll('*')]) {
-    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
-    if (root) { const b = root.querySelector('.dp-canvas').getBoundingClientRect(); return [b.left, b.top, b.width]; }
-  }
-}"""
-
-
-def measure(url: str, change, repeats: int, charts: list[str]) -> tuple[list[float], list[int]]:
-    """ms from change(page, i)'s last event to every heatmap in `charts` repainted (each must
-    change), and the
-    bytes received, per update; the first update warms up."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        received: list[int] = []
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda frame: received.append(len(frame) if isinstance(frame, (bytes, str)) else 0)))
-        page.goto(url)
-        wait_for_app(page, MAPS_TAB_CHARTS)
-        page.evaluate(ARM_JS)
-        times, sizes = [], []
-        for i in range(repeats + 1):
-            before = page.evaluate(FINGERPRINTS_JS, charts)
-            received.clear()
-            change(page, i)
-            elapsed = page.evaluate(WAIT_CHANGED_JS, [charts, before])
-            page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
-            wait_for_app(page, MAPS_TAB_CHARTS)
-            if i > 0:
-                times.append(elapsed)
-                sizes.append(sum(received))
-        browser.close()
-    return times, sizes
-
+from bench_app import CHARTS, measure, new_seed  # noqa: E402
+from browsertools import PAD_BOX_JS, streamlit_server  # noqa: E402
 
 def stroke(page, i: int) -> None:
     """One more stroke on the pad: a line in a different place each time."""
-    left, top, width = page.evaluate(PAD_JS)
+    left, top, width, _ = page.evaluate(PAD_BOX_JS)
     x0, y0 = 60 + (i * 37) % 160, 40 + (i * 53) % 120
     page.mouse.move(left + x0 * width / 280, top + y0 * width / 280)
     page.mouse.down()

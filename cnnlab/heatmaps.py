@@ -12,7 +12,9 @@ A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
     lut             uint8 (LEVELS, 3): the colour scale
     tint            uint8 (height, width), 1 where `highlight` is blended in (weight tint_alpha), or None
     highlight       css colour of the tint, the boxes and the hovered cell's outline
-    values          float32 little-endian (height, width): the true values, NaN in gutters
+    values          float32 little-endian (height, width): the true values, NaN in gutters; in
+                    a mosaic of more than EXACT_CELLS cells float16 (`values_bits` 16), which
+                    keeps 3 significant digits and more than halves what such a page sends
     tile            {h, w, columns, count}: map size, maps per row, number of maps
     item, label     hover words: "map"/"kernel"/"channel" (or "" for one map) and "value"/"weight"
     raw             the hover adds "raw v / 255" (the input image)
@@ -116,13 +118,17 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
 
 
+EXACT_CELLS = 262_144  # a mosaic of up to this many cells sends its values as float32
+
+
 def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int, display: Display,
              lo: float, hi: float, scale: str, max_width: int, item: str, label: str, raw: bool = False,
              boxes: list[list[int]] | None = None, tint: np.ndarray | None = None) -> Payload:
     height, width = mosaic.z.shape
     return {
         "width": width, "height": height, "px": cell_px(width, height, max_width),
-        "colors": _b64(colors), "lut": _b64(LUTS[scale]), "values": _b64(values.astype("<f4")),
+        "colors": _b64(colors), "lut": _b64(LUTS[scale]), "values": _b64(values.astype(_value_type(values))),
+        "values_bits": 8 * _value_type(values).itemsize,
         "tint": None if tint is None else _b64(tint.astype(np.uint8)),
         "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
@@ -192,4 +198,8 @@ def decode(payload: Payload) -> tuple[np.ndarray, np.ndarray]:
     tint = array("tint", np.uint8).reshape(h, w) if payload["tint"] else None
     rgba = to_rgba(array("colors", np.uint8).reshape(h, w), array("lut", np.uint8).reshape(-1, 3), tint,
                    payload["highlight"], payload["tint_alpha"])
-    return rgba, array("values", "<f4").reshape(h, w)
+    return rgba, array("values", f"<f{payload['values_bits'] // 8}").astype(np.float32).reshape(h, w)
+
+
+def _value_type(values: np.ndarray) -> np.dtype:
+    return np.dtype("<f4") if values.size <= EXACT_CELLS else np.dtype("<f2")

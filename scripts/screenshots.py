@@ -13,16 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browsertools import MAPS_TAB_CHARTS, launch, streamlit_server, wait_for_app  # noqa: E402
+from browsertools import MAPS_TAB_CHARTS, PAD_BOX_JS, launch, streamlit_server, wait_for_app  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
-PAD_JS = """() => {
-  const host = document.querySelector('.st-key-drawing');
-  for (const n of [host, ...host.querySelectorAll('*')]) {
-    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
-    if (root) { const b = root.querySelector('.dp-canvas').getBoundingClientRect(); return [b.left, b.top, b.width]; }
-  }
-}"""
 SEVEN = [[(70, 60), (210, 60), (120, 240)], [(100, 150), (190, 150)]]  # a crossed 7, in pad pixels
 
 
@@ -35,7 +28,7 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1250})
         page.goto(f"{url}/?pick=draw&net=conv-10-3x3-same-iClassicFilters_max-2x2&columns=5")
         wait_for_app(page, MAPS_TAB_CHARTS)
-        left, top, width = page.evaluate(PAD_JS)
+        left, top, width, _ = page.evaluate(PAD_BOX_JS)
         for stroke in SEVEN:
             page.mouse.move(left + stroke[0][0] * width / 280, top + stroke[0][1] * width / 280)
             page.mouse.down()

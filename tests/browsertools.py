@@ -119,6 +119,18 @@ FIND_HEATMAP_JS = """(key) => {
   }
   return null;
 }"""
+# The drawing pad's root (in its component's shadow root), and its canvas's [left, top, width, height].
+FIND_PAD_JS = """() => {
+  const host = document.querySelector('.st-key-drawing');
+  if (!host) return null;
+  for (const n of [host, ...host.querySelectorAll('*')]) {
+    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
+    if (root) return root;
+  }
+  return null;
+}"""
+PAD_BOX_JS = "() => { const b = (" + FIND_PAD_JS + ")().querySelector('.dp-canvas').getBoundingClientRect();" \
+             " return [b.left, b.top, b.width, b.height]; }"
 # The screen position of mosaic cell (row, col) of heatmap `key`.
 CELL_XY_JS = """([key, r, c]) => {
   const root = (""" + FIND_HEATMAP_JS + """)(key);

@@ -8,8 +8,8 @@ import pytest
 
 import numpy as np
 
-from browsertools import (CELL_XY_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS, FIND_HEATMAP_JS, PAINTED_JS,
-                          Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
+from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
+                          PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
@@ -269,18 +269,7 @@ def test_an_old_style_link_opens_the_same_view(page, server):
 
 # --- the drawing pad ----------------------------------------------------------------
 
-PAD_JS = """() => {
-  const host = document.querySelector('.st-key-drawing');
-  if (!host) return null;
-  for (const n of [host, ...host.querySelectorAll('*')]) {
-    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
-    if (root) return root;
-  }
-  return null;
-}"""
-PAD_BOX_JS = "() => { const b = (" + PAD_JS + ")().querySelector('.dp-canvas').getBoundingClientRect();" \
-             " return [b.left, b.top, b.width, b.height]; }"
-STROKES_JS = "() => (" + PAD_JS + ")().__strokes"
+STROKES_JS = "() => (" + FIND_PAD_JS + ")().__strokes"
 VALUES_JS = f"(key) => Array.from(({FIND_HEATMAP_JS})(key).__values)"
 PATH = [(140, 40), (140, 240), (200, 200)]  # a "1" with a flag, in pad pixels (the pad is 280 wide)
 

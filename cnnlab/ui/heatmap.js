@@ -3,9 +3,20 @@
 // control change costs a putImageData and a scaled drawImage instead of a chart rebuild.
 
 function bytes(b64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+// float16 little-endian -> Float32Array (large mosaics send their values as float16)
+function halves(raw) {
+  const h = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2), out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const x = h[i], sign = x & 0x8000 ? -1 : 1, e = (x >> 10) & 0x1f, m = x & 0x3ff;
+    out[i] = e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
+  }
   return out;
 }
 
@@ -75,7 +86,7 @@ function build(parent) {
     else if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
-    lines.push(`${word(d.label)} ${cell.value.toFixed(4)}`);
+    lines.push(`${word(d.label)} ${d.values_bits === 16 ? String(+cell.value.toPrecision(3)) : cell.value.toFixed(4)}`);
     if (d.pick) lines.push(w.click || "click to inspect");
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
@@ -119,7 +130,7 @@ function build(parent) {
 
 function paint(root, d) {
   root.__payload = d;
-  root.__values = new Float32Array(bytes(d.values).buffer);
+  root.__values = d.values_bits === 16 ? halves(bytes(d.values)) : new Float32Array(bytes(d.values).buffer);
   const canvas = root.querySelector(".hm-canvas");
   const w = d.width * d.px, h = d.height * d.px;
   // crisp boxes on HiDPI screens, unless the canvas would pass 4 million device pixels
