@@ -403,3 +403,16 @@ def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, ser
     assert fresh.locator(".st-key-kernel-1-4-0 textarea").input_value() == "-1 0 1\n-2 0 7.5\n-1 0 1"
     fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
     other.close()
+
+
+def test_a_large_colour_page_hovers_float16_values_right(page, server):
+    from cnnlab.data import load_photo
+    page.goto(f"{server}/?pick=photo&photo=astronaut")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.values_bits") == 16
+    stages = run(load_photo("astronaut").astype(np.float32) / 255, BLOG_NETWORK, seed=0)
+    for row, col, (m, i, j) in [(30, 60, (0, 30, 60)), (253 + 100, 253 * 3 + 7, (11, 100, 7))]:
+        text = hover(page, "chart-stage-1", row, col)
+        assert f"map {m}" in text and f"row {i}, column {j}" in text
+        shown = float(re.search(r"value (-?[\d.e+-]+)", text).group(1))
+        assert shown == pytest.approx(float(stages[1].output[m, i, j]), rel=2e-3, abs=1e-3)

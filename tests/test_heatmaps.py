@@ -132,3 +132,22 @@ def test_colorbar_and_cell_size():
     assert cell_px(28, 28, 420) == 15 and cell_px(1, 1, 1000) == 24
     assert cell_px(199, 799, 1000) == 3  # 256 maps of 24x24: at most 2400 px tall
     assert np.array_equal(tile(maps, 8).z.shape, (3, 7))
+
+
+def test_a_large_mosaic_sends_float16_values_and_a_small_one_float32():
+    from cnnlab.heatmaps import EXACT_CELLS, decode, maps_heatmap
+    from cnnlab.mosaic import Display
+
+    rng = np.random.default_rng(0)
+    display = Display("gray", "layer", True, 8)
+    small = rng.normal(size=(4, 20, 20)).astype(np.float32)
+    payload = maps_heatmap(small, display)
+    assert payload["values_bits"] == 32
+    values = decode(payload)[1]
+    np.testing.assert_array_equal(values[:20, :20], small[0])
+    large = rng.normal(size=(16, 160, 160)).astype(np.float32)  # 8 x 161 wide, 2 x 161 high: past EXACT_CELLS
+    payload = maps_heatmap(large, display)
+    assert payload["values_bits"] == 16 and payload["width"] * payload["height"] > EXACT_CELLS
+    values = decode(payload)[1]
+    np.testing.assert_allclose(values[:160, :160], large[0], rtol=1e-3, atol=1e-4)  # 3 significant digits
+    assert np.isnan(values[:160, 160]).all()  # gutters stay NaN
