@@ -110,25 +110,18 @@ def launch(playwright):
 HEATMAP = ".st-key-{key} .hm-canvas"  # a canvas heatmap (Maps, Trained); Playwright's CSS pierces shadow roots
 
 # Page-side helpers. A heatmap lives in its component's shadow root: find it from the key.
-FIND_HEATMAP_JS = """(key) => {
+FIND_ROOT_JS = """(key, cls) => {
   const host = document.querySelector('.st-key-' + key);
   if (!host) return null;
   for (const n of [host, ...host.querySelectorAll('*')]) {
-    const root = n.shadowRoot ? n.shadowRoot.querySelector('.hm') : (n.classList.contains('hm') ? n : null);
+    const root = n.shadowRoot ? n.shadowRoot.querySelector('.' + cls) : (n.classList.contains(cls) ? n : null);
     if (root) return root;
   }
   return null;
-}"""
+}"""  # the root element of class `cls` of the component mounted under `key`
+FIND_HEATMAP_JS = "(key) => (" + FIND_ROOT_JS + ")(key, 'hm')"
 # The drawing pad's root (in its component's shadow root), and its canvas's [left, top, width, height].
-FIND_PAD_JS = """() => {
-  const host = document.querySelector('.st-key-drawing');
-  if (!host) return null;
-  for (const n of [host, ...host.querySelectorAll('*')]) {
-    const root = n.shadowRoot ? n.shadowRoot.querySelector('.dp') : (n.classList.contains('dp') ? n : null);
-    if (root) return root;
-  }
-  return null;
-}"""
+FIND_PAD_JS = "() => (" + FIND_ROOT_JS + ")('drawing', 'dp')"
 PAD_BOX_JS = "() => { const b = (" + FIND_PAD_JS + ")().querySelector('.dp-canvas').getBoundingClientRect();" \
              " return [b.left, b.top, b.width, b.height]; }"
 # The screen position of mosaic cell (row, col) of heatmap `key`.
