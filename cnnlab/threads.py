@@ -19,6 +19,8 @@ from functools import lru_cache
 import numpy as np
 
 _lock = threading.Lock()
+_holders = 0  # blocks inside limited_blas_threads now
+_before: int | None = None  # the count the first of them saw
 
 
 @lru_cache(maxsize=1)
@@ -41,18 +43,25 @@ def blas_threads() -> int | None:
 
 @contextmanager
 def limited_blas_threads(n: int) -> Iterator[bool]:
-    """Within the block OpenBLAS uses at most n threads; yields whether that could be set."""
+    """Within the block OpenBLAS uses at most n threads; yields whether that could be set.
+    Nested or concurrent blocks share one setting: the first saves the count it finds,
+    the last puts it back (so two trainings at once leave the count as it was)."""
+    global _holders, _before
     fns = _openblas()
     if fns is None:
         yield False
         return
     get, set_ = fns
     with _lock:
-        before = int(get())
-        set_(min(n, before))
+        if _holders == 0:
+            _before = int(get())
+        _holders += 1
+        set_(min(n, _before))
     try:
         yield True
     finally:
         with _lock:
-            set_(before)
+            _holders -= 1
+            if _holders == 0:
+                set_(_before)
 

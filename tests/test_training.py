@@ -126,3 +126,39 @@ def test_blas_threads_are_limited_then_restored():
         if limited:
             assert blas_threads() == 1
     assert blas_threads() == before
+
+
+def test_overlapping_blas_limits_restore_the_count_only_when_the_last_ends():
+    from cnnlab.threads import blas_threads, limited_blas_threads
+    before = blas_threads()
+    first, second = limited_blas_threads(1), limited_blas_threads(1)
+    if not first.__enter__():
+        pytest.skip("numpy here has no scipy-openblas to limit")
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first ends while the second still runs
+    assert blas_threads() == 1
+    second.__exit__(None, None, None)
+    assert blas_threads() == before
+
+
+def test_two_trainings_at_once_in_two_threads_equal_each_alone_and_leave_blas_as_it_was():
+    import threading
+    from cnnlab.threads import blas_threads
+    data = load_mnist(MNIST_TRAIN_PATH)
+    jobs = {"a": (PRESETS["lenet"], 0), "b": (parse_stack("conv-8-3x3_relu_max-2x2"), 5)}
+    alone = {k: train(specs, data.images[:384], data.labels[:384], 1, seed) for k, (specs, seed) in jobs.items()}
+    before = blas_threads()
+    together: dict = {}
+
+    def one(k):
+        specs, seed = jobs[k]
+        together[k] = train(specs, data.images[:384], data.labels[:384], 1, seed)
+    threads = [threading.Thread(target=one, args=(k,)) for k in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in jobs:
+        for x, y in zip(alone[k].arrays(), together[k].arrays()):
+            np.testing.assert_array_equal(x, y)
+    assert blas_threads() == before
