@@ -62,6 +62,7 @@ class Settings:
     choice: input_image.InputChoice
     epochs: int
     train_images: int
+    shown_epoch: int
     display: Display
 
 
@@ -75,7 +76,7 @@ def main() -> None:
         choice = input_image.input_controls(tx, compute.dataset())
         network_box = st.container()  # drawn by the workspace
         inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
-        epochs, train_images = trained.training_controls(tx)
+        epochs, train_images, shown_epoch = trained.training_controls(tx)
         display = display_settings.display_controls(tx)
 
     st.title(tx("app.title"))
@@ -86,7 +87,7 @@ def main() -> None:
         st.error(choice.problem, icon=":material/broken_image:")
     if choice.note:
         st.info(choice.note, icon=":material/draw:")
-    workspace(Settings(tx, choice, epochs, train_images, display), network_box, inspector_box)
+    workspace(Settings(tx, choice, epochs, train_images, shown_epoch, display), network_box, inspector_box)
 
 
 @st.fragment
@@ -100,10 +101,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         edits = kernel_editor.edits_control(tx)
     if stack_error:
         st.error(tx("net.error", message=stack_error), icon=":material/error:")
-    if choice.image is not None:
-        stages = compute.compute_image(choice.image, specs, seed, edits)
-    else:
-        stages = compute.compute(choice.index, specs, seed, edits)
+    at_epoch = trained.trained_params(specs, seed, settings.epochs, settings.train_images, settings.shown_epoch)
+    stages = stages_of(choice, specs, seed, edits, at_epoch)
     with inspector_box:
         pixel, notes = inspector.inspector_controls(tx, stages)
     for note in notes:
@@ -126,10 +125,20 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
                 kernel_editor.kernel_editor(tx, stages[layer], stages[layer - 1].shape[0], inspected.pixel.map, seed)
     if trained_tab.open:
         with trained_tab:
-            trained.trained_panel(tx, stages, specs, seed, settings.epochs, settings.train_images, display)
+            untrained = stages if at_epoch is None else stages_of(choice, specs, seed, edits, None)
+            trained.trained_panel(tx, untrained, specs, seed, settings.epochs, settings.train_images, display,
+                                  settings.shown_epoch)
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)
+
+
+def stages_of(choice: input_image.InputChoice, specs: tuple, seed: int, edits: tuple, at_epoch) -> list:
+    """Every stage of the chosen input through the network: fresh weights of `seed`, or a
+    finished training's after an epoch (`at_epoch`), with the hand-edited kernel cells."""
+    if choice.image is not None:
+        return compute.compute_image(choice.image, specs, seed, edits, at_epoch)
+    return compute.compute(choice.index, specs, seed, edits, at_epoch)
 
 
 main()

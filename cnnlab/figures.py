@@ -1,5 +1,6 @@
 """Small grids with every number written in its cell, for the Inspector (HTML tables)
-and the Learn tab (plotly figures); no Streamlit here.
+and the Learn tab (plotly figures), and the training charts (learning curves, confusion
+matrix, bars per digit); no Streamlit here.
 
 Figures are plain plotly JSON dicts: plotly's object model cost several ms a figure
 here (about 20 ms under the profiler), a dict well under 1 ms. The Maps tab's mosaics
@@ -7,6 +8,8 @@ are canvas heatmaps (`heatmaps`), not plotly.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -94,3 +97,72 @@ def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarr
         rows.append("<tr>" + "".join(cells) + "</tr>")
     table = '<table style="border-collapse:collapse;margin:0">' + "".join(rows) + "</table>"
     return f'<div style="display:inline-block;margin:0 1.2em 0.6em 0"><div style="font-size:0.8em;opacity:0.7">{title}</div>{table}</div>'
+
+
+# --- training: NNC's TRAINING and EVALUATION views -----------------------------------
+
+def learning_curves(batches: Sequence[tuple[float, float, float]], epochs: Sequence[tuple[int, float]],
+                    words: dict[str, str]) -> Figure:
+    """Training loss and accuracy per report (x: epochs so far, e.g. 1.5 = half way through
+    epoch 2), and test accuracy per finished epoch; loss on the left axis, accuracies on
+    the right. batches: (x, loss, accuracy); epochs: (epoch, test accuracy)."""
+    x = [b[0] for b in batches]
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines", "name": words["loss"], "x": x, "y": [b[1] for b in batches],
+             "line": {"color": "#d62728"}},
+            {"type": "scatter", "mode": "lines", "name": words["accuracy"], "x": x, "y": [b[2] for b in batches],
+             "yaxis": "y2", "line": {"color": "#1f77b4"}},
+            {"type": "scatter", "mode": "lines+markers", "name": words["test"], "x": [e[0] for e in epochs],
+             "y": [e[1] for e in epochs], "yaxis": "y2", "line": {"color": "#2ca02c", "dash": "dot"}},
+        ],
+        "layout": {
+            "height": 280, "margin": {"l": 50, "r": 50, "t": 10, "b": 40}, "legend": {"orientation": "h", "y": -0.25},
+            "xaxis": {"title": {"text": words["epoch"]}, "rangemode": "tozero"},
+            "yaxis": {"title": {"text": words["loss"]}, "rangemode": "tozero"},
+            "yaxis2": {"title": {"text": words["accuracy"]}, "overlaying": "y", "side": "right", "range": [0, 1],
+                       "tickformat": ".0%"},
+        },
+    }
+
+
+def confusion_counts(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """(10, 10) int: row = true digit, column = predicted digit."""
+    counts = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(counts, (labels.astype(np.int64), predicted.astype(np.int64)), 1)
+    return counts
+
+
+def confusion_figure(counts: np.ndarray, normalised: bool, words: dict[str, str]) -> Figure:
+    """The confusion matrix as a heatmap: counts, or each row divided by its total; the
+    hover gives both, the cells their text."""
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    z = share if normalised else counts
+    digits = [str(d) for d in range(10)]
+    return {
+        "data": [{
+            "type": "heatmap", "z": z.tolist(), "x": digits, "y": digits, "colorscale": "Blues",
+            "customdata": np.stack([counts, share], axis=-1).tolist(),
+            "text": [[f"{v:.0%}" if normalised else str(int(v)) for v in row] for row in z],
+            "texttemplate": "%{text}", "showscale": False,
+            "hovertemplate": f"{words['true']} %{{y}}, {words['predicted']} %{{x}}: "
+                             f"%{{customdata[0]}} ({words['of_row']} %{{customdata[1]:.1%}})<extra></extra>",
+        }],
+        "layout": {"height": 380, "margin": {"l": 50, "r": 10, "t": 10, "b": 50},
+                   "xaxis": {"title": {"text": words["predicted"]}, "type": "category"},
+                   "yaxis": {"title": {"text": words["true"]}, "type": "category", "autorange": "reversed"}},
+    }
+
+
+def digit_bars(values: np.ndarray, highlight: int | None, words: dict[str, str], percent: bool = True) -> Figure:
+    """Ten bars, x = the digits 0-9, each labelled with its value; `highlight` in another colour."""
+    colors = ["#d62728" if d == highlight else "#9fb7cc" for d in range(10)]
+    return {
+        "data": [{"type": "bar", "x": [str(d) for d in range(10)], "y": [float(v) for v in values],
+                  "marker": {"color": colors}, "text": [f"{v:.1%}" if percent else f"{v:g}" for v in values],
+                  "textposition": "outside", "cliponaxis": False,
+                  "hovertemplate": f"{words['digit']} %{{x}}: %{{y:.2%}}<extra></extra>"}],
+        "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 20, "b": 40},
+                   "xaxis": {"title": {"text": words["digit"]}, "type": "category"},
+                   "yaxis": {"range": [0, 1.15], "tickformat": ".0%", "title": {"text": words["value"]}}},
+    }

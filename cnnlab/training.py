@@ -151,7 +151,7 @@ def _batch_gradients(model: Model, x: np.ndarray, labels: np.ndarray, total: int
 def train(
     specs: Sequence[LayerSpec], images: np.ndarray, labels: np.ndarray, epochs: int, seed: int = 0,
     batch_size: int = 64, lr: float = 2e-3, report: Callable[[Progress], None] | None = None,
-    report_every: int = 20, workers: int | None = None,
+    report_every: int = 20, workers: int | None = None, on_epoch: Callable[[int, Model], None] | None = None,
 ) -> Model:
     """images (N, 28, 28) uint8 or (N, C, H, W) float in [0, 1], labels (N,) -> a trained Model.
 
@@ -160,7 +160,8 @@ def train(
     `workers` threads (default: 2 if there are 2 cores), OpenBLAS on one thread
     meanwhile; their gradients are summed in a fixed order, so results stay
     deterministic for a given `workers`. glibc keeps freed memory for reuse meanwhile
-    (cnnlab.memory), and returns it at the end.
+    (cnnlab.memory), and returns it at the end. `on_epoch(e, model)` is called with the
+    untrained model (e = 0) and after each epoch (the live model: copy what you keep).
     """
     workers = workers or min(2, os.cpu_count() or 1)
     x_all = _as_input(images)
@@ -169,6 +170,8 @@ def train(
     rng = np.random.default_rng([int(seed), 999])
     batches = -(-len(x_all) // batch_size)
     blas = limited_blas_threads(1) if workers > 1 else nullcontext()
+    if on_epoch is not None:
+        on_epoch(0, model)
     with ThreadPoolExecutor(workers) as pool, blas, freed_memory_kept():
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(x_all))
@@ -185,6 +188,8 @@ def train(
                 seen += len(idx)
                 if report and ((b + 1) % report_every == 0 or b + 1 == batches):
                     report(Progress(epoch, epochs, b + 1, batches, loss_sum / seen, correct / seen))
+            if on_epoch is not None:
+                on_epoch(epoch, model)
     return model
 
 

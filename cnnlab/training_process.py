@@ -8,8 +8,10 @@ allocator settings stay in it, it can be stopped at once, and its memory is retu
 the system when it ends.
 
 The parent sends the stack as text (`presets.format_stack`), the child prints one JSON
-line per progress report and writes the trained weights and the test accuracy to an
-.npz file. Run as `python -m cnnlab.training_process REQUEST_JSON OUT_NPZ`.
+line per progress report (a batch: Progress; an epoch's end: EpochDone with its test
+accuracy) and writes the weights after every epoch (epoch 0: untrained), the test
+accuracies and the final model's class probabilities on the test set to an .npz file.
+Run as `python -m cnnlab.training_process REQUEST_JSON OUT_NPZ`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +38,42 @@ class TrainingFailed(RuntimeError):
     """The child process ended without a model; the message says how it ended."""
 
 
+@dataclass(frozen=True)
+class EpochDone:
+    """An epoch has ended; its model's accuracy on the 10,000 test images."""
+
+    epoch: int
+    test_accuracy: float
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A finished training: the model after each epoch (index 0: untrained), the test
+    accuracy after each epoch (index 0: untrained), and the final model's class
+    probabilities on the test set (10000, 10) float32."""
+
+    models: tuple[Model, ...]
+    test_accuracy: tuple[float, ...]
+    test_probabilities: np.ndarray
+
+    @property
+    def model(self) -> Model:
+        return self.models[-1]
+
+    @property
+    def accuracy(self) -> float:
+        return self.test_accuracy[-1]
+
+    def nbytes(self) -> int:
+        return self.test_probabilities.nbytes + sum(a.nbytes for m in self.models for a in m.arrays())
+
+
 def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: int,
-                   report: Callable[[Progress], None] | None = None, nice: int = 10) -> tuple[Model, float]:
+                   report: Callable[[Progress | EpochDone], None] | None = None, nice: int = 10) -> Trained:
     """Train `specs` + Affine(10) on the first `images` shipped training images for `epochs`
-    epochs in a child process at `nice`; (the Model, its test accuracy). `report` is called
-    in this thread for every progress line. If this thread is interrupted (an exception
-    from `report`, such as Streamlit stopping a rerun), the child is killed at once."""
+    epochs in a child process at `nice`. `report` is called in this thread for every
+    progress line. If this thread is interrupted (an exception from `report`, such as a
+    cancelled training), the child is killed at once."""
     request = json.dumps({"stack": format_stack(tuple(specs)), "images": images, "epochs": epochs,
                           "seed": seed, "nice": nice})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -54,7 +86,8 @@ def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: i
             try:
                 for line in child.stdout:
                     if report is not None:
-                        report(Progress(**json.loads(line)))
+                        fields = json.loads(line)
+                        report(EpochDone(**fields) if "test_accuracy" in fields else Progress(**fields))
                 child.wait()
             finally:
                 if child.poll() is None:
@@ -65,17 +98,18 @@ def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: i
             tail = errors.read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise TrainingFailed(f"The training process ended with code {child.returncode}: {tail[0]}")
         with np.load(out) as saved:
-            return _model(tuple(specs), saved), float(saved["accuracy"])
+            models = tuple(_model(tuple(specs), saved, f"e{e}_") for e in range(epochs + 1))
+            return Trained(models, tuple(float(a) for a in saved["test_accuracy"]), saved["test_probabilities"])
 
 
-def _model(specs: tuple[LayerSpec, ...], saved) -> Model:
+def _model(specs: tuple[LayerSpec, ...], saved, prefix: str) -> Model:
     params = []
     for k in range(len(specs)):
-        if f"w{k}" in saved:
-            params.append((saved[f"w{k}"], saved[f"b{k}"] if f"b{k}" in saved else None))
+        if f"{prefix}w{k}" in saved:
+            params.append((saved[f"{prefix}w{k}"], saved[f"{prefix}b{k}"] if f"{prefix}b{k}" in saved else None))
         else:
             params.append(None)
-    return Model(specs, params, saved["head_w"], saved["head_b"])
+    return Model(specs, params, saved[f"{prefix}head_w"], saved[f"{prefix}head_b"])
 
 
 def main(argv: list[str]) -> None:
@@ -93,14 +127,24 @@ def main(argv: list[str]) -> None:
     def report(p: Progress) -> None:
         print(json.dumps(asdict(p)), flush=True)
 
-    model = training.train(specs, data.images[:n], data.labels[:n], request["epochs"], request["seed"], report=report)
-    arrays = {"head_w": model.head_w, "head_b": model.head_b,
-              "accuracy": np.array(training.accuracy(model, test.images, test.labels))}
-    for k, p in enumerate(model.params):
-        if p is not None:
-            arrays[f"w{k}"] = p[0]
-            if p[1] is not None:
-                arrays[f"b{k}"] = p[1]
+    arrays: dict[str, np.ndarray] = {}
+    accuracies: list[float] = []
+
+    def keep(epoch: int, model: training.Model) -> None:
+        arrays[f"e{epoch}_head_w"], arrays[f"e{epoch}_head_b"] = model.head_w.copy(), model.head_b.copy()
+        for k, p in enumerate(model.params):
+            if p is not None:
+                arrays[f"e{epoch}_w{k}"] = p[0].copy()
+                if p[1] is not None:
+                    arrays[f"e{epoch}_b{k}"] = p[1].copy()
+        accuracies.append(training.accuracy(model, test.images, test.labels))
+        if epoch > 0:
+            print(json.dumps(asdict(EpochDone(epoch, accuracies[-1]))), flush=True)
+
+    model = training.train(specs, data.images[:n], data.labels[:n], request["epochs"], request["seed"],
+                           report=report, on_epoch=keep)
+    arrays["test_accuracy"] = np.array(accuracies)
+    arrays["test_probabilities"] = training.predict(model, test.images).astype(np.float32)
     np.savez(out, **arrays)
 
 

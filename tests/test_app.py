@@ -386,21 +386,41 @@ def test_bad_stack_text_and_too_small_stages_get_messages():
     assert subheaders(at)[-1] == "MaxPooling → 16 x 12 x 12"
 
 
+def trained(query: dict, view: str = "Trained"):
+    """app.py with these settings, its training asked for on the Trained tab and waited for
+    (the worker trains off the script), then run again on `view`."""
+    import time
+    from cnnlab.training_service import TrainingKey
+    from cnnlab.ui.compute import training_service
+    at = open_tab("Trained", query)
+    key = TrainingKey(parse_stack(at.text_input(key="net").value), int(query["max_epoch"]), int(query.get("seed", 0)),
+                      int(query["train_images"]))
+    end = time.monotonic() + 180
+    while training_service().finished(key) is None:
+        assert time.monotonic() < end and not at.exception, "the training did not finish"
+        time.sleep(0.1)
+    at.session_state["view"] = view
+    at.run()
+    return at, training_service().finished(key)
+
+
 def test_training_from_the_app_compares_untrained_and_trained():
-    at = open_tab("Trained", {"activation": "ReLU", "more": LENET_MORE, "max_epoch": "1", "train_images": "2000"},
-                  timeout=180)
+    query = {"activation": "ReLU", "more": LENET_MORE, "max_epoch": "1", "train_images": "2000"}
+    at = open_tab("Trained", query)
+    assert at.get("progress") or at.info  # running or queued: the page is not held while it trains
+    assert any(b.key == "train-cancel" for b in at.button)
+    at, job = trained(query)
     markdown = " ".join(m.value for m in at.markdown)
-    assert "Trained for 1 epoch(s) on 2,000 images in" in markdown and "test accuracy" in markdown
+    assert "Trained with seed 0, 1 epoch(s), 2,000 images in" in markdown and "test accuracy" in markdown
     accuracy = float(markdown.split("test accuracy ")[1].split("%")[0])
-    assert accuracy > 30
-    assert "Prediction for this input: **" in markdown
+    assert accuracy > 30 and accuracy == pytest.approx(100 * job.result.accuracy, abs=0.006)
+    assert "Prediction for this input after epoch 1: **" in markdown
     before = heatmap_values(at, "chart-untrained-kernels-1")
     after = heatmap_values(at, "chart-trained-kernels-1")
     assert before.shape == after.shape and not np.allclose(np.nan_to_num(before), np.nan_to_num(after))
     labels = [c.value for c in at.caption if c.value.startswith("Closest classic filter of each kernel")]
     assert len(labels) == 1 and labels[0].count("·") == 15  # the 16 learned 5x5 kernels of layer 1
-    at.run()
-    assert "(cached)" in " ".join(m.value for m in at.markdown)
+    assert trained(query)[1] is job  # kept: not trained again
 
 
 def test_trained_tab_explains_when_nothing_is_trained():
@@ -642,20 +662,16 @@ def test_edited_kernels_from_a_link_and_a_hostile_one():
 
 
 def test_a_trained_network_s_prediction_follows_every_new_input_on_the_maps_tab():
-    query = {"net": "conv-8-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "2000"}
+    query = {"net": "conv-8-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "2000", "seed": "4"}
     at = open_tab("Maps", query)
     assert not [m for m in at.markdown if "The trained network" in m.value]  # nothing trained yet: no line
-    at.session_state["view"] = "Trained"
-    at.run(timeout=180)  # trains (cached for the server)
-    at.session_state["view"] = "Maps"
-    at.run()
+    at, job = trained(query, "Maps")
     first = [m.value for m in at.markdown if "The trained network" in m.value]
-    assert len(first) == 1 and "(Max Epoch 1, 2,000 images, seed 0) predicts **" in first[0]
+    assert len(first) == 1 and "(Max Epoch 1, 2,000 images, seed 4) predicts **" in first[0]
     at.selectbox(key="digit").set_value(7).run()
     line = [m.value for m in at.markdown if "The trained network" in m.value][0]
     from cnnlab.training import predict
-    from cnnlab.ui.compute import caches
-    model = caches()["models"].get((parse_stack(query["net"]), 1, 0, 2000))[0]  # the app's cached model
+    model = job.result.model
     image = load_mnist().image(int(load_mnist().indices_of(7)[0]))
     probabilities = predict(model, image[None, None])[0]
     assert f"predicts **{int(probabilities.argmax())}** ({float(probabilities.max()):.1%})" in line
@@ -665,3 +681,56 @@ def test_the_trained_tab_says_why_a_colour_photo_is_not_trained_on():
     at = open_tab("Trained", {"pick": "photo", "max_epoch": "1"})
     assert "trains on MNIST digits (1 x 28 x 28, one gray channel); this input is 3 x 170 x 256" in at.warning[0].value
     assert not at.get("progress")
+
+
+def test_the_epoch_scrubber_shows_each_epoch_s_network_and_epoch_0_exactly_the_untrained_one():
+    query = {"net": "conv-4-5x5_relu_max-2x2", "max_epoch": "2", "train_images": "1000", "seed": "6"}
+    at, job = trained(query, "Maps")
+    image = load_mnist().image(4)
+    specs = parse_stack(query["net"])
+    for epoch in (0, 1, 2):
+        at.slider(key="show_epoch").set_value(epoch).run()
+        expected = run(image, specs, 6) if epoch == 0 else run(image, specs, 6, params=job.result.models[epoch].params)
+        z = heatmap_values(at, "chart-stage-1")
+        np.testing.assert_array_equal(z[~np.isnan(z)], tile(expected[1].output, 8).z[~np.isnan(z)])
+    np.testing.assert_array_equal(job.result.models[0].params[0][0], run(image, specs, 6)[1].params[0])
+
+
+def test_the_evaluation_view_counts_every_test_image_and_a_wrong_one_becomes_the_input():
+    import json
+    from cnnlab.figures import confusion_counts
+    query = {"net": "conv-4-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": "6"}
+    at, job = trained(query)
+    charts = {c.proto.id.split("-", 2)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    confusion = np.array(charts["chart-confusion"]["data"][0]["z"])
+    expected = confusion_counts(load_mnist().labels, job.result.test_probabilities.argmax(axis=1))
+    np.testing.assert_array_equal(confusion, expected)
+    assert confusion.sum() == 10000
+    bars = charts["chart-prediction"]["data"][0]
+    assert bars["x"] == [str(d) for d in range(10)] and len(set(bars["marker"]["color"])) == 2
+    assert charts["chart-curves"]["data"][2]["x"] == [0, 1]  # test accuracy untrained and after epoch 1
+    use = [b for b in at.button if (b.key or "").startswith("use-")]
+    assert len(use) == 8
+    index = int(use[0].key.split("-")[1])
+    use[0].click().run()
+    assert at.radio(key="pick").value == "index" and at.number_input(key="index").value == index
+
+
+def test_cancel_stops_the_training_and_it_is_not_asked_for_again_until_wanted():
+    from cnnlab.training_service import CANCELLED, TrainingKey
+    from cnnlab.ui.compute import training_service
+    query = {"net": "conv-32-5x5_relu_max-2x2", "max_epoch": "3", "train_images": "20000", "seed": "9"}
+    at = open_tab("Trained", query)
+    job = training_service().current(TrainingKey(parse_stack(query["net"]), 3, 9, 20000))
+    at.button(key="train-cancel").click().run()
+    import time
+    end = time.monotonic() + 20
+    while job.state != CANCELLED:
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    assert "was cancelled" in at.info[0].value and not at.get("progress")
+    at.run()
+    assert job.state == CANCELLED and training_service().current(job.key) is None  # not asked for again
+    at.button(key="train-again").click().run()
+    assert training_service().current(job.key) is not None
+    at.button(key="train-cancel").click().run()

@@ -8,22 +8,35 @@ import pytest
 
 from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
 from cnnlab.presets import parse_stack
-from cnnlab.training import accuracy, train
-from cnnlab.training_process import TrainingFailed, train_in_child
+from cnnlab.training import Progress, accuracy, init_model, predict, train
+from cnnlab.training_process import EpochDone, TrainingFailed, train_in_child
 
 
 def test_the_child_trains_exactly_what_the_parent_would():
     specs = parse_stack("conv-4-3x3-nobias_relu_max-2x2_conv-2-3x3")
     seen = []
-    model, test_accuracy = train_in_child(specs, 512, 2, seed=3, report=seen.append)
+    trained = train_in_child(specs, 512, 2, seed=3, report=seen.append)
     data = load_mnist(MNIST_TRAIN_PATH)
-    here = train(specs, data.images[:512], data.labels[:512], 2, 3)
-    for a, b in zip(model.arrays(), here.arrays()):
-        np.testing.assert_array_equal(a, b)
+    snapshots = []
+    here = train(specs, data.images[:512], data.labels[:512], 2, 3,
+                 on_epoch=lambda e, m: snapshots.append([a.copy() for a in m.arrays()]))
+    assert len(trained.models) == 3  # untrained, after epoch 1, after epoch 2
+    for model, arrays in zip(trained.models, snapshots):
+        for a, b in zip(model.arrays(), arrays):
+            np.testing.assert_array_equal(a, b)
+    untrained = init_model(specs, (1, 28, 28), 3)
+    for a, b in zip(trained.models[0].arrays(), untrained.arrays()):
+        np.testing.assert_array_equal(a, b)  # epoch 0 is exactly the untrained network
+    model = trained.model
     assert model.params[0][1] is None and model.params[1] is None  # no bias; ReLU has no weights
     test = load_mnist()
-    assert test_accuracy == accuracy(here, test.images, test.labels)
-    assert [(p.epoch, p.batch) for p in seen][-1] == (2, 8) and all(p.loss > 0 for p in seen)
+    assert trained.accuracy == accuracy(here, test.images, test.labels)
+    assert trained.test_accuracy[0] == accuracy(untrained, test.images, test.labels)
+    np.testing.assert_allclose(trained.test_probabilities, predict(here, test.images), rtol=1e-6, atol=1e-7)
+    batches = [p for p in seen if isinstance(p, Progress)]
+    epochs = [p for p in seen if isinstance(p, EpochDone)]
+    assert [(p.epoch, p.batch) for p in batches][-1] == (2, 8) and all(p.loss > 0 for p in batches)
+    assert [(e.epoch, e.test_accuracy) for e in epochs] == [(1, trained.test_accuracy[1]), (2, trained.accuracy)]
 
 
 def test_an_interrupted_training_is_killed_at_once():

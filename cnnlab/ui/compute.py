@@ -14,6 +14,7 @@ from cnnlab.data import Mnist, load_mnist, open_image, prepare_image
 from cnnlab.kernel_edits import KernelEdit
 from cnnlab.layers import LayerSpec
 from cnnlab.pipeline import Stage, run
+from cnnlab.training_service import TrainingService
 
 
 @st.cache_resource
@@ -24,8 +25,15 @@ def dataset() -> Mnist:
 @st.cache_resource
 def caches() -> dict[str, ByteCache]:
     """The process's caches, shared by every visitor, each bounded in bytes: the stages of
-    a (input, network, seed) 96 MB, prepared uploads 16 MB, trained models 64 MB."""
-    return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20), "models": ByteCache(64 * 2**20)}
+    a (input, network, seed) 96 MB, prepared uploads 16 MB (finished trainings: 64 MB,
+    kept by the training service)."""
+    return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20)}
+
+
+@st.cache_resource
+def training_service() -> TrainingService:
+    """The process's training queue and worker: one training at a time, off every script."""
+    return TrainingService(keep_bytes=64 * 2**20)
 
 
 @st.cache_resource
@@ -34,10 +42,13 @@ def decoding() -> threading.Lock:
     return threading.Lock()
 
 
-def compute(index: int, specs: tuple[LayerSpec, ...], seed: int, edits: tuple[KernelEdit, ...] = ()) -> list[Stage]:
-    """Every stage for MNIST test image `index` (cached on scalars, frozen specs and edits)."""
-    return caches()["stages"].get_or_compute(("mnist", index, specs, seed, edits),
-                                             lambda: run(dataset().image(index), specs, seed, edits=edits))
+def compute(index: int, specs: tuple[LayerSpec, ...], seed: int, edits: tuple[KernelEdit, ...] = (),
+            trained: tuple | None = None) -> list[Stage]:
+    """Every stage for MNIST test image `index` (cached on scalars, frozen specs and edits);
+    `trained`: (a tag naming it, parameters) of a finished training, used instead of fresh weights."""
+    key = ("mnist", index, specs, seed, edits, None if trained is None else trained[0])
+    return caches()["stages"].get_or_compute(key, lambda: run(dataset().image(index), specs, seed, edits=edits,
+                                                              params=None if trained is None else trained[1]))
 
 
 def digest(data: bytes) -> str:
@@ -56,8 +67,9 @@ def prepared(upload: bytes, as_mnist: bool, color: bool) -> tuple[np.ndarray, tu
 
 
 def compute_image(image: np.ndarray, specs: tuple[LayerSpec, ...], seed: int,
-                  edits: tuple[KernelEdit, ...] = ()) -> list[Stage]:
+                  edits: tuple[KernelEdit, ...] = (), trained: tuple | None = None) -> list[Stage]:
     """Every stage for an input from another source (cached on the pixels' digest)."""
     image = np.ascontiguousarray(image, dtype=np.float32)
-    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed, edits)
-    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed, edits=edits))
+    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed, edits, None if trained is None else trained[0])
+    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed, edits=edits,
+                                                              params=None if trained is None else trained[1]))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
 from cnnlab.drawing import DrawingError, drawn_digit, parse_strokes
@@ -18,6 +17,7 @@ from cnnlab.ui.drawpad import drawpad
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
+from cnnlab.ui.widgets import thumbnail
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
@@ -33,14 +33,6 @@ class InputChoice:
     problem: str | None = None
     note: str | None = None
     name: str = ""
-
-
-def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
-    """(H, W) or (3, H, W) in [0, 1] -> a nearest-neighbour enlarged picture."""
-    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    picture = Image.fromarray(pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels)
-    scale = max(1, min(scale, 160 // max(picture.width, picture.height, 1)))
-    return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
 
 
 def input_controls(tx: Text, mnist: Mnist) -> InputChoice:

@@ -109,6 +109,7 @@ PARAMS: dict[str, Param] = {
         Param("kernels", "", check=parse_edits, longest=MAX_EDITS * 24),
         Param("max_epoch", 0, 0, 10),
         Param("train_images", 10000, 1000, 20000),
+        Param("show_epoch", 10, 0, 10),
         Param("insp_layer", 1, 1, 16),
         Param("insp_map", 0, 0, 1023),
         Param("insp_row", 14, 0, 4095),  # on the blog post's digit's stroke

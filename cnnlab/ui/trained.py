@@ -4,79 +4,55 @@ time, in a child process), and every layer untrained beside trained."""
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnlab import heatmaps, training
+from cnnlab import figures, heatmaps, training
 from cnnlab.budget import BudgetError, check_training
 from cnnlab.classic_filters import closest_classic
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage, run
-from cnnlab.training_process import TrainingFailed, train_in_child
+from cnnlab.training_service import CANCELLED, DONE, FAILED, QUEUED, Job, TrainingKey
 from cnnlab.ui import widgets as w
-from cnnlab.ui.compute import caches
+from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.maps import kernels_of
-from cnnlab.ui.widgets import shape_text
+from cnnlab.ui.widgets import shape_text, thumbnail
 
 
-def training_controls(tx: Text) -> tuple[int, int]:
-    """Max Epoch (0: the blog post's untrained view) and how many training images."""
+def training_controls(tx: Text) -> tuple[int, int, int]:
+    """Max Epoch (0: the blog post's untrained view), how many training images, and the
+    epoch whose network the Maps, Inspect and Trained tabs show once trained (the last
+    by default; 0 is the untrained network)."""
     summary = w.changed(tx, {"max_epoch.label": ("max_epoch",)})
     with w.more_popover(tx, tx("train.header"), summary, icon=":material/school:"):
         epochs = int(w.number(tx, "max_epoch"))
         images = int(w.number(tx, "train_images", step=1000, disabled=epochs == 0))
         if epochs == 0:
             w.why_disabled(tx, "train.disabled")
-    return epochs, images
+        shown = int(w.slider(tx, "show_epoch", disabled=epochs == 0))
+    return epochs, images, min(shown, epochs)
 
 
-@st.cache_resource
-def heavy_work() -> threading.Lock:
-    """Held while one visitor trains: trainings run one at a time per process."""
-    return threading.Lock()
+def owner() -> str:
+    """This browser session, as the training service knows it."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
 
 
-def trained_model(tx: Text, specs: tuple[LayerSpec, ...], epochs: int, seed: int, images: int):
-    """Train (with a progress bar) or take from the cache; returns (model, accuracy, seconds, cached).
-    The training runs in a child process at lower CPU priority (cnnlab.training_process),
-    one at a time per server: a second visitor waits, told why."""
-    store, key = caches()["models"], (specs, epochs, seed, images)
-    hit = store.get(key)
-    if hit is not None:
-        return (*hit, True)
-    gate = heavy_work()
-    if not gate.acquire(blocking=False):
-        with st.spinner(tx("trained.waiting")):
-            gate.acquire()
-    try:
-        hit = store.get(key)  # trained meanwhile by the visitor we waited for
-        if hit is not None:
-            return (*hit, True)
-        bar = st.progress(0.0, text=tx("trained.progress", epoch=1, epochs=epochs, batch=0, batches=1, loss=0, accuracy=0))
-
-        def report(p: training.Progress) -> None:
-            done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
-            bar.progress(done, text=tx("trained.progress", **p.__dict__))
-
-        t0 = time.perf_counter()
-        model, accuracy = train_in_child(specs, images, epochs, seed, report)  # a rerun kills it
-        seconds = time.perf_counter() - t0
-        bar.empty()
-    finally:
-        gate.release()
-    store.put(key, (model, accuracy, seconds))
-    return model, accuracy, seconds, False
+CANCELLED_KEYS = "cancelled-trainings"  # this session's trainings it cancelled (not asked for again)
 
 
 def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
-                images: int, display: Display) -> None:
+                  images: int, display: Display, shown_epoch: int) -> None:
+    """The Trained tab: the training asked for (off the script: the page stays live) with
+    its queue position, progress, learning curves and Cancel; then its evaluation and
+    every layer untrained beside trained (after `shown_epoch`)."""
     if epochs == 0:
         st.info(tx("trained.off"))
         return
@@ -91,26 +67,128 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
     except BudgetError as err:
         st.warning(tx.refusal(*err.detail), icon=":material/hourglass_disabled:")
         return
-    try:
-        model, accuracy, seconds, cached = trained_model(tx, specs, epochs, seed, images)
-    except TrainingFailed as err:  # the child's own words go to the server's log, not to the visitor
-        print(f"cnnlab: {err}", file=sys.stderr)
+    key = TrainingKey(specs, epochs, seed, images)
+    job = training_service().finished(key)
+    if job is None:
+        if key in st.session_state.get(CANCELLED_KEYS, set()):
+            st.info(tx("trained.cancelled", **settings_words(key)))
+            st.button(tx("trained.again"), key="train-again", on_click=_forget_cancel, args=(key,))
+            return
+        training_service().request(key, owner())
+        training_progress(tx, key)
+        return
+    trained_results(tx, job, stages, display, shown_epoch)
+
+
+def settings_words(key: TrainingKey) -> dict:
+    return {"seed": key.seed, "epochs": key.epochs, "images": key.images}
+
+
+def _forget_cancel(key: TrainingKey) -> None:
+    st.session_state.get(CANCELLED_KEYS, set()).discard(key)
+
+
+def _cancel(key: TrainingKey) -> None:
+    training_service().cancel(owner())
+    st.session_state.setdefault(CANCELLED_KEYS, set()).add(key)
+
+
+@st.fragment(run_every=0.5)
+def training_progress(tx: Text, key: TrainingKey) -> None:
+    """The training's state, redrawn twice a second from what the worker has reported (no
+    waiting in the script); the whole page reruns when it is done."""
+    job = training_service().current(key)
+    if job is None or job.state == CANCELLED:
+        if key not in st.session_state.get(CANCELLED_KEYS, set()):
+            training_service().request(key, owner())  # dropped meanwhile: asked for again
+        return
+    if job.state == DONE:
+        st.rerun()
+    if job.state == FAILED:
+        print(f"cnnlab: {job.error}", file=sys.stderr)  # the child's own words go to the log, not the page
         st.error(tx("trained.failed"), icon=":material/error:")
         return
-    key = "trained.cached" if cached else "trained.summary"
-    st.markdown(tx(key, epochs=epochs, images=images, seconds=seconds, accuracy=accuracy))
+    words = settings_words(key)
+    if job.state == QUEUED:
+        st.info(tx("trained.queued", position=training_service().position(job), **words), icon=":material/hourglass_top:")
+    else:
+        p = job.batches[-1] if job.batches else None
+        text = tx("trained.progress", **(p.__dict__ if p else dict(epoch=1, epochs=key.epochs, batch=0, batches=1,
+                                                                      loss=0.0, accuracy=0.0)))
+        st.progress(job.fraction, text=f"{text} · {tx('trained.settings', **words)}")
+    st.button(tx("trained.cancel"), key="train-cancel", on_click=_cancel, args=(key,), icon=":material/cancel:")
+    curves_view(tx, job)
+
+
+def curves_view(tx: Text, job: Job) -> None:
+    """NNC's TRAINING view: loss and accuracy per report, test accuracy per epoch."""
+    if not job.batches:
+        return
+    points = [(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy) for p in job.batches]
+    epochs = [(e.epoch, e.test_accuracy) for e in job.epochs_done]
+    if job.result is not None:
+        epochs = [(0, job.result.test_accuracy[0]), *epochs]
+    words = {k: tx(f"curves.{k}") for k in ("loss", "accuracy", "test", "epoch")}
+    st.plotly_chart(figures.learning_curves(points, epochs, words), key="chart-curves", config={"displayModeBar": False})
+
+
+def trained_results(tx: Text, job: Job, stages: list[Stage], display: Display, shown_epoch: int) -> None:
+    key, result = job.key, job.result
+    epoch = min(shown_epoch, key.epochs)
+    st.markdown(tx("trained.summary", seconds=job.seconds, accuracy=result.accuracy, **settings_words(key)))
     image = stages[0].output
-    after = run(image, specs, seed, params=model.params)
-    trained_view(tx, stages, after, epochs, training.predict(model, image[None])[0], display)
+    model = result.models[epoch]
+    probabilities = training.predict(model, image[None])[0]
+    digit = int(probabilities.argmax())
+    st.markdown(tx("trained.prediction", digit=digit, probability=float(probabilities[digit]), epoch=epoch))
+    st.plotly_chart(figures.digit_bars(probabilities, digit, {"digit": tx("eval.digit"), "value": tx("eval.probability")}),
+                    key="chart-prediction", config={"displayModeBar": False})
+    st.subheader(tx("curves.title"))
+    curves_view(tx, job)
+    evaluation_view(tx, result)
+    after = run(image, key.specs, key.seed, params=model.params)
+    trained_view(tx, stages, after, epoch, display)
+
+
+def evaluation_view(tx: Text, result) -> None:
+    """NNC's EVALUATION view on the 10,000 test images: the confusion matrix (counts or
+    shares of each true digit), accuracy per digit, and the most confidently wrong images
+    (a button makes one the input)."""
+    test = dataset()
+    predicted = result.test_probabilities.argmax(axis=1)
+    counts = figures.confusion_counts(test.labels, predicted)
+    st.subheader(tx("eval.title"))
+    words = {"true": tx("eval.true"), "predicted": tx("eval.predicted"), "of_row": tx("eval.of_row"),
+             "digit": tx("eval.digit"), "value": tx("eval.accuracy")}
+    normalised = st.toggle(tx("eval.normalised"), key="confusion-normalised", help=tx("eval.normalised.help"))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(figures.confusion_figure(counts, normalised, words), key="chart-confusion",
+                      config={"displayModeBar": False})
+    per_class = np.diag(counts) / np.maximum(counts.sum(axis=1), 1)
+    right.caption(tx("eval.per_class"))
+    right.plotly_chart(figures.digit_bars(per_class, int(per_class.argmin()), words), key="chart-per-class",
+                       config={"displayModeBar": False})
+    wrong = np.flatnonzero(predicted != test.labels)
+    confidence = result.test_probabilities[wrong, predicted[wrong]]
+    worst = wrong[np.argsort(-confidence, kind="stable")[:8]]
+    st.caption(tx("eval.wrong", count=len(wrong)))
+    row = st.container(horizontal=True, gap="small", wrap=True)
+    for index in worst:
+        with row.container(width=110):
+            st.image(thumbnail(test.image(int(index)), 3))
+            st.caption(tx("eval.wrong.item", index=int(index), label=int(test.labels[index]),
+                          predicted=int(predicted[index]), p=float(result.test_probabilities[index].max())))
+            st.button(tx("eval.use"), key=f"use-{index}", on_click=_use_as_input, args=(int(index),))
+
+
+def _use_as_input(index: int) -> None:
+    st.session_state["pick"] = "index"
+    st.session_state["index"] = index
 
 
 def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage], epochs: int,
-                 probabilities: np.ndarray, display: Display) -> None:
-    """The predicted class, then every layer untrained (left) beside trained (right)."""
-    digit = int(probabilities.argmax())
-    st.markdown(tx("trained.prediction", digit=digit, probability=float(probabilities[digit])))
-    st.bar_chart({str(d): [float(p)] for d, p in enumerate(probabilities)}, height=160, horizontal=False,
-                 stack=False, x_label=None, y_label=None)
+                 display: Display) -> None:
+    """Every layer untrained (left) beside trained (right, after `epochs` epochs)."""
     left, right = st.columns(2)
     left.subheader(tx("trained.untrained"))
     right.subheader(tx("trained.trained", epochs=epochs))
@@ -145,10 +223,19 @@ def prediction_line(tx: Text, stages: Sequence[Stage], specs: tuple[LayerSpec, .
     e.g. each stroke of a drawing."""
     if epochs == 0 or stages[0].shape != (1, 28, 28):
         return
-    hit = caches()["models"].get((specs, epochs, seed, images))
-    if hit is None:
+    job = training_service().finished(TrainingKey(specs, epochs, seed, images))
+    if job is None:
         return
-    probabilities = training.predict(hit[0], stages[0].output[None])[0]
+    probabilities = training.predict(job.result.model, stages[0].output[None])[0]
     digit = int(probabilities.argmax())
     st.markdown(tx("trained.live", digit=digit, probability=float(probabilities[digit]), epochs=epochs,
                    images=images, seed=seed))
+
+
+def trained_params(specs: tuple[LayerSpec, ...], seed: int, epochs: int, images: int, shown_epoch: int):
+    """((Max Epoch, images, epoch), that epoch's parameters) of the finished training of these settings, for the Maps and
+    Inspect tabs, or None (not trained, or epoch 0: the untrained network is shown as is)."""
+    if epochs == 0 or shown_epoch == 0:
+        return None
+    job = training_service().finished(TrainingKey(specs, epochs, seed, images))
+    return None if job is None else ((epochs, images, shown_epoch), job.result.models[shown_epoch].params)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import PARAMS
@@ -92,3 +94,11 @@ def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune
 def shape_text(shape: Sequence[int]) -> str:
     """(16, 24, 24) -> '16 x 24 x 24'."""
     return " x ".join(str(n) for n in shape)
+
+
+def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
+    """(H, W) or (3, H, W) in [0, 1] -> a nearest-neighbour enlarged picture."""
+    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    picture = Image.fromarray(pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels)
+    scale = max(1, min(scale, 160 // max(picture.width, picture.height, 1)))
+    return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
