@@ -165,7 +165,8 @@ ALL_DRAWN_JS = """([keys, settleMs]) => {
       return root && root.dataset.painted;
     });
     const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-    return heatmapsDone && plots.every(gd => gd._fullData && gd._fullData.length && gd.querySelector('.heatmaplayer'));
+    return heatmapsDone && plots.every(gd => gd._fullData && gd._fullData.length &&
+                                          (gd._fullData[0].type !== 'heatmap' || gd.querySelector('.heatmaplayer')));
   };
   // Streamlit may rerun once more after the first paint (query-parameter binding),
   // remounting elements: the page counts as drawn once it has stayed drawn for settleMs.

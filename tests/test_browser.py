@@ -416,3 +416,69 @@ def test_a_large_colour_page_hovers_float16_values_right(page, server):
         assert f"map {m}" in text and f"row {i}, column {j}" in text
         shown = float(re.search(r"value (-?[\d.e+-]+)", text).group(1))
         assert shown == pytest.approx(float(stages[1].output[m, i, j]), rel=2e-3, abs=1e-3)
+
+
+# --- training off the script ----------------------------------------------------------
+
+def _main_text(page) -> str:
+    return page.locator("[data-testid='stMain']").inner_text()
+
+
+def test_a_seed_change_during_training_never_shows_the_old_result_and_does_not_wait_for_it(page, server):
+    page.goto(f"{server}/?net=conv-8-5x5_relu_max-2x2&max_epoch=3&train_images=20000&seed=11")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.get_by_role("tab", name="Trained").click()
+    page.get_by_text(re.compile(r"Training: epoch 1/3, batch [1-9]")).first.wait_for(timeout=60000)
+    assert "seed 11, 3 epoch(s), 20,000 images" in _main_text(page)
+    seed_box = page.locator(".st-key-seed input")
+    seed_box.fill("12")
+    seed_box.press("Enter")
+    page.get_by_text(re.compile(r"Training: epoch 1/3.*seed 12, 3 epoch\(s\), 20,000 images")).first.wait_for(
+        timeout=30000)  # seed 12 runs now: the seed-11 training was cancelled, not waited for
+    seen = set()
+    for _ in range(1200):  # until seed 12's result, looking at the page all along
+        text = _main_text(page)
+        assert "Waiting:" not in text  # never queued behind the old training
+        assert "Trained with seed 11" not in text and "seed 11," not in text
+        if "Trained with seed 12, 3 epoch(s), 20,000 images" in text:
+            break
+        seen.add("progress" if "Training: epoch" in text else "other")
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("seed 12's training did not finish")
+    assert "progress" in seen
+    wait_for_app(page, ("chart-curves", "chart-confusion", "chart-prediction"))
+    for key in ("chart-curves", "chart-confusion", "chart-per-class"):
+        assert page.locator(f".st-key-{key} .js-plotly-plot").count() == 1, key
+    page.screenshot(path=ARTIFACTS / "trained-evaluation.png", full_page=True)
+
+
+def test_cancel_and_the_epoch_scrubber_at_0_showing_exactly_the_untrained_maps(page, server):
+    from cnnlab.presets import parse_stack
+    page.goto(f"{server}/?net=conv-16-5x5_relu_max-2x2&max_epoch=5&train_images=20000&seed=3")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.get_by_role("tab", name="Trained").click()
+    page.get_by_text(re.compile(r"Training: epoch 1/5")).first.wait_for(timeout=60000)
+    page.get_by_role("button", name="Cancel the training").click()
+    page.get_by_text("was cancelled").wait_for(timeout=20000)
+    page.wait_for_timeout(1500)
+    assert "Training: epoch" not in _main_text(page)  # it stays cancelled
+    query = "net=conv-4-5x5_relu_max-2x2&max_epoch=1&train_images=1000&seed=5"
+    page.goto(f"{server}/?{query}")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.get_by_role("tab", name="Trained").click()
+    page.get_by_text("Trained with seed 5, 1 epoch(s), 1,000 images").wait_for(timeout=60000)
+    for epoch in (0, 1):
+        fresh = page.context.browser.new_page(viewport={"width": 1400, "height": 1600})
+        fresh.goto(f"{server}/?{query}&show_epoch={epoch}")
+        wait_for_app(fresh, MAPS_TAB_CHARTS)
+        shown = np.array(fresh.evaluate(VALUES_JS, "chart-stage-1"))
+        untrained = run(load_mnist().image(4), parse_stack("conv-4-5x5_relu_max-2x2"), 5)[1].output
+        from cnnlab.mosaic import tile
+        expected = tile(untrained, 8).z.ravel()
+        finite = ~np.isnan(expected)
+        if epoch == 0:
+            np.testing.assert_array_equal(shown[finite].astype(np.float32), expected[finite])
+        else:
+            assert not np.allclose(shown[finite], expected[finite])
+        fresh.close()

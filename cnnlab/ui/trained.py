@@ -97,11 +97,11 @@ def _cancel(key: TrainingKey) -> None:
 def training_progress(tx: Text, key: TrainingKey) -> None:
     """The training's state, redrawn twice a second from what the worker has reported (no
     waiting in the script); the whole page reruns when it is done."""
+    if key in st.session_state.get(CANCELLED_KEYS, set()):
+        st.rerun()  # the whole page: it says so and offers to train again
     job = training_service().current(key)
-    if job is None or job.state == CANCELLED:
-        if key not in st.session_state.get(CANCELLED_KEYS, set()):
-            training_service().request(key, owner())  # dropped meanwhile: asked for again
-        return
+    if job is None or job.state == CANCELLED:  # dropped meanwhile (another of this visitor's pages): asked again
+        job = training_service().request(key, owner())
     if job.state == DONE:
         st.rerun()
     if job.state == FAILED:
