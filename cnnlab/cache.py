@@ -37,11 +37,13 @@ def nbytes(value: object, freeze: bool = False) -> int:
 
 
 class ByteCache(Generic[V]):
-    """An LRU map from hashable keys to values whose total nbytes stays <= max_bytes. A value
-    larger than max_bytes is returned but not kept."""
+    """An LRU map from hashable keys to values whose total nbytes stays <= max_bytes (and, with
+    max_entries, whose count stays <= max_entries). A value larger than max_bytes is
+    returned but not kept."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_entries: int | None = None) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -69,7 +71,8 @@ class ByteCache(Generic[V]):
                 self._bytes -= old[1]
             if size > self.max_bytes:
                 return value
-            while self._entries and self._bytes + size > self.max_bytes:
+            while self._entries and (self._bytes + size > self.max_bytes or
+                                     (self.max_entries is not None and len(self._entries) >= self.max_entries)):
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
             self._entries[key] = (value, size)

@@ -121,7 +121,7 @@ def learning_curves(batches: Sequence[tuple[float, float, float]], epochs: Seque
             "xaxis": {"title": {"text": words["epoch"]}, "rangemode": "tozero"},
             "yaxis": {"title": {"text": words["loss"]}, "rangemode": "tozero"},
             "yaxis2": {"title": {"text": words["accuracy"]}, "overlaying": "y", "side": "right", "range": [0, 1],
-                       "tickformat": ".0%"},
+                       "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1], "showgrid": False},
         },
     }
 

@@ -76,16 +76,17 @@ def train_key(key: TrainingKey, report: Callable[[Progress | EpochDone], None]) 
 
 
 class TrainingService:
-    """The queue and its worker (started with the first request); `keep_bytes` bounds the
-    finished trainings kept (their weights after every epoch and test probabilities)."""
+    """The queue and its worker (started with the first request); the finished trainings
+    kept (their weights after every epoch and test probabilities) are bounded by
+    `keep_bytes` and `keep_count`, least recently used dropped first."""
 
-    def __init__(self, trainer: Trainer = train_key, keep_bytes: int = 64 * 2**20) -> None:
+    def __init__(self, trainer: Trainer = train_key, keep_bytes: int = 64 * 2**20, keep_count: int = 16) -> None:
         self._trainer = trainer
         self._lock = threading.Condition()
         self._queue: deque[Job] = deque()
         self._live: dict[TrainingKey, Job] = {}
         self._owned: dict[str, TrainingKey] = {}
-        self._done = ByteCache(keep_bytes)
+        self._done = ByteCache(keep_bytes, keep_count)
         self._worker: threading.Thread | None = None
 
     def finished(self, key: TrainingKey) -> Job | None:

@@ -33,3 +33,14 @@ def test_stored_arrays_are_read_only_and_counted_in_nested_values():
     assert nbytes(stages) >= 28 * 28 * 4
     calls = []
     assert cache.get_or_compute("k", lambda: calls.append(1)) is stages and not calls
+
+
+def test_a_count_bound_drops_the_least_recently_used_too():
+    import numpy as np
+    from cnnlab.cache import ByteCache
+    cache = ByteCache(10**9, max_entries=2)
+    cache.put("a", np.zeros(1))
+    cache.put("b", np.zeros(1))
+    cache.get("a")
+    cache.put("c", np.zeros(1))
+    assert len(cache) == 2 and cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None

@@ -26,14 +26,15 @@ def dataset() -> Mnist:
 def caches() -> dict[str, ByteCache]:
     """The process's caches, shared by every visitor, each bounded in bytes: the stages of
     a (input, network, seed) 96 MB, prepared uploads 16 MB (finished trainings: 64 MB,
-    kept by the training service)."""
+    at most 16 of them, kept by the training service)."""
     return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20)}
 
 
 @st.cache_resource
 def training_service() -> TrainingService:
-    """The process's training queue and worker: one training at a time, off every script."""
-    return TrainingService(keep_bytes=64 * 2**20)
+    """The process's training queue and worker: one training at a time, off every script;
+    at most 16 finished trainings and 64 MB of them kept."""
+    return TrainingService(keep_bytes=64 * 2**20, keep_count=16)
 
 
 @st.cache_resource
