@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -10,7 +11,9 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
+from cnnlab.presets import format_stack
 from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
@@ -114,7 +117,10 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     inspected = inspector.Inspected.of(stages, specs, pixel) if needed else None
     if maps_tab.open:
         with maps_tab:
-            maps.maps_view(tx, stages, display, seed, inspected)
+            manifest = {"link": f"{st.context.url}?{urlencode(st.query_params.to_dict())}",
+                        "net": format_stack(specs), "seed": seed, "kernels": format_edits(edits),
+                        "settings": st.query_params.to_dict(), "shapes": [list(s.shape) for s in stages if s.error is None]}
+            maps.maps_view(tx, stages, display, seed, inspected, manifest)
     if inspect_tab.open:
         with inspect_tab:
             if inspected is None:

@@ -482,3 +482,22 @@ def test_cancel_and_the_epoch_scrubber_at_0_showing_exactly_the_untrained_maps(p
         else:
             assert not np.allclose(shown[finite], expected[finite])
         fresh.close()
+
+
+def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
+    import io
+    from cnnlab.exports import values_csv
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    page.locator("[data-testid='stPopover']").filter(has_text="Download").nth(1).click()  # the pooling layer's
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Values as CSV (map, row, column, value)").click()
+    assert info.value.suggested_filename == "layer2-MaxPooling.csv"
+    assert open(info.value.path()).read() == values_csv(stages[2].output)
+    page.keyboard.press("Escape")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the whole network").click()
+    with np.load(io.BytesIO(open(info.value.path(), "rb").read())) as npz:
+        np.testing.assert_array_equal(npz["stage_1"], stages[1].output)
+        assert '"net": "conv-16-5x5_max-2x2"' in str(npz["manifest"])

@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from cnnlab import heatmaps
+from cnnlab import exports, heatmaps
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
@@ -22,7 +22,7 @@ from cnnlab.ui.widgets import shape_text
 
 
 def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
-              inspected: inspector.Inspected | None) -> None:
+              inspected: inspector.Inspected | None, manifest: dict) -> None:
     """The input, the kernels and every layer's maps; the inspected pixel, the window it
     reads and its receptive field are marked."""
     pixel = inspected.pixel if inspected else None
@@ -41,6 +41,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
         stage_view(tx, s, display, rows[s.index - 1].costs, pixel.out if pixel and s.index == pixel.layer else None,
                    inspected.window if pixel and s.index == pixel.layer - 1 else None)
     statistics_view(tx, rows, totals)
+    network_download(tx, stages, manifest)
 
 
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
@@ -95,6 +96,31 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int],
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
+    downloads_view(tx, stage, display)
+
+
+def downloads_view(tx: Text, stage: Stage, display: Display) -> None:
+    """The layer's files, built only when their button is clicked (a closed popover costs
+    the page next to nothing)."""
+    name = f"layer{stage.index}-{stage.name}"
+    maps = stage.output
+    with st.popover(tx("download.layer"), icon=":material/download:"):
+        st.download_button(tx("download.png"), lambda: exports.mosaic_png(maps, display, colorbar=display.colorbar),
+                           file_name=f"{name}.png", mime="image/png", key=f"dl-png-{stage.index}", on_click="ignore")
+        st.download_button(tx("download.zip"), lambda: exports.maps_zip(maps, display),
+                           file_name=f"{name}-maps.zip", mime="application/zip", key=f"dl-zip-{stage.index}",
+                           on_click="ignore")
+        st.download_button(tx("download.npz"), lambda: exports.values_npz(maps=maps), file_name=f"{name}.npz",
+                           mime="application/octet-stream", key=f"dl-npz-{stage.index}", on_click="ignore")
+        st.download_button(tx("download.csv"), lambda: exports.values_csv(maps), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"dl-csv-{stage.index}", on_click="ignore")
+
+
+def network_download(tx: Text, stages: Sequence[Stage], manifest: dict) -> None:
+    """Every stage and weight of the network as one NPZ, with the settings and the link."""
+    st.download_button(tx("download.all"), lambda: exports.network_npz(stages, manifest), file_name="cnnlab-network.npz",
+                       mime="application/octet-stream", key="dl-network", icon=":material/download:",
+                       help=tx("download.all.help"), on_click="ignore")
 
 
 def kernels_of(stage: Stage) -> np.ndarray | None:
