@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from cnnlab import explain, figures, heatmaps
+from cnnlab import explain, figures, heatmaps, worksheet
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
 from cnnlab.ui import widgets as w
@@ -150,6 +150,20 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         else:
             st.markdown(tx("insp.activation", name=step.kind, formula=step.formula,
                            x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
+        worksheet_downloads(tx, step, tx("sheet.title", name=stage.name, layer=pixel.layer, map=pixel.map,
+                                         row=pixel.row, col=pixel.col))
+
+
+def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
+    """The pixel's numbers as CSV, a printable worksheet and an exercise (answers blank)."""
+    words = {k: tx(f"sheet.{k}") for k in ("channel", "patch", "kernel", "products", "sum", "bias", "window", "result")}
+    row = st.container(horizontal=True, gap="small", wrap=True)
+    row.download_button(tx("sheet.csv"), lambda: worksheet.worksheet_csv(step), file_name="pixel.csv", mime="text/csv",
+                        key="dl-sheet-csv", on_click="ignore", icon=":material/download:")
+    row.download_button(tx("sheet.html"), lambda: worksheet.worksheet_html(step, title, words),
+                        file_name="worksheet.html", mime="text/html", key="dl-sheet-html", on_click="ignore")
+    row.download_button(tx("sheet.exercise"), lambda: worksheet.worksheet_html(step, title, words, exercise=True),
+                        file_name="exercise.html", mime="text/html", key="dl-sheet-exercise", on_click="ignore")
 
 
 def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int]) -> None:
