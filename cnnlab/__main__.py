@@ -1,0 +1,5 @@
+"""`python -m cnnlab --help`: see cnnlab.cli."""
+
+from cnnlab.cli import main
+
+raise SystemExit(main())
