@@ -734,3 +734,13 @@ def test_cancel_stops_the_training_and_it_is_not_asked_for_again_until_wanted():
     at.button(key="train-again").click().run()
     assert training_service().current(job.key) is not None
     at.button(key="train-cancel").click().run()
+
+
+def test_the_maps_tab_offers_the_network_as_code_and_every_download():
+    import ast
+    at = open_tab("Maps", {"net": "conv-8-3x3_relu_max-2x2"})
+    codes = [c.value for c in at.code if "import" in c.value]
+    assert len(codes) == 2 and "nn.Conv2d(1, 8, (3, 3)" in codes[0] and "PF.convolution(h, 8, (3, 3)" in codes[1]
+    for code in codes:
+        ast.parse(code)
+    assert len(at.get("download_button")) == 3 * 4 + 1  # four per layer, one for the network

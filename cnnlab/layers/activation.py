@@ -89,6 +89,16 @@ class ActivationSpec:
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         return mask.copy()
 
+    def torch_code(self, in_channels: int) -> str:
+        """The same function as a torch.nn module."""
+        return {"ReLU": "nn.ReLU()", "LeakyReLU": f"nn.LeakyReLU({self.alpha})", "Tanh": "nn.Tanh()",
+                "Sigmoid": "nn.Sigmoid()", "Identity": "nn.Identity()"}[self.kind]
+
+    def nnabla_code(self, var: str, name: str) -> tuple[str, None]:
+        """(nnabla's call on `var`, None: no parameters)."""
+        return {"ReLU": f"F.relu({var})", "LeakyReLU": f"F.leaky_relu({var}, alpha={self.alpha})",
+                "Tanh": f"F.tanh({var})", "Sigmoid": f"F.sigmoid({var})", "Identity": f"F.identity({var})"}[self.kind], None
+
     def token(self) -> str:
         """relu | leaky[-ALPHA] | tanh | sigmoid"""
         short = SHORT[self.kind]

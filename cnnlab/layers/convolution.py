@@ -189,6 +189,18 @@ class ConvolutionSpec:
         return explain.spread_windows(mask, in_shape, self.kernel_shape, self.pad(), self.strides,
                                       self.dilation, self.group)
 
+    # --- code ------------------------------------------------------------------------
+
+    def torch_code(self, in_channels: int) -> str:
+        """The same layer as a torch.nn module (weights loaded separately)."""
+        return (f"nn.Conv2d({in_channels}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
+                f"padding={self.pad()}, dilation={self.dilation}, groups={self.group}, bias={self.with_bias})")
+
+    def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
+        """(nnabla's call on `var` in scope `name`, its parameters' scope: W and b under it)."""
+        return (f"PF.convolution({var}, {self.out_maps}, {self.kernel_shape}, pad={self.pad()}, stride={self.strides}, "
+                f"dilation={self.dilation}, group={self.group}, with_bias={self.with_bias}, name={name!r})", f"{name}/conv")
+
     # --- stack text --------------------------------------------------------------------
 
     def token(self) -> str:

@@ -152,6 +152,17 @@ class DeconvolutionSpec:
                     reached[:, rows[keep_r][:, None], cols[keep_c][None, :]]
         return np.repeat(cells, c // self.group, axis=0)
 
+    def torch_code(self, in_channels: int) -> str:
+        """The same layer as a torch.nn module (ConvTranspose2d's weight is this W's layout)."""
+        return (f"nn.ConvTranspose2d({in_channels}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
+                f"padding={self.padding}, dilation={self.dilation}, groups={self.group}, bias={self.with_bias})")
+
+    def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
+        """(nnabla's call on `var` in scope `name`, its parameters' scope)."""
+        return (f"PF.deconvolution({var}, {self.out_maps}, {self.kernel_shape}, pad={self.padding}, "
+                f"stride={self.strides}, dilation={self.dilation}, group={self.group}, with_bias={self.with_bias}, "
+                f"name={name!r})", f"{name}/deconv")
+
     def token(self) -> str:
         """deconv-OutMaps-KhxKw[-sSHxSW][-pPHxPW][-dDHxDW][-gG][-nobias][-iINIT][-mMULT]"""
         return "-".join(["deconv", str(self.out_maps), "%dx%d" % self.kernel_shape, *text.option_tokens(self)])

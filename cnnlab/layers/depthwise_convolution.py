@@ -117,6 +117,17 @@ class DepthwiseConvolutionSpec:
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         return self.as_convolution(in_shape[0]).input_cells(mask, in_shape)
 
+    def torch_code(self, in_channels: int) -> str:
+        """The same layer as a torch.nn module: a Conv2d with groups = C."""
+        return (f"nn.Conv2d({in_channels}, {in_channels * self.multiplier}, {self.kernel_shape}, stride={self.strides}, "
+                f"padding={self.pad()}, dilation={self.dilation}, groups={in_channels}, bias={self.with_bias})")
+
+    def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
+        """(nnabla's call on `var` in scope `name`, its parameters' scope)."""
+        return (f"PF.depthwise_convolution({var}, {self.kernel_shape}, pad={self.pad()}, stride={self.strides}, "
+                f"dilation={self.dilation}, multiplier={self.multiplier}, with_bias={self.with_bias}, name={name!r})",
+                f"{name}/depthwise_conv")
+
     def token(self) -> str:
         """dwconv-KhxKw[-xMULTIPLIER][-sSHxSW][-pPHxPW | -same | -full][-dDHxDW][-nobias][-iINIT][-mMULT]"""
         return "-".join(["dwconv", "%dx%d" % self.kernel_shape, *text.option_tokens(self)])

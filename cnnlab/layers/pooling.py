@@ -153,6 +153,26 @@ class PoolingSpec:
 
     # --- stack text --------------------------------------------------------------------
 
+    def torch_code(self, in_channels: int) -> str | None:
+        """The same layer as a torch.nn module, or None where torch's pooling differs from
+        nnabla's (IgnoreBorder off keeps windows torch would not; Padding over half the
+        KernelShape torch refuses)."""
+        if not self.ignore_border or any(2 * p > k for p, k in zip(self.padding, self.kernel_shape)):
+            return None
+        k, s, p = self.kernel_shape, self.stride(), self.padding
+        if self.kind == "MaxPooling":
+            return f"nn.MaxPool2d({k}, stride={s}, padding={p})"
+        if self.kind == "AveragePooling":
+            return f"nn.AvgPool2d({k}, stride={s}, padding={p}, count_include_pad={self.including_pad})"
+        return f"nn.AvgPool2d({k}, stride={s}, padding={p}, divisor_override=1)"  # the sum of each window
+
+    def nnabla_code(self, var: str, name: str) -> tuple[str, None]:
+        """(nnabla's call on `var`, None: no parameters)."""
+        args = f"{var}, {self.kernel_shape}, stride={self.stride()}, ignore_border={self.ignore_border}, pad={self.padding}"
+        if self.kind == "AveragePooling":
+            return f"F.average_pooling({args}, including_pad={self.including_pad})", None
+        return f"F.{'max' if self.kind == 'MaxPooling' else 'sum'}_pooling({args})", None
+
     def token(self) -> str:
         """max|avg|sum-KhxKw[-sSHxSW][-pPHxPW][-keep (IgnoreBorder off)][-nopad (IncludingPad off)]"""
         parts = [SHORT[self.kind], "%dx%d" % self.kernel_shape]

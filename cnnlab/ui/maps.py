@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from cnnlab import exports, heatmaps
+from cnnlab import code_export, exports, heatmaps
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
@@ -42,6 +42,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
                    inspected.window if pixel and s.index == pixel.layer - 1 else None)
     statistics_view(tx, rows, totals)
     network_download(tx, stages, manifest)
+    code_view(tx, stages)
 
 
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
@@ -114,6 +115,16 @@ def downloads_view(tx: Text, stage: Stage, display: Display) -> None:
                            mime="application/octet-stream", key=f"dl-npz-{stage.index}", on_click="ignore")
         st.download_button(tx("download.csv"), lambda: exports.values_csv(maps), file_name=f"{name}.csv",
                            mime="text/csv", key=f"dl-csv-{stage.index}", on_click="ignore")
+
+
+def code_view(tx: Text, stages: Sequence[Stage]) -> None:
+    """The network as PyTorch and nnabla code that load the whole-network NPZ (copy button on each)."""
+    with st.popover(tx("code.title"), icon=":material/code:"):
+        st.caption(tx("code.explain"))
+        st.markdown("**PyTorch**")
+        st.code(code_export.torch_code(stages), language="python")
+        st.markdown("**nnabla**")
+        st.code(code_export.nnabla_code(stages), language="python")
 
 
 def network_download(tx: Text, stages: Sequence[Stage], manifest: dict) -> None:
