@@ -501,3 +501,33 @@ def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
     with np.load(io.BytesIO(open(info.value.path(), "rb").read())) as npz:
         np.testing.assert_array_equal(npz["stage_1"], stages[1].output)
         assert '"net": "conv-16-5x5_max-2x2"' in str(npz["manifest"])
+
+
+def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    key = "chart-stage-1"
+    page.mouse.move(*cell_xy(page, key, 30, 60))
+    page.keyboard.down("Control")
+    for _ in range(3):
+        page.mouse.wheel(0, -120)  # Ctrl + wheel (a trackpad pinch sends the same)
+    page.keyboard.up("Control")
+    zoom_js = f"() => ({FIND_HEATMAP_JS})('{key}').dataset.zoom"
+    zoom = float(page.evaluate(zoom_js))
+    assert 4 < zoom < 8
+    tip = f".st-key-{key} .hm-tip"
+    for row, col in [(31, 62), (28, 57), (30, 60)]:  # around the point zoomed at: on screen, the page not scrolled
+        x, y = page.evaluate(CELL_XY_JS, [key, row, col])
+        page.mouse.move(x, y)
+        text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+        mm, ii, jj = (row // 25) * 8 + col // 25, row % 25, col % 25
+        assert (int(m), int(i), int(j)) == (mm, ii, jj)
+        assert float(value) == pytest.approx(float(stages[1].output[mm, ii, jj]), abs=6e-5)
+    page.mouse.click(*page.evaluate(CELL_XY_JS, [key, 31, 62]))  # a click picks the zoomed cell
+    page.get_by_text("Inspect a pixel: layer 1, map 10, row 6, column 12").wait_for(timeout=20000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert float(page.evaluate(zoom_js)) == zoom  # kept over the rerun
+    page.mouse.dblclick(*page.evaluate(CELL_XY_JS, [key, 31, 62]))
+    assert page.evaluate(zoom_js) == "1"

@@ -71,12 +71,14 @@ function build(parent) {
     return describe(Math.floor(((event.clientY - box.top) / box.height) * d.height),
                     Math.floor(((event.clientX - box.left) / box.width) * d.width));
   };
+  const plot = root.querySelector(".hm-plot");
   const show = (cell) => {
     const d = root.__payload;
     root.__cursor = cell;
     if (!cell) { tip.hidden = outline.hidden = true; return; }
-    const size = canvas.getBoundingClientRect().width / d.width;
-    const left = cell.mosaicCol * size, top = cell.mosaicRow * size;
+    const box = canvas.getBoundingClientRect(), frame = plot.getBoundingClientRect();
+    const size = box.width / d.width;  // on screen, zoom included
+    const left = box.left - frame.left + cell.mosaicCol * size, top = box.top - frame.top + cell.mosaicRow * size;
     Object.assign(outline.style, { left: `${left}px`, top: `${top}px`, width: `${size}px`, height: `${size}px` });
     outline.hidden = false;
     const w = d.words || {};
@@ -91,7 +93,7 @@ function build(parent) {
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
     const x = left + size / 2, y = top + size / 2;
-    const flip = x > canvas.clientWidth - 150;
+    const flip = x > plot.clientWidth - 150;
     tip.style.left = `${flip ? x - 12 - tip.offsetWidth : x + 12}px`;
     tip.style.top = `${y + 12}px`;
   };
@@ -107,7 +109,62 @@ function build(parent) {
   canvas.addEventListener("pointerleave", (event) => {
     if (event.pointerType === "mouse") show(null);
   });
-  canvas.addEventListener("click", (event) => pick(cellAt(event)));
+  canvas.addEventListener("click", (event) => { if (!root.__dragged) pick(cellAt(event)); });
+  // zoom and pan: Ctrl/Cmd + wheel or a trackpad pinch zooms at the cursor, two fingers
+  // pinch, a drag pans once zoomed in, a double click resets; hover and click read the
+  // zoomed canvas through its on-screen box, so they go on naming the right cell.
+  root.__zoom = { s: 1, x: 0, y: 0 };
+  const apply = () => {
+    const z = root.__zoom, w = canvas.clientWidth, h = canvas.clientHeight;
+    z.s = Math.min(32, Math.max(1, z.s));
+    z.x = Math.min(0, Math.max(w - w * z.s, z.x));
+    z.y = Math.min(0, Math.max(h - h * z.s, z.y));
+    canvas.style.transform = z.s === 1 ? "" : `translate(${z.x}px, ${z.y}px) scale(${z.s})`;
+    canvas.style.touchAction = z.s > 1 ? "none" : "pan-y";  // zoomed in, one finger pans the map
+    root.dataset.zoom = String(z.s);
+    root.__refresh && root.__refresh();
+  };
+  const zoomAt = (clientX, clientY, factor) => {
+    const z = root.__zoom, frame = plot.getBoundingClientRect();
+    const px = clientX - frame.left, py = clientY - frame.top, s = Math.min(32, Math.max(1, z.s * factor));
+    z.x = px - ((px - z.x) * s) / z.s;
+    z.y = py - ((py - z.y) * s) / z.s;
+    z.s = s;
+    apply();
+  };
+  canvas.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey && !event.metaKey) return;  // a plain wheel scrolls the page
+    event.preventDefault();
+    zoomAt(event.clientX, event.clientY, Math.exp(-event.deltaY / 200));
+  }, { passive: false });
+  canvas.addEventListener("dblclick", () => { root.__zoom = { s: 1, x: 0, y: 0 }; apply(); });
+  root.__apply = apply;
+  const pointers = new Map();
+  let last = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    pointers.set(event.pointerId, [event.clientX, event.clientY]);
+    root.__dragged = false;
+    last = pointers.size === 2 ? [...pointers.values()] : [event.clientX, event.clientY];
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!pointers.has(event.pointerId)) return;
+    pointers.set(event.pointerId, [event.clientX, event.clientY]);
+    if (pointers.size === 2 && Array.isArray(last[0])) {  // pinch
+      const [a, b] = [...pointers.values()], [a0, b0] = last;
+      const d = Math.hypot(a[0] - b[0], a[1] - b[1]), d0 = Math.hypot(a0[0] - b0[0], a0[1] - b0[1]) || 1;
+      zoomAt((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, d / d0);
+      last = [a, b];
+      root.__dragged = true;
+    } else if (pointers.size === 1 && root.__zoom.s > 1 && !Array.isArray(last[0])) {  // pan
+      const dx = event.clientX - last[0], dy = event.clientY - last[1];
+      if (Math.abs(dx) + Math.abs(dy) > 3 || root.__dragged) {
+        root.__zoom.x += dx; root.__zoom.y += dy; apply();
+        last = [event.clientX, event.clientY];
+        root.__dragged = true;
+      }
+    }
+  });
+  for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, (event) => pointers.delete(event.pointerId));
   root.__refresh = () => root.__cursor && show(describe(root.__cursor.mosaicRow, root.__cursor.mosaicCol));
   // keyboard: Tab to a heatmap, arrows move cell by cell (over gutters), Enter inspects
   canvas.tabIndex = 0;
@@ -170,6 +227,7 @@ function paint(root, d) {
     root.querySelector(".hm-min").textContent = fmt(d.colorbar.min);
     bar.style.height = `${Math.min(h, 240)}px`;
   }
+  root.__apply();  // a new size: the zoom stays within it
   root.dataset.painted = String((+root.dataset.painted || 0) + 1);
   root.__refresh(); // a label on show now reads the new values
 }
