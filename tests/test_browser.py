@@ -495,6 +495,13 @@ def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
         page.get_by_role("button", name="Values as CSV (map, row, column, value)").click()
     assert info.value.suggested_filename == "layer2-MaxPooling.csv"
     assert open(info.value.path()).read() == values_csv(stages[2].output)
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as out:  # the command line writes the same file for the same settings
+        subprocess.run([sys.executable, "-m", "cnnlab", page.url.split("?", 1)[-1] if "?" in page.url else "",
+                        "--out", out], check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
+        assert open(info.value.path(), "rb").read() == (Path(out) / "layer2-MaxPooling.csv").read_bytes()
     page.keyboard.press("Escape")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the whole network").click()
