@@ -17,7 +17,7 @@ from cnnlab.presets import format_stack
 from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
-from cnnlab.ui.params import DEFAULT_NET, LEGACY, legacy_network, url_problems
+from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
 
 
 @st.cache_resource
@@ -111,8 +111,9 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     for note in notes:
         st.info(note)
     trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
-    maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(
-        [tx("tab.maps"), tx("tab.inspect"), tx("tab.trained"), tx("tab.learn")], key="view", on_change="rerun")
+    labels = [tx(f"tab.{code}") for code in VIEWS]
+    open_tab_from_url(labels)
+    maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
     needed = pixel is not None and (maps_tab.open or inspect_tab.open)
     inspected = inspector.Inspected.of(stages, specs, pixel) if needed else None
     if maps_tab.open:
@@ -137,6 +138,31 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)
+
+
+def open_tab_from_url(labels: list[str]) -> None:
+    """The tab the link names (?view=learn), by code so a link means the same in every
+    language; a tab label from the other language (the language was switched) is carried over."""
+    if "view-opened" not in st.session_state:
+        st.session_state["view-opened"] = True
+        code = st.query_params.get("view")
+        if code in VIEWS:
+            st.session_state["view"] = labels[VIEWS.index(code)]
+    shown = st.session_state.get("view")
+    if shown is not None and shown not in labels:
+        for lang in ("en", "ja"):
+            other = [Text(lang)(f"tab.{code}") for code in VIEWS]
+            if shown in other:
+                st.session_state["view"] = labels[other.index(shown)]
+
+
+def tab_changed(labels: list[str]) -> None:
+    """The open tab into the URL by its code (the default, maps, leaves the URL)."""
+    code = VIEWS[labels.index(st.session_state["view"])]
+    if code == "maps":
+        st.query_params.pop("view", None)
+    else:
+        st.query_params["view"] = code
 
 
 def stages_of(choice: input_image.InputChoice, specs: tuple, seed: int, edits: tuple, at_epoch) -> list:

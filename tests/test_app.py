@@ -745,3 +745,26 @@ def test_the_maps_tab_offers_the_network_as_code_and_every_download():
     for code in codes:
         ast.parse(code)
     assert len(at.get("download_button")) == 3 * 4 + 1  # four per layer, one for the network
+
+
+def test_the_tab_and_the_learn_controls_come_from_the_link_in_either_language():
+    for lang in ("en", "ja"):
+        at = new_app({"lang": lang, "view": "learn", "learn_k": "5", "learn_s": "1", "learn_conv_pos": "7"}).run()
+        assert not at.exception and not at.warning
+        assert at.slider(key="learn_k").value == 5 and at.slider(key="learn_s").value == 1
+        assert at.slider(key="learn_conv_pos").value == 7  # only the open Learn tab draws these
+    at = new_app({"view": "trained"}).run()
+    assert "Set Max Epoch above 0" in at.info[0].value
+    at = new_app({"view": "nowhere"}).run()
+    assert "view=nowhere" in at.warning[0].value and "view" not in at.query_params
+
+
+def test_every_layer_s_kernels_are_on_the_maps_tab():
+    at = open_tab("Maps", {"net": "conv-8-3x3_relu_conv-4-3x3_dwconv-3x3-x2"})
+    stages = run(load_mnist().image(4), parse_stack("conv-8-3x3_relu_conv-4-3x3_dwconv-3x3-x2"), 0)
+    for index in (1, 3, 4):
+        kernels = stages[index].spec.kernels(stages[index].params)
+        z = heatmap_values(at, f"chart-kernels-{index}")
+        m, c, kh, kw = kernels.shape
+        np.testing.assert_array_equal(z[:kh, :kw], kernels[0, 0])
+    assert "Kernels (weights W) → 4 x 8 x 3 x 3" in subheaders(at)

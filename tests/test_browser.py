@@ -252,7 +252,7 @@ def test_a_deep_layer_is_edited_by_keyboard_three_presses_in_a_row(page, server)
         wait_for_app(page)
         focused = page.evaluate("() => document.activeElement && document.activeElement.getAttribute('aria-label')")
         assert focused == "OutMaps", f"focus lost after the press that made OutMaps {expected}"
-    assert "Convolution → 11 x 10 x 10" in page.locator("[data-testid='stMain']").inner_text()
+    page.get_by_text("Convolution → 11 x 10 x 10").wait_for(timeout=20000)  # the maps follow the last press
 
 
 def test_an_old_style_link_opens_the_same_view(page, server):
@@ -538,3 +538,21 @@ def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
     assert float(page.evaluate(zoom_js)) == zoom  # kept over the rerun
     page.mouse.dblclick(*page.evaluate(CELL_XY_JS, [key, 31, 62]))
     assert page.evaluate(zoom_js) == "1"
+
+
+def test_the_open_tab_and_the_learn_controls_restore_from_a_copied_link(page, server):
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.get_by_role("tab", name="Learn").click()
+    page.wait_for_function("() => location.search.includes('view=learn')", timeout=20000)
+    thumb = page.locator(".st-key-learn_k input[type='range']")
+    thumb.focus()
+    page.keyboard.press("ArrowRight")  # KernelShape 3 -> 4
+    page.wait_for_function("() => location.search.includes('learn_k=4')", timeout=20000)
+    fresh = page.context.browser.new_page()
+    fresh.goto(page.url)
+    fresh.locator(".st-key-learn_k").wait_for(timeout=30000)  # the Learn tab is open at once
+    assert fresh.locator(".st-key-learn_k input[type='range']").input_value() == "4"
+    fresh.close()
+    page.get_by_role("tab", name="Maps").click()
+    page.wait_for_function("() => !location.search.includes('view=')", timeout=20000)

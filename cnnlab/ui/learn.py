@@ -9,20 +9,23 @@ from cnnlab import examples, explain, figures
 from cnnlab import functions as F
 from cnnlab.shapes import LayerShapeError
 from cnnlab.layers import ConvolutionSpec, PoolingSpec
+from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.params import PARAMS
 
 STATIC = {"staticPlot": True}
 
 
-def _setting(label: str, key: str, lo: int, hi: int, default: int, help: str) -> int:
-    if key not in st.session_state:
-        st.session_state[key] = default
-    return st.slider(label, lo, hi, key=key, help=help)
+def _setting(tx: Text, key: str) -> int:
+    """A Learn slider, in the URL under `key` (its range and default from PARAMS)."""
+    p = PARAMS[key]
+    return st.slider(tx(f"{key}.label"), int(p.lo), int(p.hi), p.default, key=key, help=tx(f"{key}.help"),
+                     bind="query-params")
 
 
 def _stepper(tx: Text, key: str, count: int) -> int:
     """Prev / Next buttons and a slider over output positions 0..count-1."""
-    st.session_state[key] = min(int(st.session_state.get(key, 0)), count - 1)
+    st.session_state[key] = min(int(w.current(key)), count - 1)  # the URL's on a first run
 
     def move(delta: int) -> None:
         st.session_state[key] = (st.session_state[key] + delta) % count
@@ -34,7 +37,7 @@ def _stepper(tx: Text, key: str, count: int) -> int:
         if count == 1:
             st.caption(tx("learn.single"))
             return 0
-        return st.slider(tx("learn.position"), 0, count - 1, key=key)
+        return st.slider(tx("learn.position"), 0, count - 1, key=key, bind="query-params")
 
 
 def _grid(key: str, values, **kw) -> None:
@@ -46,11 +49,11 @@ def convolution_example(tx: Text) -> None:
     st.caption(tx("learn.conv.intro"))
     a, b, c = st.columns(3)
     with a:
-        k = _setting("KernelShape", "learn_k", 1, 5, 3, tx("kernel_h.help"))
+        k = _setting(tx, "learn_k")
     with b:
-        s = _setting("Strides", "learn_s", 1, 3, 2, tx("stride_h.help"))
+        s = _setting(tx, "learn_s")
     with c:
-        p = _setting("Padding", "learn_p", 0, 2, 0, tx("pad_h.help"))
+        p = _setting(tx, "learn_p")
     x, w = examples.convolution_input(), examples.convolution_kernel(k)
     spec = ConvolutionSpec(1, (k, k), padding=(p, p), strides=(s, s), with_bias=False)
     try:
@@ -83,9 +86,9 @@ def pooling_example(tx: Text) -> None:
     st.caption(tx("learn.pool.intro"))
     a, b = st.columns(2)
     with a:
-        k = _setting("KernelShape", "learn_pk", 1, 4, 2, tx("pool_kernel_h.help"))
+        k = _setting(tx, "learn_pk")
     with b:
-        s = _setting("Strides", "learn_ps", 1, 4, 2, tx("pool_stride_h.help"))
+        s = _setting(tx, "learn_ps")
     x = examples.pooling_input()
     spec = PoolingSpec("MaxPooling", (k, k), (s, s))
     y = F.max_pooling(x[None, None], k, s)[0, 0]

@@ -38,7 +38,8 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
         if s.error is not None:
             stage_error_view(tx, s)
             continue
-        stage_view(tx, s, display, rows[s.index - 1].costs, pixel.out if pixel and s.index == pixel.layer else None,
+        stage_view(tx, s, display, rows[s.index - 1].costs, seed,
+                   pixel.out if pixel and s.index == pixel.layer else None,
                    inspected.window if pixel and s.index == pixel.layer - 1 else None)
     statistics_view(tx, rows, totals)
     network_download(tx, stages, manifest)
@@ -84,7 +85,7 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
 
-def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int],
+def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], seed: int,
                pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None) -> None:
     """A layer's title with its shape, its NNC costs, what it computes, its size arithmetic
     and every map; the inspected `pixel` and the `window` feeding the next layer's inspected
@@ -97,6 +98,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int],
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
+    if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input
+        kernels_view(tx, stage, display, seed, pixel[0] if pixel is not None else None)
     downloads_view(tx, stage, display)
 
 

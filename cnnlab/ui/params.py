@@ -25,6 +25,7 @@ from cnnlab.presets import MAX_TEXT, StackFormatError, format_stack, parse_stack
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
+VIEWS = ("maps", "inspect", "trained", "learn")  # the tabs, as the URL names them
 DEFAULT_NET = format_stack(BLOG_NETWORK)  # conv-16-5x5_max-2x2
 # ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
 _INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
@@ -114,6 +115,14 @@ PARAMS: dict[str, Param] = {
         Param("insp_map", 0, 0, 1023),
         Param("insp_row", 14, 0, 4095),  # on the blog post's digit's stroke
         Param("insp_col", 10, 0, 4095),
+        Param("view", "maps", options=VIEWS),
+        Param("learn_k", 3, 1, 5),
+        Param("learn_s", 2, 1, 3),
+        Param("learn_p", 0, 0, 2),
+        Param("learn_conv_pos", 0, 0, 48),
+        Param("learn_pk", 2, 1, 4),
+        Param("learn_ps", 2, 1, 4),
+        Param("learn_pool_pos", 0, 0, 63),
         Param("color_scale", "gray", options=COLOR_SCALES),
         Param("normalization", "layer", options=NORMALIZATIONS),
         Param("colorbar", True),
