@@ -767,4 +767,4 @@ def test_every_layer_s_kernels_are_on_the_maps_tab():
         z = heatmap_values(at, f"chart-kernels-{index}")
         m, c, kh, kw = kernels.shape
         np.testing.assert_array_equal(z[:kh, :kw], kernels[0, 0])
-    assert "Kernels (weights W) → 4 x 8 x 3 x 3" in subheaders(at)
+    assert "**Kernels (weights W) → 4 x 8 x 3 x 3**" in [m.value for m in at.markdown]

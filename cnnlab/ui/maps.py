@@ -75,10 +75,17 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
     heatmap(tx, heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")
 
 
-def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None) -> None:
+def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: int | None = None,
+                 heading: bool = True) -> None:
+    """A layer's kernels (under a subheading for the first layer, a bold line inside a deeper
+    layer's section); the kernels of output map `selected` boxed."""
     spec = stage.spec
     weight = kernels_of(stage)
-    st.subheader(tx("kernels.title", shape=shape_text(weight.shape)))
+    title = tx("kernels.title", shape=shape_text(weight.shape))
+    if heading:
+        st.subheader(title)
+    else:
+        st.markdown(f"**{title}**")
     explain = "kernels.explain.classic" if spec.w_initializer == "ClassicFilters" else "kernels.explain"
     st.caption(tx(explain, count=weight.shape[0] * weight.shape[1], kh=weight.shape[2],
                   kw=weight.shape[3], init=spec.w_initializer, seed=seed))
@@ -99,7 +106,7 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
     if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input
-        kernels_view(tx, stage, display, seed, pixel[0] if pixel is not None else None)
+        kernels_view(tx, stage, display, seed, pixel[0] if pixel is not None else None, heading=False)
     downloads_view(tx, stage, display)
 
 
