@@ -412,7 +412,7 @@ def test_training_from_the_app_compares_untrained_and_trained():
     assert any(b.key == "train-cancel" for b in at.button)
     at, job = trained(query)
     markdown = " ".join(m.value for m in at.markdown)
-    assert "Trained with seed 0, 1 epoch(s), 2,000 images in" in markdown and "test accuracy" in markdown
+    assert "Trained with seed 0, 1 epoch, 2,000 images in" in markdown and "test accuracy" in markdown
     accuracy = float(markdown.split("test accuracy ")[1].split("%")[0])
     assert accuracy > 30 and accuracy == pytest.approx(100 * job.result.accuracy, abs=0.006)
     assert "Prediction for this input after epoch 1: **" in markdown

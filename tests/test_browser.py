@@ -429,18 +429,18 @@ def test_a_seed_change_during_training_never_shows_the_old_result_and_does_not_w
     wait_for_app(page, MAPS_TAB_CHARTS)
     page.get_by_role("tab", name="Trained").click()
     page.get_by_text(re.compile(r"Training: epoch 1/3, batch [1-9]")).first.wait_for(timeout=60000)
-    assert "seed 11, 3 epoch(s), 20,000 images" in _main_text(page)
+    assert "seed 11, 3 epochs, 20,000 images" in _main_text(page)
     seed_box = page.locator(".st-key-seed input")
     seed_box.fill("12")
     seed_box.press("Enter")
-    page.get_by_text(re.compile(r"Training: epoch 1/3.*seed 12, 3 epoch\(s\), 20,000 images")).first.wait_for(
+    page.get_by_text(re.compile(r"Training: epoch 1/3.*seed 12, 3 epochs, 20,000 images")).first.wait_for(
         timeout=30000)  # seed 12 runs now: the seed-11 training was cancelled, not waited for
     seen = set()
     for _ in range(1200):  # until seed 12's result, looking at the page all along
         text = _main_text(page)
         assert "Waiting:" not in text  # never queued behind the old training
         assert "Trained with seed 11" not in text and "seed 11," not in text
-        if "Trained with seed 12, 3 epoch(s), 20,000 images" in text:
+        if "Trained with seed 12, 3 epochs, 20,000 images" in text:
             break
         seen.add("progress" if "Training: epoch" in text else "other")
         page.wait_for_timeout(100)
@@ -467,7 +467,7 @@ def test_cancel_and_the_epoch_scrubber_at_0_showing_exactly_the_untrained_maps(p
     page.goto(f"{server}/?{query}")
     wait_for_app(page, MAPS_TAB_CHARTS)
     page.get_by_role("tab", name="Trained").click()
-    page.get_by_text("Trained with seed 5, 1 epoch(s), 1,000 images").wait_for(timeout=60000)
+    page.get_by_text("Trained with seed 5, 1 epoch, 1,000 images").wait_for(timeout=60000)
     for epoch in (0, 1):
         fresh = page.context.browser.new_page(viewport={"width": 1400, "height": 1600})
         fresh.goto(f"{server}/?{query}&show_epoch={epoch}")

@@ -60,3 +60,18 @@ def test_heatmap_hover_words_follow_the_language():
     stage = heatmap_by_key(at, "chart-stage-1")
     assert stage["words"]["row"] == "行" and stage["words"]["click"] == JA["hover.click"] and stage["pick"]
     assert not heatmap_by_key(at, "chart-input")["pick"]  # the input is hovered, not inspected
+
+
+def test_plural_forms_follow_the_number():
+    tx = Text("en")
+    assert tx("trained.settings", seed=1, epochs=1, images=2000) == "seed 1, 1 epoch, 2,000 images"
+    assert tx("trained.settings", seed=1, epochs=3, images=2000) == "seed 1, 3 epochs, 2,000 images"
+    assert Text("ja")("trained.settings", seed=1, epochs=3, images=2000) == "シード 1、3 エポック、2,000 枚"
+    assert not [k for k, v in EN.items() if "(s)" in v]  # no "epoch(s)" left
+
+
+def test_a_tampered_old_value_s_notice_names_the_value_actually_used():
+    from apptools import layer_control, new_app
+    at = new_app({"out_maps": "4.5"}).run()
+    assert "`out_maps=4.5` (using `16`)" in at.warning[0].value
+    assert layer_control(at, 0, "out_maps").value == 16 and at.text_input(key="net").value == "conv-16-5x5_max-2x2"

@@ -4,6 +4,8 @@ spells them in both languages."""
 
 from __future__ import annotations
 
+import string
+
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
 
@@ -234,7 +236,7 @@ EN: dict[str, str] = {
         "Why {out_maps} maps? OutMaps is {out_maps}: one map per kernel."
     ),
     "explain.DepthwiseConvolution": (
-        "Each input channel has its own {multiplier} kernel(s): output map m = the patch of input channel "
+        "Each input channel has its own {multiplier} {multiplier:kernel|kernels}: output map m = the patch of input channel "
         "m // {multiplier} under kernel m, multiplied element by element and summed (plus the bias)."
     ),
     "explain.Deconvolution": (
@@ -339,10 +341,10 @@ EN: dict[str, str] = {
     "trained.failed": "The training stopped with an error (the server's log has the details); the rest of the page is not affected. Try again, or with a smaller network.",
     "show_epoch.label": "Show the network after epoch",
     "show_epoch.help": "Once trained, the Maps, Inspect and Trained tabs show the network after this epoch (0: the untrained network, exactly; past Max Epoch: the last).",
-    "trained.queued": "Waiting: {position} training(s) before yours on this server (one at a time keeps the app quick for everyone). Yours: seed {seed}, {epochs} epoch(s), {images:,} images.",
-    "trained.settings": "seed {seed}, {epochs} epoch(s), {images:,} images",
+    "trained.queued": "Waiting: {position} {position:training|trainings} before yours on this server (one at a time keeps the app quick for everyone). Yours: seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images.",
+    "trained.settings": "seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images",
     "trained.cancel": "Cancel the training",
-    "trained.cancelled": "The training (seed {seed}, {epochs} epoch(s), {images:,} images) was cancelled.",
+    "trained.cancelled": "The training (seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images) was cancelled.",
     "trained.again": "Train it",
     "curves.title": "Learning curves",
     "curves.loss": "training loss",
@@ -363,7 +365,7 @@ EN: dict[str, str] = {
     "eval.wrong.item": "#{index}: {label} → {predicted} ({p:.0%})",
     "eval.use": "Use",
     "trained.progress": "Training: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss {loss:.3f}, accuracy {accuracy:.1%}",
-    "trained.summary": "Trained with seed {seed}, {epochs} epoch(s), {images:,} images in {seconds:.1f} s: **test accuracy {accuracy:.2%}** on the 10,000 test images.",
+    "trained.summary": "Trained with seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images in {seconds:.1f} s: **test accuracy {accuracy:.2%}** on the 10,000 test images.",
     "trained.prediction": "Prediction for this input after epoch {epoch}: **{digit}** ({probability:.1%})",
     "trained.live": ":material/model_training: The trained network (Max Epoch {epochs}, {images:,} images, seed {seed}) predicts **{digit}** ({probability:.1%}) for this input.",
     "trained.untrained": "Untrained (Max Epoch 0)",
@@ -786,8 +788,22 @@ EN.update({f"shape.{key}": message for key, message in SHAPE_MESSAGES.items()})
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 
+class _Plurals(string.Formatter):
+    """str.format, plus {n:one|many}: "one" when n is 1, else "many" ("{epochs} {epochs:epoch|epochs}")."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return one if value == 1 else many
+        return super().format_field(value, format_spec)
+
+
+_PLURALS = _Plurals()
+
+
 class Text:
-    """Looks strings up in one language: tx("key", name=value) formats the entry."""
+    """Looks strings up in one language: tx("key", name=value) formats the entry (with
+    plural forms, see _Plurals)."""
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang if lang in CATALOGUE else "en"
@@ -795,7 +811,7 @@ class Text:
 
     def __call__(self, key: str, /, **fmt: object) -> str:
         text = self.entries.get(key) or EN[key]
-        return text.format(**fmt) if fmt else text
+        return _PLURALS.format(text, **fmt) if fmt else text
 
     def refusal(self, key: str, fields: dict) -> str:
         """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:
