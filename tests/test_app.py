@@ -768,3 +768,10 @@ def test_every_layer_s_kernels_are_on_the_maps_tab():
         m, c, kh, kw = kernels.shape
         np.testing.assert_array_equal(z[:kh, :kw], kernels[0, 0])
     assert "**Kernels (weights W) → 4 x 8 x 3 x 3**" in [m.value for m in at.markdown]
+
+
+def test_padding_is_named_only_where_the_window_reaches_it():
+    inside = " ".join(c.value for c in open_tab("Inspect a pixel").caption)
+    assert "The kernel reads input rows 14-18 and columns 10-14." in inside and "padding" not in inside
+    edge = open_tab("Inspect a pixel", {"net": "conv-4-3x3-p1x1", "insp_row": "0", "insp_col": "5"})
+    assert "the cells outside the input are padding (0, marked)" in " ".join(c.value for c in edge.caption)

@@ -169,8 +169,9 @@ def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
 def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int]) -> None:
     """The patch, kernel and products of each input channel the pixel reads (named when the
     layer's input has several), and the sums."""
-    st.caption(tx("insp.conv.window", rows=_span(step.rows), cols=_span(step.cols)))
     padded = step.padded(in_shape[1:])
+    key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"  # padding named only where it is read
+    st.caption(tx(key, rows=_span(step.rows), cols=_span(step.cols)))
     for k, channel in enumerate(step.channels[:3]):
         if in_shape[0] > 1:
             st.markdown(tx("insp.channel", channel=channel))
