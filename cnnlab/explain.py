@@ -154,11 +154,12 @@ def spread_windows(mask: np.ndarray, in_shape: Shape3, kernel: tuple[int, int], 
 
 
 def format_number(v: float) -> str:
-    """Short, exact-looking numbers: 84, 0.5, -0.0312, 1.23e-05 (never '-0')."""
+    """The inspector's one number format, in its formulas and its grids alike: 3
+    significant digits (84, 0.5, -0.0312, 0.000447, 1.23e-05; never '-0')."""
     v = float(v) + 0.0  # -0.0 -> 0.0
     if v.is_integer() and abs(v) < 1e6:
         return str(int(v))
-    return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.2e}"
+    return f"{v:.3g}"
 
 
 def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3) -> list[str]:

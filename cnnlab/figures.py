@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cnnlab.explain import format_number
 from cnnlab.heatmaps import colorize
 from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT
 
@@ -69,11 +70,13 @@ def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None 
     return fig
 
 
-def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarray | None = None,
+def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np.ndarray | None = None,
               chosen: tuple[int, int] | None = None, diverging: bool = True) -> str:
-    """A small grid (h, w) as an HTML table with every number in its cell, coloured like
-    the heatmaps (the same colour tables). NaN cells are blank; `marked` (h, w bool) cells read 'pad'; `chosen` is
-    outlined. Cheaper than a plotly chart for a handful of numbers."""
+    """A small grid (h, w) as an HTML table with every number in its cell (in the
+    inspector's one format, explain.format_number, unless `fmt`), coloured like the
+    heatmaps (the same colour tables), at least 12 px. NaN cells are blank; `marked`
+    (h, w bool) cells read 'pad'; `chosen` is outlined. Cheaper than a plotly chart for a
+    handful of numbers."""
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -84,13 +87,14 @@ def grid_html(values: np.ndarray, title: str, fmt: str = ".3g", marked: np.ndarr
     for r, row in enumerate(values):
         cells = []
         for c, v in enumerate(row):
-            style = "width:3.4em;height:1.9em;text-align:center;font-size:0.72em;padding:0;"
+            style = "min-width:3.9em;height:1.9em;text-align:center;font-size:max(12px,0.78em);padding:0 2px;"
             if marked is not None and marked[r, c]:
                 text, bg = "pad", (235, 235, 235)
             elif np.isnan(v):
                 text, bg = "", (250, 250, 250)
             else:
-                text, bg = format(v + 0.0, fmt), tuple(int(k) for k in colors[r, c, :3])
+                text = format_number(v) if fmt is None else format(v + 0.0, fmt)
+                bg = tuple(int(k) for k in colors[r, c, :3])
             ink = "#000" if sum(bg) > 382 else "#fff"
             border = f"outline:3px solid {HIGHLIGHT};outline-offset:-3px;" if chosen == (r, c) else ""
             cells.append(f'<td style="{style}background:rgb{bg};color:{ink};{border}">{text}</td>')

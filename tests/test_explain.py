@@ -164,3 +164,13 @@ def test_size_arithmetic_with_current_numbers():
     assert lines == [("H", "floor((7 + 0 - 1) / 2) + 1 = 4"), ("W", "floor((6 + 0 - 1) / 2) + 1 = 3")]
     assert F.max_pooling(np.zeros((1, 4, 7, 6)), (3, 2), (2, 2), ignore_border=False).shape[2:] == (4, 3)
     assert size_arithmetic(ActivationSpec(), (3, 5, 5)) == []
+
+
+def test_one_number_format_in_the_formulas_and_the_grids_and_legible_cells():
+    import numpy as np
+    from cnnlab.explain import format_number
+    from cnnlab.figures import grid_html
+    assert [format_number(v) for v in (0.000447, -0.0312, 84.0, -0.0, 1.23e-5)] == ["0.000447", "-0.0312", "84", "0",
+                                                                                  "1.23e-05"]
+    page = grid_html(np.array([[0.000447, 1.5]]), "patch")
+    assert ">0.000447<" in page and ">1.5<" in page and "font-size:max(12px" in page
