@@ -12,8 +12,10 @@ BORDER_MODES: tuple[BorderMode, ...] = ("valid", "same", "full")
 
 
 MESSAGES = {  # the English text of the common refusals; a page shows its catalogue's "shape.KEY"
-    "kernel_fit": ("KernelShape {kh}x{kw}{dilated} does not fit the {h}x{w} input (after Padding {pad}): "
+    "kernel_fit": ("KernelShape {kh}x{kw} does not fit the {h}x{w} input (after Padding {pad}): "
                    "the padded input is {ph}x{pw}."),
+    "kernel_fit_dilated": ("KernelShape {kh}x{kw} (dilated to {eh}x{ew}) does not fit the {h}x{w} input (after "
+                           "Padding {pad}): the padded input is {ph}x{pw}."),
     "pool_fit": ("Pooling KernelShape {kh}x{kw} does not fit the {h}x{w} input (after Padding {pad}); "
                  "make the kernel smaller or set IgnoreBorder off."),
     "pool_padding": ("Padding {pad} must be smaller than the pooling KernelShape {kh}x{kw}, "
@@ -123,9 +125,11 @@ def conv_output_shape(
         for n, k, p, s, d in zip(in_hw, kernel, pad, stride, dilation)
     )
     if min(out) < 1:
-        dilated = "" if dilation == (1, 1) else f" (dilated to {h_eff}x{w_eff})"
-        raise LayerShapeError(key="kernel_fit", kh=kernel[0], kw=kernel[1], dilated=dilated, h=in_hw[0], w=in_hw[1],
-                              pad=_fmt_pad(pad), ph=in_hw[0] + 2 * pad[0], pw=in_hw[1] + 2 * pad[1])
+        fields = dict(kh=kernel[0], kw=kernel[1], h=in_hw[0], w=in_hw[1], pad=_fmt_pad(pad),
+                      ph=in_hw[0] + 2 * pad[0], pw=in_hw[1] + 2 * pad[1])
+        if dilation == (1, 1):
+            raise LayerShapeError(key="kernel_fit", **fields)
+        raise LayerShapeError(key="kernel_fit_dilated", eh=h_eff, ew=w_eff, **fields)
     return (out_maps, out[0], out[1])
 
 

@@ -75,3 +75,9 @@ def test_a_tampered_old_value_s_notice_names_the_value_actually_used():
     at = new_app({"out_maps": "4.5"}).run()
     assert "`out_maps=4.5` (using `16`)" in at.warning[0].value
     assert layer_control(at, 0, "out_maps").value == 16 and at.text_input(key="net").value == "conv-16-5x5_max-2x2"
+
+
+def test_a_dilated_kernel_that_does_not_fit_is_said_wholly_in_japanese():
+    at = open_tab("Maps", {"lang": "ja", "net": "conv-8-15x5-d3x1"})
+    message = at.error[0].value
+    assert "KernelShape 15x5（Dilation で 43x5）が 28x28 の入力に収まりません" in message and "dilated" not in message
