@@ -41,3 +41,13 @@ def test_changing_the_small_example_changes_its_size():
     assert at.code[0].value.startswith("0*8 + 0*7 + 0*6 + 0*5 + 0*4")  # padding reads zeros
     at.slider(key="learn_pk").set_value(3).run()
     assert at.code[1].value == "max(1, 2, 3, 7, 8, 9, 4, 5, 6) = 9"
+
+
+def test_the_headings_name_the_kernel_and_strides_as_set():
+    from apptools import open_tab
+    at = open_tab("Learn", {"learn_k": "5", "learn_pk": "3", "learn_ps": "1"})
+    titles = [s.value for s in at.subheader]
+    assert "Convolution: a 7x7 input and a 5x5 kernel" in titles
+    assert "MaxPooling: an 8x8 sample, KernelShape 3,3, Strides 1,1" in titles
+    at.slider(key="learn_k").set_value(2).run()
+    assert "Convolution: a 7x7 input and a 2x2 kernel" in [s.value for s in at.subheader]

@@ -14,9 +14,10 @@ LANGUAGES = ("en", "ja")
 EN: dict[str, str] = {
     "app.title": "cnnlab: see what Convolution and Pooling do",
     "app.intro": (
-        "An MNIST digit goes through a **Convolution** layer and a **pooling** layer, as in "
-        "Neural Network Console with *Max Epoch 0*: the kernels are freshly initialised random "
-        "numbers, nothing is learned. Change a setting in the sidebar and every map is "
+        "An image (an MNIST digit, your drawing, upload or photo) goes through the network's layers "
+        "(at first the blog post's **Convolution** and **MaxPooling**), as in Neural Network Console "
+        "with *Max Epoch 0*: the kernels are freshly initialised, nothing is learned until you train "
+        "(Trained tab). Change a setting in the sidebar and every map is "
         "recomputed at once. Hover any pixel to read its value; click a pixel of a layer's maps "
         "to box it, the window it reads and its receptive field, and see why it has that value "
         "in the *Inspect a pixel* tab."
@@ -288,7 +289,7 @@ EN: dict[str, str] = {
     "learn.position": "Output position",
     "learn.single": "The output has a single position.",
     "learn.size": "Output size: {arithmetic}",
-    "learn.conv.title": "Convolution: a 7x7 input and a 3x3 kernel",
+    "learn.conv.title": "Convolution: a 7x7 input and a {k}x{k} kernel",
     "learn.conv.intro": (
         "Multiply the patch under the kernel element by element with the kernel and add it all up: "
         "that is one output value. Then slide by Strides. With the defaults the first value is 84."
@@ -296,7 +297,7 @@ EN: dict[str, str] = {
     "learn.input": "input {size}, Padding {pad} (window boxed)",
     "learn.kernel": "kernel",
     "learn.output": "output {shape} (filled so far)",
-    "learn.pool.title": "MaxPooling: an 8x8 sample, KernelShape 2,2, Strides 2,2",
+    "learn.pool.title": "MaxPooling: an 8x8 sample, KernelShape {k},{k}, Strides {s},{s}",
     "learn.pool.intro": "Keep only the largest number of each window: 1, 2, 7, 8 gives 8. Strides equal to KernelShape: windows do not overlap, and the size halves.",
     "learn.sample": "sample 8x8 (window boxed)",
     "net.header": "Network",
@@ -389,8 +390,9 @@ EN: dict[str, str] = {
 JA: dict[str, str] = {
     "app.title": "cnnlab: Convolution と Pooling の働きを目で見る",
     "app.intro": (
-        "MNIST の数字を **Convolution** 層と **Pooling** 層に通します。Neural Network Console の "
-        "*Max Epoch 0* と同じく、カーネルは初期化されたばかりの乱数で、何も学習していません。"
+        "画像（MNIST の数字、描いた数字、アップロードや写真）をネットワークの層（最初はブログ記事の "
+        "**Convolution** と **MaxPooling**）に通します。Neural Network Console の *Max Epoch 0* と同じく、"
+        "カーネルは初期化されたばかりで、学習する（「学習後」タブ）までは何も学習していません。"
         "サイドバーで設定を変えると、すべてのマップがすぐに計算し直されます。"
         "ピクセルにカーソルを合わせると値が表示されます。層のマップのピクセルをクリックすると、"
         "そのピクセルと読み取る窓、受容野に枠が付き、その値になる理由を「ピクセルを調べる」タブで確認できます。"
@@ -688,7 +690,7 @@ JA: dict[str, str] = {
     "learn.position": "出力の位置",
     "learn.single": "出力は 1 か所だけです。",
     "learn.size": "出力サイズ: {arithmetic}",
-    "learn.conv.title": "Convolution: 7x7 の入力と 3x3 のカーネル",
+    "learn.conv.title": "Convolution: 7x7 の入力と {k}x{k} のカーネル",
     "learn.conv.intro": (
         "カーネルの下の入力とカーネルを要素ごとに掛けて全部足すと、出力の値が 1 つ決まります。"
         "それから Strides だけずらします。既定の設定では最初の値は 84 です。"
@@ -696,7 +698,7 @@ JA: dict[str, str] = {
     "learn.input": "入力 {size}、Padding {pad}（窓を枠で表示）",
     "learn.kernel": "カーネル",
     "learn.output": "出力 {shape}（ここまでの計算）",
-    "learn.pool.title": "MaxPooling: 8x8 のサンプル、KernelShape 2,2、Strides 2,2",
+    "learn.pool.title": "MaxPooling: 8x8 のサンプル、KernelShape {k},{k}、Strides {s},{s}",
     "learn.pool.intro": "各窓の一番大きい数字だけを残します。1, 2, 7, 8 なら 8 です。Strides を KernelShape と同じにすると窓は重ならず、サイズは半分になります。",
     "learn.sample": "サンプル 8x8（窓を枠で表示）",
     "net.header": "ネットワーク",

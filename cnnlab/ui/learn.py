@@ -9,7 +9,7 @@ from cnnlab import examples, explain, figures
 from cnnlab import functions as F
 from cnnlab.shapes import LayerShapeError
 from cnnlab.layers import ConvolutionSpec, PoolingSpec
-from cnnlab.ui import widgets as w
+from cnnlab.ui.widgets import current
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import PARAMS
 
@@ -25,7 +25,7 @@ def _setting(tx: Text, key: str) -> int:
 
 def _stepper(tx: Text, key: str, count: int) -> int:
     """Prev / Next buttons and a slider over output positions 0..count-1."""
-    st.session_state[key] = min(int(w.current(key)), count - 1)  # the URL's on a first run
+    st.session_state[key] = min(int(current(key)), count - 1)  # the URL's on a first run
 
     def move(delta: int) -> None:
         st.session_state[key] = (st.session_state[key] + delta) % count
@@ -45,7 +45,7 @@ def _grid(key: str, values, **kw) -> None:
 
 
 def convolution_example(tx: Text) -> None:
-    st.subheader(tx("learn.conv.title"))
+    st.subheader(tx("learn.conv.title", k=current("learn_k")))  # as set (the sliders come below)
     st.caption(tx("learn.conv.intro"))
     a, b, c = st.columns(3)
     with a:
@@ -82,7 +82,7 @@ def convolution_example(tx: Text) -> None:
 
 
 def pooling_example(tx: Text) -> None:
-    st.subheader(tx("learn.pool.title"))
+    st.subheader(tx("learn.pool.title", k=current("learn_pk"), s=current("learn_ps")))
     st.caption(tx("learn.pool.intro"))
     a, b = st.columns(2)
     with a:
