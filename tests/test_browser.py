@@ -556,3 +556,23 @@ def test_the_open_tab_and_the_learn_controls_restore_from_a_copied_link(page, se
     fresh.close()
     page.get_by_role("tab", name="Maps").click()
     page.wait_for_function("() => !location.search.includes('view=')", timeout=20000)
+
+
+def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        page = phone.new_page()
+        page.goto(server)
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        page.wait_for_timeout(300)
+        heights = page.evaluate(f"""() => ['chart-input', 'chart-kernels-1', 'chart-stage-1', 'chart-stage-2'].map(k => {{
+            const root = ({FIND_HEATMAP_JS})(k);
+            return [root.querySelector('.hm-canvas').getBoundingClientRect().height,
+                    root.querySelector('.hm-bar').getBoundingClientRect().height];
+        }})""")
+        for mosaic, bar in heights:
+            assert bar <= 1.2 * mosaic or bar <= 40, heights
+        browser.close()

@@ -139,6 +139,7 @@ function build(parent) {
   }, { passive: false });
   canvas.addEventListener("dblclick", () => { root.__zoom = { s: 1, x: 0, y: 0 }; apply(); });
   root.__apply = apply;
+  if (window.ResizeObserver) new ResizeObserver(() => fitBar(root)).observe(canvas);
   const pointers = new Map();
   let last = null;
   canvas.addEventListener("pointerdown", (event) => {
@@ -185,6 +186,12 @@ function build(parent) {
   return root;
 }
 
+// The colour bar as tall as the mosaic is drawn (a narrow screen shrinks the canvas), at most 240 px.
+function fitBar(root) {
+  const canvas = root.querySelector(".hm-canvas"), bar = root.querySelector(".hm-bar");
+  bar.style.height = `${Math.max(40, Math.min(canvas.clientHeight || 0, 240))}px`;
+}
+
 function paint(root, d) {
   root.__payload = d;
   root.__values = d.values_bits === 16 ? halves(bytes(d.values)) : new Float32Array(bytes(d.values).buffer);
@@ -225,7 +232,7 @@ function paint(root, d) {
     root.querySelector(".hm-ramp").style.background = `linear-gradient(${stops})`;
     root.querySelector(".hm-max").textContent = fmt(d.colorbar.max);
     root.querySelector(".hm-min").textContent = fmt(d.colorbar.min);
-    bar.style.height = `${Math.min(h, 240)}px`;
+    fitBar(root);
   }
   root.__apply();  // a new size: the zoom stays within it
   root.dataset.painted = String((+root.dataset.painted || 0) + 1);
