@@ -133,8 +133,9 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     if trained_tab.open:
         with trained_tab:
             untrained = stages if at_epoch is None else stages_of(choice, specs, seed, edits, None)
-            trained.trained_panel(tx, untrained, specs, seed, settings.epochs, settings.train_images, display,
-                                  settings.shown_epoch)
+            shown = stages_of(choice, specs, seed, (), at_epoch)  # the trained network as trained (cached)
+            trained.trained_panel(tx, untrained, shown, specs, seed, settings.epochs, settings.train_images,
+                                  display, settings.shown_epoch)
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)

@@ -128,7 +128,7 @@ class TrainingService:
             if job.state != QUEUED:
                 return 0
             running = any(j.state == RUNNING for j in self._live.values())
-            return running + [j for j in self._queue if j.live].index(job) if job in self._queue else 0
+            return int(running) + list(self._queue).index(job)
 
     def _leave(self, owner: str, keep: TrainingKey | None = None) -> None:
         key = self._owned.get(owner)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnlab.cache import ByteCache
 from cnnlab.data import Mnist, load_mnist, open_image, prepare_image
+from cnnlab.drawing import Stroke, drawn_digit
 from cnnlab.kernel_edits import KernelEdit
 from cnnlab.layers import LayerSpec
 from cnnlab.pipeline import Stage, run
@@ -43,13 +44,20 @@ def decoding() -> threading.Lock:
     return threading.Lock()
 
 
+def _stages(source: tuple, image, specs: tuple[LayerSpec, ...], seed: int, edits: tuple[KernelEdit, ...],
+            trained: tuple | None) -> list[Stage]:
+    """Every stage of image() through the network, cached on `source` (what names the
+    input), the frozen specs, the seed, the edits and the training's tag; `trained`: (a tag
+    naming it, parameters) of a finished training, used instead of fresh weights."""
+    tag, params = trained if trained is not None else (None, None)
+    return caches()["stages"].get_or_compute((*source, specs, seed, edits, tag),
+                                             lambda: run(image(), specs, seed, edits=edits, params=params))
+
+
 def compute(index: int, specs: tuple[LayerSpec, ...], seed: int, edits: tuple[KernelEdit, ...] = (),
             trained: tuple | None = None) -> list[Stage]:
-    """Every stage for MNIST test image `index` (cached on scalars, frozen specs and edits);
-    `trained`: (a tag naming it, parameters) of a finished training, used instead of fresh weights."""
-    key = ("mnist", index, specs, seed, edits, None if trained is None else trained[0])
-    return caches()["stages"].get_or_compute(key, lambda: run(dataset().image(index), specs, seed, edits=edits,
-                                                              params=None if trained is None else trained[1]))
+    """Every stage for MNIST test image `index`."""
+    return _stages(("mnist", index), lambda: dataset().image(index), specs, seed, edits, trained)
 
 
 def digest(data: bytes) -> str:
@@ -67,10 +75,14 @@ def prepared(upload: bytes, as_mnist: bool, color: bool) -> tuple[np.ndarray, tu
     return caches()["uploads"].get_or_compute((digest(upload), as_mnist, color), decode)
 
 
+def drawn(strokes: tuple[Stroke, ...]) -> np.ndarray:
+    """A drawing's 28x28 input, rasterised once per set of strokes (cached on their digest,
+    so a control change does not draw the strokes again); DrawingError when empty."""
+    return caches()["uploads"].get_or_compute(("drawing", digest(repr(strokes).encode())), lambda: drawn_digit(strokes))
+
+
 def compute_image(image: np.ndarray, specs: tuple[LayerSpec, ...], seed: int,
                   edits: tuple[KernelEdit, ...] = (), trained: tuple | None = None) -> list[Stage]:
     """Every stage for an input from another source (cached on the pixels' digest)."""
     image = np.ascontiguousarray(image, dtype=np.float32)
-    key = ("pixels", digest(image.tobytes()), image.shape, specs, seed, edits, None if trained is None else trained[0])
-    return caches()["stages"].get_or_compute(key, lambda: run(image, specs, seed, edits=edits,
-                                                              params=None if trained is None else trained[1]))
+    return _stages(("pixels", digest(image.tobytes()), image.shape), lambda: image, specs, seed, edits, trained)

@@ -816,7 +816,9 @@ class Text:
 
     def __call__(self, key: str, /, **fmt: object) -> str:
         text = self.entries.get(key) or EN[key]
-        return _PLURALS.format(text, **fmt) if fmt else text
+        if not fmt:
+            return text
+        return _PLURALS.format(text, **fmt) if "|" in text else text.format(**fmt)
 
     def refusal(self, key: str, fields: dict) -> str:
         """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
-from cnnlab.drawing import DrawingError, drawn_digit, parse_strokes
+from cnnlab.drawing import DrawingError, parse_strokes
 from cnnlab.ui import compute
 from cnnlab.ui import widgets as w
 from cnnlab.ui.drawpad import drawpad
@@ -80,7 +80,7 @@ def _drawing(tx: Text) -> InputChoice:
     st.caption(tx("draw.explain"))
     sent = drawpad(tx)
     try:
-        return InputChoice(BLOG_DIGIT_INDEX, drawn_digit(parse_strokes(sent)))
+        return InputChoice(BLOG_DIGIT_INDEX, compute.drawn(parse_strokes(sent)))
     except DrawingError as err:
         if err.key == "drawing.empty":
             return InputChoice(BLOG_DIGIT_INDEX, note=tx(err.key))

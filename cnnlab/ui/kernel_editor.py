@@ -4,6 +4,7 @@ link reproduces them. The cells live in cnnlab.kernel_edits."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from cnnlab.kernel_edits import (EditError, KernelEdit, format_edits, kernel_text, number_text, parse_edits,
@@ -66,7 +67,8 @@ def _on_grid(key: str, stage: Stage, in_channels: int, map_index: int, channel: 
     st.session_state.pop(ERROR, None)
     fresh = stage.spec.kernels(fresh_params(stage.spec, in_channels, seed, stage.index))
     cells = {e.cell: e for e in edits}
-    for (row, column), value in _cells(typed):
+    for row, column in np.ndindex(typed.shape):
+        value = float(typed[row, column])
         cell = (stage.index, map_index, channel, row, column)
         if number_text(value) == number_text(kernels[map_index, channel, row, column]):
             continue
@@ -75,12 +77,6 @@ def _on_grid(key: str, stage: Stage, in_channels: int, map_index: int, channel: 
         else:
             cells[cell] = KernelEdit(*cell, float(value))
     st.session_state[KEY] = format_edits(tuple(cells[c] for c in sorted(cells)))
-
-
-def _cells(grid):
-    for row in range(grid.shape[0]):
-        for column in range(grid.shape[1]):
-            yield (row, column), float(grid[row, column])
 
 
 def _on_reset(layer: int, map_index: int, channel: int) -> None:

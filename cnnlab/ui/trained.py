@@ -15,7 +15,7 @@ from cnnlab.budget import BudgetError, check_training
 from cnnlab.classic_filters import closest_classic
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
-from cnnlab.pipeline import Stage, run
+from cnnlab.pipeline import Stage
 from cnnlab.training_service import CANCELLED, DONE, FAILED, QUEUED, Job, TrainingKey
 from cnnlab.ui import widgets as w
 from cnnlab.ui.compute import dataset, training_service
@@ -48,11 +48,12 @@ def owner() -> str:
 CANCELLED_KEYS = "cancelled-trainings"  # this session's trainings it cancelled (not asked for again)
 
 
-def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
-                  images: int, display: Display, shown_epoch: int) -> None:
+def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tuple[LayerSpec, ...], seed: int,
+                  epochs: int, images: int, display: Display, shown_epoch: int) -> None:
     """The Trained tab: the training asked for (off the script: the page stays live) with
     its queue position, progress, learning curves and Cancel; then its evaluation and
-    every layer untrained beside trained (after `shown_epoch`)."""
+    every layer untrained (`stages`) beside trained (`shown`: the stages after
+    `shown_epoch`, computed and cached by the page)."""
     if epochs == 0:
         st.info(tx("trained.off"))
         return
@@ -77,7 +78,7 @@ def trained_panel(tx: Text, stages: list[Stage], specs: tuple[LayerSpec, ...], s
         training_service().request(key, owner())
         training_progress(tx, key)
         return
-    trained_results(tx, job, stages, display, shown_epoch)
+    trained_results(tx, job, stages, shown, display, shown_epoch)
 
 
 def settings_words(key: TrainingKey) -> dict:
@@ -132,7 +133,8 @@ def curves_view(tx: Text, job: Job) -> None:
     st.plotly_chart(figures.learning_curves(points, epochs, words), key="chart-curves", config={"displayModeBar": False})
 
 
-def trained_results(tx: Text, job: Job, stages: list[Stage], display: Display, shown_epoch: int) -> None:
+def trained_results(tx: Text, job: Job, stages: list[Stage], shown: list[Stage], display: Display,
+                    shown_epoch: int) -> None:
     key, result = job.key, job.result
     epoch = min(shown_epoch, key.epochs)
     st.markdown(tx("trained.summary", seconds=job.seconds, accuracy=result.accuracy, **settings_words(key)))
@@ -146,8 +148,7 @@ def trained_results(tx: Text, job: Job, stages: list[Stage], display: Display, s
     st.subheader(tx("curves.title"))
     curves_view(tx, job)
     evaluation_view(tx, result)
-    after = run(image, key.specs, key.seed, params=model.params)
-    trained_view(tx, stages, after, epoch, display)
+    trained_view(tx, stages, shown, epoch, display)
 
 
 def evaluation_view(tx: Text, result) -> None:
