@@ -8,7 +8,7 @@ import pytest
 
 import numpy as np
 
-from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
+from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
                           PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
@@ -576,3 +576,67 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(server):
         for mosaic, bar in heights:
             assert bar <= 1.2 * mosaic or bar <= 40, heights
         browser.close()
+
+
+def player_state(page, layer: int) -> dict:
+    """The sliding-window player's step, window origin and the value it computed."""
+    return page.evaluate("""(layer) => {
+      const root = (""" + FIND_ROOT_JS + """)('slide-' + layer, 'wp');
+      if (!root || root.dataset.step === undefined) return null;
+      return {step: +root.dataset.step, window: root.dataset.window.split(',').map(Number), value: +root.dataset.sum,
+              frames: +root.dataset.frames, playing: root.__state.playing,
+              where: root.querySelector('.wp-where').textContent, sum: root.querySelector('.wp-sum').textContent};
+    }""", layer)
+
+
+def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, server):
+    image = load_mnist().image(4).reshape(28, 28).astype(np.float64)
+    # the blog's layer 1, from the inspected pixel (14, 10): step forward five times by button
+    page.goto(f"{server}/?slide=true")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.wait_for_function("() => (" + FIND_ROOT_JS + ")('slide-1', 'wp') !== null", timeout=20000)
+    assert player_state(page, 1)["step"] == 14 * 24 + 10
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    weight, bias = stages[1].params
+    for _ in range(5):
+        page.locator(".st-key-slide-1 .wp-next").click()
+    state = player_state(page, 1)
+    assert state["step"] == 14 * 24 + 15 and state["window"] == [14, 15]
+    expected = sum(image[14 + u, 15 + v] * float(weight[0, 0, u, v]) for u in range(5) for v in range(5)) + float(bias[0])
+    assert state["value"] == pytest.approx(expected, abs=1e-5)
+    assert "Step 352 of 576: output row 14, column 15" in state["where"]
+
+    # play at the top speed, pause, and check the step it stopped on
+    page.locator(".st-key-slide-1 .wp-first").click()
+    page.locator(".st-key-slide-1 .wp-speed").fill("6")
+    page.locator(".st-key-slide-1 .wp-play").click()
+    page.wait_for_function("() => { const r = (" + FIND_ROOT_JS + ")('slide-1', 'wp'); return +r.dataset.step >= 40; }",
+                           timeout=20000)
+    page.locator(".st-key-slide-1 .wp-play").click()
+    state = player_state(page, 1)
+    assert not state["playing"] and state["step"] >= 40
+    i, j = divmod(state["step"], 24)
+    assert state["window"] == [i, j]
+    expected = sum(image[i + u, j + v] * float(weight[0, 0, u, v]) for u in range(5) for v in range(5)) + float(bias[0])
+    assert state["value"] == pytest.approx(expected, abs=1e-5)
+    assert state["value"] == pytest.approx(float(stages[1].output[0, i, j]), abs=1e-5)
+
+    # a strided, padded Convolution then a 3x3/2 MaxPooling: the pooling layer's tour, by keyboard
+    net = "conv-4-3x3-s2x2-p1x1_max-3x3-s2x2"
+    page.goto(f"{server}/?net={net}&slide=true&insp_layer=2&insp_map=1&insp_row=0&insp_col=0")
+    wait_for_app(page, ("chart-stage-2",))
+    page.wait_for_function("() => (" + FIND_ROOT_JS + ")('slide-2', 'wp') !== null", timeout=20000)
+    from cnnlab.presets import parse_stack
+    stages = run(load_mnist().image(4), parse_stack(net), seed=0)
+    before = stages[1].output[1].astype(np.float64)  # 14 x 14
+    page.locator(".st-key-slide-2 .wp-where").click()
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    state = player_state(page, 2)
+    out_w = stages[2].output.shape[2]
+    i, j = divmod(state["step"], out_w)
+    assert state["step"] == 9 and state["window"] == [2 * i, 2 * j]
+    window = [before[r, c] for r in range(2 * i, 2 * i + 3) for c in range(2 * j, 2 * j + 3)
+              if r < before.shape[0] and c < before.shape[1]]
+    assert state["value"] == pytest.approx(max(window), abs=1e-6)
+    assert state["value"] == pytest.approx(float(stages[2].output[1, i, j]), abs=1e-6)

@@ -19,6 +19,7 @@ from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.widgets import shape_text
+from cnnlab.ui.window_player import window_player
 
 
 def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
@@ -38,9 +39,10 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
         if s.error is not None:
             stage_error_view(tx, s)
             continue
-        stage_view(tx, s, display, rows[s.index - 1].costs, seed,
-                   pixel.out if pixel and s.index == pixel.layer else None,
-                   inspected.window if pixel and s.index == pixel.layer - 1 else None)
+        here = pixel is not None and s.index == pixel.layer
+        stage_view(tx, s, display, rows[s.index - 1].costs, seed, pixel.out if here else None,
+                   inspected.window if pixel and s.index == pixel.layer - 1 else None,
+                   stages[s.index - 1] if here else None)
     statistics_view(tx, rows, totals)
     network_download(tx, stages, manifest)
     code_view(tx, stages)
@@ -93,10 +95,11 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
 
 
 def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], seed: int,
-               pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None) -> None:
+               pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None,
+               before: Stage | None = None) -> None:
     """A layer's title with its shape, its NNC costs, what it computes, its size arithmetic
     and every map; the inspected `pixel` and the `window` feeding the next layer's inspected
-    pixel are boxed."""
+    pixel are boxed. With `before` (the inspected layer's input), the sliding window's player."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
     explanation = tx(f"explain.{stage.name}", **vars(stage.spec))
     counts = summary(costs, cost_words(tx))
@@ -105,6 +108,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
     heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
+    if before is not None and pixel is not None:
+        window_player(tx, stage, before, pixel, display)
     if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input
         kernels_view(tx, stage, display, seed, pixel[0] if pixel is not None else None, heading=False)
     downloads_view(tx, stage, display)

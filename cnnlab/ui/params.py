@@ -116,6 +116,7 @@ PARAMS: dict[str, Param] = {
         Param("insp_row", 14, 0, 4095),  # on the blog post's digit's stroke
         Param("insp_col", 10, 0, 4095),
         Param("view", "maps", options=VIEWS),
+        Param("slide", False),
         Param("learn_k", 3, 1, 5),
         Param("learn_s", 2, 1, 3),
         Param("learn_p", 0, 0, 2),
