@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
 from cnnlab.presets import format_stack
-from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, trained
+from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
@@ -111,6 +111,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     for note in notes:
         st.info(note)
     trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
+    overview.overview(tx, stages, pixel.layer if pixel else None, display)
     labels = [tx(f"tab.{code}") for code in VIEWS]
     open_tab_from_url(labels)
     maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))

@@ -189,6 +189,9 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     payload, shown = phone.evaluate(PAINTED_JS, ["chart-input", 16, 12])  # drawn at the device's resolution
     assert shown == decode_payload(payload)[0][16, 12].tolist()
     assert phone.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-input').querySelector('canvas').width") == 2 * 28 * 15
+    phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: a touch says "tap"
+    text = phone.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
+    assert "tap to inspect" in text and "click" not in text
     touch.close()
 
 
@@ -640,3 +643,17 @@ def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, s
               if r < before.shape[0] and c < before.shape[1]]
     assert state["value"] == pytest.approx(max(window), abs=1e-6)
     assert state["value"] == pytest.approx(float(stages[2].output[1, i, j]), abs=1e-6)
+
+
+def test_clicking_a_layer_in_the_overview_selects_it_for_editing_and_inspecting(page, server):
+    page.goto(f"{server}/?net=conv-16-5x5_relu_max-2x2")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    pool_kernel = page.locator(".st-key-edit-2-PoolingSpec-kernel_shape-h")
+    assert not pool_kernel.is_visible()  # the third layer's settings start closed
+    page.locator(".st-key-overview .ov-box[data-layer='3']").click()
+    page.wait_for_function("() => (" + FIND_ROOT_JS + ")('overview', 'ov').dataset.selected === '3'", timeout=20000)
+    pool_kernel.wait_for(state="visible", timeout=20000)
+    page.wait_for_url(re.compile(r"insp_layer=3"), timeout=20000)
+    wait_for_app(page, ("chart-stage-3",))
+    assert page.get_by_text(re.compile(r"Inspected \(boxed\): MaxPooling, map 0, row 7, column 5")).count() == 1
+    assert page.locator(".st-key-overview .ov-selected").get_attribute("data-layer") == "3"

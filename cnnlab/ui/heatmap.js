@@ -89,7 +89,7 @@ function build(parent) {
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
     lines.push(`${word(d.label)} ${d.values_bits === 16 ? String(+cell.value.toPrecision(3)) : cell.value.toFixed(4)}`);
-    if (d.pick) lines.push(w.click || "click to inspect");
+    if (d.pick) lines.push(root.__touch ? w.tap || "tap to inspect" : w.click || "click to inspect");
     tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
     tip.hidden = false;
     const x = left + size / 2, y = top + size / 2;
@@ -103,8 +103,10 @@ function build(parent) {
     }
   };
   // pointer events: a mouse hovers, a finger or pen shows the label where it touches
-  canvas.addEventListener("pointermove", (event) => show(cellAt(event)));
-  canvas.addEventListener("pointerdown", (event) => show(cellAt(event)));
+  // a finger or a pen says "tap", a mouse "click"
+  const point = (event) => { root.__touch = event.pointerType !== "mouse"; show(cellAt(event)); };
+  canvas.addEventListener("pointermove", point);
+  canvas.addEventListener("pointerdown", point);
   // a touch ends with pointerleave: keep its label until the next touch
   canvas.addEventListener("pointerleave", (event) => {
     if (event.pointerType === "mouse") show(null);

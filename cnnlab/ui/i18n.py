@@ -22,7 +22,8 @@ EN: dict[str, str] = {
         "to box it, the window it reads and its receptive field, and see why it has that value "
         "in the *Inspect a pixel* tab."
     ),
-    "app.chain": "Network",
+    "overview.input": "Input",
+    "overview.select": "Select this layer: its settings open in the sidebar and it becomes the inspected layer",
     "maps.inspected": ":material/my_location: Inspected (boxed): **{name}**, map {map}, row {row}, column {col} = **{value}**; why: the *Inspect a pixel* tab.",
     "hover.map": "map",
     "hover.kernel": "kernel",
@@ -33,6 +34,7 @@ EN: dict[str, str] = {
     "hover.weight": "weight",
     "hover.raw": "raw",
     "hover.click": "click to inspect",
+    "hover.tap": "tap to inspect",
     "cost.CostParameter": "parameters",
     "cost.CostMultiplyAdd": "multiply-adds",
     "cost.CostAdd": "additions",
@@ -266,13 +268,14 @@ EN: dict[str, str] = {
     "insp_col.help": "Column in the map, from 0 at the left.",
     "insp.clamped": "{name} {value} is outside this layer (0-{last}); showing {last}.",
     "insp.layer_missing": "The link asks to inspect layer {asked}, but this network's layers that can be inspected end at {last}; inspecting layer {layer}.",
-    "insp.click": "{name}, map {map}, enlarged: click a cell to inspect it (or use the controls above).",
+    "insp.click": "{name}, map {map}, enlarged: click (or tap) a cell to inspect it, or set it under *Inspect a pixel* in the sidebar.",
     "insp.title": "**{name}**, map {map}, row {row}, column {col} = **{value}**",
     "insp.activation": "{name}(x) = {formula}: {name}({x}) = **{y}**",
     "insp.field": "Receptive field: {count} input pixels can change this value (tinted on the input).",
     "insp.conv.window": "The kernel reads input rows {rows} and columns {cols}.",
     "insp.conv.window.padded": "The kernel reads input rows {rows} and columns {cols}; the cells outside the input are padding (0, marked).",
     "insp.channel": "Input channel {channel}",
+    "insp.before": "What this pixel reads: layer {layer} ({name}), the window boxed on every map it reads.",
     "insp.patch": "input patch",
     "insp.kernel": "kernel of map {map}",
     "insp.products": "patch x kernel",
@@ -423,7 +426,8 @@ JA: dict[str, str] = {
         "ピクセルにカーソルを合わせると値が表示されます。層のマップのピクセルをクリックすると、"
         "そのピクセルと読み取る窓、受容野に枠が付き、その値になる理由を「ピクセルを調べる」タブで確認できます。"
     ),
-    "app.chain": "ネットワーク",
+    "overview.input": "入力",
+    "overview.select": "この層を選ぶ: サイドバーで設定が開き、調べる層になります",
     "maps.inspected": ":material/my_location: 調べているピクセル（枠）: **{name}**、マップ {map}、行 {row}、列 {col} = **{value}**。理由は「ピクセルを調べる」タブへ。",
     "hover.map": "マップ",
     "hover.kernel": "カーネル",
@@ -434,6 +438,7 @@ JA: dict[str, str] = {
     "hover.weight": "重み",
     "hover.raw": "元の値",
     "hover.click": "クリックで調べる",
+    "hover.tap": "タップで調べる",
     "cost.CostParameter": "パラメータ",
     "cost.CostMultiplyAdd": "積和",
     "cost.CostAdd": "加算",
@@ -693,13 +698,14 @@ JA: dict[str, str] = {
     "insp_col.help": "マップ内の列（左が 0）。",
     "insp.clamped": "{name} {value} はこの層の範囲（0〜{last}）の外です。{last} を表示しています。",
     "insp.layer_missing": "リンクは層 {asked} の検査を指定していますが、このネットワークで検査できる層は {last} までです。層 {layer} を検査しています。",
-    "insp.click": "{name} のマップ {map} を拡大: セルをクリックすると調べられます（上の入力欄でも選べます）。",
+    "insp.click": "{name} のマップ {map} を拡大: セルをクリック（タップ）すると調べられます。サイドバーの「ピクセルを調べる」でも選べます。",
     "insp.title": "**{name}**、マップ {map}、行 {row}、列 {col} = **{value}**",
     "insp.activation": "{name}(x) = {formula}: {name}({x}) = **{y}**",
     "insp.field": "受容野: この値を変えうる入力ピクセルは {count} 個です（入力に色を付けています）。",
     "insp.conv.window": "カーネルが読むのは入力の行 {rows}、列 {cols} です。",
     "insp.conv.window.padded": "カーネルが読むのは入力の行 {rows}、列 {cols} です。入力の外のマスはパディング（0、印付き）です。",
     "insp.channel": "入力チャンネル {channel}",
+    "insp.before": "このピクセルが読むもの: 層 {layer}（{name}）。読むマップのそれぞれで窓を枠で囲んでいます。",
     "insp.patch": "入力の一部",
     "insp.kernel": "マップ {map} のカーネル",
     "insp.products": "入力 × カーネル",
@@ -878,7 +884,7 @@ class Text:
         return self(key, **fields)
 
 
-HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click")
+HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap")
 
 
 def hover_words(tx: Text) -> dict[str, str]:

@@ -57,7 +57,7 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
     st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
     layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
                      captions=[s.name for s in usable], help=tx("insp_layer.help"),
-                     on_change=_follow_layer, bind="query-params")
+                     on_change=follow_layer, bind="query-params")
     st.session_state["_insp_layer_seen"] = layer
     shape = stages[layer].shape
     values, notes = [], []
@@ -72,7 +72,7 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
     return Pixel(layer, *values), notes
 
 
-def _follow_layer() -> None:
+def follow_layer() -> None:
     """Switching layers keeps the same place: row and column scale with the map size."""
     shapes, old = st.session_state.get("_insp_shapes", {}), st.session_state.get("_insp_layer_seen")
     new = st.session_state.get("insp_layer")
@@ -143,6 +143,10 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
     with right:
         st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
                        value=pixel_value(stage, pixel)))
+        if pixel.layer > 1:  # layer 1's input, with the same window, is on the left
+            st.caption(tx("insp.before", layer=pixel.layer - 1, name=prev.name))
+            heatmap(tx, heatmaps.maps_heatmap(prev.output, display, max_width=520, window=inspected.window),
+                    key="chart-insp-before")
         if isinstance(step, explain.ConvolutionStep):
             _convolution_step_view(tx, step, prev.output.shape)
         elif isinstance(step, explain.PoolingStep):

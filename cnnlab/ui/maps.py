@@ -27,7 +27,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
     """The input, the kernels and every layer's maps; the inspected pixel, the window it
     reads and its receptive field are marked."""
     pixel = inspected.pixel if inspected else None
-    chain_view(tx, stages, pixel)
+    inspected_line(tx, stages, pixel)
     left, right = st.columns([2, 3])
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)
@@ -54,16 +54,12 @@ def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> No
     st.warning(tx("url.notice", items=items), icon=":material/link_off:")
 
 
-def chain_view(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | None" = None) -> None:
-    """Input 1 x 28 x 28 -> Convolution 16 x 24 x 24 -> MaxPooling 16 x 12 x 12, and the
-    inspected pixel's value (one element: every element costs the browser a redraw)."""
-    parts = [f"**{s.name}** {shape_text(s.shape)}" if s.error is None else f"**{s.name}** :red[✕]" for s in stages]
-    text = f"{tx('app.chain')}: " + " → ".join(parts)
+def inspected_line(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | None" = None) -> None:
+    """The inspected pixel and its value (the network itself: the overview above the tabs)."""
     if pixel is not None:
         stage = stages[pixel.layer]
-        text += "  \n" + tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
-                            value=inspector.pixel_value(stage, pixel))
-    st.markdown(text)
+        st.markdown(tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+                       value=inspector.pixel_value(stage, pixel)))
 
 
 def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | None = None) -> None:

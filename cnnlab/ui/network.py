@@ -102,9 +102,11 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
     "More"), move up / down, remove. Keys name the layer's place and kind, not its
     settings, so an edited layer keeps its expander open and its focused widget focused
     (arrow keys go on working)."""
+    st.session_state["_layer_keys"] = tuple(f"layer-{n}-{type(spec).__name__}" for n, spec in enumerate(specs))
     for n, spec in enumerate(specs):
         name = f"{n}-{type(spec).__name__}"
-        with st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=f"layer-{name}"):
+        # stateful (a rerun on open or close): the network overview opens a layer by its key
+        with st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=f"layer-{name}", on_change="rerun"):
             st.caption(literal(spec.token()))
             shown = [f for f in spec.FIELDS if f.shown(spec)]
             for field in shown:

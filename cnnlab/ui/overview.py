@@ -1,0 +1,104 @@
+"""The network overview (Streamlit custom component v2, `overview.js`): the input and
+every layer as a strip of boxes with their shapes, costs and a preview; clicking a layer
+selects it, for editing (its settings open in the sidebar) and for inspecting."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.heatmaps import color_range, colorize
+from cnnlab.mosaic import HIGHLIGHT, Display
+from cnnlab.pipeline import Stage
+from cnnlab.statistics import network_statistics
+from cnnlab.ui import inspector
+from cnnlab.ui.i18n import Text
+from cnnlab.ui.widgets import shape_text
+
+CSS = """
+.ov { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; font: 12px "Source Sans Pro", sans-serif; }
+.ov-box { display: flex; flex-direction: column; align-items: center; gap: 2px; padding: 5px 8px; min-width: 96px;
+          border: 1px solid rgba(128, 128, 128, 0.5); border-radius: 6px; background: transparent; color: inherit;
+          font: inherit; text-align: center; }
+button.ov-box { cursor: pointer; }
+button.ov-box:hover { border-color: HIGHLIGHT; }
+.ov-selected { border: 2px solid HIGHLIGHT; background: rgba(255, 176, 0, 0.12); }
+.ov-error { border-color: #e04040; color: #e04040; }
+.ov-name { font-weight: 600; }
+.ov-shape, .ov-costs { color: #777; }
+.ov-costs { max-width: 150px; font-size: 11px; }
+.ov-preview { image-rendering: pixelated; border: 1px solid rgba(128, 128, 128, 0.3); }
+.ov-arrow { color: #999; font-size: 16px; }
+""".replace("HIGHLIGHT", HIGHLIGHT)
+
+_component = st.components.v2.component(
+    "cnnlab_overview", js=(Path(__file__).with_name("overview.js")).read_text(encoding="utf-8"), css=CSS)
+
+PREVIEW_CELLS = 32  # a preview is at most this many cells a side (larger maps are sampled)
+
+
+def preview(stage: Stage, display: Display) -> dict:
+    """The stage's first map (a colour input as it is) in the layer's colour range, at most
+    PREVIEW_CELLS a side: {width, height, rgba (base64)}."""
+    out = np.asarray(stage.output, dtype=np.float32)
+    step = max(1, -(-max(out.shape[1:]) // PREVIEW_CELLS))
+    if stage.index == 0 and out.shape[0] == 3:
+        rgb = np.rint(np.clip(out[:, ::step, ::step], 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+        rgba = np.concatenate([rgb, np.full((*rgb.shape[:2], 1), 255, np.uint8)], axis=2)
+    elif stage.index == 0:
+        rgba = colorize(out[0, ::step, ::step], 0.0, 1.0, "gray")
+    else:
+        lo, hi = color_range(out, display)
+        rgba = colorize(out[0, ::step, ::step], lo, hi, display.color_scale)
+    return {"width": rgba.shape[1], "height": rgba.shape[0],
+            "rgba": base64.b64encode(np.ascontiguousarray(rgba).tobytes()).decode("ascii")}
+
+
+def compact(n: int) -> str:
+    """230400 -> '230k', 1234567 -> '1.2M', 416 -> '416'."""
+    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if n >= size:
+            return f"{n / size:.{1 if n < 10 * size else 0}f}{unit}"
+    return str(n)
+
+
+def overview(tx: Text, stages: Sequence[Stage], selected: int | None, display: Display) -> None:
+    """The strip; a click selects that layer (see `select`)."""
+    layers = [{"index": 0, "name": tx("overview.input"), "shape": shape_text(stages[0].shape),
+               "preview": preview(stages[0], display), "costs": "", "error": False}]
+    rows, _ = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
+    for s in stages[1:]:
+        entry = {"index": s.index, "name": s.name, "error": s.error is not None, "preview": None, "costs": ""}
+        if s.error is None:
+            counts = rows[s.index - 1].costs
+            entry.update(shape=shape_text(s.shape), preview=preview(s, display),
+                         costs=" · ".join(f"{compact(v)} {tx(f'cost.{k}')}" for k, v in counts.items() if v))
+        else:
+            entry["shape"] = "✕"
+        layers.append(entry)
+    _component(key="overview", height="content", on_select_change=_selected,
+               data={"layers": layers, "selected": selected, "words": {"select": tx("overview.select")}})
+
+
+def _selected() -> None:
+    value = st.session_state["overview"].get("select")
+    if isinstance(value, int) and not isinstance(value, bool):
+        select(value)
+
+
+def select(layer: int) -> None:
+    """Layer `layer` (1-based) becomes the inspected layer (row and column follow it, as
+    when the inspector's layer changes) and its settings open in the sidebar."""
+    shapes = st.session_state.get("_insp_shapes", {})
+    if layer not in shapes:
+        return
+    st.session_state["insp_layer"] = layer
+    inspector.follow_layer()
+    st.session_state["_insp_layer_seen"] = layer
+    kinds = st.session_state.get("_layer_keys", ())
+    if 0 <= layer - 1 < len(kinds):
+        st.session_state[kinds[layer - 1]] = True
