@@ -189,10 +189,11 @@ def pooling_line(step: PoolingStep) -> str:
     return f"({' + '.join(cells)}) / {step.divisor} = {value}"
 
 
-def total_line(step: ConvolutionStep) -> str:
-    """'sum 0.412 + bias 0 = 0.412' (the bias part only when WithBias)."""
+def total_line(step: ConvolutionStep, bias_word: str = "bias") -> str:
+    """'0.412 + bias 0 = 0.412': each channel's sum, then the bias (only when WithBias),
+    named by `bias_word` (the UI's language)."""
     parts = [format_number(step.products[k].sum()) for k in range(len(step.channels))]
     text = " + ".join(parts)
     if step.bias is not None:
-        text += f" + bias {format_number(step.bias)}"
+        text += f" + {bias_word} {format_number(step.bias)}"
     return f"{text} = {step.value:.6g}"

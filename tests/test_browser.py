@@ -657,3 +657,53 @@ def test_clicking_a_layer_in_the_overview_selects_it_for_editing_and_inspecting(
     wait_for_app(page, ("chart-stage-3",))
     assert page.get_by_text(re.compile(r"Inspected \(boxed\): MaxPooling, map 0, row 7, column 5")).count() == 1
     assert page.locator(".st-key-overview .ov-selected").get_attribute("data-layer") == "3"
+
+
+# Every text node the page shows (shadow roots included), but not icon ligatures (":material/...").
+VISIBLE_TEXT_JS = """() => {
+  const out = [];
+  const walk = (n) => {
+    if (n.nodeType === 3) { out.push(n.textContent); return; }
+    if (n.nodeType !== 1 && n.nodeType !== 11) return;
+    if (n.nodeType === 1) {
+      if (['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(n.tagName)) return;
+      if (!n.checkVisibility({visibilityProperty: true, opacityProperty: true})) return;
+      if (n.dataset.testid === 'stIconMaterial' || /Material/.test(getComputedStyle(n).fontFamily)) return;
+      if (n.shadowRoot) walk(n.shadowRoot);
+    }
+    for (const c of n.childNodes) walk(c);
+  };
+  walk(document.body);
+  return out.join('\\n');
+}"""
+
+
+def _allowed_words() -> set[str]:
+    """NNC's layer, property, initializer and cost names, and the names of things."""
+    from cnnlab.initializers import INITIALIZERS
+    from cnnlab.layers import ACTIVATION_KINDS, KINDS, POOLING_KINDS
+    from cnnlab.statistics import COSTS
+    names = {k.kind for k in KINDS} | set(ACTIVATION_KINDS) | set(POOLING_KINDS) | set(INITIALIZERS) | set(COSTS)
+    names |= {limit.name for kind in KINDS for limit in kind.LIMITS.values()}
+    names |= {"BorderMode", "WithBias", "IgnoreBorder", "IncludingPad", "W.Initializer", "Max Epoch",
+              "Neural Network Console", "NNC", "MNIST", "cnnlab", "LeNet", "PyTorch", "nnabla", "CSV", "PNG", "NPZ",
+              "HTML", "Sobel", "Prewitt", "Laplacian", "Gaussian"}
+    names |= {"Pooling"}  # NNC's category of layers
+    names |= {"floor", "max"}  # the functions in the formulas
+    return {word for name in names for word in re.findall(r"[A-Za-z]+", name)}
+
+
+def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
+    allowed = _allowed_words()
+    found = {}
+    for query in ("", "view=inspect", "view=learn", "view=trained", "slide=true&insp_layer=2"):
+        page.goto(f"{server}/?lang=ja&{query}")
+        wait_for_app(page)
+        text = page.evaluate(VISIBLE_TEXT_JS)
+        text = text.replace("Skip to main content", "")  # Streamlit's own link for screen readers
+        text = text.replace("Language / 言語", "")  # the language switch names itself in both
+        text = re.sub(r"\b(conv|max|avg|sum|relu|leaky|tanh|sigmoid|dwconv|deconv)(-[0-9a-z.]+)*\b", "", text)  # stack text
+        for word in re.findall(r"[A-Za-z]+", text):
+            if word not in allowed and len(word) > 1:  # single letters: H, W, k, "5 x 5"
+                found.setdefault(word, query)
+    assert found == {}

@@ -121,7 +121,7 @@ def _show(key: str, fig) -> None:
 def learn_view(tx: Text) -> None:
     """Both worked examples, and the output-size rule."""
     st.markdown(tx("learn.intro"))
-    st.latex(r"\text{out} = \left\lfloor \frac{\text{in} + 2\,\text{pad} - \text{dilation}\,(k - 1) - 1}{\text{stride}} \right\rfloor + 1")
+    st.latex(tx("learn.formula"))
     convolution_example(tx)
     st.divider()
     pooling_example(tx)

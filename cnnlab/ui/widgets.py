@@ -30,15 +30,25 @@ def number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fm
 
 
 def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> str:
-    """Options show as their codes (NNC's names), which are also the URL values, so a
-    link means the same in every language; radios add translated captions."""
+    """Options show in the UI's language; the URL holds their codes (NNC's names where
+    NNC has them), so a link means the same in every language. Not bound by Streamlit
+    (it would put the shown label in the URL): the value goes to the URL here, also when
+    code set it (a "Use as input" button)."""
     p = PARAMS[key]
-    common = dict(index=p.options.index(p.default), key=key, help=tx(f"{key}.help"),
-                  disabled=disabled, bind="query-params")
+    if key not in st.session_state or st.session_state[key] not in p.options:
+        st.session_state[key] = current(key) if current(key) in p.options else p.default
+    common = dict(key=key, help=tx(f"{key}.help"), disabled=disabled, format_func=lambda o: tx(f"{key}.option.{o}"))
     if radio:
         captions = [tx(f"{key}.caption.{o}") for o in p.options]
-        return st.radio(tx(f"{key}.label"), p.options, horizontal=True, captions=captions, **common)
-    return st.selectbox(tx(f"{key}.label"), p.options, **common)
+        value = st.radio(tx(f"{key}.label"), p.options, horizontal=True, captions=captions, **common)
+    else:
+        value = st.selectbox(tx(f"{key}.label"), p.options, **common)
+    if value == p.default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+    return value
 
 
 def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
