@@ -578,6 +578,22 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(server):
         }})""")
         for mosaic, bar in heights:
             assert bar <= 1.2 * mosaic or bar <= 40, heights
+        # the grid takes its columns from the width: 4 maps a row, each at least 64 px wide
+        stage = page.evaluate(f"""() => {{ const r = ({FIND_HEATMAP_JS})('chart-stage-1');
+            return [+r.dataset.columns, r.querySelector('.hm-canvas').getBoundingClientRect().width]; }}""")
+        assert stage[0] == 4 and stage[1] / (4 * 25 - 1) * 24 >= 64, stage
+        # a cell of the laid-out-again mosaic still names its own map and value: map 5 is row 1, column 1
+        stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+        page.touchscreen.tap(*cell_xy(page, "chart-stage-1", 25 + 3, 25 + 7))
+        text = page.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+        assert (m, i, j) == ("5", "3", "7")
+        assert float(value) == pytest.approx(float(stages[1].output[5, 3, 7]), abs=6e-5)
+        # the tap inspects that pixel, boxed where the phone draws it
+        page.wait_for_url(re.compile(r"insp_map=5"), timeout=20000)
+        wait_for_app(page, ("chart-stage-1",))
+        boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
+        assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
         browser.close()
 
 

@@ -28,8 +28,8 @@ function fmt(v) {
 
 // Colour indices -> RGBA through the colour table, the highlight blended into tinted
 // cells, gutters transparent (cnnlab.heatmaps.to_rgba is the same in NumPy).
-function rgba(d) {
-  const colors = bytes(d.colors), lut = bytes(d.lut), tint = d.tint ? bytes(d.tint) : null;
+function rgba(d, colors, tint) {
+  const lut = bytes(d.lut);
   const a = d.tint_alpha, hex = d.highlight;
   const t = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
   const out = new Uint8ClampedArray(colors.length * 4);
@@ -43,6 +43,44 @@ function rgba(d) {
     out[o + 3] = 255;
   }
   return out;
+}
+
+// The mosaic laid out `columns` maps wide (a narrow screen): colours, values, tint and
+// boxes moved map by map; the payload's other fields kept.
+function retile(d, colors, values, tint, columns) {
+  const t = d.tile, H = t.h + 1, W = t.w + 1, rows = Math.ceil(t.count / columns);
+  const width = columns * W - 1, height = rows * H - 1;
+  const c2 = new Uint8Array(width * height).fill(255), v2 = new Float32Array(width * height).fill(NaN);
+  const t2 = tint ? new Uint8Array(width * height) : null;
+  for (let m = 0; m < t.count; m++) {
+    const r0 = Math.floor(m / t.columns) * H, q0 = (m % t.columns) * W;
+    const r1 = Math.floor(m / columns) * H, q1 = (m % columns) * W;
+    for (let i = 0; i < t.h; i++) {
+      for (let j = 0; j < t.w; j++) {
+        const a = (r0 + i) * d.width + q0 + j, b = (r1 + i) * width + q1 + j;
+        c2[b] = colors[a]; v2[b] = values[a];
+        if (t2) t2[b] = tint[a];
+      }
+    }
+  }
+  const boxes = d.boxes.map(([top, left, bottom, right]) => {
+    const m = Math.floor(top / H) * t.columns + Math.floor(left / W);
+    const dr = Math.floor(m / columns) * H - Math.floor(top / H) * H, dc = (m % columns) * W - Math.floor(left / W) * W;
+    return [top + dr, left + dc, bottom + dr, right + dc];
+  });
+  return [{ ...d, width, height, boxes, tile: { ...t, columns } }, c2, v2, t2];
+}
+
+// How many maps a row fits in `avail` CSS pixels with every map at least MIN_MAP_PX wide
+// (or as wide as the server drew it, when smaller); never more than the server's columns.
+const MIN_MAP_PX = 64;
+function fittingColumns(d, avail) {
+  const t = d.tile;
+  if (!t || t.count < 2 || !avail) return t ? t.columns : 1;
+  const cell = Math.min(d.px, Math.max(1, MIN_MAP_PX / t.w));
+  const fit = Math.max(1, Math.min(t.columns, Math.floor((avail + 1) / ((t.w + 1) * cell))));
+  // a colour input's kernels keep each map's channels side by side in one row
+  return d.group > 1 ? Math.max(Math.min(t.columns, d.group), Math.floor(fit / d.group) * d.group) : fit;
 }
 
 function build(parent) {
@@ -141,7 +179,14 @@ function build(parent) {
   }, { passive: false });
   canvas.addEventListener("dblclick", () => { root.__zoom = { s: 1, x: 0, y: 0 }; apply(); });
   root.__apply = apply;
-  if (window.ResizeObserver) new ResizeObserver(() => fitBar(root)).observe(canvas);
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => fitBar(root)).observe(canvas);
+    // a width that fits another number of maps a row lays the mosaic out again
+    new ResizeObserver(() => {
+      const d = root.__sent;
+      if (d && fittingColumns(d, availableWidth(root, d)) !== root.__payload.tile.columns) paint(root, d);
+    }).observe(root);
+  }
   const pointers = new Map();
   let last = null;
   canvas.addEventListener("pointerdown", (event) => {
@@ -188,15 +233,29 @@ function build(parent) {
   return root;
 }
 
+// CSS pixels the mosaic may take: the component's width less the colour bar's.
+function availableWidth(root, d) {
+  return Math.max(0, root.clientWidth - (d.colorbar ? 60 : 0));  // .hm is a block: its container's width
+}
+
 // The colour bar as tall as the mosaic is drawn (a narrow screen shrinks the canvas), at most 240 px.
 function fitBar(root) {
   const canvas = root.querySelector(".hm-canvas"), bar = root.querySelector(".hm-bar");
   bar.style.height = `${Math.max(40, Math.min(canvas.clientHeight || 0, 240))}px`;
 }
 
-function paint(root, d) {
+function paint(root, sent) {
+  root.__sent = sent;
+  let d = sent, colors = bytes(sent.colors), tint = sent.tint ? bytes(sent.tint) : null;
+  let values = sent.values_bits === 16 ? halves(bytes(sent.values)) : new Float32Array(bytes(sent.values).buffer);
+  const columns = fittingColumns(sent, availableWidth(root, sent));
+  if (columns < sent.tile.columns) {
+    [d, colors, values, tint] = retile(sent, colors, values, tint, columns);
+    d.px = Math.max(1, Math.min(24, Math.floor(availableWidth(root, sent) / d.width)));
+  }
   root.__payload = d;
-  root.__values = d.values_bits === 16 ? halves(bytes(d.values)) : new Float32Array(bytes(d.values).buffer);
+  root.__values = values;
+  root.dataset.columns = String(d.tile.columns);
   const canvas = root.querySelector(".hm-canvas");
   const w = d.width * d.px, h = d.height * d.px;
   // crisp boxes on HiDPI screens, unless the canvas would pass 4 million device pixels
@@ -213,7 +272,7 @@ function paint(root, d) {
   const cells = document.createElement("canvas");
   cells.width = d.width;
   cells.height = d.height;
-  cells.getContext("2d").putImageData(new ImageData(rgba(d), d.width, d.height), 0, 0);
+  cells.getContext("2d").putImageData(new ImageData(rgba(d, colors, tint), d.width, d.height), 0, 0);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
