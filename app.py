@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
 from cnnlab.presets import format_stack
-from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, trained
+from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
@@ -140,6 +140,9 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)
+    # not the drawing or the image source: a phone keeps the sidebar open while one draws
+    phone.close_sidebar_after_a_change(repr((format_stack(specs), seed, edits, choice.index, display,
+                                             settings.epochs, settings.shown_epoch)))
 
 
 def open_tab_from_url(labels: list[str]) -> None:

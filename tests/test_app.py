@@ -776,3 +776,31 @@ def test_padding_is_named_only_where_the_window_reaches_it():
     assert "The kernel reads input rows 14-18 and columns 10-14." in inside and "padding" not in inside
     edge = open_tab("Inspect a pixel", {"net": "conv-4-3x3-p1x1", "insp_row": "0", "insp_col": "5"})
     assert "the cells outside the input are padding (0, marked)" in " ".join(c.value for c in edge.caption)
+
+
+def test_a_layer_of_more_than_64_maps_draws_the_first_64_until_asked_for_all():
+    at = new_app({"net": "conv-100-5x5_max-2x2"}).run()
+    assert not at.exception
+    assert heatmap_by_key(at, "chart-stage-1")["tile"]["count"] == 64
+    assert any("The first 64 of 100 maps are drawn" in c.value for c in at.caption)
+    at.toggle(key="all-maps-1").set_value(True).run()
+    assert heatmap_by_key(at, "chart-stage-1")["tile"]["count"] == 100
+    stages = run(load_mnist().image(4), parse_stack("conv-100-5x5_max-2x2"), seed=0)
+    np.testing.assert_array_equal(heatmap_values(at, "chart-stage-1")[25:49, 50:74], stages[1].output[10])
+    # the inspected pixel on map 80 of the pooling layer: that layer draws all its maps, the pixel boxed
+    at = new_app({"net": "conv-100-5x5_max-2x2", "insp_layer": "2", "insp_map": "80", "insp_row": "1",
+                  "insp_col": "2"}).run()
+    payload = heatmap_by_key(at, "chart-stage-2")
+    assert payload["tile"]["count"] == 100 and heatmap_by_key(at, "chart-stage-1")["tile"]["count"] == 64
+    assert [10 * 13 + 1, 0 * 13 + 2, 10 * 13 + 1, 0 * 13 + 2] in payload["boxes"]  # map 80: row 10, column 0
+
+
+def test_a_layer_that_shrinks_keeps_the_inspected_pixel_at_the_same_place_of_the_image():
+    at = new_app().run()  # (14, 10) of 24x24, on the digit's stroke
+    layer_control(at, 0, "kernel_shape-h").set_value(7).run()
+    layer_control(at, 0, "kernel_shape-w").set_value(7).run()  # 22 x 22
+    layer_control(at, 0, "strides-h").set_value(2).run()
+    layer_control(at, 0, "strides-w").set_value(2).run()  # 11 x 11
+    assert not at.exception
+    assert (at.number_input(key="insp_row").value, at.number_input(key="insp_col").value) == (6, 4)
+    assert not [i for i in at.info if "outside this layer" in i.value]  # nothing clamped

@@ -723,3 +723,27 @@ def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
             if word not in allowed and len(word) > 1:  # single letters: H, W, k, "5 x 5"
                 found.setdefault(word, query)
     assert found == {}
+
+
+def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        page = phone.new_page()
+        page.goto(server)
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+        page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'false'")
+        page.locator(".st-key-layer-0-ConvolutionSpec summary").click()  # opening a layer's settings: no change
+        page.wait_for_timeout(1500)
+        assert sidebar.get_attribute("data-collapsed") == "false"
+        seed = page.locator(".st-key-seed input")
+        seed.fill("7")
+        seed.press("Enter")
+        page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'",
+                               timeout=20000)
+        page.wait_for_url(re.compile(r"seed=7"), timeout=20000)
+        browser.close()

@@ -71,13 +71,14 @@ function retile(d, colors, values, tint, columns) {
   return [{ ...d, width, height, boxes, tile: { ...t, columns } }, c2, v2, t2];
 }
 
-// How many maps a row fits in `avail` CSS pixels with every map at least MIN_MAP_PX wide
-// (or as wide as the server drew it, when smaller); never more than the server's columns.
-const MIN_MAP_PX = 64;
+// How many maps a row: the server's columns while every map shows at least MIN_MAP_PX
+// wide in `avail` CSS pixels; on a screen too narrow for that (a phone), as many as fit
+// at GOOD_MAP_PX each.
+const MIN_MAP_PX = 48, GOOD_MAP_PX = 64;
 function fittingColumns(d, avail) {
   const t = d.tile;
-  if (!t || t.count < 2 || !avail) return t ? t.columns : 1;
-  const cell = Math.min(d.px, Math.max(1, MIN_MAP_PX / t.w));
+  if (!t || t.count < 2 || !avail || Math.min(d.px, avail / d.width) * t.w >= MIN_MAP_PX) return t ? t.columns : 1;
+  const cell = GOOD_MAP_PX / t.w;
   const fit = Math.max(1, Math.min(t.columns, Math.floor((avail + 1) / ((t.w + 1) * cell))));
   // a colour input's kernels keep each map's channels side by side in one row
   return d.group > 1 ? Math.max(Math.min(t.columns, d.group), Math.floor(fit / d.group) * d.group) : fit;
@@ -251,7 +252,7 @@ function paint(root, sent) {
   const columns = fittingColumns(sent, availableWidth(root, sent));
   if (columns < sent.tile.columns) {
     [d, colors, values, tint] = retile(sent, colors, values, tint, columns);
-    d.px = Math.max(1, Math.min(24, Math.floor(availableWidth(root, sent) / d.width)));
+    d.px = Math.min(24, availableWidth(root, sent) / d.width);  // fills the width (a fraction is fine)
   }
   root.__payload = d;
   root.__values = values;
@@ -261,8 +262,8 @@ function paint(root, sent) {
   // crisp boxes on HiDPI screens, unless the canvas would pass 4 million device pixels
   const ratio = Math.max(1, Math.min(3, Math.round(window.devicePixelRatio || 1)));
   const dpr = w * h * ratio * ratio > 4e6 ? 1 : ratio;
-  if (canvas.width !== w * dpr) canvas.width = w * dpr;
-  if (canvas.height !== h * dpr) canvas.height = h * dpr;
+  if (canvas.width !== Math.round(w * dpr)) canvas.width = Math.round(w * dpr);
+  if (canvas.height !== Math.round(h * dpr)) canvas.height = Math.round(h * dpr);
   canvas.style.width = `${w}px`;
   canvas.dataset.rows = d.height;
   canvas.dataset.cols = d.width;

@@ -43,6 +43,7 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     layers = [s.index for s in usable]
     asked = w.current("insp_layer")
     layer = asked if asked in layers else layers[0]
+    _keep_place(layer, stages[layer].shape)
     shown = [min(int(w.current(key)), size - 1) for key, size in zip(("insp_map", "insp_row", "insp_col"),
                                                                      stages[layer].shape)]
     where = tx("insp.where", layer=layer, map=shown[0], row=shown[1], col=shown[2])  # as clamped below
@@ -70,6 +71,18 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
             value = size - 1
         values.append(value)
     return Pixel(layer, *values), notes
+
+
+def _keep_place(layer: int, shape: tuple[int, int, int]) -> None:
+    """The inspected layer changed size (a KernelShape or Strides edit): row and column
+    scale with it, so the pixel stays at the same place of the image instead of being
+    clamped into a corner."""
+    seen = st.session_state.get("_insp_shapes", {}).get(layer)
+    if seen is None or seen == shape or st.session_state.get("_insp_layer_seen") != layer:
+        return
+    for key, axis in (("insp_row", 1), ("insp_col", 2)):
+        if key in st.session_state:
+            st.session_state[key] = min(shape[axis] - 1, int(st.session_state[key]) * shape[axis] // seen[axis])
 
 
 def follow_layer() -> None:

@@ -102,13 +102,33 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
     st.caption(f"**{counts}**  \n{explanation}" if counts else explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
         st.markdown(tx("stage.size", axis=axis, arithmetic=f"`{arithmetic}`"))
-    heatmap(tx, heatmaps.maps_heatmap(stage.output, display, pixel=pixel, window=window),
+    shown = shown_maps(tx, stage, pixel)
+    heatmap(tx, heatmaps.maps_heatmap(stage.output[:shown], display, pixel=pixel,
+                                      window=None if window is None else window[:shown]),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
     if before is not None and pixel is not None:
         window_player(tx, stage, before, pixel, display)
     if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input
         kernels_view(tx, stage, display, seed, pixel[0] if pixel is not None else None, heading=False)
     downloads_view(tx, stage, display)
+
+
+FIRST_MAPS = 64  # a layer with more maps shows these first, and a switch to show them all
+
+
+def shown_maps(tx: Text, stage: Stage, pixel: tuple[int, int, int] | None) -> int:
+    """How many of the layer's maps to draw: all of them up to FIRST_MAPS; past it the first
+    FIRST_MAPS unless the switch is on (or the inspected pixel lies beyond them)."""
+    count = stage.output.shape[0]
+    if count <= FIRST_MAPS:
+        return count
+    if pixel is not None and pixel[0] >= FIRST_MAPS:
+        st.caption(tx("maps.all.inspected", n=count))
+        return count
+    if st.toggle(tx("maps.all", n=count), key=f"all-maps-{stage.index}"):
+        return count
+    st.caption(tx("maps.first", shown=FIRST_MAPS, n=count))
+    return FIRST_MAPS
 
 
 def downloads_view(tx: Text, stage: Stage, display: Display) -> None:

@@ -147,8 +147,28 @@ def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str) ->
             for half, suffix in enumerate(("h", "w")):
                 _widget(tx, spec, field, f"{field.text}_{suffix}", value[half],
                         dict(key=f"{key}-{suffix}", on_change=_on_edit, args=(n, field, half, f"{key}-{suffix}")))
+    elif field.control == "int" and _wide(spec, field):
+        with w.row():  # a slider for moving, a number box for typing 200 at once
+            _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
+            _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_edit, args=(n, field, None, f"{key}-box")))
     else:
         _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
+
+
+WIDE_RANGE = 64  # an int setting with a range this wide gets a number box beside its slider
+
+
+def _wide(spec: LayerSpec, field: Field) -> bool:
+    allowed = spec.LIMITS[field.name]
+    return allowed.hi - allowed.lo >= WIDE_RANGE
+
+
+def _number_box(spec: LayerSpec, field: Field, value: int, common: dict) -> None:
+    if st.session_state.get(common["key"]) != value:
+        st.session_state[common["key"]] = value
+    allowed = spec.LIMITS[field.name]
+    with st.container(width=96):
+        st.number_input(allowed.name, int(allowed.lo), int(allowed.hi), step=1, label_visibility="hidden", **common)
 
 
 def _widget(tx: Text, spec: LayerSpec, field: Field, text: str, value, common: dict) -> None:
