@@ -804,3 +804,16 @@ def test_a_layer_that_shrinks_keeps_the_inspected_pixel_at_the_same_place_of_the
     assert not at.exception
     assert (at.number_input(key="insp_row").value, at.number_input(key="insp_col").value) == (6, 4)
     assert not [i for i in at.info if "outside this layer" in i.value]  # nothing clamped
+
+
+def test_a_wide_setting_takes_a_typed_number_beside_its_slider():
+    at = new_app().run()
+    box = at.number_input(key="edit-0-ConvolutionSpec-out_maps-box")
+    assert box.value is None and box.proto.placeholder == "16"
+    box.set_value(200).run()
+    assert not at.exception
+    assert layer_control(at, 0, "out_maps").value == 200
+    assert at.query_params["net"] == "conv-200-5x5_max-2x2"
+    box = at.number_input(key="edit-0-ConvolutionSpec-out_maps-box")
+    assert box.value is None and box.proto.placeholder == "200"  # emptied: never a stale value beside the slider
+    assert heatmap_by_key(at, "chart-stage-1")["tile"]["count"] == 64  # 200 maps: the first 64 drawn

@@ -561,40 +561,46 @@ def test_the_open_tab_and_the_learn_controls_restore_from_a_copied_link(page, se
     page.wait_for_function("() => !location.search.includes('view=')", timeout=20000)
 
 
-def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(server):
+@pytest.fixture()
+def phone(server):
+    """A phone-sized touch page (390 x 844) showing the app at its defaults."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-        page = phone.new_page()
+        page = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True).new_page()
         page.goto(server)
         wait_for_app(page, MAPS_TAB_CHARTS)
-        page.wait_for_timeout(300)
-        heights = page.evaluate(f"""() => ['chart-input', 'chart-kernels-1', 'chart-stage-1', 'chart-stage-2'].map(k => {{
-            const root = ({FIND_HEATMAP_JS})(k);
-            return [root.querySelector('.hm-canvas').getBoundingClientRect().height,
-                    root.querySelector('.hm-bar').getBoundingClientRect().height];
-        }})""")
-        for mosaic, bar in heights:
-            assert bar <= 1.2 * mosaic or bar <= 40, heights
-        # the grid takes its columns from the width: 4 maps a row, each at least 64 px wide
-        stage = page.evaluate(f"""() => {{ const r = ({FIND_HEATMAP_JS})('chart-stage-1');
-            return [+r.dataset.columns, r.querySelector('.hm-canvas').getBoundingClientRect().width]; }}""")
-        assert stage[0] == 4 and stage[1] / (4 * 25 - 1) * 24 >= 64, stage
-        # a cell of the laid-out-again mosaic still names its own map and value: map 5 is row 1, column 1
-        stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
-        page.touchscreen.tap(*cell_xy(page, "chart-stage-1", 25 + 3, 25 + 7))
-        text = page.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
-        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
-        assert (m, i, j) == ("5", "3", "7")
-        assert float(value) == pytest.approx(float(stages[1].output[5, 3, 7]), abs=6e-5)
-        # the tap inspects that pixel, boxed where the phone draws it
-        page.wait_for_url(re.compile(r"insp_map=5"), timeout=20000)
-        wait_for_app(page, ("chart-stage-1",))
-        boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
-        assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
+        yield page
         browser.close()
+
+
+def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
+    page = phone
+    page.wait_for_timeout(300)
+    heights = page.evaluate(f"""() => ['chart-input', 'chart-kernels-1', 'chart-stage-1', 'chart-stage-2'].map(k => {{
+        const root = ({FIND_HEATMAP_JS})(k);
+        return [root.querySelector('.hm-canvas').getBoundingClientRect().height,
+                root.querySelector('.hm-bar').getBoundingClientRect().height];
+    }})""")
+    for mosaic, bar in heights:
+        assert bar <= 1.2 * mosaic or bar <= 40, heights
+    # the grid takes its columns from the width: 4 maps a row, each at least 64 px wide
+    stage = page.evaluate(f"""() => {{ const r = ({FIND_HEATMAP_JS})('chart-stage-1');
+        return [+r.dataset.columns, r.querySelector('.hm-canvas').getBoundingClientRect().width]; }}""")
+    assert stage[0] == 4 and stage[1] / (4 * 25 - 1) * 24 >= 64, stage
+    # a cell of the laid-out-again mosaic still names its own map and value: map 5 is row 1, column 1
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    page.touchscreen.tap(*cell_xy(page, "chart-stage-1", 25 + 3, 25 + 7))
+    text = page.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
+    m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+    assert (m, i, j) == ("5", "3", "7")
+    assert float(value) == pytest.approx(float(stages[1].output[5, 3, 7]), abs=6e-5)
+    # the tap inspects that pixel, boxed where the phone draws it
+    page.wait_for_url(re.compile(r"insp_map=5"), timeout=20000)
+    wait_for_app(page, ("chart-stage-1",))
+    boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
+    assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
 
 
 def player_state(page, layer: int) -> dict:
@@ -725,25 +731,17 @@ def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
     assert found == {}
 
 
-def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-        page = phone.new_page()
-        page.goto(server)
-        wait_for_app(page, MAPS_TAB_CHARTS)
-        sidebar = page.locator("[data-testid='stSidebar']")
-        page.locator("[data-testid='stExpandSidebarButton']").click()
-        page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'false'")
-        page.locator(".st-key-layer-0-ConvolutionSpec summary").click()  # opening a layer's settings: no change
-        page.wait_for_timeout(1500)
-        assert sidebar.get_attribute("data-collapsed") == "false"
-        seed = page.locator(".st-key-seed input")
-        seed.fill("7")
-        seed.press("Enter")
-        page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'",
-                               timeout=20000)
-        page.wait_for_url(re.compile(r"seed=7"), timeout=20000)
-        browser.close()
+def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(phone):
+    page = phone
+    sidebar = page.locator("[data-testid='stSidebar']")
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'false'")
+    page.locator(".st-key-layer-0-ConvolutionSpec summary").click()  # opening a layer's settings: no change
+    page.wait_for_timeout(1500)
+    assert sidebar.get_attribute("data-collapsed") == "false"
+    seed = page.locator(".st-key-seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'",
+                           timeout=20000)
+    page.wait_for_url(re.compile(r"seed=7"), timeout=20000)

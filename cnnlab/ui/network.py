@@ -76,8 +76,19 @@ def _on_add() -> None:
 
 
 def _on_edit(n: int, field: Field, half: int | None, key: str) -> None:
-    value = st.session_state[key]
+    _apply(n, field, half, st.session_state[key])
 
+
+def _on_typed(n: int, field: Field, key: str) -> None:
+    """A number typed in a wide setting's box: applied, and the box emptied again (it only
+    ever holds what is being typed, so it never holds a stale value beside the slider)."""
+    value = st.session_state[key]
+    st.session_state[key] = None
+    if value is not None:
+        _apply(n, field, None, int(value))
+
+
+def _apply(n: int, field: Field, half: int | None, value) -> None:
     def edit(specs: list) -> None:
         if n < len(specs):
             spec = specs[n]
@@ -150,7 +161,7 @@ def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str) ->
     elif field.control == "int" and _wide(spec, field):
         with w.row():  # a slider for moving, a number box for typing 200 at once
             _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
-            _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_edit, args=(n, field, None, f"{key}-box")))
+            _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_typed, args=(n, field, f"{key}-box")))
     else:
         _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
 
@@ -164,11 +175,11 @@ def _wide(spec: LayerSpec, field: Field) -> bool:
 
 
 def _number_box(spec: LayerSpec, field: Field, value: int, common: dict) -> None:
-    if st.session_state.get(common["key"]) != value:
-        st.session_state[common["key"]] = value
+    """An empty box showing the value as its placeholder: type a number and Enter."""
     allowed = spec.LIMITS[field.name]
     with st.container(width=96):
-        st.number_input(allowed.name, int(allowed.lo), int(allowed.hi), step=1, label_visibility="hidden", **common)
+        st.number_input(allowed.name, int(allowed.lo), int(allowed.hi), value=None, step=1, placeholder=str(value),
+                        label_visibility="hidden", **common)
 
 
 def _widget(tx: Text, spec: LayerSpec, field: Field, text: str, value, common: dict) -> None:
