@@ -197,8 +197,10 @@ function draw(root) {
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, inCanvas.width, inCanvas.height);
   ctx.drawImage(root.__inPicture, 0, 0, inCanvas.width, inCanvas.height);
-  const [top, bottom] = [Math.min(...r.rows), Math.max(...r.rows)];
-  const [left, right] = [Math.min(...r.cols), Math.max(...r.cols)];
+  // the window's span, kept within the one-cell frame drawn around each channel
+  const clamp = (v, n) => Math.min(n, Math.max(-1, v));
+  const [top, bottom] = [clamp(Math.min(...r.rows), d.height), clamp(Math.max(...r.rows), d.height)];
+  const [left, right] = [clamp(Math.min(...r.cols), d.width), clamp(Math.max(...r.cols), d.width)];
   ctx.strokeStyle = d.highlight;
   ctx.fillStyle = d.highlight + "55";
   ctx.lineWidth = 2;
