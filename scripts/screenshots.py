@@ -1,6 +1,7 @@
 """Take the README's screenshots from the running app (headless Chromium, as the browser
-tests run it): a digit drawn on the pad, and a colour photo through the classic filters
-(Sobel x and y among them). Writes docs/images/*.png.
+tests run it): a digit drawn on the pad, a colour photo through the classic filters
+(Sobel x and y among them), and the network overview with the sliding window paused
+mid-way. Writes docs/images/*.png.
 
     python scripts/screenshots.py
 """
@@ -43,8 +44,16 @@ def main() -> None:
         wait_for_app(page, MAPS_TAB_CHARTS)
         page.wait_for_timeout(500)
         page.screenshot(path=OUT / "photo-classic-filters.png")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        page.goto(f"{url}/?slide=true&insp_row=9&insp_col=6")
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        page.locator(".st-key-overview").screenshot(path=OUT / "overview.png")
+        player = page.locator(".st-key-slide-1")
+        player.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        player.screenshot(path=OUT / "sliding-window.png")
         browser.close()
-    print(f"wrote {OUT / 'drawn-digit.png'} and {OUT / 'photo-classic-filters.png'}")
+    print(f"wrote {', '.join(str(OUT / n) for n in ('drawn-digit.png', 'photo-classic-filters.png', 'overview.png', 'sliding-window.png'))}")
 
 
 if __name__ == "__main__":
