@@ -108,6 +108,14 @@ def test_tampered_url_shows_a_notice_in_the_browser(page, server):
     assert page.locator("[data-testid='stException']").count() == 0
     assert "out_maps=-3" in page.locator("[data-testid='stAlert']").first.text_content()
     assert page.get_by_text("MaxPooling → 16 x 12 x 12").count() == 1
+    # a fractional OutMaps: the notice names the value really used, the page uses it, the link is clean
+    page.goto(f"{server}/?out_maps=4.5")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    notice = page.locator("[data-testid='stAlert']").first.text_content()
+    assert "out_maps=4.5" in notice and "(using 16)" in notice
+    assert page.get_by_text("Convolution → 16 x 24 x 24").count() == 1
+    assert page.evaluate(Z_SHAPE_JS, "chart-stage-1") == [49, 199]  # 16 maps drawn
+    page.wait_for_function("() => !location.search.includes('out_maps')", timeout=10000)
 
 
 def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page, server):
