@@ -25,6 +25,15 @@ from cnnlab.heatmaps import LUTS
 from cnnlab.mosaic import Display
 
 REDUCE = {"max": "max", "sum": "sum-only", "mean": "mean"}
+MAX_VALUES = 1_000_000  # input and output values a tour may send (4 MB as float32, ~5.3 MB in base64)
+
+
+class TourTooLarge(ValueError):
+    """The tour would send more than MAX_VALUES values; `values` says how many."""
+
+    def __init__(self, values: int) -> None:
+        super().__init__(f"{values} values")
+        self.values = values
 
 
 def _b64(array: np.ndarray) -> str:
@@ -36,9 +45,13 @@ def tour(spec, params, x: np.ndarray, y: np.ndarray, map_index: int, display: Di
     A JSON-able dict: reduce (above), channels, input (Cg, H, W) float32 base64, rows
     (Ho, k) and cols (Wo, k) int lists, kernel (Cg, kh, kw) float32 base64 or None, bias,
     divisors (Ho*Wo) for "mean", output (Ho, Wo) float32 base64, formula (activation), and
-    the colour table with each picture's range (lo, hi)."""
+    the colour table with each picture's range (lo, hi). TourTooLarge past MAX_VALUES."""
     _, ho, wo = y.shape
     first = spec.explain(params, x, (map_index, 0, 0))
+    depth = 1 if isinstance(first, (explain.ActivationStep, explain.PoolingStep)) else len(first.channels)
+    values = depth * x.shape[1] * x.shape[2] + ho * wo
+    if values > MAX_VALUES:  # priced before anything is built
+        raise TourTooLarge(values)
     down = [spec.explain(params, x, (map_index, i, 0)) for i in range(ho)]
     across = [spec.explain(params, x, (map_index, 0, j)) for j in range(wo)]
     base = {"kernel": None, "bias": None, "divisors": None, "formula": None}

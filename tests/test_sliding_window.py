@@ -78,3 +78,18 @@ def test_a_convolution_s_window_is_where_plain_loops_put_it(kernel, pad, stride,
     source = _floats(payload, "input", (2, *x.shape[1:])).astype(np.float64)
     kernels = _floats(payload, "kernel", (2, *kernel))
     assert step_value(payload, source, kernels, i * wo + j) == pytest.approx(total, abs=1e-5)
+
+
+def test_a_tour_too_large_to_send_is_refused_before_anything_is_built():
+    from cnnlab.sliding_window import MAX_VALUES, TourTooLarge
+
+    spec = ConvolutionSpec(2, (3, 3), "valid", None, (1, 1), (1, 1), 1, True)
+    side = int((MAX_VALUES / 3) ** 0.5) + 1  # 3 input channels of side x side: past the limit
+    x = np.zeros((3, side, side), dtype=np.float32)
+    params = spec.init_params(3, np.random.default_rng(0))
+    y = spec.forward(x[None], params)[0]
+    with pytest.raises(TourTooLarge) as refused:
+        tour(spec, params, x, y, 0, Display())
+    assert refused.value.values == 3 * side * side + y.shape[1] * y.shape[2] > MAX_VALUES
+    small = np.zeros((3, 30, 30), dtype=np.float32)
+    assert tour(spec, params, small, spec.forward(small[None], params)[0], 0, Display())["depth"] == 3

@@ -49,7 +49,11 @@ def window_player(tx: Text, stage: Stage, before: Stage, pixel: tuple[int, int, 
     if not w.toggle(tx, "slide"):
         return
     m, i, j = pixel
-    data = sliding_window.tour(stage.spec, stage.params, before.output, stage.output, m, display)
+    try:
+        data = sliding_window.tour(stage.spec, stage.params, before.output, stage.output, m, display)
+    except sliding_window.TourTooLarge as err:
+        st.info(tx("slide.too_large", values=err.values, most=sliding_window.MAX_VALUES), icon=":material/block:")
+        return
     words = {k: tx(f"slide.{k}") for k in WORDS}  # templates: the browser fills them
     _component(key=f"slide-{stage.index}", height="content",
                data={**data, "words": words, "highlight": HIGHLIGHT, "key": f"{stage.index}-{m}",
