@@ -437,7 +437,7 @@ EN: dict[str, str] = {
 }
 
 JA: dict[str, str] = {
-    "app.title": "cnnlab: Convolution と Pooling の働きを目で見る",
+    "app.title": "cnnlab: Convolution と Pooling を目で見る",
     "app.intro": (
         "画像（MNIST の数字、描いた数字、アップロードや写真）をネットワークの層（最初はブログ記事の "
         "**Convolution** と **MaxPooling**）に通します。Neural Network Console の *Max Epoch 0* と同じく、"
