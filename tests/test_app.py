@@ -817,3 +817,12 @@ def test_a_wide_setting_takes_a_typed_number_beside_its_slider():
     box = at.number_input(key="edit-0-ConvolutionSpec-out_maps-box")
     assert box.value is None and box.proto.placeholder == "200"  # emptied: never a stale value beside the slider
     assert heatmap_by_key(at, "chart-stage-1")["tile"]["count"] == 64  # 200 maps: the first 64 drawn
+
+
+def test_the_presets_popover_names_the_preset_the_network_is():
+    at = new_app().run()
+    assert "Preset: Blog post" in popover_labels(at)
+    at.button(key="preset-lenet").click().run()
+    assert "Preset: LeNet-like" in popover_labels(at)
+    layer_control(at, 0, "out_maps").set_value(8).run()
+    assert "Presets" in popover_labels(at) and not any(label.startswith("Preset:") for label in popover_labels(at))

@@ -28,10 +28,14 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     """(the network's specs, the weights' seed, why the text could not be read or None).
     A text that cannot be read leaves the last one that could in use."""
     st.header(tx("net.header"))
-    presets = st.container(horizontal=True, gap="small", wrap=True)
-    for name in PRESETS:
-        presets.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
-                       help=tx(f"net.preset.{name}.help"), width="stretch")
+    current = st.session_state.get(NET, st.query_params.get(NET, DEFAULT_NET))
+    loaded = next((name for name, specs in PRESETS.items() if format_stack(specs) == current), None)
+    # one line in view, naming the preset the network is (if any); the six inside
+    with st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
+                    icon=":material/account_tree:", width="stretch", key="presets"):
+        for name in PRESETS:
+            st.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
+                      help=tx(f"net.preset.{name}.help"), width="stretch")
     text = st.text_input(tx("net.label"), PARAMS[NET].default, key=NET, bind="query-params",
                          help=tx("net.help", grammar="; ".join(GRAMMAR)))
     try:
