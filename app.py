@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
 from cnnlab.presets import format_stack
+from cnnlab.statistics import network_statistics
 from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
@@ -111,7 +112,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     for note in notes:
         st.info(note)
     trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
-    overview.overview(tx, stages, pixel.layer if pixel else None, display)
+    statistics = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
+    overview.overview(tx, stages, statistics[0], pixel.layer if pixel else None, display)
     labels = [tx(f"tab.{code}") for code in VIEWS]
     open_tab_from_url(labels)
     maps_tab, inspect_tab, trained_tab, learn_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
@@ -122,7 +124,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
             manifest = {"link": f"{st.context.url}?{urlencode(st.query_params.to_dict())}",
                         "net": format_stack(specs), "seed": seed, "kernels": format_edits(edits),
                         "settings": st.query_params.to_dict(), "shapes": [list(s.shape) for s in stages if s.error is None]}
-            maps.maps_view(tx, stages, display, seed, inspected, manifest)
+            maps.maps_view(tx, stages, statistics, display, seed, inspected, manifest)
     if inspect_tab.open:
         with inspect_tab:
             if inspected is None:
@@ -141,8 +143,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         with learn_tab:
             learn.learn_view(tx)
     # not the drawing or the image source: a phone keeps the sidebar open while one draws
-    phone.close_sidebar_after_a_change(repr((format_stack(specs), seed, edits, choice.index, display,
-                                             settings.epochs, settings.shown_epoch)))
+    phone.close_sidebar_after_a_change(repr((specs, seed, edits, choice.index, display, settings.epochs,
+                                             settings.shown_epoch)))
 
 
 def open_tab_from_url(labels: list[str]) -> None:

@@ -114,8 +114,15 @@ def mask_boxes(mosaic: Mosaic, mask: np.ndarray) -> list[list[int]]:
     return boxes
 
 
-def _b64(array: np.ndarray) -> str:
+def b64(array: np.ndarray) -> str:
+    """An array's bytes (C order) as base64 text, as the browser components read them."""
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def to_pixels(image: np.ndarray) -> np.ndarray:
+    """An image (H, W) or (3, H, W) in [0, 1] -> uint8 (H, W) or (H, W, 3), rounded."""
+    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    return pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels
 
 
 EXACT_CELLS = 262_144  # a mosaic of up to this many cells sends its values as float32
@@ -127,9 +134,9 @@ def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int,
     height, width = mosaic.z.shape
     return {
         "width": width, "height": height, "px": cell_px(width, height, max_width),
-        "colors": _b64(colors), "lut": _b64(LUTS[scale]), "values": _b64(values.astype(_value_type(values))),
+        "colors": b64(colors), "lut": b64(LUTS[scale]), "values": b64(values.astype(_value_type(values))),
         "values_bits": 8 * _value_type(values).itemsize,
-        "tint": None if tint is None else _b64(tint.astype(np.uint8)),
+        "tint": None if tint is None else b64(tint.astype(np.uint8)),
         "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
         "item": item, "label": label, "raw": raw, "boxes": boxes or [],

@@ -734,6 +734,7 @@ def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
                 "e => { const s = getComputedStyle(e), pad = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom);"
                 " return e.getBoundingClientRect().height - pad < 1.5 * parseFloat(s.lineHeight); }")
         text = page.evaluate(VISIBLE_TEXT_JS)
+        assert "入力" in text or "学ぶ" in text, query  # the page was read (a test over no text finds nothing)
         text = text.replace("Skip to main content", "")  # Streamlit's own link for screen readers
         text = text.replace("Language / 言語", "")  # the language switch names itself in both
         text = re.sub(r"\b(conv|max|avg|sum|relu|leaky|tanh|sigmoid|dwconv|deconv)(-[0-9a-z.]+)*\b", "", text)  # stack text
@@ -757,3 +758,17 @@ def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(phone):
     page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'",
                            timeout=20000)
     page.wait_for_url(re.compile(r"seed=7"), timeout=20000)
+
+
+def test_the_browser_writes_numbers_as_the_inspector_does(page, server):
+    """shared.js's formatNumber (the player's numbers) against cnnlab.explain.format_number."""
+    from cnnlab.explain import format_number
+
+    rng = np.random.default_rng(0)
+    values = [1234.5, 0.000447, 12.345, -0.0312, 999.7, 1.23e-5, 2500000.5, -0.0, 84.0, 0.5, 999999.0, 9.995e-5]
+    values += (rng.standard_normal(1000) * 10.0 ** rng.integers(-8, 9, 1000)).tolist()
+    shared = (Path(__file__).resolve().parents[1] / "cnnlab" / "ui" / "shared.js").read_text(encoding="utf-8")
+    page.goto(server)
+    written = page.evaluate("([src, values]) => new Function('values', src + '; return values.map(formatNumber);')(values)",
+                            [shared, values])
+    assert written == [format_number(v) for v in values]

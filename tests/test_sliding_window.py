@@ -12,10 +12,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnnlab import explain
 from cnnlab.layers import ConvolutionSpec, PoolingSpec
 from cnnlab.mosaic import Display
-from cnnlab.sliding_window import step_value, tour
+from cnnlab.sliding_window import tour
 from test_layer_contract import _setup, any_spec, pairs
+
+
+def step_value(payload: dict, x: np.ndarray, kernel: np.ndarray | None, step: int) -> float:
+    """What the browser (window_player.js) computes at `step` (output cell step // Wo,
+    step % Wo), restated in NumPy from the payload's arrays (x the payload's input (Cg, H, W))."""
+    i, j = divmod(step, payload["out_width"])
+    rows, cols = np.array(payload["rows"][i]), np.array(payload["cols"][j])
+    fill = np.nan if payload["reduce"] in ("max", "sum-only", "mean") else 0.0
+    window = explain.gather(x, rows, cols, fill=fill)
+    if payload["reduce"] == "sum":
+        return float((window * kernel).sum() + (payload["bias"] or 0.0))
+    if payload["reduce"] == "max":
+        return float(np.nanmax(window))
+    if payload["reduce"] == "sum-only":
+        return float(np.nansum(window))
+    if payload["reduce"] == "mean":
+        return float(np.nansum(window) / payload["divisors"][step])
+    return float(window[0, 0, 0])
 
 
 def _floats(payload: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:

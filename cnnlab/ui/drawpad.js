@@ -6,13 +6,10 @@
 const PAD = 280;
 
 function build(parent, data) {
-  const root = document.createElement("div");
-  root.className = "dp";
-  root.innerHTML =
+  const root = mount(parent, "dp",
     '<canvas class="dp-canvas" width="280" height="280"></canvas>' +
     '<div class="dp-row"><label class="dp-width"><span></span><input type="range" min="6" max="48" step="2"></label>' +
-    '<button type="button" class="dp-undo"></button><button type="button" class="dp-clear"></button></div>';
-  parent.appendChild(root);
+    '<button type="button" class="dp-undo"></button><button type="button" class="dp-clear"></button></div>');
   root.__strokes = Array.isArray(data.strokes) ? data.strokes : [];
   const canvas = root.querySelector(".dp-canvas");
   const width = root.querySelector(".dp-width input");

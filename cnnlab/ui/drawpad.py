@@ -4,10 +4,10 @@ checked and rasterised by cnnlab.drawing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
+from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
 
 CSS = """
@@ -21,8 +21,7 @@ CSS = """
 .dp-row button:disabled { opacity: 0.4; cursor: default; }
 """
 
-_component = st.components.v2.component(
-    "cnnlab_drawpad", js=(Path(__file__).with_name("drawpad.js")).read_text(encoding="utf-8"), css=CSS)
+_component = component("drawpad", "drawpad.js", css=CSS)
 
 KEY = "drawing"
 

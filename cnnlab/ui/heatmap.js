@@ -2,14 +2,6 @@
 // once per component instance; later runs only repaint it with the new payload, so a
 // control change costs a putImageData and a scaled drawImage instead of a chart rebuild.
 
-function bytes(b64) {
-  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 // float16 little-endian -> Float32Array (large mosaics send their values as float16)
 function halves(raw) {
   const h = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2), out = new Float32Array(h.length);
@@ -85,13 +77,10 @@ function fittingColumns(d, avail) {
 }
 
 function build(parent) {
-  const root = document.createElement("div");
-  root.className = "hm";
-  root.innerHTML =
+  const root = mount(parent, "hm",
     '<div class="hm-plot"><canvas class="hm-canvas" role="img"></canvas><div class="hm-cell" hidden></div>' +
     '<div class="hm-tip" hidden></div></div>' +
-    '<div class="hm-bar" hidden><span class="hm-max"></span><div class="hm-ramp"></div><span class="hm-min"></span></div>';
-  parent.appendChild(root);
+    '<div class="hm-bar" hidden><span class="hm-max"></span><div class="hm-ramp"></div><span class="hm-min"></span></div>');
   const canvas = root.querySelector(".hm-canvas");
   const tip = root.querySelector(".hm-tip");
   const outline = root.querySelector(".hm-cell");
@@ -129,7 +118,7 @@ function build(parent) {
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
     lines.push(`${word(d.label)} ${d.values_bits === 16 ? String(+cell.value.toPrecision(3)) : cell.value.toFixed(4)}`);
     if (d.pick) lines.push(root.__touch ? w.tap || "tap to inspect" : w.click || "click to inspect");
-    tip.replaceChildren(...lines.map((text) => { const e = document.createElement("div"); e.textContent = text; return e; }));
+    tip.replaceChildren(...lines.map((text) => textDiv(text)));
     tip.hidden = false;
     const x = left + size / 2, y = top + size / 2;
     const flip = x > plot.clientWidth - 150;
@@ -180,12 +169,12 @@ function build(parent) {
   }, { passive: false });
   canvas.addEventListener("dblclick", () => { root.__zoom = { s: 1, x: 0, y: 0 }; apply(); });
   root.__apply = apply;
+  // a new width: laid out again if another number of maps fits a row, else the colour bar refitted
   if (window.ResizeObserver) {
-    new ResizeObserver(() => fitBar(root)).observe(canvas);
-    // a width that fits another number of maps a row lays the mosaic out again
     new ResizeObserver(() => {
       const d = root.__sent;
       if (d && fittingColumns(d, availableWidth(root, d)) !== root.__payload.tile.columns) paint(root, d);
+      else fitBar(root);
     }).observe(root);
   }
   const pointers = new Map();
@@ -248,11 +237,11 @@ function fitBar(root) {
 function paint(root, sent) {
   root.__sent = sent;
   let d = sent, colors = bytes(sent.colors), tint = sent.tint ? bytes(sent.tint) : null;
-  let values = sent.values_bits === 16 ? halves(bytes(sent.values)) : new Float32Array(bytes(sent.values).buffer);
-  const columns = fittingColumns(sent, availableWidth(root, sent));
+  let values = sent.values_bits === 16 ? halves(bytes(sent.values)) : floats(sent.values);
+  const avail = availableWidth(root, sent), columns = fittingColumns(sent, avail);
   if (columns < sent.tile.columns) {
     [d, colors, values, tint] = retile(sent, colors, values, tint, columns);
-    d.px = Math.min(24, availableWidth(root, sent) / d.width);  // fills the width (a fraction is fine)
+    d.px = Math.min(24, avail / d.width);  // fills the width (a fraction is fine)
   }
   root.__payload = d;
   root.__values = values;

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
 from cnnlab.heatmaps import Payload
+from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text, hover_words
 
 CSS = """
@@ -28,8 +28,7 @@ CSS = """
 .hm-ramp { flex: 1; width: 12px; min-height: 40px; border: 1px solid rgba(128, 128, 128, 0.4); }
 """
 
-_component = st.components.v2.component(
-    "cnnlab_heatmap", js=(Path(__file__).with_name("heatmap.js")).read_text(encoding="utf-8"), css=CSS)
+_component = component("heatmap", "heatmap.js", css=CSS)
 
 
 def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None] | None = None) -> None:

@@ -74,15 +74,11 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
 
 
 def _keep_place(layer: int, shape: tuple[int, int, int]) -> None:
-    """The inspected layer changed size (a KernelShape or Strides edit): row and column
-    scale with it, so the pixel stays at the same place of the image instead of being
-    clamped into a corner."""
+    """The inspected layer changed size (a KernelShape or Strides edit): the pixel keeps
+    its place in the image instead of being clamped into a corner."""
     seen = st.session_state.get("_insp_shapes", {}).get(layer)
-    if seen is None or seen == shape or st.session_state.get("_insp_layer_seen") != layer:
-        return
-    for key, axis in (("insp_row", 1), ("insp_col", 2)):
-        if key in st.session_state:
-            st.session_state[key] = min(shape[axis] - 1, int(st.session_state[key]) * shape[axis] // seen[axis])
+    if seen is not None and seen != shape and st.session_state.get("_insp_layer_seen") == layer:
+        _move_place(seen, shape)
 
 
 def follow_layer() -> None:
@@ -91,10 +87,15 @@ def follow_layer() -> None:
     new = st.session_state.get("insp_layer")
     if old not in shapes or new not in shapes:
         return
+    _move_place(shapes[old], shapes[new])
+    st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
+
+
+def _move_place(old: tuple[int, int, int], new: tuple[int, int, int]) -> None:
+    """The inspected row and column of a map of shape `old` scaled onto one of shape `new`."""
     for key, axis in (("insp_row", 1), ("insp_col", 2)):
         value = int(st.session_state.get(key, PARAMS[key].default))
-        st.session_state[key] = min(shapes[new][axis] - 1, value * shapes[new][axis] // shapes[old][axis])
-    st.session_state["insp_map"] = min(int(st.session_state.get("insp_map", 0)), shapes[new][0] - 1)
+        st.session_state[key] = min(new[axis] - 1, value * new[axis] // old[axis])
 
 
 def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:

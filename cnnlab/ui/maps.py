@@ -13,7 +13,7 @@ from cnnlab import code_export, exports, heatmaps
 from cnnlab.explain import size_arithmetic
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
-from cnnlab.statistics import COSTS, LayerStatistics, network_statistics, summary
+from cnnlab.statistics import COSTS, LayerStatistics, summary
 from cnnlab.ui import inspector
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
@@ -22,8 +22,8 @@ from cnnlab.ui.widgets import shape_text
 from cnnlab.ui.window_player import window_player
 
 
-def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
-              inspected: inspector.Inspected | None, manifest: dict) -> None:
+def maps_view(tx: Text, stages: Sequence[Stage], statistics: tuple[list[LayerStatistics], dict[str, int]],
+              display: Display, seed: int, inspected: inspector.Inspected | None, manifest: dict) -> None:
     """The input, the kernels and every layer's maps; the inspected pixel, the window it
     reads and its receptive field are marked."""
     pixel = inspected.pixel if inspected else None
@@ -34,7 +34,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], display: Display, seed: int,
     with right:
         if stages[1].error is None and kernels_of(stages[1]) is not None:
             kernels_view(tx, stages[1], display, seed, pixel.map if pixel and pixel.layer == 1 else None)
-    rows, totals = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
+    rows, totals = statistics
     for s in stages[1:]:
         if s.error is not None:
             stage_error_view(tx, s)
@@ -67,7 +67,7 @@ def input_view(tx: Text, stage: Stage, display: Display, field: np.ndarray | Non
     st.subheader(tx("input.title", shape=shape_text(stage.shape)))
     if stage.shape[0] == 3:
         st.caption(tx("input.colour"))
-        pixels = np.rint(np.clip(stage.output, 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+        pixels = heatmaps.to_pixels(stage.output)
         st.image(pixels, width=min(420, 2 * pixels.shape[1]))
     st.caption(tx("input.explain"))
     heatmap(tx, heatmaps.input_heatmap(stage.output, display, field=field), key="chart-input")

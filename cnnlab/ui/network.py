@@ -28,14 +28,7 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     """(the network's specs, the weights' seed, why the text could not be read or None).
     A text that cannot be read leaves the last one that could in use."""
     st.header(tx("net.header"))
-    current = st.session_state.get(NET, st.query_params.get(NET, DEFAULT_NET))
-    loaded = next((name for name, specs in PRESETS.items() if format_stack(specs) == current), None)
-    # one line in view, naming the preset the network is (if any); the six inside
-    with st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
-                    icon=":material/account_tree:", width="stretch", key="presets"):
-        for name in PRESETS:
-            st.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
-                      help=tx(f"net.preset.{name}.help"), width="stretch")
+    presets_box = st.container()  # above the text, labelled once the text is read
     text = st.text_input(tx("net.label"), PARAMS[NET].default, key=NET, bind="query-params",
                          help=tx("net.help", grammar="; ".join(GRAMMAR)))
     try:
@@ -43,6 +36,8 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
         st.session_state[READABLE] = text
     except StackFormatError as err:
         specs, error = parse_stack(st.session_state.get(READABLE, DEFAULT_NET)), err.describe(literal)
+    with presets_box:
+        presets_popover(tx, specs)
     if error is None:
         layer_editor(tx, specs)
         st.selectbox(tx("net.add"), tuple(ADD_NAMES), index=None, key=ADD, on_change=_on_add,
@@ -51,6 +46,16 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     st.button(tx("seed.new"), key="seed-new", on_click=_next_seed, help=tx("seed.new.help"), width="stretch")
     seed = int(w.number(tx, "seed"))
     return specs, seed, error
+
+
+def presets_popover(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
+    """One line in view naming the preset the network is (if any); the presets inside."""
+    loaded = next((name for name, preset in PRESETS.items() if preset == specs), None)
+    with st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
+                    icon=":material/account_tree:", width="stretch", key="presets"):
+        for name in PRESETS:
+            st.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
+                      help=tx(f"net.preset.{name}.help"), width="stretch")
 
 
 def _apply_preset(name: str) -> None:
@@ -117,11 +122,10 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
     "More"), move up / down, remove. Keys name the layer's place and kind, not its
     settings, so an edited layer keeps its expander open and its focused widget focused
     (arrow keys go on working)."""
-    st.session_state["_layer_keys"] = tuple(f"layer-{n}-{type(spec).__name__}" for n, spec in enumerate(specs))
     for n, spec in enumerate(specs):
         name = f"{n}-{type(spec).__name__}"
         # stateful (a rerun on open or close): the network overview opens a layer by its key
-        with st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=f"layer-{name}", on_change="rerun"):
+        with st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=layer_key(n, spec), on_change="rerun"):
             st.caption(literal(spec.token()))
             shown = [f for f in spec.FIELDS if f.shown(spec)]
             for field in shown:
@@ -139,6 +143,11 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
                            disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
             buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n,), disabled=len(specs) == 1,
                            help=tx("net.delete.help"), width="stretch")
+
+
+def layer_key(n: int, spec: LayerSpec) -> str:
+    """The key of layer n's (0-based) expander: its place and kind, not its settings."""
+    return f"layer-{n}-{type(spec).__name__}"
 
 
 def _changed(tx: Text, spec: LayerSpec, fields: list[Field]) -> str:

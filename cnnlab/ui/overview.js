@@ -2,28 +2,18 @@
 // shape, costs and a small preview of its first map), arrows between. A click on a
 // layer's box (or Enter on it) selects that layer for editing and inspecting.
 
-function bytes(b64) {
-  const s = atob(b64), raw = new Uint8ClampedArray(s.length);
-  for (let i = 0; i < s.length; i++) raw[i] = s.charCodeAt(i);
-  return raw;
-}
-
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;
   let root = parentElement.querySelector(".ov");
   if (!root) {
-    root = document.createElement("div");
-    root.className = "ov";
+    root = mount(parentElement, "ov", "");
     root.setAttribute("role", "list");
-    parentElement.appendChild(root);
   }
   const items = [];
   data.layers.forEach((layer, k) => {
     if (k > 0) {
-      const arrow = document.createElement("div");
-      arrow.className = "ov-arrow";
-      arrow.textContent = "→";
+      const arrow = textDiv("→", "ov-arrow");
       arrow.setAttribute("aria-hidden", "true");
       items.push(arrow);
     }
@@ -32,29 +22,19 @@ export default function (component) {
     box.setAttribute("role", "listitem");
     box.dataset.layer = String(layer.index);
     if (layer.index > 0) box.title = data.words.select;
-    const title = document.createElement("div");
-    title.className = "ov-name";
-    title.textContent = layer.index > 0 ? `${layer.index}. ${layer.name}` : layer.name;
-    const shape = document.createElement("div");
-    shape.className = "ov-shape";
-    shape.textContent = layer.shape;
-    box.append(title, shape);
+    box.append(textDiv(layer.index > 0 ? `${layer.index}. ${layer.name}` : layer.name, "ov-name"),
+               textDiv(layer.shape, "ov-shape"));
     if (layer.preview) {
       const p = layer.preview, canvas = document.createElement("canvas");
       canvas.width = p.width; canvas.height = p.height;
       canvas.className = "ov-preview";
-      canvas.getContext("2d").putImageData(new ImageData(bytes(p.rgba), p.width, p.height), 0, 0);
+      canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(bytes(p.rgba).buffer), p.width, p.height), 0, 0);
       const scale = Math.max(1, Math.floor(48 / Math.max(p.width, p.height)));
       canvas.style.width = `${p.width * scale}px`;
       canvas.style.height = `${p.height * scale}px`;
       box.append(canvas);
     }
-    if (layer.costs) {
-      const costs = document.createElement("div");
-      costs.className = "ov-costs";
-      costs.textContent = layer.costs;
-      box.append(costs);
-    }
+    if (layer.costs) box.append(textDiv(layer.costs, "ov-costs"));
     if (box.tagName === "BUTTON") {
       box.type = "button";
       box.addEventListener("click", () => setTriggerValue("select", layer.index));

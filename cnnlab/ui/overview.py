@@ -4,19 +4,20 @@ selects it, for editing (its settings open in the sidebar) and for inspecting.""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import streamlit as st
 
-from cnnlab.heatmaps import color_range, colorize
-from cnnlab.mosaic import HIGHLIGHT, Display
+from cnnlab.heatmaps import b64, color_range, colorize, to_pixels
+from cnnlab.mosaic import HIGHLIGHT, Display, normalize
 from cnnlab.pipeline import Stage
-from cnnlab.statistics import network_statistics
+from cnnlab.statistics import LayerStatistics
 from cnnlab.ui import inspector
+from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.network import layer_key
 from cnnlab.ui.widgets import shape_text
 
 CSS = """
@@ -35,27 +36,25 @@ button.ov-box:hover { border-color: HIGHLIGHT; }
 .ov-arrow { color: #999; font-size: 16px; }
 """.replace("HIGHLIGHT", HIGHLIGHT)
 
-_component = st.components.v2.component(
-    "cnnlab_overview", js=(Path(__file__).with_name("overview.js")).read_text(encoding="utf-8"), css=CSS)
+_component = component("overview", "overview.js", css=CSS)
 
 PREVIEW_CELLS = 32  # a preview is at most this many cells a side (larger maps are sampled)
 
 
 def preview(stage: Stage, display: Display) -> dict:
-    """The stage's first map (a colour input as it is) in the layer's colour range, at most
+    """The stage's first map as the page colours it (a colour input as it is), at most
     PREVIEW_CELLS a side: {width, height, rgba (base64)}."""
-    out = np.asarray(stage.output, dtype=np.float32)
+    out = stage.output
     step = max(1, -(-max(out.shape[1:]) // PREVIEW_CELLS))
     if stage.index == 0 and out.shape[0] == 3:
-        rgb = np.rint(np.clip(out[:, ::step, ::step], 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+        rgb = to_pixels(out[:, ::step, ::step])
         rgba = np.concatenate([rgb, np.full((*rgb.shape[:2], 1), 255, np.uint8)], axis=2)
     elif stage.index == 0:
         rgba = colorize(out[0, ::step, ::step], 0.0, 1.0, "gray")
     else:
-        lo, hi = color_range(out, display)
-        rgba = colorize(out[0, ::step, ::step], lo, hi, display.color_scale)
-    return {"width": rgba.shape[1], "height": rgba.shape[0],
-            "rgba": base64.b64encode(np.ascontiguousarray(rgba).tobytes()).decode("ascii")}
+        shown = normalize(out, display.normalization)  # as maps_heatmap shows the layer
+        rgba = colorize(shown[0, ::step, ::step], *color_range(shown, display), display.color_scale)
+    return {"width": rgba.shape[1], "height": rgba.shape[0], "rgba": b64(rgba)}
 
 
 def compact(n: int) -> str:
@@ -66,39 +65,37 @@ def compact(n: int) -> str:
     return str(n)
 
 
-def overview(tx: Text, stages: Sequence[Stage], selected: int | None, display: Display) -> None:
-    """The strip; a click selects that layer (see `select`)."""
+def overview(tx: Text, stages: Sequence[Stage], rows: Sequence[LayerStatistics], selected: int | None,
+             display: Display) -> None:
+    """The strip (rows: the statistics of the layers that run); a click selects that layer (see `select`)."""
     layers = [{"index": 0, "name": tx("overview.input"), "shape": shape_text(stages[0].shape),
                "preview": preview(stages[0], display), "costs": "", "error": False}]
-    rows, _ = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
     for s in stages[1:]:
-        entry = {"index": s.index, "name": s.name, "error": s.error is not None, "preview": None, "costs": ""}
+        entry = {"index": s.index, "name": s.name, "error": s.error is not None, "preview": None, "costs": "",
+                 "shape": "✕"}
         if s.error is None:
             counts = rows[s.index - 1].costs
             entry.update(shape=shape_text(s.shape), preview=preview(s, display),
                          costs=" · ".join(f"{compact(v)} {tx(f'cost.{k}')}" for k, v in counts.items() if v))
-        else:
-            entry["shape"] = "✕"
         layers.append(entry)
-    _component(key="overview", height="content", on_select_change=_selected,
+    keys = tuple(layer_key(n, s.spec) for n, s in enumerate(stages[1:]))
+    _component(key="overview", height="content", on_select_change=partial(_selected, keys),
                data={"layers": layers, "selected": selected, "words": {"select": tx("overview.select")}})
 
 
-def _selected() -> None:
+def _selected(keys: tuple[str, ...]) -> None:
     value = st.session_state["overview"].get("select")
     if isinstance(value, int) and not isinstance(value, bool):
-        select(value)
+        select(value, keys)
 
 
-def select(layer: int) -> None:
+def select(layer: int, keys: tuple[str, ...]) -> None:
     """Layer `layer` (1-based) becomes the inspected layer (row and column follow it, as
-    when the inspector's layer changes) and its settings open in the sidebar."""
-    shapes = st.session_state.get("_insp_shapes", {})
-    if layer not in shapes:
+    when the inspector's layer changes) and its settings (expander keys[layer - 1]) open
+    in the sidebar."""
+    if layer not in st.session_state.get("_insp_shapes", {}):
         return
     st.session_state["insp_layer"] = layer
     inspector.follow_layer()
     st.session_state["_insp_layer_seen"] = layer
-    kinds = st.session_state.get("_layer_keys", ())
-    if 0 <= layer - 1 < len(kinds):
-        st.session_state[kinds[layer - 1]] = True
+    st.session_state[keys[layer - 1]] = True

@@ -6,7 +6,7 @@ change)."""
 
 from __future__ import annotations
 
-import streamlit as st
+from cnnlab.ui.components import component
 
 NARROW_PX = 640  # Streamlit's sidebar covers the page below this width
 
@@ -22,7 +22,7 @@ export default function ({ data }) {
 }
 """ % NARROW_PX
 
-_component = st.components.v2.component("cnnlab_phone_sidebar", js=JS, html="<span></span>")
+_component = component("phone_sidebar", js=JS, html="<span></span>")
 
 
 def close_sidebar_after_a_change(settings: str) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from cnnlab.heatmaps import to_pixels
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.params import PARAMS
 
@@ -35,8 +36,8 @@ def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> s
     (it would put the shown label in the URL): the value goes to the URL here, also when
     code set it (a "Use as input" button)."""
     p = PARAMS[key]
-    if key not in st.session_state or st.session_state[key] not in p.options:
-        st.session_state[key] = current(key) if current(key) in p.options else p.default
+    if key not in st.session_state:
+        st.session_state[key] = current(key)  # the link's code, checked against the options
     common = dict(key=key, help=tx(f"{key}.help"), disabled=disabled, format_func=lambda o: tx(f"{key}.option.{o}"))
     if radio:
         captions = [tx(f"{key}.caption.{o}") for o in p.options]
@@ -108,7 +109,6 @@ def shape_text(shape: Sequence[int]) -> str:
 
 def thumbnail(image: np.ndarray, scale: int = 4) -> Image.Image:
     """(H, W) or (3, H, W) in [0, 1] -> a nearest-neighbour enlarged picture."""
-    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    picture = Image.fromarray(pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels)
+    picture = Image.fromarray(to_pixels(image))
     scale = max(1, min(scale, 160 // max(picture.width, picture.height, 1)))
     return picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)

@@ -2,28 +2,6 @@
 // is computed here from data already sent: play, pause, step and the speed never ask the
 // server, so the animation runs at the screen's frame rate.
 
-function floats(b64) {
-  const s = atob(b64), raw = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) raw[i] = s.charCodeAt(i);
-  return new Float32Array(raw.buffer);
-}
-
-function bytes(b64) {
-  const s = atob(b64), raw = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) raw[i] = s.charCodeAt(i);
-  return raw;
-}
-
-// cnnlab.explain.format_number: 3 significant digits, whole numbers as they are, never "-0"
-function fmt(v) {
-  if (!Number.isFinite(v)) return String(v);
-  v = v + 0 || 0;
-  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
-  const a = Math.abs(v);
-  if (a < 1e-4 || a >= 1e16) return v.toExponential(2).replace(/e([+-])(\d)$/, "e$10$2");
-  return String(+v.toPrecision(3));
-}
-
 const SPEEDS = [1, 2, 4, 8, 15, 30, 60]; // output cells a second; 60: one a frame
 
 function fill(template, values) {
@@ -31,9 +9,7 @@ function fill(template, values) {
 }
 
 function build(parent) {
-  const root = document.createElement("div");
-  root.className = "wp";
-  root.innerHTML =
+  const root = mount(parent, "wp",
     '<div class="wp-controls">' +
     '<button type="button" class="wp-first"></button><button type="button" class="wp-back"></button>' +
     '<button type="button" class="wp-play"></button><button type="button" class="wp-next"></button>' +
@@ -43,8 +19,7 @@ function build(parent) {
     '<div class="wp-where" aria-live="polite"></div>' +
     '<div class="wp-views"><figure><figcaption class="wp-in-cap"></figcaption><canvas class="wp-in"></canvas></figure>' +
     '<figure><figcaption class="wp-out-cap"></figcaption><canvas class="wp-out"></canvas></figure>' +
-    '<div class="wp-math"><div class="wp-grids"></div><div class="wp-sum"></div></div></div>';
-  parent.appendChild(root);
+    '<div class="wp-math"><div class="wp-grids"></div><div class="wp-sum"></div></div></div>');
   const $ = (s) => root.querySelector(s);
   root.__state = { step: 0, playing: false, speed: 3, last: 0, carry: 0 };
   const go = (step) => { root.__state.step = step; draw(root); };
@@ -116,6 +91,13 @@ function stop(root) {
   labels(root);
 }
 
+function offscreen(width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
 // the picture of values (h, w) through the colour table at range [lo, hi]
 function picture(values, h, w, lut, lo, hi) {
   const img = new ImageData(w, h);
@@ -133,8 +115,7 @@ function picture(values, h, w, lut, lo, hi) {
 function compute(root, step) {
   const d = root.__d, i = Math.floor(step / d.out_width), j = step % d.out_width;
   const rows = d.rows[i], cols = d.cols[j], hw = d.height * d.width;
-  const shown = Math.min(d.depth, 1);
-  const grids = [], channelSums = [];
+  const grids = [];  // the patch and products of the group's first channel (the grids shown)
   let total = 0, best = -Infinity, count = 0;
   for (let c = 0; c < d.depth; c++) {
     let sum = 0;
@@ -156,8 +137,7 @@ function compute(root, step) {
       }
     }
     total += sum;
-    channelSums.push(sum);
-    if (c < shown) grids.push({ patch, products });
+    if (c === 0) grids.push({ patch, products });
   }
   let value;
   if (d.reduce === "sum") value = total + (d.bias || 0);
@@ -165,7 +145,7 @@ function compute(root, step) {
   else if (d.reduce === "sum-only") value = total;
   else if (d.reduce === "mean") value = total / d.divisors[step];
   else value = grids[0].patch[0];
-  return { i, j, rows, cols, grids, channelSums, total, value, count };
+  return { i, j, rows, cols, grids, total, value, count };
 }
 
 function table(values, kh, kw, title, marks) {
@@ -174,7 +154,7 @@ function table(values, kh, kw, title, marks) {
     html += "<tr>";
     for (let v = 0; v < kw; v++) {
       const k = u * kw + v, x = values[k];
-      html += `<td${marks && marks[k] ? ' class="wp-pad"' : ""}>${Number.isNaN(x) ? "" : fmt(x)}</td>`;
+      html += `<td${marks && marks[k] ? ' class="wp-pad"' : ""}>${Number.isNaN(x) ? "" : formatNumber(x)}</td>`;
     }
     html += "</tr>";
   }
@@ -190,9 +170,8 @@ function escape(text) {
 function draw(root) {
   const d = root.__d, w = d.words, s = root.__state, $ = (q) => root.querySelector(q);
   const r = compute(root, s.step);
-  root.__step = r;
   // the input: every channel of the group drawn (up to 16), the window boxed on each
-  const inCanvas = $(".wp-in"), px = root.__inPx, g = 1, tiles = root.__tiles;
+  const inCanvas = $(".wp-in"), px = root.__inPx, tiles = root.__tiles;
   const ctx = inCanvas.getContext("2d");
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, inCanvas.width, inCanvas.height);
@@ -205,25 +184,21 @@ function draw(root) {
   ctx.fillStyle = d.highlight + "55";
   ctx.lineWidth = 2;
   for (let c = 0; c < tiles.count; c++) {
-    const oy = Math.floor(c / tiles.columns) * (d.height + g + 2), ox = (c % tiles.columns) * (d.width + g + 2);
+    const oy = Math.floor(c / tiles.columns) * tiles.pitchH, ox = (c % tiles.columns) * tiles.pitchW;
     // cells read (a dilated or deconvolution window reads a lattice) tinted, the span boxed
     for (const rr of r.rows) for (const cc of r.cols) {
       if (rr >= -1 && cc >= -1 && rr <= d.height && cc <= d.width) ctx.fillRect((ox + 1 + cc) * px, (oy + 1 + rr) * px, px, px);
     }
     ctx.strokeRect((ox + 1 + left) * px + 1, (oy + 1 + top) * px + 1, (right - left + 1) * px - 2, (bottom - top + 1) * px - 2);
   }
-  // the output, filled up to this step, the current cell boxed
-  const out = root.__output, filled = new Float32Array(out.length).fill(NaN);
-  filled.set(out.subarray(0, s.step + 1));
-  const oc = $(".wp-out"), octx = oc.getContext("2d"), opx = root.__outPx;
-  const cells = document.createElement("canvas");
-  cells.width = d.out_width; cells.height = d.out_height;
-  cells.getContext("2d").putImageData(picture(filled, d.out_height, d.out_width, root.__lut, ...d.output_range), 0, 0);
+  // the output filled up to this step (the rows before it, then its row up to it), the cell boxed
+  const out = root.__output, oc = $(".wp-out"), octx = oc.getContext("2d"), opx = root.__outPx;
   octx.imageSmoothingEnabled = false;
   octx.fillStyle = "rgba(128, 128, 128, 0.15)";
   octx.clearRect(0, 0, oc.width, oc.height);
   octx.fillRect(0, 0, oc.width, oc.height);
-  octx.drawImage(cells, 0, 0, oc.width, oc.height);
+  if (r.i > 0) octx.drawImage(root.__outPicture, 0, 0, d.out_width, r.i, 0, 0, d.out_width * opx, r.i * opx);
+  octx.drawImage(root.__outPicture, 0, r.i, r.j + 1, 1, 0, r.i * opx, (r.j + 1) * opx, opx);
   octx.strokeStyle = d.highlight;
   octx.lineWidth = 2;
   octx.strokeRect(r.j * opx + 1, r.i * opx + 1, opx - 2, opx - 2);
@@ -243,16 +218,16 @@ function draw(root) {
   if (d.reduce === "sum") {
     if (d.depth > 1) {
       lines.push(fill(w.grids_channel, { c: d.channels[0], n: d.depth }));
-      lines.push(fill(w.channels, { n: d.depth, sum: fmt(r.total) }));
+      lines.push(fill(w.channels, { n: d.depth, sum: formatNumber(r.total) }));
     }
-    else lines.push(fill(w.products_sum, { n: kh * kw, sum: fmt(r.total) }));
-    lines.push(d.bias === null ? fill(w.result, { value: fmt(r.value) })
-                               : fill(w.with_bias, { bias: fmt(d.bias), value: fmt(r.value) }));
-  } else if (d.reduce === "max") lines.push(fill(w.max, { n: r.count, value: fmt(r.value) }));
-  else if (d.reduce === "sum-only") lines.push(fill(w.sum_only, { n: r.count, value: fmt(r.value) }));
-  else if (d.reduce === "mean") lines.push(fill(w.mean, { sum: fmt(r.total), divisor: d.divisors[s.step], value: fmt(r.value) }));
-  else lines.push(`${d.formula}: x = ${fmt(r.value)} → ${fmt(out[s.step])}`);
-  $(".wp-sum").replaceChildren(...lines.map((t) => { const e = document.createElement("div"); e.textContent = t; return e; }));
+    else lines.push(fill(w.products_sum, { n: kh * kw, sum: formatNumber(r.total) }));
+    lines.push(d.bias === null ? fill(w.result, { value: formatNumber(r.value) })
+                               : fill(w.with_bias, { bias: formatNumber(d.bias), value: formatNumber(r.value) }));
+  } else if (d.reduce === "max") lines.push(fill(w.max, { n: r.count, value: formatNumber(r.value) }));
+  else if (d.reduce === "sum-only") lines.push(fill(w.sum_only, { n: r.count, value: formatNumber(r.value) }));
+  else if (d.reduce === "mean") lines.push(fill(w.mean, { sum: formatNumber(r.total), divisor: d.divisors[s.step], value: formatNumber(r.value) }));
+  else lines.push(`${d.formula}: x = ${formatNumber(r.value)} → ${formatNumber(out[s.step])}`);
+  $(".wp-sum").replaceChildren(...lines.map((t) => textDiv(t)));
   $(".wp-where").textContent = fill(w.where, { step: s.step + 1, n: root.__n, row: r.i, col: r.j });
   $(".wp-pos").value = String(s.step);
   root.dataset.step = String(s.step);
@@ -271,15 +246,13 @@ function load(root, d) {
   root.__lut = bytes(d.lut);
   // the channels tiled 4 wide with a frame of one cell (padding shows) and a gap
   const count = Math.min(d.depth, 16), columns = Math.min(count, 4), g = 1;
-  root.__tiles = { count, columns };
   const th = d.height + 2, tw = d.width + 2;
+  root.__tiles = { count, columns, pitchH: th + g, pitchW: tw + g };  // a tile's size with its gap
   const rowsOfTiles = Math.ceil(count / columns);
   const cellsH = rowsOfTiles * (th + g) - g, cellsW = columns * (tw + g) - g;
   const px = Math.max(2, Math.min(14, Math.floor(320 / cellsW), Math.floor(320 / cellsH)));
   root.__inPx = px;
-  const pic = document.createElement("canvas");
-  pic.width = cellsW; pic.height = cellsH;
-  const pctx = pic.getContext("2d"), hw = d.height * d.width;
+  const pic = offscreen(cellsW, cellsH), pctx = pic.getContext("2d"), hw = d.height * d.width;
   for (let c = 0; c < count; c++) {
     const oy = Math.floor(c / columns) * (th + g), ox = (c % columns) * (tw + g);
     pctx.fillStyle = "rgba(128, 128, 128, 0.25)";  // the frame: padding or past the border
@@ -292,6 +265,9 @@ function load(root, d) {
   inCanvas.width = cellsW * px; inCanvas.height = cellsH * px;
   const opx = Math.max(2, Math.min(14, Math.floor(320 / d.out_width), Math.floor(320 / d.out_height)));
   root.__outPx = opx;
+  root.__outPicture = offscreen(d.out_width, d.out_height);
+  root.__outPicture.getContext("2d").putImageData(
+    picture(root.__output, d.out_height, d.out_width, root.__lut, ...d.output_range), 0, 0);
   const oc = root.querySelector(".wp-out");
   oc.width = d.out_width * opx; oc.height = d.out_height * opx;
   const w = d.words;

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,6 +11,7 @@ from cnnlab import sliding_window
 from cnnlab.mosaic import HIGHLIGHT, Display
 from cnnlab.pipeline import Stage
 from cnnlab.ui import widgets as w
+from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
 
 CSS = """
@@ -35,8 +35,7 @@ CSS = """
 .wp-sum { margin-top: 6px; font-variant-numeric: tabular-nums; }
 """
 
-_component = st.components.v2.component(
-    "cnnlab_window_player", js=(Path(__file__).with_name("window_player.js")).read_text(encoding="utf-8"), css=CSS)
+_component = component("window_player", "window_player.js", css=CSS)
 
 WORDS = ("play", "pause", "first", "back", "next", "speed", "per_second", "position", "where", "input",
          "input_some", "output", "patch", "kernel", "grids_channel", "products", "window", "channels", "products_sum", "result",

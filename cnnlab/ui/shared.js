@@ -1,0 +1,45 @@
+// Helpers of the cnnlab components: cnnlab/ui/components.py sends each component's
+// module with the helpers it calls. One function a block, blocks apart by a blank line.
+
+// base64 -> its bytes (Uint8Array)
+function bytes(b64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);
+  const s = atob(b64), out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+// base64 of float32 little-endian values -> Float32Array
+function floats(b64) {
+  return new Float32Array(bytes(b64).buffer);
+}
+
+// A component's root: a div of class `cls` holding `html`, appended to `parent`.
+function mount(parent, cls, html) {
+  const root = document.createElement("div");
+  root.className = cls;
+  root.innerHTML = html;
+  parent.appendChild(root);
+  return root;
+}
+
+// A div showing `text` as text (never as HTML), of class `cls` if given.
+function textDiv(text, cls) {
+  const e = document.createElement("div");
+  if (cls) e.className = cls;
+  e.textContent = text;
+  return e;
+}
+
+// cnnlab.explain.format_number, the page's one number format: 3 significant digits as
+// Python's "{:.3g}" writes them, whole numbers below a million in full, never "-0".
+function formatNumber(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v + 0);
+  const [mantissa, power] = v.toExponential(2).split("e");
+  const exp = +power;
+  if (exp < -4 || exp >= 3) {
+    return `${mantissa.replace(/\.?0+$/, "")}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return String(+v.toFixed(2 - exp) + 0);
+}
