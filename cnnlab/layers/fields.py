@@ -24,7 +24,7 @@ class Field:
     """One setting: the spec's field `name`, its `control` ("pair" is an (h, w) pair shown
     as two controls), the catalogue key `text` of its label and help ("{text}.label";
     a pair's halves "{text}_h.label" and "{text}_w.label"), the `options` of a choice,
-    the `step` of a float, `main` (shown at once; else under the layer's "More"),
+    the `step` and printf-style `format` of a float (None: Streamlit's two decimals), `main` (shown at once; else under the layer's "More"),
     `shown(spec)` (whether the setting applies to this spec), and `read` / `write` when
     the value shown is not the field itself (a BorderMode that stands for an explicit
     Padding, a pooling's Strides None that means its KernelShape)."""
@@ -34,6 +34,7 @@ class Field:
     text: str
     options: tuple = ()
     step: float = 1
+    format: str | None = None
     main: bool = True
     shown: Callable[[Any], bool] = _always
     read: Callable[[Any], Any] | None = None

@@ -13,6 +13,7 @@ from cnnlab.layers import ADDABLE, GRAMMAR, LayerSpec
 from cnnlab.layers.fields import Field
 from cnnlab.limits import MAX_LAYERS
 from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
+from cnnlab.ui import focus
 from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
@@ -20,7 +21,12 @@ from cnnlab.ui.params import DEFAULT_NET, PARAMS
 
 NET = "net"  # the session key (and URL key) of the network's text
 READABLE = "net-readable"  # the last network text that could be read
+KNOWN = "net-known"  # the network text the editor was last drawn for, or last wrote itself
+LINEAGE = "net-lineage"  # counts the network's replacements other than a setting's edit
+FOCUS = "net-focus"  # (a count, the key of the control to focus once): set by a move
 ADD = "add-layer"
+ADD_AT = "add-layer-at"  # where "Add a layer" inserts: AT_END or the number of layers before it
+AT_END = "end"
 ADD_NAMES = {spec.token(): spec.kind for spec in ADDABLE}
 
 
@@ -31,6 +37,9 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     presets_box = st.container()  # above the text, labelled once the text is read
     text = st.text_input(tx("net.label"), PARAMS[NET].default, key=NET, bind="query-params",
                          help=tx("net.help", grammar="; ".join(GRAMMAR)))
+    if st.session_state.get(KNOWN) != text:  # typed, pasted, a preset, the link: a new network
+        st.session_state[LINEAGE] = st.session_state.get(LINEAGE, 0) + 1
+        st.session_state[KNOWN] = text
     try:
         specs, error = parse_stack(text), None
         st.session_state[READABLE] = text
@@ -39,10 +48,9 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     with presets_box:
         presets_popover(tx, specs)
     if error is None:
-        layer_editor(tx, specs)
-        st.selectbox(tx("net.add"), tuple(ADD_NAMES), index=None, key=ADD, on_change=_on_add,
-                     format_func=lambda token: f"{ADD_NAMES[token]} ({token})", placeholder=tx("net.add.placeholder"),
-                     help=tx("net.add.help", most=MAX_LAYERS), disabled=len(specs) >= MAX_LAYERS)
+        lineage = st.session_state[LINEAGE]
+        layer_editor(tx, specs, lineage)
+        add_layer_controls(tx, specs, lineage)
     st.button(tx("seed.new"), key="seed-new", on_click=_next_seed, help=tx("seed.new.help"), width="stretch")
     seed = int(w.number(tx, "seed"))
     return specs, seed, error
@@ -62,66 +70,123 @@ def _apply_preset(name: str) -> None:
     st.session_state[NET] = format_stack(PRESETS[name])
 
 
+def add_layer_controls(tx: Text, specs: tuple[LayerSpec, ...], lineage: int) -> None:
+    """The kind to add and where it goes: AT_END (the default), or the number of layers
+    before it (0: at the start)."""
+    places = (AT_END, *range(len(specs)))
+    if st.session_state.get(ADD_AT) not in places:
+        st.session_state.pop(ADD_AT, None)
+
+    def place(at: int | str) -> str:
+        if at == AT_END:
+            return tx("net.add.end")
+        return tx("net.add.after", n=at, kind=specs[at - 1].kind) if at else tx("net.add.start")
+
+    full = len(specs) >= MAX_LAYERS
+    st.selectbox(tx("net.add"), tuple(ADD_NAMES), index=None, key=ADD, on_change=_on_add, args=(lineage,),
+                 format_func=lambda token: f"{ADD_NAMES[token]} ({token})", placeholder=tx("net.add.placeholder"),
+                 help=tx("net.add.help", most=MAX_LAYERS), disabled=full)
+    st.selectbox(tx("net.add.at"), places, key=ADD_AT, format_func=place, help=tx("net.add.at.help"), disabled=full)
+
+
 def _next_seed() -> None:
     st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (PARAMS["seed"].hi + 1)
 
 
-def _rewrite(change) -> None:
-    """Apply change(list of specs) to the network's text (left alone if it cannot be read)."""
+def drawn_for(lineage: int) -> bool:
+    """Whether the network is still the one an editor control was drawn for. A control's
+    change is applied only then: one rerun can carry both a network typed anew (or changed
+    by a move, an added or removed layer, a preset) and a change of a control drawn for the
+    old one, whose layer n may now be another layer or of another kind. Edits of a layer's
+    settings keep the lineage, so quick edits of one control all land."""
+    return st.session_state.get(LINEAGE) == lineage and st.session_state.get(NET) == st.session_state.get(KNOWN)
+
+
+def _rewrite(change, lineage: int, structural: bool) -> None:
+    """Apply change(list of specs) to the network's text, if the network is the one the
+    control was drawn for and its text can be read. A structural change (the layers' order
+    or number) starts a new lineage: controls drawn for the old order no longer apply."""
+    if not drawn_for(lineage):
+        return
     try:
         specs = list(parse_stack(st.session_state[NET]))
     except StackFormatError:
         return
     change(specs)
     if specs:
-        st.session_state[NET] = format_stack(tuple(specs))
+        st.session_state[NET] = st.session_state[KNOWN] = format_stack(tuple(specs))
+        if structural:
+            st.session_state[LINEAGE] = lineage + 1
 
 
-def _on_add() -> None:
+def _on_add(lineage: int) -> None:
     token = st.session_state[ADD]
     st.session_state[ADD] = None
-    if token is not None:
-        _rewrite(lambda specs: specs.extend(parse_stack(token)) if len(specs) < MAX_LAYERS else None)
+    if token is None:
+        return
+    new = parse_stack(token)[0]
+
+    def add(specs: list) -> None:
+        if len(specs) < MAX_LAYERS:
+            chosen = st.session_state.get(ADD_AT, AT_END)
+            at = len(specs) if chosen == AT_END else min(int(chosen), len(specs))
+            specs.insert(at, new)
+            st.session_state[layer_key(at, new)] = True  # the new layer's settings open
+            if chosen != AT_END:
+                st.session_state[ADD_AT] = at + 1  # the next one goes after it
+    _rewrite(add, lineage, structural=True)
 
 
-def _on_edit(n: int, field: Field, half: int | None, key: str) -> None:
-    _apply(n, field, half, st.session_state[key])
+def _on_edit(n: int, field: Field, half: int | None, key: str, lineage: int) -> None:
+    _apply(n, field, half, st.session_state[key], lineage)
 
 
-def _on_typed(n: int, field: Field, key: str) -> None:
+def _on_typed(n: int, field: Field, key: str, lineage: int) -> None:
     """A number typed in a wide setting's box: applied, and the box emptied again (it only
     ever holds what is being typed, so it never holds a stale value beside the slider)."""
     value = st.session_state[key]
     st.session_state[key] = None
     if value is not None:
-        _apply(n, field, None, int(value))
+        _apply(n, field, None, int(value), lineage)
 
 
-def _apply(n: int, field: Field, half: int | None, value) -> None:
+def _apply(n: int, field: Field, half: int | None, value, lineage: int) -> None:
     def edit(specs: list) -> None:
         if n < len(specs):
             spec = specs[n]
             specs[n] = field.edited(spec, value) if half is None else field.edited_half(spec, half, value)
-    _rewrite(edit)
+    _rewrite(edit, lineage, structural=False)
 
 
-def _on_move(n: int, step: int) -> None:
+def _on_move(n: int, step: int, lineage: int) -> None:
+    """Layer n swaps places with its neighbour; its settings stay open at the new place and
+    its arrow button keeps the focus (the other arrow at either end)."""
     def move(specs: list) -> None:
         m = n + step
         if 0 <= m < len(specs) and n < len(specs):
-            specs[n], specs[m] = specs[m], specs[n]
-    _rewrite(move)
+            moved, other = specs[n], specs[m]
+            was_open = st.session_state.get(layer_key(m, other))
+            specs[n], specs[m] = other, moved
+            st.session_state[layer_key(m, moved)] = True
+            if was_open is not None:
+                st.session_state[layer_key(n, other)] = was_open
+            towards_end = step > 0 and m < len(specs) - 1 or step < 0 and m == 0
+            focus = st.session_state.get(FOCUS, (0, ""))[0] + 1
+            st.session_state[FOCUS] = (focus, f"{'down' if towards_end else 'up'}-{m}")
+    _rewrite(move, lineage, structural=True)
 
 
-def _on_delete(n: int) -> None:
-    _rewrite(lambda specs: specs.pop(n) if n < len(specs) and len(specs) > 1 else None)
+def _on_delete(n: int, lineage: int) -> None:
+    _rewrite(lambda specs: specs.pop(n) if n < len(specs) and len(specs) > 1 else None, lineage, structural=True)
 
 
-def layer_editor(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
+def layer_editor(tx: Text, specs: tuple[LayerSpec, ...], lineage: int) -> None:
     """One expander per layer: its kind's settings (FIELDS; the secondary ones under
     "More"), move up / down, remove. Keys name the layer's place and kind, not its
     settings, so an edited layer keeps its expander open and its focused widget focused
-    (arrow keys go on working)."""
+    (arrow keys go on working). Every control's change carries the `lineage` it was drawn
+    for (see `drawn_for`)."""
+    focus.focus_once(*st.session_state.get(FOCUS, (0, "")))
     for n, spec in enumerate(specs):
         name = f"{n}-{type(spec).__name__}"
         # stateful (a rerun on open or close): the network overview opens a layer by its key
@@ -130,18 +195,18 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
             shown = [f for f in spec.FIELDS if f.shown(spec)]
             for field in shown:
                 if field.main:
-                    _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}")
+                    _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}", lineage)
             secondary = [f for f in shown if not f.main]
             if secondary:
                 with w.more_popover(tx, tx("layer.more"), _changed(tx, spec, secondary), key=f"more-{name}"):
                     for field in secondary:
-                        _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}")
+                        _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}", lineage)
             buttons = w.row()
-            buttons.button("↑", key=f"up-{n}", on_click=_on_move, args=(n, -1), disabled=n == 0,
+            buttons.button("↑", key=f"up-{n}", on_click=_on_move, args=(n, -1, lineage), disabled=n == 0,
                            help=tx("net.up.help"), width="stretch")
-            buttons.button("↓", key=f"down-{n}", on_click=_on_move, args=(n, 1),
+            buttons.button("↓", key=f"down-{n}", on_click=_on_move, args=(n, 1, lineage),
                            disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
-            buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n,), disabled=len(specs) == 1,
+            buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n, lineage), disabled=len(specs) == 1,
                            help=tx("net.delete.help"), width="stretch")
 
 
@@ -162,7 +227,7 @@ def _changed(tx: Text, spec: LayerSpec, fields: list[Field]) -> str:
     return ", ".join(items)
 
 
-def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str) -> None:
+def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str, lineage: int) -> None:
     """The widget(s) of one setting, showing the layer's value now (set through the
     session, so the widget itself stays the same one); ranges from the kind's LIMITS."""
     value = field.value(spec)
@@ -170,13 +235,13 @@ def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str) ->
         with w.row():
             for half, suffix in enumerate(("h", "w")):
                 _widget(tx, spec, field, f"{field.text}_{suffix}", value[half],
-                        dict(key=f"{key}-{suffix}", on_change=_on_edit, args=(n, field, half, f"{key}-{suffix}")))
+                        dict(key=f"{key}-{suffix}", on_change=_on_edit, args=(n, field, half, f"{key}-{suffix}", lineage)))
     elif field.control == "int" and _wide(spec, field):
         with w.row():  # a slider for moving, a number box for typing 200 at once
-            _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
-            _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_typed, args=(n, field, f"{key}-box")))
+            _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
+            _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_typed, args=(n, field, f"{key}-box", lineage)))
     else:
-        _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key)))
+        _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
 
 
 WIDE_RANGE = 64  # an int setting with a range this wide gets a number box beside its slider
@@ -196,17 +261,24 @@ def _number_box(spec: LayerSpec, field: Field, value: int, common: dict) -> None
 
 
 def _widget(tx: Text, spec: LayerSpec, field: Field, text: str, value, common: dict) -> None:
+    """One control showing `value`. The value is given twice on purpose: through the session
+    (so a control already in the browser moves to it) and as the control's default (so a
+    control first mounted later, inside a popover or an expander opened after some reruns,
+    starts from it: the browser takes a newly mounted widget's value from its default and
+    sends it back, which would otherwise arrive as an edit to the control's bare default,
+    WithBias False or a multiplier of 0). Neither is part of the widget's identity here
+    (keyed widgets), so the control stays the same one and keeps its focus."""
     if st.session_state.get(common["key"]) != value:
         st.session_state[common["key"]] = value
     label, helptext = tx(f"{text}.label"), tx(f"{text}.help")
     if field.control in ("int", "pair"):
         allowed = spec.LIMITS[field.name]
-        st.slider(label, int(allowed.lo), int(allowed.hi), help=helptext, **common)
+        st.slider(label, int(allowed.lo), int(allowed.hi), int(value), help=helptext, **common)
     elif field.control == "float":
         allowed = spec.LIMITS[field.name]
-        st.number_input(label, float(allowed.lo), float(allowed.hi), step=float(field.step), help=helptext,
-                        **common)
+        st.number_input(label, float(allowed.lo), float(allowed.hi), float(value), step=float(field.step),
+                        format=field.format, help=helptext, **common)
     elif field.control == "bool":
-        st.toggle(label, help=helptext, **common)
+        st.toggle(label, bool(value), help=helptext, **common)
     else:
-        st.selectbox(label, field.options, help=helptext, **common)
+        st.selectbox(label, field.options, index=field.options.index(value), help=helptext, **common)
