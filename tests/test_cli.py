@@ -1,21 +1,32 @@
 """`python -m cnnlab`: the app's downloads for the same settings, the app's refusals with
-a non-zero exit, the blog post's maps, and every test image in bounded chunks."""
+a non-zero exit and the reason, only flags that change the files, the blog post's maps,
+every test image in bounded chunks; the package installed (`cnnlab` from any folder) and
+its wheel carrying every file it reads."""
 
+import hashlib
+import os
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
+import time
 import zipfile
 from pathlib import Path
+
+import pytest
 
 import numpy as np
 from PIL import Image
 
 from cnnlab import exports
+from cnnlab.cli import main
 from cnnlab.data import load_mnist
-from cnnlab.kernel_edits import parse_edits
+from cnnlab.kernel_edits import apply_edits, parse_edits
 from cnnlab.layers import BLOG_NETWORK
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import forward_batch, init_params, run
-from cnnlab.presets import parse_stack
+from cnnlab.presets import StackFormatError, parse_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +59,8 @@ def test_flags_take_the_same_names_and_bad_settings_exit_with_the_app_s_message(
     done = cli("--net", "conv-4-3x3", "--index", "123", "--out", str(tmp_path / "ok"))
     assert done.returncode == 0 and (tmp_path / "ok" / "layer1-Convolution.png").exists()
     refused = cli("--net", "conv-99999-5x5", "--seed", "inf", "--out", str(tmp_path / "bad"))
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "net='conv-99999-5x5'" in refused.stderr and "seed='inf'" in refused.stderr
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and not (tmp_path / "bad").exists()
+    assert "net='conv-99999-5x5'" in refused.stderr and "seed='inf': it is a whole number from 0 to 2147483647" in refused.stderr
     too_small = cli("--net", "conv-8-15x15_conv-8-15x15", "--out", str(tmp_path / "small"))
     assert too_small.returncode == 1 and "KernelShape 15x15 does not fit the 14x14 input" in too_small.stderr
     assert (tmp_path / "small" / "layer1-Convolution.csv").exists()  # the layer before is written
@@ -68,7 +79,8 @@ def test_blog_writes_the_post_s_16_convolution_and_16_pooled_maps(tmp_path):
 
 
 def test_all_test_images_stream_into_one_npz(tmp_path):
-    done = cli("--all-test-images", "--net", "conv-4-5x5_relu_max-2x2", "--seed", "2", "--out", str(tmp_path))
+    done = cli("--all-test-images", "--net", "conv-4-5x5_relu_max-2x2", "--seed", "2", "--kernels", "1.3.0.2.2:3",
+               "--out", str(tmp_path))
     assert done.returncode == 0 and "10,000/10,000 images" in done.stderr
     with np.load(tmp_path / "all-test-images.npz") as npz:
         maps, labels = npz["maps"], npz["labels"]
@@ -76,6 +88,147 @@ def test_all_test_images_stream_into_one_npz(tmp_path):
     specs = parse_stack("conv-4-5x5_relu_max-2x2")
     mnist = load_mnist()
     some = [0, 4, 777, 9999]
-    expected = forward_batch(mnist.images[some, None].astype(np.float32) / 255, specs, init_params(specs, (1, 28, 28), 2))
+    params = [apply_edits(spec, p, parse_edits("1.3.0.2.2:3"), i)[0]
+              for i, (spec, p) in enumerate(zip(specs, init_params(specs, (1, 28, 28), 2)), start=1)]
+    assert params[0][0][3, 0, 2, 2] == 3  # the edited cell is in the weights used
+    expected = forward_batch(mnist.images[some, None].astype(np.float32) / 255, specs, params)
     np.testing.assert_allclose(maps[some], expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(labels, mnist.labels)
+
+
+def written(argv: list[str], out: Path) -> dict[str, str]:
+    """Run the command line in this process; {file: sha256} of what it wrote, but the
+    network NPZ (its manifest repeats the link, so it differs with any setting)."""
+    assert main([*argv, "--out", str(out)]) == 0
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(out.iterdir())
+            if f.name != "cnnlab-network.npz"}
+
+
+SMALL = "conv-2-3x3_max-2x2"
+# Every setting --help lists: (the other flags it needs to matter, a value other than the default).
+CHANGES = {
+    "pick": ([], "photo"), "digit": ([], "7"), "example": ([], "1"), "index": (["--pick", "index"], "5"),
+    "photo": (["--pick", "photo"], "rocket"), "photo_color": (["--pick", "photo"], "false"),
+    "net": ([], "conv-2-3x3_max-2x2"), "seed": ([], "1"), "kernels": ([], "1.0.0.0.0:2"),
+    "color_scale": ([], "diverging"), "normalization": ([], "map"), "colorbar": ([], "false"), "columns": ([], "1"),
+}
+
+
+def test_help_lists_only_flags_that_change_the_files(tmp_path):
+    helped = cli("--help")
+    assert helped.returncode == 0
+    listed = set(re.findall(r"^  (?:-h, )?--([a-z_-]+)", helped.stdout, re.M))
+    assert listed == {"help", "out", "blog", "all-test-images", *CHANGES}
+    for n, (flag, (needs, other)) in enumerate(CHANGES.items()):
+        base = needs if flag == "net" else [*needs, "--net", SMALL]  # a small network but where net is the flag
+        before, after = written(base, tmp_path / f"{n}a"), written([*base, f"--{flag}", other], tmp_path / f"{n}b")
+        assert before.keys() == after.keys() and before != after, flag
+    page = cli("--learn_k", "9", "--out", str(tmp_path / "learn"))  # the Learn tab's: listed nowhere, refused
+    assert page.returncode == 2 and "--learn_k: the page's own" in page.stderr and not (tmp_path / "learn").exists()
+    link = cli("lang=ja&view=inspect&insp_row=3&digit=7&net=conv-2-3x3", "--out", str(tmp_path / "link"))
+    assert link.returncode == 0 and "left out, as they do not change these files: lang, view, insp_row" in link.stderr
+
+
+def test_old_and_new_network_keys_are_not_mixed(tmp_path):
+    for argv in (["--net", "conv-8-3x3", "--out_maps", "4"], ["net=conv-8-3x3&out_maps=4"],
+                 ["net=conv-8-3x3", "--out_maps", "4"]):
+        refused = cli(*argv, "--out", str(tmp_path / "mixed"))
+        assert refused.returncode == 2 and not (tmp_path / "mixed").exists(), argv
+        assert "out_maps (of links made before net= existed) cannot be mixed with net" in refused.stderr
+    old = cli("out_maps=4&kernel_h=3&kernel_w=3&pooling=none", "--out", str(tmp_path / "old"))  # an old link alone
+    assert old.returncode == 0 and (tmp_path / "old" / "layer1-Convolution.png").exists()
+    with np.load(tmp_path / "old" / "layer1-Convolution.npz") as npz:
+        assert npz["maps"].shape == (4, 26, 26)
+
+
+def test_a_setting_the_output_does_not_use_is_refused(tmp_path):
+    for argv, named in ((["--blog", "--net", "conv-4-3x3"], "net"), (["--blog", "--out_maps", "4"], "out_maps"),
+                        (["--blog", "--columns", "4"], "columns"),
+                        (["--all-test-images", "--digit", "3", "--colorbar", "false"], "digit, colorbar")):
+        refused = cli(*argv, "--out", str(tmp_path / "x"))
+        assert refused.returncode == 2 and f": {named} would change nothing" in refused.stderr, argv
+        assert not (tmp_path / "x").exists()
+
+
+def test_a_refused_network_gets_the_app_s_reason(tmp_path):
+    for net in ("conv-999-5x5", "conv-8-3x3_max-9x9x", "relu_" * 13 + "relu"):
+        refused = cli("--net", net, "--out", str(tmp_path))
+        with pytest.raises(StackFormatError) as app:  # the network text box's message
+            parse_stack(net)
+        assert refused.returncode == 2 and f"  net={net!r}: {app.value}\n" in refused.stderr
+    assert "OutMaps 999 is outside 1-256" in cli("--net", "conv-999-5x5", "--out", str(tmp_path)).stderr
+    kernels = cli("--kernels", "1.2", "--out", str(tmp_path))
+    assert kernels.returncode == 2 and "A kernel edit is written layer.map.channel.row.column:value" in kernels.stderr
+
+
+def must_be_installed() -> None:
+    """Skip where the package is not installed (fail on CI, which installs it through
+    requirements-dev.txt), or where the installed one is not this checkout."""
+    def missing(why: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{why} on CI: requirements-dev.txt installs it (pip install -e .)")
+        pytest.skip(f"{why} (pip install -e . or -r requirements-dev.txt)")
+
+    found = subprocess.run([sys.executable, "-c", "import cnnlab.cli; print(cnnlab.cli.__file__)"], cwd="/",
+                           capture_output=True, text=True, env=clean_env(), timeout=60)
+    if found.returncode != 0:
+        missing("cnnlab is not installed")
+    if Path(found.stdout.strip()).read_bytes() != (ROOT / "cnnlab" / "cli.py").read_bytes():
+        missing(f"the installed cnnlab ({found.stdout.strip()}) is not this checkout's")
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def test_the_installed_package_runs_from_any_folder(tmp_path):
+    must_be_installed()
+    script = Path(sysconfig.get_path("scripts")) / "cnnlab"
+    for command in ([sys.executable, "-m", "cnnlab"], [str(script)]):
+        helped = subprocess.run([*command, "--help"], cwd=tmp_path, capture_output=True, text=True, env=clean_env(),
+                                timeout=60)
+        assert helped.returncode == 0 and "--all-test-images" in helped.stdout, helped.stderr
+    done = subprocess.run([str(script), "--pick", "photo", "--net", "conv-2-3x3", "--out", "out"], cwd=tmp_path,
+                          capture_output=True, text=True, env=clean_env(), timeout=120)
+    assert done.returncode == 0 and (tmp_path / "out" / "layer1-Convolution.png").exists(), done.stderr
+
+
+def test_the_wheel_carries_every_file_the_package_reads(tmp_path):
+    """Build the wheel from a copy of the project, check it lists every file under cnnlab/,
+    then run the package from the unpacked wheel alone: every module imported (the
+    components read their .js), every data file read."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "requirements.txt"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "cnnlab", source / "cnnlab", ignore=shutil.ignore_patterns("__pycache__"))
+    t0 = time.perf_counter()
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(tmp_path / "dist")],
+                           cwd=source, capture_output=True, text=True, timeout=240)
+    assert built.returncode == 0, built.stderr
+    print(f"wheel built in {time.perf_counter() - t0:.1f} s")
+    (wheel,) = (tmp_path / "dist").glob("cnnlab-*.whl")
+    package = {f.relative_to(ROOT).as_posix() for f in (ROOT / "cnnlab").rglob("*")
+               if f.is_file() and "__pycache__" not in f.parts}
+    assert {"cnnlab/data/mnist_train.npz", "cnnlab/data/NOTICE", "cnnlab/ui/shared.js"} <= package
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        entry_points = zf.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
+        zf.extractall(tmp_path / "site")
+    assert package <= names, sorted(package - names)
+    assert re.search(r"^cnnlab = cnnlab\.cli:main$", entry_points, re.M)
+    reads = """
+import pkgutil, importlib, cnnlab
+from cnnlab.data import MNIST_PATH, MNIST_TRAIN_PATH, PHOTOS, load_mnist, load_photo
+assert cnnlab.__file__.startswith(SITE), cnnlab.__file__
+for m in pkgutil.walk_packages(cnnlab.__path__, "cnnlab."):
+    if m.name != "cnnlab.__main__":
+        importlib.import_module(m.name)
+assert len(load_mnist(MNIST_PATH)) == 10000 and len(load_mnist(MNIST_TRAIN_PATH)) == 20000
+assert all(load_photo(p).shape[0] == 3 for p in PHOTOS)
+assert "CC BY-SA" in (MNIST_PATH.parent / "NOTICE").read_text()
+"""
+    site = str(tmp_path / "site")
+    ran = subprocess.run([sys.executable, "-c", f"SITE = {site!r}" + reads], cwd=tmp_path, capture_output=True,
+                         text=True, env={**clean_env(), "PYTHONPATH": site}, timeout=120)
+    assert ran.returncode == 0, ran.stderr

@@ -1,10 +1,14 @@
 """The network as code: both texts parse, and where torch is importable the PyTorch code,
-run on the app's NPZ download, reproduces every stage to 1e-5 (skipped without torch:
-torch stays out of the requirements)."""
+run on the app's NPZ download, reproduces every stage to 1e-5 (torch is in
+requirements-torch.txt, which CI installs: skipped without it, failed on CI)."""
 
 import ast
+import importlib.util
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +19,7 @@ from cnnlab.exports import network_npz
 from cnnlab.pipeline import run
 from cnnlab.presets import PRESETS, parse_stack
 
+ROOT = Path(__file__).resolve().parents[1]
 NETWORKS = [*PRESETS.values(), parse_stack("conv-4-3x3_conv-6-4x4-s2x2-same-d2x1-g2-nobias_leaky-0.2_avg-3x3-s2x2-p1x1-nopad"),
             parse_stack("conv-4-3x3-full_tanh_sum-2x2_sigmoid"), parse_stack("conv-4-3x3_dwconv-3x3-x2-p1x0_deconv-2-3x3-s2x2-g2")]
 
@@ -27,9 +32,26 @@ def test_both_parse_and_name_every_layer(specs):
         assert all(s.error is None and s.spec.token() in code for s in stages[1:])
 
 
+def needs_torch() -> None:
+    """Skip without torch, but fail on CI: the round trip must run there."""
+    if importlib.util.find_spec("torch") is None:
+        if os.environ.get("CI"):
+            pytest.fail("torch is missing on CI: .ci/run installs requirements-torch.txt")
+        pytest.skip("torch is not installed (pip install -r requirements-torch.txt)")
+
+
+def test_ci_installs_torch_then_runs_the_readme_s_test_command():
+    pins = [line for line in (ROOT / "requirements-torch.txt").read_text().splitlines() if line and line[0] != "#"]
+    assert pins == ["torch==2.13.0"]  # one exact CPU-wheel-compatible pin, never a range
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = re.search(r"Install and run all tests:\n\n    (.+)\n", (ROOT / "README.md").read_text()).group(1)
+    assert readme == "pip install -r requirements-dev.txt && python -m pytest"
+    assert ci.index("-r requirements-torch.txt") < ci.index("install -q -r requirements-dev.txt && python -m pytest")
+
+
 @pytest.mark.parametrize("specs, image", [(s, "digit") for s in NETWORKS] + [(parse_stack("conv-4-5x5_relu_max-2x2"), "photo")])
 def test_the_pytorch_code_reproduces_every_stage(specs, image, tmp_path):
-    pytest.importorskip("torch")
+    needs_torch()
     x = load_mnist().image(4) if image == "digit" else load_photo("cat").astype(np.float32) / 255
     stages = run(x, specs, 2)
     assert all(s.error is None for s in stages)
