@@ -24,6 +24,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -121,7 +122,7 @@ def settings(args: argparse.Namespace) -> dict[str, str]:
     return {**{k: v[-1] for k, v in parse_qs(args.query, keep_blank_values=True).items()}, **flags(args)}
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     print(f"cnnlab: {message}", file=sys.stderr)
     raise SystemExit(code)
 
