@@ -495,6 +495,41 @@ def test_cancel_and_the_epoch_scrubber_at_0_showing_exactly_the_untrained_maps(p
         fresh.close()
 
 
+def test_use_under_a_confidently_wrong_test_image_makes_it_the_input_and_the_link_says_so(page, server):
+    query = "net=conv-4-5x5_relu_max-2x2&max_epoch=1&train_images=1000&seed=5"  # the test above's training
+    page.goto(f"{server}/?{query}&view=trained")
+    page.get_by_text("Trained with seed 5, 1 epoch, 1,000 images").wait_for(timeout=90000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "MNIST test index 4, label 4" in sidebar.inner_text()
+    use = page.locator("[class*='st-key-use-']")
+    use.first.wait_for(timeout=20000)
+    assert use.count() == 8
+    index = int(re.search(r"st-key-use-(\d+)", use.nth(1).get_attribute("class")).group(1))
+    use.nth(1).get_by_role("button", name="Use").click()
+    label = int(load_mnist().labels[index])
+    sidebar.get_by_text(f"MNIST test index {index}, label {label}").wait_for(timeout=20000)
+    page.wait_for_url(re.compile(rf"[?&]index={index}(&|$)"), timeout=20000)
+    assert "pick=index" in page.url
+    assert page.locator(".st-key-index input").input_value() == str(index)
+    # the whole page ran again with it: the Trained tab's untrained maps are that image's
+    from cnnlab.mosaic import tile
+    from cnnlab.presets import parse_stack
+    expected = tile(run(load_mnist().image(index), parse_stack("conv-4-5x5_relu_max-2x2"), 5)[1].output, 8).z.ravel()
+    finite = ~np.isnan(expected)
+    for _ in range(100):
+        shown = np.array(page.evaluate(VALUES_JS, "chart-untrained-stage-1"), dtype=np.float32)
+        if shown.shape == expected.shape and np.array_equal(shown[finite], expected[finite]):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the Trained tab does not show the image that Use picked")
+    # a second one, while "By index" is already the source (its box bound to the link)
+    other = int(re.search(r"st-key-use-(\d+)", use.nth(2).get_attribute("class")).group(1))
+    use.nth(2).get_by_role("button", name="Use").click()
+    sidebar.get_by_text(f"MNIST test index {other}, label {int(load_mnist().labels[other])}").wait_for(timeout=20000)
+    page.wait_for_url(re.compile(rf"[?&]index={other}(&|$)"), timeout=20000)
+
+
 def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
     import io
     from cnnlab.exports import values_csv

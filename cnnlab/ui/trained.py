@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import figures, heatmaps, training
@@ -22,6 +23,7 @@ from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.maps import kernels_of
+from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import shape_text, thumbnail
 
 
@@ -179,12 +181,21 @@ def evaluation_view(tx: Text, result) -> None:
             st.image(thumbnail(test.image(int(index)), 3))
             st.caption(tx("eval.wrong.item", index=int(index), label=int(test.labels[index]),
                           predicted=int(predicted[index]), p=float(result.test_probabilities[index].max())))
-            st.button(tx("eval.use"), key=f"use-{index}", on_click=_use_as_input, args=(int(index),))
+            if st.button(tx("eval.use"), key=f"use-{index}", on_click=_use_as_input, args=(int(index),)):
+                # the tab is drawn in the workspace fragment, whose click reruns only it: the input is
+                # chosen in the sidebar, outside, so the whole page runs again with the new image
+                st.rerun(scope="app")
 
 
 def _use_as_input(index: int) -> None:
+    """Test image `index` becomes the input, "By index", in the sidebar and the link."""
     st.session_state["pick"] = "index"
     st.session_state["index"] = index
+    if index != PARAMS["index"].default:
+        try:  # the index box was not on the page (another source was picked): nothing else writes the link
+            st.query_params["index"] = str(index)
+        except StreamlitAPIException:  # the box is on the page, bound to the link: Streamlit writes its new value
+            pass
 
 
 def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage], epochs: int,
