@@ -698,6 +698,31 @@ def test_the_epoch_scrubber_shows_each_epoch_s_network_and_epoch_0_exactly_the_u
     np.testing.assert_array_equal(job.result.models[0].params[0][0], run(image, specs, 6)[1].params[0])
 
 
+def test_the_epoch_slider_runs_from_0_to_max_epoch_and_starts_at_the_last():
+    at = new_app({"max_epoch": "3"}).run()
+    slider = at.slider(key="show_epoch")
+    assert (slider.min, slider.max, slider.value) == (0, 3, 3)
+    slider.set_value(1).run()
+    at.number_input(key="max_epoch").set_value(5).run()  # a choice within the new range is kept
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (5, 1)
+    at.slider(key="show_epoch").set_value(5).run()
+    at.number_input(key="max_epoch").set_value(2).run()  # past the new last epoch: moved to it
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (2, 2)
+    at.number_input(key="max_epoch").set_value(4).run()  # at the last epoch: it stays at the last
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (4, 4)
+    at.number_input(key="max_epoch").set_value(0).run()  # nothing trained: nothing to choose
+    assert not [s for s in at.slider if s.key == "show_epoch"] and not at.exception
+
+
+def test_an_epoch_past_max_epoch_in_the_link_gets_a_notice_and_the_last_epoch():
+    at = new_app({"max_epoch": "3", "show_epoch": "7"}).run()
+    assert not at.exception
+    assert "`show_epoch=7` (using `3`)" in at.warning[0].value
+    assert at.slider(key="show_epoch").value == 3
+    at = new_app({"max_epoch": "3", "show_epoch": "2"}).run()  # within Max Epoch: used, no notice
+    assert not at.warning and at.slider(key="show_epoch").value == 2
+
+
 def test_the_evaluation_view_counts_every_test_image_and_a_wrong_one_becomes_the_input():
     import json
     from cnnlab.figures import confusion_counts

@@ -29,16 +29,31 @@ from cnnlab.ui.widgets import shape_text, thumbnail
 
 def training_controls(tx: Text) -> tuple[int, int, int]:
     """Max Epoch (0: the blog post's untrained view), how many training images, and the
-    epoch whose network the Maps, Inspect and Trained tabs show once trained (the last
-    by default; 0 is the untrained network)."""
+    epoch whose network the Maps, Inspect and Trained tabs show once trained: 0 (the
+    untrained network) to Max Epoch, the last by default; no choice without training."""
     summary = w.changed(tx, {"max_epoch.label": ("max_epoch",)})
     with w.more_popover(tx, tx("train.header"), summary, icon=":material/school:"):
         epochs = int(w.number(tx, "max_epoch"))
         images = int(w.number(tx, "train_images", step=1000, disabled=epochs == 0))
         if epochs == 0:
             w.why_disabled(tx, "train.disabled")
-        shown = int(w.slider(tx, "show_epoch", disabled=epochs == 0))
-    return epochs, images, min(shown, epochs)
+            return epochs, images, 0
+        _fit_shown_epoch(epochs)
+        shown = int(w.slider(tx, "show_epoch", hi=epochs))
+    return epochs, images, shown
+
+
+SHOWN_TOP = "show_epoch-top"  # the Max Epoch the epoch slider was last drawn for
+
+
+def _fit_shown_epoch(epochs: int) -> None:
+    """The epoch to show, kept within 0..`epochs` when Max Epoch changes: at the last epoch
+    (its default) it stays at the last; past the new last it moves to it."""
+    state = st.session_state
+    shown = state.get("show_epoch")
+    if shown is not None and shown != epochs and (shown > epochs or shown == state.get(SHOWN_TOP)):
+        state["show_epoch"] = epochs
+    state[SHOWN_TOP] = epochs
 
 
 def owner() -> str:
