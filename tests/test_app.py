@@ -1,5 +1,7 @@
 """app.py run by Streamlit's AppTest: the real script, real widgets, real charts."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -423,6 +425,31 @@ def test_training_from_the_app_compares_untrained_and_trained():
     labels = [c.value for c in at.caption if c.value.startswith("Closest classic filter of each kernel")]
     assert len(labels) == 1 and labels[0].count("·") == 15  # the 16 learned 5x5 kernels of layer 1
     assert trained(query)[1] is job  # kept: not trained again
+
+
+def test_until_a_training_reports_a_number_the_page_says_what_is_happening_in_both_languages():
+    """No placeholder that reads as a result ("0 trainings before yours", "batch 0/1, loss 0.000")."""
+    import time
+    from cnnlab.training_service import TrainingKey
+    from cnnlab.ui.compute import training_service
+    words = {"en": ("Trained", "Starting the training: seed", "Training started: waiting for its first loss",
+                    "Training: epoch 1/1, batch 16/16"),
+             "ja": ("学習後", "学習を始めています: シード", "学習を開始しました: 最初の損失",
+                    "学習中: エポック 1/1、バッチ 16/16")}
+    for seed, (lang, (tab, starting, first, reported)) in enumerate(words.items(), start=31):
+        query = {"lang": lang, "net": "conv-2-3x3_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": str(seed)}
+        at = open_tab(tab, query)
+        key = TrainingKey(parse_stack(query["net"]), 1, seed, 1000)
+        seen, end = [], time.monotonic() + 120
+        while training_service().finished(key) is None:
+            assert time.monotonic() < end and not at.exception, "the training did not finish"
+            seen += [p.proto.text for p in at.get("progress")] + [i.value for i in at.info]
+            at.run()
+        for status in seen:  # the queue's place or what the training is doing, then its numbers
+            assert re.match(rf"({starting}|{first}|{reported}|Waiting: [1-9]|待機中: このサーバーであなたの前に [1-9])",
+                            status), status
+        assert re.match(f"{starting}|{first}", seen[0]) or re.match("Waiting|待機中", seen[0])
+        assert any(re.match(f"{starting}|{first}", s) for s in seen)
 
 
 def test_trained_tab_explains_when_nothing_is_trained():

@@ -127,12 +127,13 @@ def training_progress(tx: Text, key: TrainingKey) -> None:
         st.error(tx("trained.failed"), icon=":material/error:")
         return
     words = settings_words(key)
-    if job.state == QUEUED:
-        st.info(tx("trained.queued", position=training_service().position(job), **words), icon=":material/hourglass_top:")
-    else:
-        p = job.batches[-1] if job.batches else None
-        text = tx("trained.progress", **(p.__dict__ if p else dict(epoch=1, epochs=key.epochs, batch=0, batches=1,
-                                                                      loss=0.0, accuracy=0.0)))
+    position = training_service().position(job) if job.state == QUEUED else 0
+    if position:
+        st.info(tx("trained.queued", position=position, **words), icon=":material/hourglass_top:")
+    elif job.state == QUEUED:  # next: the worker is taking it
+        st.info(tx("trained.starting", **words), icon=":material/hourglass_top:")
+    else:  # until its first report, no number exists to show
+        text = tx("trained.progress", **job.batches[-1].__dict__) if job.batches else tx("trained.first_report")
         st.progress(job.fraction, text=f"{text} · {tx('trained.settings', **words)}")
     st.button(tx("trained.cancel"), key="train-cancel", on_click=_cancel, args=(key,), icon=":material/cancel:")
     curves_view(tx, job)
