@@ -197,9 +197,9 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     payload, shown = phone.evaluate(PAINTED_JS, ["chart-input", 16, 12])  # drawn at the device's resolution
     assert shown == decode_payload(payload)[0][16, 12].tolist()
     assert phone.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-input').querySelector('canvas').width") == 2 * 28 * 15
-    phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: a touch says "tap"
+    phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: the tap inspects
     text = phone.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
-    assert "tap to inspect" in text and "click" not in text
+    assert "inspected (boxed)" in text and "tap to inspect" not in text and "click" not in text
     touch.close()
 
 
@@ -644,6 +644,28 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     wait_for_app(page, ("chart-stage-1",))
     boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
     assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
+
+
+def test_on_a_phone_a_tap_inspects_the_pixel_and_its_label_says_so_not_tap_to_inspect(phone):
+    page, key = phone, "chart-stage-1"
+    tip = f".st-key-{key} .hm-tip"
+    # a finger resting on a cell (no tap: a scroll starts so) offers it
+    x, y = cell_xy(page, key, 3, 3)
+    page.evaluate(f"""([x, y]) => ({FIND_HEATMAP_JS})('{key}').querySelector('.hm-canvas').dispatchEvent(
+        new PointerEvent('pointerdown', {{pointerType: 'touch', clientX: x, clientY: y, bubbles: true}}))""", [x, y])
+    text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
+    assert "row 3, column 3" in text and "tap to inspect" in text
+    # one tap inspects it, and its label says so at once and after the page has answered
+    page.touchscreen.tap(x, y)
+    page.wait_for_function(f"() => ({FIND_HEATMAP_JS})('{key}').querySelector('.hm-tip').textContent"
+                           ".includes('inspected (boxed)')", timeout=10000)
+    assert "tap to inspect" not in page.locator(tip).text_content()
+    page.wait_for_url(re.compile(r"insp_row=3&insp_col=3|insp_col=3.*insp_row=3"), timeout=20000)
+    page.get_by_text("Inspected (boxed): Convolution, map 0, row 3, column 3").wait_for(timeout=20000)
+    wait_for_app(page, (key,))
+    assert [3, 3, 3, 3] in page.evaluate(f"() => ({FIND_HEATMAP_JS})('{key}').__payload.boxes")
+    text = page.locator(tip).text_content()
+    assert "row 3, column 3" in text and "inspected (boxed)" in text and "tap to inspect" not in text
 
 
 def player_state(page, layer: int) -> dict:

@@ -35,6 +35,7 @@ EN: dict[str, str] = {
     "hover.raw": "raw",
     "hover.click": "click to inspect",
     "hover.tap": "tap to inspect",
+    "hover.inspected": "inspected (boxed)",
     "cost.CostParameter": "parameters",
     "cost.CostMultiplyAdd": "multiply-adds",
     "cost.CostAdd": "additions",
@@ -468,6 +469,7 @@ JA: dict[str, str] = {
     "hover.raw": "元の値",
     "hover.click": "クリックで調べる",
     "hover.tap": "タップで調べる",
+    "hover.inspected": "調べている画素（枠付き）",
     "cost.CostParameter": "パラメータ",
     "cost.CostMultiplyAdd": "積和",
     "cost.CostAdd": "加算",
@@ -942,7 +944,7 @@ class Text:
         return self(key, **fields)
 
 
-HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap")
+HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap", "inspected")
 
 
 def hover_words(tx: Text) -> dict[str, str]:
