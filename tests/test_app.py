@@ -1,5 +1,7 @@
 """app.py run by Streamlit's AppTest: the real script, real widgets, real charts."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -425,6 +427,31 @@ def test_training_from_the_app_compares_untrained_and_trained():
     assert trained(query)[1] is job  # kept: not trained again
 
 
+def test_until_a_training_reports_a_number_the_page_says_what_is_happening_in_both_languages():
+    """No placeholder that reads as a result ("0 trainings before yours", "batch 0/1, loss 0.000")."""
+    import time
+    from cnnlab.training_service import TrainingKey
+    from cnnlab.ui.compute import training_service
+    words = {"en": ("Trained", "Starting the training: seed", "Training started: waiting for its first loss",
+                    "Training: epoch 1/1, batch 16/16"),
+             "ja": ("学習後", "学習を始めています: シード", "学習を開始しました: 最初の損失",
+                    "学習中: エポック 1/1、バッチ 16/16")}
+    for seed, (lang, (tab, starting, first, reported)) in enumerate(words.items(), start=31):
+        query = {"lang": lang, "net": "conv-2-3x3_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": str(seed)}
+        at = open_tab(tab, query)
+        key = TrainingKey(parse_stack(query["net"]), 1, seed, 1000)
+        seen, end = [], time.monotonic() + 120
+        while training_service().finished(key) is None:
+            assert time.monotonic() < end and not at.exception, "the training did not finish"
+            seen += [p.proto.text for p in at.get("progress")] + [i.value for i in at.info]
+            at.run()
+        for status in seen:  # the queue's place or what the training is doing, then its numbers
+            assert re.match(rf"({starting}|{first}|{reported}|Waiting: [1-9]|待機中: このサーバーであなたの前に [1-9])",
+                            status), status
+        assert re.match(f"{starting}|{first}", seen[0]) or re.match("Waiting|待機中", seen[0])
+        assert any(re.match(f"{starting}|{first}", s) for s in seen)
+
+
 def test_trained_tab_explains_when_nothing_is_trained():
     at = open_tab("Trained")
     assert "Set Max Epoch above 0" in at.info[0].value
@@ -696,6 +723,31 @@ def test_the_epoch_scrubber_shows_each_epoch_s_network_and_epoch_0_exactly_the_u
         z = heatmap_values(at, "chart-stage-1")
         np.testing.assert_array_equal(z[~np.isnan(z)], tile(expected[1].output, 8).z[~np.isnan(z)])
     np.testing.assert_array_equal(job.result.models[0].params[0][0], run(image, specs, 6)[1].params[0])
+
+
+def test_the_epoch_slider_runs_from_0_to_max_epoch_and_starts_at_the_last():
+    at = new_app({"max_epoch": "3"}).run()
+    slider = at.slider(key="show_epoch")
+    assert (slider.min, slider.max, slider.value) == (0, 3, 3)
+    slider.set_value(1).run()
+    at.number_input(key="max_epoch").set_value(5).run()  # a choice within the new range is kept
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (5, 1)
+    at.slider(key="show_epoch").set_value(5).run()
+    at.number_input(key="max_epoch").set_value(2).run()  # past the new last epoch: moved to it
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (2, 2)
+    at.number_input(key="max_epoch").set_value(4).run()  # at the last epoch: it stays at the last
+    assert (at.slider(key="show_epoch").max, at.slider(key="show_epoch").value) == (4, 4)
+    at.number_input(key="max_epoch").set_value(0).run()  # nothing trained: nothing to choose
+    assert not [s for s in at.slider if s.key == "show_epoch"] and not at.exception
+
+
+def test_an_epoch_past_max_epoch_in_the_link_gets_a_notice_and_the_last_epoch():
+    at = new_app({"max_epoch": "3", "show_epoch": "7"}).run()
+    assert not at.exception
+    assert "`show_epoch=7` (using `3`)" in at.warning[0].value
+    assert at.slider(key="show_epoch").value == 3
+    at = new_app({"max_epoch": "3", "show_epoch": "2"}).run()  # within Max Epoch: used, no notice
+    assert not at.warning and at.slider(key="show_epoch").value == 2
 
 
 def test_the_evaluation_view_counts_every_test_image_and_a_wrong_one_becomes_the_input():

@@ -197,9 +197,9 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     payload, shown = phone.evaluate(PAINTED_JS, ["chart-input", 16, 12])  # drawn at the device's resolution
     assert shown == decode_payload(payload)[0][16, 12].tolist()
     assert phone.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-input').querySelector('canvas').width") == 2 * 28 * 15
-    phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: a touch says "tap"
+    phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: the tap inspects
     text = phone.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
-    assert "tap to inspect" in text and "click" not in text
+    assert "inspected (boxed)" in text and "tap to inspect" not in text and "click" not in text
     touch.close()
 
 
@@ -495,6 +495,41 @@ def test_cancel_and_the_epoch_scrubber_at_0_showing_exactly_the_untrained_maps(p
         fresh.close()
 
 
+def test_use_under_a_confidently_wrong_test_image_makes_it_the_input_and_the_link_says_so(page, server):
+    query = "net=conv-4-5x5_relu_max-2x2&max_epoch=1&train_images=1000&seed=5"  # the test above's training
+    page.goto(f"{server}/?{query}&view=trained")
+    page.get_by_text("Trained with seed 5, 1 epoch, 1,000 images").wait_for(timeout=90000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "MNIST test index 4, label 4" in sidebar.inner_text()
+    use = page.locator("[class*='st-key-use-']")
+    use.first.wait_for(timeout=20000)
+    assert use.count() == 8
+    index = int(re.search(r"st-key-use-(\d+)", use.nth(1).get_attribute("class")).group(1))
+    use.nth(1).get_by_role("button", name="Use").click()
+    label = int(load_mnist().labels[index])
+    sidebar.get_by_text(f"MNIST test index {index}, label {label}").wait_for(timeout=20000)
+    page.wait_for_url(re.compile(rf"[?&]index={index}(&|$)"), timeout=20000)
+    assert "pick=index" in page.url
+    assert page.locator(".st-key-index input").input_value() == str(index)
+    # the whole page ran again with it: the Trained tab's untrained maps are that image's
+    from cnnlab.mosaic import tile
+    from cnnlab.presets import parse_stack
+    expected = tile(run(load_mnist().image(index), parse_stack("conv-4-5x5_relu_max-2x2"), 5)[1].output, 8).z.ravel()
+    finite = ~np.isnan(expected)
+    for _ in range(100):
+        shown = np.array(page.evaluate(VALUES_JS, "chart-untrained-stage-1"), dtype=np.float32)
+        if shown.shape == expected.shape and np.array_equal(shown[finite], expected[finite]):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the Trained tab does not show the image that Use picked")
+    # a second one, while "By index" is already the source (its box bound to the link)
+    other = int(re.search(r"st-key-use-(\d+)", use.nth(2).get_attribute("class")).group(1))
+    use.nth(2).get_by_role("button", name="Use").click()
+    sidebar.get_by_text(f"MNIST test index {other}, label {int(load_mnist().labels[other])}").wait_for(timeout=20000)
+    page.wait_for_url(re.compile(rf"[?&]index={other}(&|$)"), timeout=20000)
+
+
 def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
     import io
     from cnnlab.exports import values_csv
@@ -609,6 +644,28 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     wait_for_app(page, ("chart-stage-1",))
     boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
     assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
+
+
+def test_on_a_phone_a_tap_inspects_the_pixel_and_its_label_says_so_not_tap_to_inspect(phone):
+    page, key = phone, "chart-stage-1"
+    tip = f".st-key-{key} .hm-tip"
+    # a finger resting on a cell (no tap: a scroll starts so) offers it
+    x, y = cell_xy(page, key, 3, 3)
+    page.evaluate(f"""([x, y]) => ({FIND_HEATMAP_JS})('{key}').querySelector('.hm-canvas').dispatchEvent(
+        new PointerEvent('pointerdown', {{pointerType: 'touch', clientX: x, clientY: y, bubbles: true}}))""", [x, y])
+    text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
+    assert "row 3, column 3" in text and "tap to inspect" in text
+    # one tap inspects it, and its label says so at once and after the page has answered
+    page.touchscreen.tap(x, y)
+    page.wait_for_function(f"() => ({FIND_HEATMAP_JS})('{key}').querySelector('.hm-tip').textContent"
+                           ".includes('inspected (boxed)')", timeout=10000)
+    assert "tap to inspect" not in page.locator(tip).text_content()
+    page.wait_for_url(re.compile(r"insp_row=3&insp_col=3|insp_col=3.*insp_row=3"), timeout=20000)
+    page.get_by_text("Inspected (boxed): Convolution, map 0, row 3, column 3").wait_for(timeout=20000)
+    wait_for_app(page, (key,))
+    assert [3, 3, 3, 3] in page.evaluate(f"() => ({FIND_HEATMAP_JS})('{key}').__payload.boxes")
+    text = page.locator(tip).text_content()
+    assert "row 3, column 3" in text and "inspected (boxed)" in text and "tap to inspect" not in text
 
 
 def player_state(page, layer: int) -> dict:

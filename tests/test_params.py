@@ -43,3 +43,11 @@ def test_the_network_in_the_url_is_checked_by_the_layers_own_parser():
     assert url_problems({"net": ["conv-8-3x3_relu_max-2x2"]}) == []
     assert url_problems({"net": ["conv-99999-5x5"]}) == [("net", "conv-99999-5x5", "conv-16-5x5_max-2x2")]
     assert url_problems({"net": [""]}) == [("net", "", "conv-16-5x5_max-2x2")]
+
+
+def test_an_epoch_to_show_past_max_epoch_is_refused_and_the_last_epoch_used():
+    assert url_problems({"max_epoch": ["3"], "show_epoch": ["3"]}) == []
+    assert url_problems({"max_epoch": ["3"], "show_epoch": ["7"]}) == [("show_epoch", "7", 3)]
+    assert url_problems({"show_epoch": ["2"]}) == [("show_epoch", "2", 0)]  # Max Epoch 0: nothing trained
+    assert url_problems({"max_epoch": ["x"], "show_epoch": ["2"]}) == [("max_epoch", "x", 0), ("show_epoch", "2", 0)]
+    assert url_problems({"max_epoch": ["3"], "show_epoch": ["11"]}) == [("show_epoch", "11", 10)]  # out of range

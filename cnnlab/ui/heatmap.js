@@ -117,7 +117,11 @@ function build(parent) {
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
     lines.push(`${word(d.label)} ${d.values_bits === 16 ? String(+cell.value.toPrecision(3)) : cell.value.toFixed(4)}`);
-    if (d.pick) lines.push(root.__touch ? w.tap || "tap to inspect" : w.click || "click to inspect");
+    if (d.pick) {  // the inspected cell (or the one just tapped or clicked) says so, not "tap to inspect"
+      const at = root.__picking || d.inspected;
+      const done = at && at[0] === cell.map && at[1] === cell.row && at[2] === cell.column;
+      lines.push(done ? w.inspected || "inspected" : root.__touch ? w.tap || "tap to inspect" : w.click || "click to inspect");
+    }
     tip.replaceChildren(...lines.map((text) => textDiv(text)));
     tip.hidden = false;
     const x = left + size / 2, y = top + size / 2;
@@ -128,6 +132,8 @@ function build(parent) {
   const pick = (cell) => {
     if (cell && root.__payload.pick && root.__setTrigger) {
       root.__setTrigger("pick", { map: cell.map, row: cell.row, column: cell.column });
+      root.__picking = [cell.map, cell.row, cell.column];  // until the page answers with it inspected
+      root.__refresh();
     }
   };
   // pointer events: a mouse hovers, a finger or pen shows the label where it touches
@@ -294,5 +300,8 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".hm") || build(parentElement);
   root.__setTrigger = setTriggerValue;
-  if (data) paint(root, data);
+  if (data) {
+    root.__picking = null;  // the page's answer names the inspected cell
+    paint(root, data);
+  }
 }

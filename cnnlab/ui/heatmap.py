@@ -31,11 +31,14 @@ CSS = """
 _component = component("heatmap", "heatmap.js", css=CSS)
 
 
-def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None] | None = None) -> None:
+def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None] | None = None,
+            inspected: tuple[int, int, int] | None = None) -> None:
     """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>), its
     hover labels in tx's language. With `on_pick`, a click on a cell calls on_pick(cell),
-    cell = {map, row, column} as the browser sent it (unchecked)."""
-    data = {**payload, "words": hover_words(tx), "pick": on_pick is not None}
+    cell = {map, row, column} as the browser sent it (unchecked); the label of cell
+    `inspected` (map, row, column) says it is the one inspected instead of offering it."""
+    data = {**payload, "words": hover_words(tx), "pick": on_pick is not None,
+            "inspected": None if inspected is None else [int(n) for n in inspected]}
     if on_pick is None:
         _component(key=key, data=data, height="content")
     else:

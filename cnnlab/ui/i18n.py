@@ -35,6 +35,7 @@ EN: dict[str, str] = {
     "hover.raw": "raw",
     "hover.click": "click to inspect",
     "hover.tap": "tap to inspect",
+    "hover.inspected": "inspected (boxed)",
     "cost.CostParameter": "parameters",
     "cost.CostMultiplyAdd": "multiply-adds",
     "cost.CostAdd": "additions",
@@ -398,8 +399,9 @@ EN: dict[str, str] = {
     "trained.input": "The network trains on MNIST digits (1 x 28 x 28, one gray channel); this input is {shape}. Pick an MNIST digit, draw one, or use an upload or the camera MNIST-style to see the trained network on it.",
     "trained.failed": "The training stopped with an error (the server's log has the details); the rest of the page is not affected. Try again, or with a smaller network.",
     "show_epoch.label": "Show the network after epoch",
-    "show_epoch.help": "Once trained, the Maps, Inspect and Trained tabs show the network after this epoch (0: the untrained network, exactly; past Max Epoch: the last).",
+    "show_epoch.help": "Once trained, the Maps, Inspect and Trained tabs show the network after this epoch, from 0 (the untrained network, exactly) to Max Epoch (the last, by default).",
     "trained.queued": "Waiting: {position} {position:training|trainings} before yours on this server (one at a time keeps the app quick for everyone). Yours: seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images.",
+    "trained.starting": "Starting the training: seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images…",
     "trained.settings": "seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images",
     "trained.cancel": "Cancel the training",
     "trained.cancelled": "The training (seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images) was cancelled.",
@@ -423,6 +425,7 @@ EN: dict[str, str] = {
     "eval.wrong.item": "#{index}: {label} → {predicted} ({p:.0%})",
     "eval.use": "Use",
     "trained.progress": "Training: epoch {epoch}/{epochs}, batch {batch}/{batches}, loss {loss:.3f}, accuracy {accuracy:.1%}",
+    "trained.first_report": "Training started: waiting for its first loss and accuracy…",
     "trained.summary": "Trained with seed {seed}, {epochs} {epochs:epoch|epochs}, {images:,} images in {seconds:.1f} s: **test accuracy {accuracy:.2%}** on the 10,000 test images.",
     "trained.prediction": "Prediction for this input after epoch {epoch}: **{digit}** ({probability:.1%})",
     "trained.live": ":material/model_training: The trained network (Max Epoch {epochs}, {images:,} images, seed {seed}) predicts **{digit}** ({probability:.1%}) for this input.",
@@ -466,6 +469,7 @@ JA: dict[str, str] = {
     "hover.raw": "元の値",
     "hover.click": "クリックで調べる",
     "hover.tap": "タップで調べる",
+    "hover.inspected": "調べている画素（枠付き）",
     "cost.CostParameter": "パラメータ",
     "cost.CostMultiplyAdd": "積和",
     "cost.CostAdd": "加算",
@@ -855,8 +859,9 @@ JA: dict[str, str] = {
     "trained.input": "ネットワークは MNIST の数字（1 x 28 x 28、グレー 1 チャネル）で学習します。この入力は {shape} です。学習後のネットワークを見るには、MNIST の数字を選ぶか、数字を描くか、アップロードやカメラを MNIST 風で使ってください。",
     "trained.failed": "学習がエラーで止まりました（詳細はサーバーのログにあります）。ページのほかの部分には影響しません。もう一度試すか、ネットワークを小さくしてください。",
     "show_epoch.label": "表示するエポック",
-    "show_epoch.help": "学習後、マップ・ピクセルを調べる・学習後の各タブは、このエポックの後のネットワークを表示します（0: 学習前のネットワークそのもの。Max Epoch より大きいときは最後）。",
+    "show_epoch.help": "学習後、マップ・ピクセルを調べる・学習後の各タブは、このエポックの後のネットワークを表示します。0（学習前のネットワークそのもの）から Max Epoch（最後。既定）まで。",
     "trained.queued": "待機中: このサーバーであなたの前に {position} 件の学習があります（一度に一つずつ: 全員のアプリを速く保つため）。あなたの学習: シード {seed}、{epochs} エポック、{images:,} 枚。",
+    "trained.starting": "学習を始めています: シード {seed}、{epochs} エポック、{images:,} 枚…",
     "trained.settings": "シード {seed}、{epochs} エポック、{images:,} 枚",
     "trained.cancel": "学習を中止",
     "trained.cancelled": "学習（シード {seed}、{epochs} エポック、{images:,} 枚）を中止しました。",
@@ -880,6 +885,7 @@ JA: dict[str, str] = {
     "eval.wrong.item": "#{index}: {label} → {predicted}（{p:.0%}）",
     "eval.use": "使う",
     "trained.progress": "学習中: エポック {epoch}/{epochs}、バッチ {batch}/{batches}、損失 {loss:.3f}、正解率 {accuracy:.1%}",
+    "trained.first_report": "学習を開始しました: 最初の損失と正解率を待っています…",
     "trained.summary": "シード {seed}、{epochs} エポック、{images:,} 枚で学習しました（{seconds:.1f} 秒）: 10,000 枚のテスト画像で **正解率 {accuracy:.2%}**。",
     "trained.prediction": "エポック {epoch} の後のこの入力の予測: **{digit}**（{probability:.1%}）",
     "trained.live": ":material/model_training: 学習済みのネットワーク（Max Epoch {epochs}、{images:,} 枚、シード {seed}）の予測: **{digit}**（{probability:.1%}）。",
@@ -938,7 +944,7 @@ class Text:
         return self(key, **fields)
 
 
-HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap")
+HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap", "inspected")
 
 
 def hover_words(tx: Text) -> dict[str, str]:

@@ -150,7 +150,8 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         st.caption(tx("insp.click", name=stage.name, map=pixel.map))
         heatmap(tx, heatmaps.maps_heatmap(stage.output[pixel.map][None], display, item="", max_width=460,
                                           pixel=(0, pixel.row, pixel.col)),
-                key="chart-pick", on_pick=partial(pick_from_map, pixel.layer, map_index=pixel.map))
+                key="chart-pick", on_pick=partial(pick_from_map, pixel.layer, map_index=pixel.map),
+                inspected=(0, pixel.row, pixel.col))
         st.caption(tx("insp.field", count=int(inspected.field.sum())))
         heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
                 key="chart-insp-input")

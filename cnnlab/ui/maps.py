@@ -105,7 +105,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
     shown = shown_maps(tx, stage, pixel)
     heatmap(tx, heatmaps.maps_heatmap(stage.output[:shown], display, pixel=pixel,
                                       window=None if window is None else window[:shown]),
-            key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index))
+            key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index),
+            inspected=pixel)
     if before is not None and pixel is not None:
         window_player(tx, stage, before, pixel, display)
     if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input

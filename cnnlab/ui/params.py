@@ -110,7 +110,7 @@ PARAMS: dict[str, Param] = {
         Param("kernels", "", check=parse_edits, longest=MAX_EDITS * 24),
         Param("max_epoch", 0, 0, 10),
         Param("train_images", 10000, 1000, 20000),
-        Param("show_epoch", 10, 0, 10),
+        Param("show_epoch", 10, 0, 10),  # its slider runs to Max Epoch, the default (url_problems checks)
         Param("insp_layer", 1, 1, 16),
         Param("insp_map", 0, 0, 1023),
         Param("insp_row", 14, 0, 4095),  # on the blog post's digit's stroke
@@ -161,7 +161,8 @@ read only to translate such a link (see legacy_network)."""
 
 def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, object]]:
     """[(key, bad raw value, the value used instead: the default)] for query parameters a
-    control cannot take (wrong type, out of range, unknown option, repeated). The app
+    control cannot take (wrong type, out of range, unknown option, repeated; an epoch to
+    show past Max Epoch, whose last epoch is then its default). The app
     removes them from the URL before any widget reads it, so the default is what is
     used. Unknown keys are ignored."""
     problems = []
@@ -176,7 +177,18 @@ def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, obj
             param.parse(values[0])
         except ValueError:
             problems.append((key, ",".join(values), param.default))
-    return problems
+    return problems + _epoch_problems(query, {key for key, _, _ in problems})
+
+
+def _epoch_problems(query: Mapping[str, Sequence[str]], refused: set[str]) -> list[tuple[str, str, object]]:
+    """show_epoch past Max Epoch (the epochs trained): refused, the last epoch used."""
+    if "show_epoch" not in query or "show_epoch" in refused:
+        return []
+    raw = _values(query["show_epoch"])[0]
+    epochs = PARAMS["max_epoch"]
+    last = epochs.parse(_values(query["max_epoch"])[0]) if "max_epoch" in query and "max_epoch" not in refused \
+        else epochs.default
+    return [("show_epoch", raw, last)] if PARAMS["show_epoch"].parse(raw) > last else []
 
 
 def _values(values: str | Sequence[str]) -> list[str]:

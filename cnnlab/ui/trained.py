@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import figures, heatmaps, training
@@ -22,21 +23,37 @@ from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.maps import kernels_of
+from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import shape_text, thumbnail
 
 
 def training_controls(tx: Text) -> tuple[int, int, int]:
     """Max Epoch (0: the blog post's untrained view), how many training images, and the
-    epoch whose network the Maps, Inspect and Trained tabs show once trained (the last
-    by default; 0 is the untrained network)."""
+    epoch whose network the Maps, Inspect and Trained tabs show once trained: 0 (the
+    untrained network) to Max Epoch, the last by default; no choice without training."""
     summary = w.changed(tx, {"max_epoch.label": ("max_epoch",)})
     with w.more_popover(tx, tx("train.header"), summary, icon=":material/school:"):
         epochs = int(w.number(tx, "max_epoch"))
         images = int(w.number(tx, "train_images", step=1000, disabled=epochs == 0))
         if epochs == 0:
             w.why_disabled(tx, "train.disabled")
-        shown = int(w.slider(tx, "show_epoch", disabled=epochs == 0))
-    return epochs, images, min(shown, epochs)
+            return epochs, images, 0
+        _fit_shown_epoch(epochs)
+        shown = int(w.slider(tx, "show_epoch", hi=epochs))
+    return epochs, images, shown
+
+
+SHOWN_TOP = "show_epoch-top"  # the Max Epoch the epoch slider was last drawn for
+
+
+def _fit_shown_epoch(epochs: int) -> None:
+    """The epoch to show, kept within 0..`epochs` when Max Epoch changes: at the last epoch
+    (its default) it stays at the last; past the new last it moves to it."""
+    state = st.session_state
+    shown = state.get("show_epoch")
+    if shown is not None and shown != epochs and (shown > epochs or shown == state.get(SHOWN_TOP)):
+        state["show_epoch"] = epochs
+    state[SHOWN_TOP] = epochs
 
 
 def owner() -> str:
@@ -110,12 +127,13 @@ def training_progress(tx: Text, key: TrainingKey) -> None:
         st.error(tx("trained.failed"), icon=":material/error:")
         return
     words = settings_words(key)
-    if job.state == QUEUED:
-        st.info(tx("trained.queued", position=training_service().position(job), **words), icon=":material/hourglass_top:")
-    else:
-        p = job.batches[-1] if job.batches else None
-        text = tx("trained.progress", **(p.__dict__ if p else dict(epoch=1, epochs=key.epochs, batch=0, batches=1,
-                                                                      loss=0.0, accuracy=0.0)))
+    position = training_service().position(job) if job.state == QUEUED else 0
+    if position:
+        st.info(tx("trained.queued", position=position, **words), icon=":material/hourglass_top:")
+    elif job.state == QUEUED:  # next: the worker is taking it
+        st.info(tx("trained.starting", **words), icon=":material/hourglass_top:")
+    else:  # until its first report, no number exists to show
+        text = tx("trained.progress", **job.batches[-1].__dict__) if job.batches else tx("trained.first_report")
         st.progress(job.fraction, text=f"{text} · {tx('trained.settings', **words)}")
     st.button(tx("trained.cancel"), key="train-cancel", on_click=_cancel, args=(key,), icon=":material/cancel:")
     curves_view(tx, job)
@@ -179,12 +197,21 @@ def evaluation_view(tx: Text, result) -> None:
             st.image(thumbnail(test.image(int(index)), 3))
             st.caption(tx("eval.wrong.item", index=int(index), label=int(test.labels[index]),
                           predicted=int(predicted[index]), p=float(result.test_probabilities[index].max())))
-            st.button(tx("eval.use"), key=f"use-{index}", on_click=_use_as_input, args=(int(index),))
+            if st.button(tx("eval.use"), key=f"use-{index}", on_click=_use_as_input, args=(int(index),)):
+                # the tab is drawn in the workspace fragment, whose click reruns only it: the input is
+                # chosen in the sidebar, outside, so the whole page runs again with the new image
+                st.rerun(scope="app")
 
 
 def _use_as_input(index: int) -> None:
+    """Test image `index` becomes the input, "By index", in the sidebar and the link."""
     st.session_state["pick"] = "index"
     st.session_state["index"] = index
+    if index != PARAMS["index"].default:
+        try:  # the index box was not on the page (another source was picked): nothing else writes the link
+            st.query_params["index"] = str(index)
+        except StreamlitAPIException:  # the box is on the page, bound to the link: Streamlit writes its new value
+            pass
 
 
 def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage], epochs: int,

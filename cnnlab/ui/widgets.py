@@ -17,9 +17,12 @@ from cnnlab.ui.params import PARAMS
 LABEL_CHARS = 60  # a popover label's summary beyond this is cut
 
 
-def slider(tx: Text, key: str, disabled: bool = False) -> int:
+def slider(tx: Text, key: str, disabled: bool = False, hi: int | None = None) -> int:
+    """The control's slider over [lo, hi] (`hi`: a smaller top that depends on another
+    control; then it is also the default)."""
     p = PARAMS[key]
-    return st.slider(tx(f"{key}.label"), int(p.lo), int(p.hi), p.default, key=key,
+    top, default = (int(p.hi), p.default) if hi is None else (hi, hi)
+    return st.slider(tx(f"{key}.label"), int(p.lo), top, default, key=key,
                      help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
 
 
