@@ -51,7 +51,7 @@ def test_the_app_in_japanese():
     assert layer_control(at, 0, "kernel_shape-h").label == "KernelShape（高さ）"
     assert layer_control(at, 0, "out_maps").label == "OutMaps"
     assert at.text_input(key="net").label == "ネットワーク（テキスト）"
-    assert at.selectbox(key="add-layer").placeholder == "最後に追加する層を選ぶ"
+    assert at.selectbox(key="add-layer").placeholder == "追加する層を選ぶ"
     assert "マップ 0、行 14、列 10" in " ".join(m.value for m in at.markdown)
     assert at.segmented_control(key="lang").value == "ja"
 
