@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
-from cnnlab.presets import format_stack
+from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
 from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
@@ -31,13 +31,16 @@ def page_icon() -> Image.Image:
 
 def open_url() -> list[tuple[str, str, object]]:
     """Check the URL as first opened, before any widget reads it: refused values are taken
-    out, and an old link's first-block keys and `more=` become one `net=`. Returns the
-    refused values (key, raw value, value used)."""
+    out, an old link's first-block keys and `more=` become one `net=`, and a `net=` is
+    written as the grammar writes it (`conv-16-5X5` -> `conv-16-5x5`). Returns the refused
+    values (key, raw value, value used)."""
     query = {k: st.query_params.get_all(k) for k in st.query_params}
     problems = url_problems(query)
     refused = {key for key, _, _ in problems}
     net, more_problems = legacy_network({k: v for k, v in query.items() if k not in refused})
     dropped = refused | ({key for key in query if key in LEGACY} if net is not None or "net" in query else set())
+    if "net" in query and "net" not in refused and format_stack(parse_stack(query["net"][0])) != query["net"][0]:
+        net, dropped = format_stack(parse_stack(query["net"][0])), dropped | {"net"}
     rewrite_url(dropped, {"net": net} if net is not None and net != DEFAULT_NET else {})
     return problems + more_problems
 
@@ -111,6 +114,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         pixel, notes = inspector.inspector_controls(tx, stages)
     for note in notes:
         st.info(note)
+    kernel_editor.ignored_notice(tx, stages, len(specs))
     trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
     statistics = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
     overview.overview(tx, stages, statistics[0], pixel.layer if pixel else None, display)

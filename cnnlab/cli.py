@@ -31,7 +31,8 @@ import numpy as np
 
 from cnnlab import exports
 from cnnlab.data import PHOTOS, load_mnist, load_photo
-from cnnlab.kernel_edits import KernelEdit, apply_edits, format_edits, parse_edits
+from cnnlab.kernel_edits import MESSAGES as EDIT_MESSAGES
+from cnnlab.kernel_edits import KernelEdit, apply_edits, format_edits, ignored_edits, parse_edits
 from cnnlab.layers import BLOG_NETWORK, GRAMMAR
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage, forward_batch, init_params, run
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None, prog: str = "cnnlab") -> int:
         return all_test_images(specs, seed, edits, args.out)
     image = input_image(query)
     stages = run(image, specs, seed, edits=edits)
+    say_ignored(value(query, "kernels"), stages, len(specs))
     display = Display(value(query, "color_scale"), value(query, "normalization"), value(query, "colorbar"),
                       value(query, "columns"))
     if args.blog:
@@ -247,15 +249,23 @@ def write_blog(stages: list[Stage], display: Display, out: Path) -> None:
                 (folder / name).write_bytes(zf.read(name))
 
 
+def say_ignored(kernels: str, stages: list[Stage], layers: int) -> None:
+    """On stderr, each kernel edit (of the text `kernels`) that names no cell of the network, and why."""
+    for entry, key, fields in ignored_edits(kernels, stages, layers):
+        print(f"cnnlab: the kernel edit {entry} is ignored: {EDIT_MESSAGES[key].format(**fields)}", file=sys.stderr)
+
+
 def all_test_images(specs, seed: int, edits: tuple[KernelEdit, ...], out: Path) -> int:
     """Every test image through the network (its weights from `seed`, the kernel `edits`
     laid over them) in chunks of CHUNK; the last layer's maps streamed into
     out/all-test-images.npz (maps (10000, C, H, W) float32, labels), so memory stays one
     chunk's worth. A progress bar on stderr."""
     mnist = load_mnist()
-    broken = [s for s in run(mnist.image(0), specs, seed) if s.error]
+    checked = run(mnist.image(0), specs, seed)
+    broken = [s for s in checked if s.error]
     if broken:
         fail(f"layer {broken[0].index} ({broken[0].name}): {broken[0].error}", 1)
+    say_ignored(format_edits(edits), checked, len(specs))
     params = [apply_edits(spec, p, edits, i)[0]
               for i, (spec, p) in enumerate(zip(specs, init_params(specs, (1, 28, 28), seed)), start=1)]
     n = len(mnist)

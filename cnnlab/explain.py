@@ -162,17 +162,19 @@ def format_number(v: float) -> str:
     return f"{v:.3g}"
 
 
-def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3) -> list[str]:
-    """The blog post's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84'. A channel with
-    more than max_terms terms is folded: the first `head`, '...', the last `tail`."""
+def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3,
+              channel_word: str = "channel {channel}: ", more_word: str = "... ({hidden} more)") -> list[str]:
+    """The blog post's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84', each named
+    by channel_word when there are several. A channel with more than max_terms terms is
+    folded: the first `head`, more_word, the last `tail`. The words in the UI's language."""
     lines = []
     multi = len(step.channels) > 1
     for k, channel in enumerate(step.channels):
         terms = [f"{format_number(p)}*{format_number(w)}" for p, w in zip(step.patch[k].ravel(), step.kernel[k].ravel())]
         if len(terms) > max_terms:
             hidden = len(terms) - head - tail
-            terms = terms[:head] + [f"... ({hidden} more)"] + terms[-tail:]
-        prefix = f"channel {channel}: " if multi else ""
+            terms = terms[:head] + [more_word.format(hidden=hidden)] + terms[-tail:]
+        prefix = channel_word.format(channel=channel) if multi else ""
         lines.append(f"{prefix}{' + '.join(terms)} = {format_number(step.products[k].sum())}")
     return lines
 

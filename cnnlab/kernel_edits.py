@@ -13,6 +13,7 @@ for the same cell wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,13 @@ MESSAGES = {  # English; a page shows its catalogue's "edit.KEY" with the same f
     "rows": "The kernel has {rows} rows; the text has {lines}.",
     "columns": "Row {row} has {count} numbers; the kernel has {columns} columns.",
     "cell": "Row {row}, column {column}: {text} is not a number within -{limit} to {limit}.",
+    # why an edit names no cell of the network (ignored_edits)
+    "no_layer": "the network has no layer {layer}",
+    "no_kernels": "layer {layer} ({name}) has no kernels",
+    "outside.map": "layer {layer} has maps 0-{last}",
+    "outside.channel": "layer {layer}'s kernels have input channels 0-{last}",
+    "outside.row": "layer {layer}'s kernels have rows 0-{last}",
+    "outside.column": "layer {layer}'s kernels have columns 0-{last}",
 }
 
 
@@ -107,6 +115,36 @@ def apply_edits(spec: Any, params: Any, edits: tuple[KernelEdit, ...], layer: in
         else:
             missed += 1
     return (new, *params[1:]), missed
+
+
+def ignored_edits(text: str, stages: Sequence[Any], layers: int) -> list[tuple[str, str, dict]]:
+    """The entries of the edits' text, as written, that name no kernel cell of the network,
+    each with why: [(entry, key of MESSAGES, its fields)]. `stages` are the network's stages
+    (cnnlab.pipeline.run: index, name, spec, params, error; the input first), `layers` how
+    many layers it has. An entry of a layer that did not run is left out (that layer's own
+    error says why), and so is a text that cannot be read (parse_edits says why)."""
+    try:
+        parse_edits(text)
+    except EditError:
+        return []
+    ran = {s.index: s for s in stages[1:] if s.error is None}
+    found = []
+    for entry in dict.fromkeys(text.split("_") if text else []):
+        edit = parse_edits(entry)[0]
+        stage = ran.get(edit.layer)
+        if edit.layer > layers:
+            found.append((entry, "no_layer", {"layer": edit.layer}))
+        elif stage is None:
+            continue
+        elif stage.spec.kernels(stage.params) is None:
+            found.append((entry, "no_kernels", {"layer": edit.layer, "name": stage.name}))
+        else:
+            shape = stage.spec.kernels(stage.params).shape
+            for axis, (name, index) in enumerate(zip(("map", "channel", "row", "column"), edit.cell[1:])):
+                if index >= shape[axis]:
+                    found.append((entry, f"outside.{name}", {"layer": edit.layer, "last": shape[axis] - 1}))
+                    break
+    return found
 
 
 def kernel_text(kernel: np.ndarray) -> str:

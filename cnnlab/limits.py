@@ -24,7 +24,7 @@ class Range:
     def check(self, value: float) -> None:
         """LayerShapeError naming the property when value is outside [lo, hi] (or not finite)."""
         if not (self.lo <= value <= self.hi):  # NaN fails this too
-            raise LayerShapeError(f"{self.name} {value:g} is outside {self.lo:g}-{self.hi:g}.")
+            raise LayerShapeError(key="range", name=self.name, value=f"{value:g}", lo=f"{self.lo:g}", hi=f"{self.hi:g}")
 
 
 MAX_LAYERS = 12  # layers in a stack (the first block included)

@@ -8,30 +8,73 @@ Layers are joined by "_", fields by "-"; each layer kind reads and writes its ow
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from cnnlab.layers import BY_HEAD, LayerSpec
-from cnnlab.layers.text import TokenError
+from cnnlab.layers.text import EXPECTED, TokenError
 from cnnlab.limits import MAX_LAYERS
+from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
 from cnnlab.shapes import LayerShapeError
 
 MAX_TEXT = 1200  # characters of stack text read at all (12 layers with every option fit)
 
+MESSAGES = {  # the English text of the stack's refusals; a page shows its catalogue's "stack.KEY"
+    "too_long": "The stack text is {length} characters long; at most {most} are read.",
+    "empty": "The stack is empty.",
+    "too_many": "At most {most} layers, got {count}.",
+    "layer": "Layer {layer} ({token}) is not understood: {reason}",
+    "kind": "a layer starts with its kind ({kinds}), not {part}.",
+    "expected": "after {after} the grammar expects {what}, not {part}.",
+    "missing": "after {after} the grammar expects {what}, but the layer ends there.",
+    "ends": "after {after} the layer ends (only leaky takes a number, its alpha: leaky-0.2), not {part}.",
+    "fit": "its options do not fit this layer.",
+    "plain": "{message}",
+    **{f"what.{key}": text for key, text in EXPECTED.items()},
+}
+ENGLISH = {**{f"stack.{k}": v for k, v in MESSAGES.items()}, **{f"shape.{k}": v for k, v in SHAPE_MESSAGES.items()}}
+USER_TEXT = ("part", "after", "token")  # the fields that hold a visitor's text
+
+
+def english(key: str, **fields: object) -> str:
+    """A catalogue key ("stack.KEY" or "shape.KEY") said in English, as a page's tx says it."""
+    return ENGLISH[key].format(**fields)
+
 
 class StackFormatError(ValueError):
-    """A stack text that does not parse. `reason` is the app's own words; `layer` (1-based)
-    and `token` say where, and `part` (user text) fills the reason's {part}. Kept apart so
-    a page can show the user's text literally (see describe)."""
+    """A stack text that does not parse, by catalogue key ("stack.KEY", or "shape.KEY" for a
+    setting outside its range) and fields, so a page can say it in its own language;
+    `layer` (1-based) and `token` say where, `what` (a key of EXPECTED) what the grammar
+    expects there. The fields in USER_TEXT are the visitor's text, kept apart so a page can
+    show them literally (see describe)."""
 
-    def __init__(self, reason: str, layer: int | None = None, token: str | None = None,
-                 part: str | None = None) -> None:
-        self.reason, self.layer, self.token, self.part = reason, layer, token, part
+    def __init__(self, key: str, layer: int | None = None, token: str | None = None, what: str | None = None,
+                 **fields: object) -> None:
+        self.key, self.layer, self.token, self.what, self.fields = key, layer, token, what, fields
         super().__init__(self.describe(repr))
 
-    def describe(self, quote) -> str:
-        """The message with every piece of user text passed through quote (repr for plain text)."""
-        reason = self.reason.format(part=quote(self.part)) if self.part is not None else self.reason
+    def describe(self, quote: Callable[[object], str], say: Callable[..., str] = english) -> str:
+        """The message in say's language (say(key, **fields), e.g. a page's tx), every piece
+        of the visitor's text passed through quote (repr for plain text)."""
+        fields = {k: quote(v) if k in USER_TEXT else v for k, v in self.fields.items()}
+        if self.what is not None:
+            fields["what"] = say(f"stack.what.{self.what}", **fields)
+        reason = say(self.key, **fields)
         if self.layer is None:
             return reason
-        return f"Layer {self.layer} ({quote(self.token)}) is not understood: {reason}"
+        return say("stack.layer", layer=self.layer, token=quote(self.token), reason=reason)
+
+
+_AROUND = re.compile(r"\s*([_-])\s*")
+_TIMES = re.compile(r"(?<=[0-9])\s*[xX]\s*(?=[0-9])")
+
+
+def tidy(text: str) -> str:
+    """The stack text with what it can only mean written as the grammar writes it: spaces
+    around "_" and "-" dropped, "5X5" and "5 x 5" as 5x5, and any other spaces as the
+    separator they stand for: "-" before a number (a field), else "_" (a new layer)."""
+    words = _TIMES.sub("x", _AROUND.sub(r"\1", text.strip())).split()
+    return "".join(w if n == 0 else ("-" if w[0] in "0123456789" else "_") + w for n, w in enumerate(words))
 
 
 def format_stack(specs: tuple[LayerSpec, ...]) -> str:
@@ -40,28 +83,28 @@ def format_stack(specs: tuple[LayerSpec, ...]) -> str:
 
 
 def parse_stack(text: str) -> tuple[LayerSpec, ...]:
-    """Text -> specs; StackFormatError naming the layer that does not parse. Every number
-    is ASCII digits, and every setting within cnnlab.limits (the widgets' ranges)."""
+    """Text -> specs; StackFormatError naming the layer that does not parse and what the
+    grammar expected there. The text is tidied first (tidy). Every number is ASCII digits,
+    and every setting within cnnlab.limits (the widgets' ranges)."""
     if len(text) > MAX_TEXT:
-        raise StackFormatError(f"The stack text is {len(text):,} characters long; at most {MAX_TEXT} are read.")
-    layers = [t for t in text.strip().split("_") if t]
+        raise StackFormatError("stack.too_long", length=f"{len(text):,}", most=MAX_TEXT)
+    layers = [t for t in tidy(text).split("_") if t]
     if not layers:
-        raise StackFormatError("The stack is empty.")
+        raise StackFormatError("stack.empty")
     if len(layers) > MAX_LAYERS:
-        raise StackFormatError(f"At most {MAX_LAYERS} layers, got {len(layers)}.")
+        raise StackFormatError("stack.too_many", most=MAX_LAYERS, count=len(layers))
     specs = []
     for n, token in enumerate(layers, start=1):
         try:
             spec = _parse_layer(token)
             spec.check_limits()
         except TokenError as err:
-            raise StackFormatError(err.reason, n, token, err.part) from None
+            raise _placed(err, n, token) from None
         except LayerShapeError as err:
-            raise StackFormatError(str(err), n, token) from None
-        except (IndexError, KeyError):
-            raise StackFormatError("a number is missing", n, token) from None
-        except (TypeError, ValueError):
-            raise StackFormatError("its options do not fit this layer", n, token) from None
+            key, fields = err.detail or ("stack.plain", {"message": str(err)})
+            raise StackFormatError(key, n, token, **fields) from None
+        except (TypeError, ValueError, IndexError, KeyError):
+            raise StackFormatError("stack.fit", n, token) from None
         specs.append(spec)
     return tuple(specs)
 
@@ -69,8 +112,20 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
 def _parse_layer(token: str) -> LayerSpec:
     head, *fields = token.split("-")
     if head not in BY_HEAD:
-        raise TokenError("a layer starts with " + ", ".join(sorted(BY_HEAD)))
+        raise TokenError("kind", head, kinds=", ".join(sorted(BY_HEAD)))
     return BY_HEAD[head].from_token(head, fields)
+
+
+def _placed(err: TokenError, layer: int, token: str) -> StackFormatError:
+    """A token's error as the stack's: `after` is the token up to the faulty place."""
+    fields: dict = dict(err.fields)
+    if err.part is not None:
+        fields["part"] = err.part
+    if err.at is not None:
+        pieces, (i, skip) = token.split("-"), err.at
+        after = "-".join(pieces[:i]) + "-" + (pieces[i][:skip] if i < len(pieces) else "")
+        fields["after"] = after.rstrip("-") if err.key == "ends" else after
+    return StackFormatError(f"stack.{err.key}", layer, token, err.what, **fields)
 
 
 PRESETS: dict[str, tuple[LayerSpec, ...]] = {

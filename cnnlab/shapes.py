@@ -22,6 +22,7 @@ MESSAGES = {  # the English text of the common refusals; a page shows its catalo
                      "or some windows would hold padding only."),
     "group": "Group {group} must divide both the input channels ({channels}) and OutMaps ({out_maps}).",
     "deconv_crop": "Padding {pad} crops more than the {h}x{w} input spreads to: the output would be {ho}x{wo}.",
+    "range": "{name} {value} is outside {lo}-{hi}.",
     "classic_shape": ("ClassicFilters are defined for 3x3 and 5x5 kernels, not {kh}x{kw}: choose KernelShape 3 "
                       "or 5, or another W.Initializer."),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,48 @@ def popover_labels(at: AppTest) -> list[str]:
 
     walk(at._tree)
     return found
+
+
+def allowed_words() -> set[str]:
+    """The English words a Japanese page may show: NNC's layer, property, initializer and
+    cost names, and the names of things."""
+    from cnnlab.initializers import INITIALIZERS
+    from cnnlab.layers import ACTIVATION_KINDS, KINDS, POOLING_KINDS
+    from cnnlab.statistics import COSTS
+    names = {k.kind for k in KINDS} | set(ACTIVATION_KINDS) | set(POOLING_KINDS) | set(INITIALIZERS) | set(COSTS)
+    names |= {limit.name for kind in KINDS for limit in kind.LIMITS.values()}
+    names |= {"BorderMode", "WithBias", "IgnoreBorder", "IncludingPad", "W.Initializer", "Max Epoch",
+              "Neural Network Console", "NNC", "MNIST", "cnnlab", "LeNet", "PyTorch", "nnabla", "CSV", "PNG", "NPZ",
+              "HTML", "Sobel", "Prewitt", "Laplacian", "Gaussian"}
+    names |= {"Pooling"}  # NNC's category of layers
+    names |= {"floor", "max"}  # the functions in the formulas
+    return {word for name in names for word in re.findall(r"[A-Za-z]+", name)}
+
+
+def page_text(block, popovers: bool = True) -> str:
+    """Every text an AppTest block shows (markdown, captions, headings, the formulas' code,
+    notices, HTML without its tags and styles, widgets' labels, help and placeholders), one
+    per line; program code (st.code in Python) and icon names left out, and what is inside
+    popovers unless `popovers`."""
+    found = []
+
+    def walk(node) -> None:
+        kind = getattr(node, "type", "")
+        if kind == "code" and node.proto.language == "python" or kind == "popover" and not popovers:
+            return
+        if kind == "html":
+            found.append(re.sub(r"<style.*?</style>|<[^>]*>", " ", node.proto.body, flags=re.S))
+            return
+        for attr in ("value", "label", "help", "placeholder"):
+            try:
+                text = getattr(node, attr, None)
+            except Exception:  # a widget whose value needs a state this run did not keep
+                text = None
+            if isinstance(text, str):
+                found.append(text)
+        children = getattr(node, "children", {})
+        for child in children.values() if isinstance(children, dict) else children:
+            walk(child)
+
+    walk(block)
+    return re.sub(r":material/\w+:", "", "\n".join(found))

@@ -878,3 +878,51 @@ def test_the_presets_popover_names_the_preset_the_network_is():
     assert "Preset: LeNet-like" in popover_labels(at)
     layer_control(at, 0, "out_maps").set_value(8).run()
     assert "Presets" in popover_labels(at) and not any(label.startswith("Preset:") for label in popover_labels(at))
+
+
+def test_a_refused_network_link_says_why_as_the_text_box_would():
+    too_many = "_".join(["relu"] * 13)
+    at = new_app({"net": too_many}).run()
+    assert not at.exception and "net" not in at.query_params
+    notice = at.warning[0].value
+    assert f"`net={too_many}` (using `conv-16-5x5_max-2x2`)" in notice
+    at.text_input(key="net").set_value(too_many).run()  # the same text typed: the box's reason
+    reason = at.error[0].value.split(": ", 1)[1]
+    assert reason == "At most 12 layers, got 13." and f"Why `net=` was refused: {reason}" in notice
+    at = new_app({"net": "conv-16-5y5"}).run()
+    assert ("Why `net=` was refused: Layer 1 (`conv-16-5y5`) is not understood: after `conv-16-` the grammar expects "
+            "a KernelShape like 5x5, not `5y5`.") in at.warning[0].value
+    at = new_app({"kernels": "1.2"}).run()  # the kernel edits' text too
+    assert "Why `kernels=` was refused: The edited kernel cells are not understood" in at.warning[0].value
+
+
+def test_x_and_spaces_in_the_network_are_read_and_written_as_the_grammar_writes_them():
+    at = new_app({"net": "conv-8-3X3 relu"}).run()
+    assert not at.warning and at.text_input(key="net").value == "conv-8-3x3_relu"
+    assert at.query_params["net"] == "conv-8-3x3_relu"
+    assert subheaders(at)[2:] == ["Convolution → 8 x 26 x 26", "ReLU → 8 x 26 x 26"]
+    at.text_input(key="net").set_value("conv-4-5X5 max-2x2").run()  # typed
+    assert not at.error and at.text_input(key="net").value == "conv-4-5x5_max-2x2"
+    assert at.query_params["net"] == "conv-4-5x5_max-2x2"
+    at = new_app({"net": "conv-16-5X5_max-2x2"}).run()  # the default network, written otherwise
+    assert "net" not in at.query_params and at.text_input(key="net").value == "conv-16-5x5_max-2x2"
+
+
+def test_kernel_edits_naming_no_cell_get_a_notice_and_the_others_are_used():
+    at = new_app({"kernels": "1.99.0.0.0:5_1.0.0.1.1:2_1.0.0.9.0:1"}).run()
+    assert not at.exception
+    notice = at.warning[0].value
+    assert "`1.99.0.0.0:5` (layer 1 has maps 0-15)" in notice and "`1.0.0.9.0:1` (layer 1's kernels have rows 0-4)" in notice
+    assert "1.0.0.1.1:2" not in notice and at.query_params["kernels"] == "1.99.0.0.0:5_1.0.0.1.1:2_1.0.0.9.0:1"
+    at.session_state["view"] = "Inspect a pixel"
+    at.run()
+    assert at.text_area(key="kernel-1-0-0").value.splitlines()[1].split()[1] == "2"  # the other edit is used
+    at = new_app({"kernels": "2.0.0.0.0:1", "lang": "ja"}).run()
+    assert "`2.0.0.0.0:1`（層 2（MaxPooling）にはカーネルがありません）" in at.warning[0].value
+
+
+def test_the_maps_say_they_zoom_and_pan_in_both_languages():
+    at = open_tab("Maps")
+    assert any("zooms" in c.value and "drag" in c.value and "double-click" in c.value for c in at.caption)
+    at = open_tab("マップ", {"lang": "ja"})
+    assert any("拡大" in c.value and "ドラッグ" in c.value and "ダブルクリック" in c.value for c in at.caption)

@@ -10,6 +10,7 @@ import numpy as np
 
 from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
                           PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
+from apptools import allowed_words
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
 from cnnlab.pipeline import run
@@ -765,23 +766,8 @@ VISIBLE_TEXT_JS = """() => {
 }"""
 
 
-def _allowed_words() -> set[str]:
-    """NNC's layer, property, initializer and cost names, and the names of things."""
-    from cnnlab.initializers import INITIALIZERS
-    from cnnlab.layers import ACTIVATION_KINDS, KINDS, POOLING_KINDS
-    from cnnlab.statistics import COSTS
-    names = {k.kind for k in KINDS} | set(ACTIVATION_KINDS) | set(POOLING_KINDS) | set(INITIALIZERS) | set(COSTS)
-    names |= {limit.name for kind in KINDS for limit in kind.LIMITS.values()}
-    names |= {"BorderMode", "WithBias", "IgnoreBorder", "IncludingPad", "W.Initializer", "Max Epoch",
-              "Neural Network Console", "NNC", "MNIST", "cnnlab", "LeNet", "PyTorch", "nnabla", "CSV", "PNG", "NPZ",
-              "HTML", "Sobel", "Prewitt", "Laplacian", "Gaussian"}
-    names |= {"Pooling"}  # NNC's category of layers
-    names |= {"floor", "max"}  # the functions in the formulas
-    return {word for name in names for word in re.findall(r"[A-Za-z]+", name)}
-
-
 def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
-    allowed = _allowed_words()
+    allowed = allowed_words()
     found = {}
     for query in ("", "view=inspect", "view=learn", "view=trained", "slide=true&insp_layer=2"):
         page.goto(f"{server}/?lang=ja&{query}")

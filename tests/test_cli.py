@@ -232,3 +232,13 @@ assert "CC BY-SA" in (MNIST_PATH.parent / "NOTICE").read_text()
     ran = subprocess.run([sys.executable, "-c", f"SITE = {site!r}" + reads], cwd=tmp_path, capture_output=True,
                          text=True, env={**clean_env(), "PYTHONPATH": site}, timeout=120)
     assert ran.returncode == 0, ran.stderr
+
+
+def test_kernel_edits_naming_no_cell_are_said_on_stderr_and_the_others_used(tmp_path):
+    done = cli("kernels=1.99.0.0.0:5_1.0.0.1.1:2_2.0.0.0.0:1", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "the kernel edit 1.99.0.0.0:5 is ignored: layer 1 has maps 0-15" in done.stderr
+    assert "the kernel edit 2.0.0.0.0:1 is ignored: layer 2 (MaxPooling) has no kernels" in done.stderr
+    assert "1.0.0.1.1:2" not in done.stderr
+    with np.load(tmp_path / "cnnlab-network.npz") as npz:
+        assert npz["W_1"][0, 0, 1, 1] == 2  # the edit that names a cell is used

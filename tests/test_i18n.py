@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from apptools import heatmap_by_key, layer_control, open_tab, popover_labels
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.layers import KINDS
@@ -83,3 +85,68 @@ def test_a_dilated_kernel_that_does_not_fit_is_said_wholly_in_japanese():
     at = open_tab("Maps", {"lang": "ja", "net": "conv-8-15x5-d3x1"})
     message = at.error[0].value
     assert "KernelShape 15x5（Dilation で 43x5）が 28x28 の入力に収まりません" in message and "dilated" not in message
+
+
+# One network per layer kind, inspected at its last layer (after a 4-map Convolution, so a
+# convolution's pixel reads several channels), and the colour photo's 3 channels.
+EVERY_KIND = {
+    "Convolution": {"net": "conv-4-3x3_conv-2-3x3", "insp_layer": "2"},
+    "DepthwiseConvolution": {"net": "conv-4-3x3_dwconv-3x3", "insp_layer": "2"},
+    "DepthwiseConvolution x2": {"net": "conv-4-3x3_dwconv-3x3-x2", "insp_layer": "2"},
+    "Deconvolution": {"net": "conv-4-3x3_deconv-2-3x3", "insp_layer": "2"},
+    "MaxPooling": {"net": "conv-4-3x3_max-2x2", "insp_layer": "2"},
+    "AveragePooling": {"net": "conv-4-3x3_avg-2x2", "insp_layer": "2"},
+    "SumPooling": {"net": "conv-4-3x3_sum-2x2", "insp_layer": "2"},
+    "ReLU": {"net": "conv-4-3x3_relu", "insp_layer": "2"},
+    "LeakyReLU": {"net": "conv-4-3x3_leaky", "insp_layer": "2"},
+    "Tanh": {"net": "conv-4-3x3_tanh", "insp_layer": "2"},
+    "Sigmoid": {"net": "conv-4-3x3_sigmoid", "insp_layer": "2"},
+    "colour photo": {"pick": "photo", "net": "conv-4-3x3", "insp_layer": "1"},
+    "1x1 kernel": {"net": "conv-4-1x1_conv-2-1x1", "insp_layer": "1"},
+}
+
+
+def _kind_pages(lang: str, query: dict) -> str:
+    """The Inspect and Maps tabs' main area (explanations, sums, grids, notices, labels and
+    help) for these settings in this language; not the download popovers, which name the
+    files' contents as the files do (CSV columns, NPZ entries)."""
+    from apptools import page_text
+    tabs = ("ピクセルを調べる", "マップ") if lang == "ja" else ("Inspect a pixel", "Maps")
+    return "\n".join(page_text(open_tab(tab, {"lang": lang, **query}).main, popovers=False) for tab in tabs)
+
+
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_every_kind_s_inspector_and_explanation_in_japanese_has_no_english_outside_nnc_s_names(kind):
+    from apptools import allowed_words
+    allowed = allowed_words() | {"tanh", "exp", "if", "else"}  # the activations' formulas: x if x > 0 else 0.1 * x
+    allowed |= {"Ctrl", "Enter", "JSON", "manifest"}  # keys; the whole-network NPZ's entries, named as in the file
+    text = _kind_pages("ja", EVERY_KIND[kind])
+    assert "入力" in text, kind  # the pages were read, in Japanese
+    text = re.sub(r"\b(conv|max|avg|sum|relu|leaky|tanh|sigmoid|dwconv|deconv)(-[0-9a-z.]+)*\b", "", text)  # stack text
+    text = re.sub(r"\b\w+_\w+\b", "", text)  # the NPZ's entry names (stage_0, W_k)
+    english = {word for word in re.findall(r"[A-Za-z]+", text) if word not in allowed and len(word) > 1}
+    assert english == set(), kind
+
+
+@pytest.mark.parametrize("kind", EVERY_KIND)
+def test_every_kind_s_inspector_and_explanation_in_english_use_singular_for_one(kind):
+    text = _kind_pages("en", EVERY_KIND[kind])
+    assert "Receptive field" in text  # the inspector was drawn
+    plural_after_one = re.findall(r"\b1 (?:more |input )?(?:kernels|maps|channels|pixels|values|cells|rows|columns|"
+                                  r"layers|images|epochs|terms)\b|its own 1\b|\(s\)", text)
+    assert plural_after_one == [], kind
+
+
+def test_a_network_text_that_cannot_be_read_is_said_wholly_in_japanese():
+    from apptools import new_app
+    at = new_app({"lang": "ja", "net": "_".join(["relu"] * 13)}).run()
+    assert "`net=` を使えなかった理由: 層は 12 個までです（13 個あります）。" in at.warning[0].value
+    for text, reason in [("conv-16-5y5", "`conv-16-` の後には 5x5 のような KernelShape が来るはずですが、`5y5` になっています。"),
+                         ("conv-999-5x5", "OutMaps 999 は 1〜256 の範囲外です。"),
+                         ("relu-5", "層は `relu` で終わります")]:
+        at.text_input(key="net").set_value(text).run()
+        message = at.error[0].value
+        assert f"1 番目の層（`{text}`）を読み取れません: {reason}" in message, message
+        outside_the_visitor_s_text = re.sub(r"`[^`]*`", "", message)
+        assert set(re.findall(r"[A-Za-z]{2,}", outside_the_visitor_s_text)) <= {"OutMaps", "KernelShape", "leaky",
+                                                                               "alpha"}, message

@@ -69,3 +69,22 @@ def test_edits_naming_cells_a_layer_does_not_have_are_counted_and_left_out():
     new, missed = apply_edits(spec, params, (KernelEdit(1, 5, 0, 0, 0, 1.0), KernelEdit(1, 0, 0, 9, 0, 1.0),
                                              KernelEdit(1, 0, 0, 0, 0, 1.0), KernelEdit(2, 0, 0, 0, 0, 1.0)), 1)
     assert missed == 2 and new[0][0, 0, 0, 0] == 1.0 and params[0][0, 0, 0, 0] != 1.0
+
+
+def test_entries_naming_no_cell_of_the_network_are_named_as_written_with_why():
+    from cnnlab.kernel_edits import ignored_edits
+    from cnnlab.pipeline import run
+    specs = parse_stack("conv-16-5x5_max-2x2_conv-4-3x3")
+    stages = run(np.zeros((28, 28), np.float32), specs)
+    text = "1.99.0.0.0:5_1.0.0.1.1:2_2.0.0.0.0:1_1.0.1.0.0:1_1.0.0.5.0:1_1.0.0.0.07:1_3.3.15.2.2:1_4.0.0.0.0:1"
+    assert ignored_edits(text, stages, len(specs)) == [
+        ("1.99.0.0.0:5", "outside.map", {"layer": 1, "last": 15}),
+        ("2.0.0.0.0:1", "no_kernels", {"layer": 2, "name": "MaxPooling"}),
+        ("1.0.1.0.0:1", "outside.channel", {"layer": 1, "last": 0}),
+        ("1.0.0.5.0:1", "outside.row", {"layer": 1, "last": 4}),
+        ("1.0.0.0.07:1", "outside.column", {"layer": 1, "last": 4}),  # as written, not as read
+        ("4.0.0.0.0:1", "no_layer", {"layer": 4}),
+    ]
+    assert ignored_edits("not an edit", stages, len(specs)) == [] and ignored_edits("", stages, len(specs)) == []
+    broken = run(np.zeros((28, 28), np.float32), parse_stack("conv-16-5x5_max-2x2_conv-4-13x13"))
+    assert ignored_edits("3.0.0.9.9:1", broken, 3) == []  # layer 3 did not run: its own error says why

@@ -33,8 +33,48 @@ def test_presets():
 
 @pytest.mark.parametrize("text, message", [
     ("", "empty"), ("conv-16", "Layer 1"), ("relu_pool-2x2", "Layer 2"), ("conv-999-3x3", "OutMaps"),
-    ("conv-8-3x3-zz", "unknown option"), ("_".join(["relu"] * 13), "At most 12"),
+    ("conv-8-3x3-zz", "an option"), ("_".join(["relu"] * 13), "At most 12"),
 ])
 def test_bad_text_is_refused_plainly(text, message):
     with pytest.raises(StackFormatError, match=message):
         parse_stack(text)
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("conv-16-5X5", "conv-16-5x5"),  # X read as x
+    ("conv-16-5x5 max-2x2", "conv-16-5x5_max-2x2"),  # a space between layers
+    ("conv-16-5 max-2", "conv-16-5x5_max-2x2"),
+    ("  conv-16-5x5 _ relu _max-2X2-s1x1 ", "conv-16-5x5_relu_max-2x2-s1x1"),  # spaces around "_"
+    ("conv - 16 - 5 x 5", "conv-16-5x5"),  # around "-" and "x"
+    ("conv 16 5x5 relu", "conv-16-5x5_relu"),  # a space before a number separates fields
+])
+def test_x_and_spaces_are_read_where_they_can_mean_one_thing(text, canonical):
+    assert format_stack(parse_stack(text)) == canonical
+
+
+@pytest.mark.parametrize("text, message", [
+    ("conv-16-5y5", "Layer 1 ('conv-16-5y5') is not understood: after 'conv-16-' the grammar expects a KernelShape "
+                    "like 5x5, not '5y5'."),
+    ("conv-16", "after 'conv-16-' the grammar expects a KernelShape like 5x5, but the layer ends there."),
+    ("conv", "after 'conv-' the grammar expects OutMaps, a whole number like 16, but the layer ends there."),
+    ("relu_conv-x-3x3", "Layer 2 ('conv-x-3x3') is not understood: after 'conv-' the grammar expects OutMaps, a whole "
+                        "number like 16, not 'x'."),
+    ("conv-8-3x3-s2y2", "after 'conv-8-3x3-s' the grammar expects Strides like 2x2, not '2y2'."),
+    ("max-2x2-p1y1", "after 'max-2x2-p' the grammar expects a Padding like 1x1, not '1y1'."),
+    ("max-2x2-q", "after 'max-2x2-' the grammar expects an option (sSHxSW, pPHxPW, keep, nopad), not 'q'."),
+    ("conv-8-3x3-zz", "after 'conv-8-3x3-' the grammar expects an option (sSHxSW, pPHxPW, dDHxDW, gG, iINIT, mMULT, "
+                      "same, full, valid, nobias), not 'zz'."),
+    ("dwconv-3x3-g2", "after 'dwconv-3x3-' the grammar expects an option (xM, sSHxSW, pPHxPW, dDHxDW, iINIT, mMULT, "
+                      "same, full, valid, nobias), not 'g2'."),
+    ("conv-8-3x3-iXavier", "after 'conv-8-3x3-i' the grammar expects a W.Initializer (NormalConvolutionGlorot"),
+    ("leaky-x", "after 'leaky-' the grammar expects an alpha like 0.2, not 'x'."),
+    ("relu-5", "after 'relu' the layer ends (only leaky takes a number, its alpha: leaky-0.2), not '5'."),
+    ("leaky-0.2-3", "after 'leaky-0.2' the layer ends"),
+    ("pool-2x2", "a layer starts with its kind (avg, conv, deconv, dwconv, leaky, max, relu, sigmoid, sum, tanh), "
+                 "not 'pool'."),
+    ("conv-99999-5x5", "Layer 1 ('conv-99999-5x5') is not understood: OutMaps 99999 is outside 1-256."),
+])
+def test_a_text_that_cannot_be_read_says_what_the_grammar_expects_there(text, message):
+    with pytest.raises(StackFormatError) as err:
+        parse_stack(text)
+    assert message in str(err.value)

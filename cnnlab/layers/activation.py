@@ -106,10 +106,11 @@ class ActivationSpec:
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "ActivationSpec":
-        if fields and (len(fields) > 1 or head != "leaky"):
-            raise text.TokenError("only leaky takes one number, alpha in 0..1")
+        extra = 0 if head != "leaky" else 1  # the first piece past what the kind takes
+        if len(fields) > extra:
+            raise text.TokenError("ends", fields[extra], at=(extra + 1, 0))
         kind = {v: k for k, v in SHORT.items()}[head]
-        return cls(kind, text.number(fields[0]) if fields else 0.1)
+        return cls(kind, text.read(fields, 0, text.number, "alpha") if fields else 0.1)
 
     def parameter_count(self, in_channels: int) -> int:
         return 0

@@ -209,7 +209,8 @@ class ConvolutionSpec:
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "ConvolutionSpec":
-        return text.read_options(cls, fields[2:], out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
+        return text.read_options(cls, fields, 2, out_maps=text.read(fields, 0, text.integer, "out_maps"),
+                                 kernel_shape=text.read(fields, 1, text.pair, "kernel_shape"))
 
     # --- costs -------------------------------------------------------------------------
 

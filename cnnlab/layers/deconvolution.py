@@ -169,7 +169,8 @@ class DeconvolutionSpec:
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "DeconvolutionSpec":
-        return text.read_options(cls, fields[2:], out_maps=text.integer(fields[0]), kernel_shape=text.pair(fields[1]))
+        return text.read_options(cls, fields, 2, out_maps=text.read(fields, 0, text.integer, "out_maps"),
+                                 kernel_shape=text.read(fields, 1, text.pair, "kernel_shape"))
 
     def parameter_count(self, in_channels: int) -> int:
         c, mg, kh, kw = self.weight_shape(in_channels)

@@ -134,7 +134,7 @@ class DepthwiseConvolutionSpec:
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "DepthwiseConvolutionSpec":
-        return text.read_options(cls, fields[1:], kernel_shape=text.pair(fields[0]))
+        return text.read_options(cls, fields, 1, kernel_shape=text.read(fields, 0, text.pair, "kernel_shape"))
 
     def parameter_count(self, in_channels: int) -> int:
         return self.as_convolution(in_channels).parameter_count(in_channels)

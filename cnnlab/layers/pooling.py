@@ -188,19 +188,18 @@ class PoolingSpec:
 
     @classmethod
     def from_token(cls, head: str, fields: list[str]) -> "PoolingSpec":
-        kernel = text.pair(fields[0])
+        kernel = text.read(fields, 0, text.pair, "kernel_shape")
         spec: dict = dict(kind={v: k for k, v in SHORT.items()}[head], kernel_shape=kernel, strides=kernel)
-        for o in fields[1:]:
-            if o[:1] == "s":
-                spec["strides"] = text.pair(o[1:])
-            elif o[:1] == "p":
-                spec["padding"] = text.pair(o[1:])
-            elif o == "keep":
+        for i, o in enumerate(fields[1:], start=1):
+            if o == "keep":
                 spec["ignore_border"] = False
             elif o == "nopad":
                 spec["including_pad"] = False
+            elif o[:1] in ("s", "p"):
+                field = "strides" if o[0] == "s" else "padding"
+                spec[field] = text.read(fields, i, text.pair, field, skip=1)
             else:
-                raise text.unknown(o)
+                raise text.unknown(fields, i, "sSHxSW, pPHxPW, keep, nopad")
         return cls(**spec)
 
     # --- costs -------------------------------------------------------------------------

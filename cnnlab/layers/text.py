@@ -2,82 +2,120 @@
 
 A token is a head and fields joined by "-" (`conv-16-5x5-s2x2`); each layer kind
 reads its own fields with these helpers. Numbers are ASCII digits only (int() would
-also take "٣" or "1_0") and short, so no field can stand for a huge value.
+also take "٣" or "1_0") and short; each kind's LIMITS then bound them. A field that does
+not read says what the grammar expects at its place (EXPECTED).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 from cnnlab.initializers import INITIALIZERS
 
-_INT = re.compile(r"[0-9]{1,4}")
-_FLOAT = re.compile(r"[0-9]{1,4}(\.[0-9]{1,6})?")
+_INT = re.compile(r"[0-9]{1,9}")  # a longer number is refused by the setting's range, by name
+_FLOAT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?")
+
+EXPECTED = {  # what the grammar expects at a place, in English; a page shows its catalogue's "stack.what.KEY"
+    "out_maps": "OutMaps, a whole number like 16",
+    "kernel_shape": "a KernelShape like 5x5",
+    "strides": "Strides like 2x2",
+    "padding": "a Padding like 1x1",
+    "dilation": "a Dilation like 2x2",
+    "multiplier": "a Multiplier, a whole number like 2",
+    "group": "a Group, a whole number like 2",
+    "w_initializer": "a W.Initializer ({initializers})",
+    "initializer_multiplier": "a W.InitializerMultiplier like 0.5",
+    "alpha": "an alpha like 0.2",
+    "option": "an option ({options})",
+}
 
 
 class TokenError(ValueError):
-    """A token's problem: `reason` in the app's words, which may hold {part}, the user's
-    text that is at fault (kept apart so a page can show it literally)."""
+    """A token's problem, by key (one of cnnlab.presets.MESSAGES) so a page can say it in its
+    own language: `what` (a key of EXPECTED) is what the grammar expects there; `part` the
+    user's text at fault (kept apart so a page can show it literally); `at` = (i, skip)
+    where: the i-th "-"-separated piece of the token (the head is 0) after its first
+    `skip` characters (an option's letter); `fields` fill the message's other names."""
 
-    def __init__(self, reason: str, part: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.part = reason, part
-
-
-def integer(text: str) -> int:
-    if not _INT.fullmatch(text):
-        raise TokenError("{part} is not a whole number of at most 4 digits", text)
-    return int(text)
+    def __init__(self, key: str, part: str | None = None, what: str | None = None,
+                 at: tuple[int, int] | None = None, **fields: str) -> None:
+        super().__init__(key if part is None else f"{key}: {part!r}")
+        self.key, self.part, self.what, self.at, self.fields = key, part, what, at, fields
 
 
-def number(text: str) -> float:
-    if not _FLOAT.fullmatch(text):
-        raise TokenError("{part} is not a number like 0.5", text)
-    return float(text)
+def integer(text: str) -> int | None:
+    """'16' -> 16; None for anything but ASCII digits."""
+    return int(text) if _INT.fullmatch(text) else None
 
 
-def pair(text: str) -> tuple[int, int]:
-    """'5x3' -> (5, 3); '5' -> (5, 5)."""
+def number(text: str) -> float | None:
+    """'0.5' -> 0.5; None for anything but ASCII digits with at most one point."""
+    return float(text) if _FLOAT.fullmatch(text) else None
+
+
+def pair(text: str) -> tuple[int, int] | None:
+    """'5x3' -> (5, 3); '5' -> (5, 5); None for anything else."""
     h, _, w = text.partition("x")
-    return integer(h), integer(w or h)
+    h, w = integer(h), integer(w or h)
+    return None if h is None or w is None else (h, w)
 
 
-def unknown(option: str) -> TokenError:
-    return TokenError("unknown option {part}", option)
+def initializer(text: str) -> str | None:
+    return text if text in INITIALIZERS else None
+
+
+def read(pieces: list[str], i: int, reader: Callable[[str], object], what: str, skip: int = 0):
+    """pieces[i][skip:] as `reader` reads it (pieces: a token's fields after its head, so
+    pieces[i] is the token's piece i + 1); TokenError saying `what` the grammar expects
+    there when the piece is missing or `reader` gives None."""
+    if i >= len(pieces):
+        raise TokenError("missing", what=what, at=(i + 1, 0))
+    value = reader(pieces[i][skip:])
+    if value is None:
+        raise TokenError("expected", pieces[i][skip:], what, (i + 1, skip),
+                         **({"initializers": ", ".join(INITIALIZERS)} if what == "w_initializer" else {}))
+    return value
+
+
+def unknown(pieces: list[str], i: int, options: str) -> TokenError:
+    """pieces[i] is none of a kind's options (listed in `options`, as the grammar writes them)."""
+    return TokenError("expected", pieces[i], "option", (i + 1, 0), options=options)
 
 
 # The options of the convolution family's tokens, in the order a token writes them:
-# (field, letter before the value, how the value is read, how it is written).
+# (field, letter before the value, how the value is read, how it is written, as the grammar names it).
 _OPTIONS = (
-    ("multiplier", "x", integer, str),
-    ("strides", "s", pair, lambda v: "%dx%d" % v),
-    ("padding", "p", pair, lambda v: "%dx%d" % v),
-    ("dilation", "d", pair, lambda v: "%dx%d" % v),
-    ("group", "g", integer, str),
-    ("w_initializer", "i", lambda t: t if t in INITIALIZERS else None, str),
-    ("initializer_multiplier", "m", number, lambda v: f"{v:g}"),
+    ("multiplier", "x", integer, str, "xM"),
+    ("strides", "s", pair, lambda v: "%dx%d" % v, "sSHxSW"),
+    ("padding", "p", pair, lambda v: "%dx%d" % v, "pPHxPW"),
+    ("dilation", "d", pair, lambda v: "%dx%d" % v, "dDHxDW"),
+    ("group", "g", integer, str, "gG"),
+    ("w_initializer", "i", initializer, str, "iINIT"),
+    ("initializer_multiplier", "m", number, lambda v: f"{v:g}", "mMULT"),
 )
 
 
-def read_options(kind: type, options: list[str], **given: object):
-    """A convolution-family spec of class `kind` from its token's options (same | full |
-    valid, nobias, and _OPTIONS' letters), each taken only if `kind` has that field."""
+def read_options(kind: type, pieces: list[str], start: int, **given: object):
+    """A convolution-family spec of class `kind` from its token's options pieces[start:]
+    (same | full | valid, nobias, and _OPTIONS' letters), each taken only if `kind` has that field."""
     fields = {f.name for f in dataclasses.fields(kind)}
+    words = [w for w in ("same", "full", "valid") if "border_mode" in fields] + ["nobias"] * ("with_bias" in fields)
     spec = dict(given)
-    for o in options:
-        if o in ("same", "full", "valid", "nobias"):
+    for i in range(start, len(pieces)):
+        o = pieces[i]
+        if o in words:
             field, value = ("with_bias", False) if o == "nobias" else ("border_mode", o)
-            if field not in fields:
-                raise unknown(o)
             spec[field] = value
+            continue
+        for field, letter, reader, _, _ in _OPTIONS:
+            if field in fields and o[:1] == letter:
+                spec[field] = read(pieces, i, reader, field, skip=1)
+                break
         else:
-            for field, letter, read, _ in _OPTIONS:
-                if field in fields and o[:1] == letter and read(o[1:]) is not None:
-                    spec[field] = read(o[1:])
-                    break
-            else:
-                raise unknown(o)
+            options = [form for field, _, _, _, form in _OPTIONS if field in fields]
+            raise unknown(pieces, i, ", ".join(options + words))
     return kind(**spec)
 
 
@@ -86,7 +124,7 @@ def option_tokens(spec) -> list[str]:
     explicit Padding, when a spec has one, stands for BorderMode too)."""
     defaults = {f.name: f.default for f in dataclasses.fields(spec)}
     parts = []
-    for field, letter, _, write in _OPTIONS:
+    for field, letter, _, write, _ in _OPTIONS:
         if field in defaults and getattr(spec, field) != defaults[field]:
             parts.append(letter + write(getattr(spec, field)))
         if field == "padding" and getattr(spec, "padding", None) is None and spec.border_mode != "valid":

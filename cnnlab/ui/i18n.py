@@ -7,7 +7,10 @@ from __future__ import annotations
 import string
 
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
+from cnnlab.presets import MESSAGES as STACK_MESSAGES
+from cnnlab.presets import StackFormatError
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
+from cnnlab.ui.literal import literal
 
 LANGUAGES = ("en", "ja")
 
@@ -86,6 +89,7 @@ EN: dict[str, str] = {
     "stats.total": "Total",
     "url.notice": "These URL parameters were not valid, so they were taken out of the link and their defaults are used: {items}.",
     "url.item": "{item} (using {default})",
+    "url.why": "Why {key} was refused: {reason}",
     "input.header": "Input",
     "input.caption": "MNIST test index {index}, label {label}",
     "input.title": "Input → {shape}",
@@ -196,6 +200,14 @@ EN: dict[str, str] = {
     "edit.rows": "The kernel has {rows} rows, the text {lines}: the kernel is kept as it was. Write one row per line.",
     "edit.columns": "Row {row} has {count} numbers, the kernel {columns} columns: the kernel is kept as it was.",
     "edit.cell": "Row {row}, column {column}: \"{text}\" is not a number within -{limit} to {limit}; the kernel is kept as it was.",
+    "edit.ignored": "These kernel edits name no kernel cell of this network, so they are ignored (the other edits are used): {items}.",
+    "edit.ignored.item": "{entry} ({why})",
+    "edit.no_layer": "the network has no layer {layer}",
+    "edit.no_kernels": "layer {layer} ({name}) has no kernels",
+    "edit.outside.map": "layer {layer} has maps 0-{last}",
+    "edit.outside.channel": "layer {layer}'s kernels have input channels 0-{last}",
+    "edit.outside.row": "layer {layer}'s kernels have rows 0-{last}",
+    "edit.outside.column": "layer {layer}'s kernels have columns 0-{last}",
     "kernel.editor": "The kernel of map {map} ({name} {index}): edit it",
     "kernel.channel": "Input channel",
     "kernel.grid": "Kernel {kh}x{kw}: one row per line, numbers separated by spaces",
@@ -255,8 +267,8 @@ EN: dict[str, str] = {
         "Why {out_maps} maps? OutMaps is {out_maps}: one map per kernel."
     ),
     "explain.DepthwiseConvolution": (
-        "Each input channel has its own {multiplier} {multiplier:kernel|kernels}: output map m = the patch of input channel "
-        "m // {multiplier} under kernel m, multiplied element by element and summed (plus the bias)."
+        "Each input channel has its own {multiplier:kernel|{multiplier} kernels}: output map m = the patch of input "
+        "channel {multiplier:m|m // {multiplier}} under kernel m, multiplied element by element and summed (plus the bias)."
     ),
     "explain.Deconvolution": (
         "A transposed convolution: every input value, times its kernel, is added into the output around "
@@ -287,7 +299,7 @@ EN: dict[str, str] = {
     "insp.click": "{name}, map {map}, enlarged: click (or tap) a cell to inspect it, or set it under *Inspect a pixel* in the sidebar.",
     "insp.title": "**{name}**, map {map}, row {row}, column {col} = **{value}**",
     "insp.activation": "{name}(x) = {formula}: {name}({x}) = **{y}**",
-    "insp.field": "Receptive field: {count} input pixels can change this value (tinted on the input).",
+    "insp.field": "Receptive field: {count} input {count:pixel|pixels} can change this value (tinted on the input).",
     "insp.conv.window": "The kernel reads input rows {rows} and columns {cols}.",
     "insp.conv.window.padded": "The kernel reads input rows {rows} and columns {cols}; the cells outside the input are padding (0, marked).",
     "insp.channel": "Input channel {channel}",
@@ -296,13 +308,17 @@ EN: dict[str, str] = {
     "insp.kernel": "kernel of map {map}",
     "insp.products": "patch x kernel",
     "insp.window": "window",
-    "insp.more_channels": "...and {count} more channels, summed below.",
+    "insp.more_channels": "...and {count} more {count:channel|channels}, summed below.",
+    "insp.sum.channel": "channel {channel}: ",
+    "insp.sum.more": "... ({hidden} more)",
     "insp.conv.total": "Sum of the products (plus the bias) = the value in the map: {line}",
     "insp.pool.window": "The window covers rows {rows} and columns {cols} of the map before (blank: padding or past the border).",
     "insp.pool.MaxPooling": "The largest value in the window wins (boxed); padding never wins.",
     "insp.pool.AveragePooling": "The mean: the sum divided by {divisor}.",
     "insp.pool.SumPooling": "The sum of the window.",
     "learn.formula": r"\text{out} = \left\lfloor \frac{\text{in} + 2\,\text{Padding} - \text{Dilation}\,(k - 1) - 1}{\text{Strides}} \right\rfloor + 1",
+    "maps.zoom": ":material/zoom_in: Every map zooms: Ctrl (⌘) + mouse wheel or a pinch; drag a zoomed map to move it; double-click to zoom out.",
+    "maps.zoom.help": "Zooming happens in your browser at the pointer (up to 32x); hovering and clicking still name the cell under the pointer. Without Ctrl (⌘) the wheel scrolls the page.",
     "maps.all": "Show all {n} maps",
     "maps.first": "The first {shown} of {n} maps are drawn (a shorter page); the switch above draws them all.",
     "maps.all.inspected": "All {n} maps are drawn: the inspected pixel is on a map past the first 64.",
@@ -524,6 +540,7 @@ JA: dict[str, str] = {
     "shape.pool_padding": "Padding {pad} は Pooling の KernelShape {kh}x{kw} より小さくなければなりません（でないとパディングだけの窓ができます）。",
     "shape.group": "Group {group} は入力チャネル数（{channels}）と OutMaps（{out_maps}）の両方を割り切れなければなりません。",
     "shape.deconv_crop": "Padding {pad} が {h}x{w} の入力の広がりより多く切り取ります: 出力は {ho}x{wo} になってしまいます。",
+    "shape.range": "{name} {value} は {lo}〜{hi} の範囲外です。",
     "shape.classic_shape": "ClassicFilters は 3x3 と 5x5 のカーネルだけです（今は {kh}x{kw}）。KernelShape を 3 か 5 にするか、別の W.Initializer を選んでください。",
     "budget.input": "入力の値は {values:,} 個です。1 ページに表示できるのは {limit:,} 個までです。",
     "budget.work": (
@@ -546,6 +563,7 @@ JA: dict[str, str] = {
     ),
     "url.notice": "次の URL パラメータは無効だったため、リンクから外して既定値を使っています: {items}。",
     "url.item": "{item}（{default} を使用）",
+    "url.why": "{key} を使えなかった理由: {reason}",
     "input.header": "入力",
     "input.caption": "MNIST テスト番号 {index}、ラベル {label}",
     "input.title": "入力 → {shape}",
@@ -656,6 +674,14 @@ JA: dict[str, str] = {
     "edit.rows": "カーネルは {rows} 行ですが、テキストは {lines} 行です。カーネルは元のままです。1 行に 1 行分を書いてください。",
     "edit.columns": "{row} 行目の数は {count} 個ですが、カーネルは {columns} 列です。カーネルは元のままです。",
     "edit.cell": "{row} 行 {column} 列:「{text}」は -{limit} から {limit} までの数ではありません。カーネルは元のままです。",
+    "edit.ignored": "次のカーネルの変更は、このネットワークのどのセルにも当たらないため使っていません（ほかの変更は使っています）: {items}。",
+    "edit.ignored.item": "{entry}（{why}）",
+    "edit.no_layer": "層 {layer} はありません",
+    "edit.no_kernels": "層 {layer}（{name}）にはカーネルがありません",
+    "edit.outside.map": "層 {layer} のマップは 0〜{last} です",
+    "edit.outside.channel": "層 {layer} のカーネルの入力チャネルは 0〜{last} です",
+    "edit.outside.row": "層 {layer} のカーネルの行は 0〜{last} です",
+    "edit.outside.column": "層 {layer} のカーネルの列は 0〜{last} です",
     "kernel.editor": "マップ {map} のカーネル（{name} {index}）を編集",
     "kernel.channel": "入力チャネル",
     "kernel.grid": "カーネル {kh}x{kw}: 1 行に 1 行分、数はスペース区切り",
@@ -715,7 +741,7 @@ JA: dict[str, str] = {
         "なぜ {out_maps} 枚？ OutMaps が {out_maps} だからです。カーネル 1 つにマップ 1 枚です。"
     ),
     "explain.DepthwiseConvolution": (
-        "入力チャネルごとに {multiplier} 個のカーネルがあります: 出力マップ m = 入力チャネル m // {multiplier} の"
+        "入力チャネルごとに {multiplier} 個のカーネルがあります: 出力マップ m = 入力チャネル {multiplier:m|m // {multiplier}} の"
         "窓とカーネル m を要素ごとに掛けて足したもの（＋バイアス）。"
     ),
     "explain.Deconvolution": (
@@ -750,19 +776,23 @@ JA: dict[str, str] = {
     "insp.field": "受容野: この値を変えうる入力ピクセルは {count} 個です（入力に色を付けています）。",
     "insp.conv.window": "カーネルが読むのは入力の行 {rows}、列 {cols} です。",
     "insp.conv.window.padded": "カーネルが読むのは入力の行 {rows}、列 {cols} です。入力の外のマスはパディング（0、印付き）です。",
-    "insp.channel": "入力チャンネル {channel}",
+    "insp.channel": "入力チャネル {channel}",
     "insp.before": "このピクセルが読むもの: 層 {layer}（{name}）。読むマップのそれぞれで窓を枠で囲んでいます。",
     "insp.patch": "入力の一部",
     "insp.kernel": "マップ {map} のカーネル",
     "insp.products": "入力 × カーネル",
     "insp.window": "窓",
-    "insp.more_channels": "…ほか {count} チャンネル（下の合計に含みます）。",
+    "insp.more_channels": "…ほか {count} チャネル（下の合計に含みます）。",
+    "insp.sum.channel": "チャネル {channel}: ",
+    "insp.sum.more": "…（ほか {hidden} 項）",
     "insp.conv.total": "積の合計（＋バイアス）＝マップの値: {line}",
     "insp.pool.window": "窓は前の層のマップの行 {rows}、列 {cols} です（空欄はパディングか端の外）。",
     "insp.pool.MaxPooling": "窓の中で一番大きい値が残ります（枠で囲んだ値）。パディングが選ばれることはありません。",
     "insp.pool.AveragePooling": "平均: 合計を {divisor} で割ります。",
     "insp.pool.SumPooling": "窓の合計です。",
     "learn.formula": r"\text{出力} = \left\lfloor \frac{\text{入力} + 2\,\text{Padding} - \text{Dilation}\,(k - 1) - 1}{\text{Strides}} \right\rfloor + 1",
+    "maps.zoom": ":material/zoom_in: どのマップも拡大できます: コントロールキー（または ⌘ キー）を押しながらマウスホイール、またはピンチ。拡大したマップはドラッグで動かせ、ダブルクリックで元に戻ります。",
+    "maps.zoom.help": "拡大はブラウザーの中でポインターの位置を中心に行います（32 倍まで）。拡大してもカーソルを合わせたりクリックしたりしたマスの値が出ます。コントロールキーなしのホイールはページをスクロールします。",
     "maps.all": "{n} 枚のマップをすべて表示",
     "maps.first": "{n} 枚のうち最初の {shown} 枚を表示しています（ページを短くするため）。上のスイッチですべて表示します。",
     "maps.all.inspected": "{n} 枚のマップをすべて表示しています: 調べているピクセルが 65 枚目以降のマップにあります。",
@@ -831,6 +861,27 @@ JA: dict[str, str] = {
         "ネットワーク全体を入力・貼り付けできます。下の編集欄とリンクもこれに従います。例: conv-16-5x5_relu_max-2x2"
     ),
     "net.error": "ネットワークのテキストを読み取れないため、最後に読み取れたものを表示しています: {message}",
+    "stack.too_long": "ネットワークのテキストが {length} 文字あります。読むのは {most} 文字までです。",
+    "stack.empty": "ネットワークのテキストが空です。",
+    "stack.too_many": "層は {most} 個までです（{count} 個あります）。",
+    "stack.layer": "{layer} 番目の層（{token}）を読み取れません: {reason}",
+    "stack.kind": "層はその種類（{kinds}）で始まります。{part} ではありません。",
+    "stack.expected": "{after} の後には {what} が来るはずですが、{part} になっています。",
+    "stack.missing": "{after} の後には {what} が来るはずですが、層がそこで終わっています。",
+    "stack.ends": "層は {after} で終わります（数を取るのは leaky だけで、その数は alpha です: leaky-0.2）。{part} は読めません。",
+    "stack.fit": "この層に合わない設定があります。",
+    "stack.plain": "{message}",
+    "stack.what.out_maps": "OutMaps（16 のような整数）",
+    "stack.what.kernel_shape": "5x5 のような KernelShape",
+    "stack.what.strides": "2x2 のような Strides",
+    "stack.what.padding": "1x1 のような Padding",
+    "stack.what.dilation": "2x2 のような Dilation",
+    "stack.what.multiplier": "Multiplier（2 のような整数）",
+    "stack.what.group": "Group（2 のような整数）",
+    "stack.what.w_initializer": "W.Initializer（{initializers}）",
+    "stack.what.initializer_multiplier": "0.5 のような W.InitializerMultiplier",
+    "stack.what.alpha": "0.2 のような alpha",
+    "stack.what.option": "オプション（{options}）",
     "net.add": "層を追加",
     "net.add.placeholder": "追加する層を選ぶ",
     "layer.more": "その他の設定",
@@ -908,6 +959,7 @@ JA: dict[str, str] = {
 
 EN.update({f"budget.{key}": message for key, message in BUDGET_MESSAGES.items()})  # the engine's own English
 EN.update({f"shape.{key}": message for key, message in SHAPE_MESSAGES.items()})
+EN.update({f"stack.{key}": message for key, message in STACK_MESSAGES.items()})
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 
@@ -942,6 +994,11 @@ class Text:
         """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:
         catalogue key and fields) in this language."""
         return self(key, **fields)
+
+    def stack_error(self, err: StackFormatError) -> str:
+        """Why a network text cannot be read (cnnlab.presets.StackFormatError) in this
+        language, the visitor's text in it shown literally."""
+        return err.describe(literal, self)
 
 
 HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap", "inspected")

@@ -201,7 +201,8 @@ def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tu
         )
     if len(step.channels) > 3:
         st.caption(tx("insp.more_channels", count=len(step.channels) - 3))
-    st.code("\n".join(explain.sum_lines(step)), language=None, wrap_lines=True)
+    st.code("\n".join(explain.sum_lines(step, channel_word=tx("insp.sum.channel"), more_word=tx("insp.sum.more"))),
+            language=None, wrap_lines=True)
     st.markdown(tx("insp.conv.total", line=f"`{explain.total_line(step, tx('sheet.bias'))}`"))
 
 

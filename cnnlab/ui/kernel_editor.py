@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab.kernel_edits import (EditError, KernelEdit, format_edits, kernel_text, number_text, parse_edits,
-                                 read_kernel_text)
+from cnnlab.kernel_edits import (EditError, KernelEdit, format_edits, ignored_edits, kernel_text, number_text,
+                                 parse_edits, read_kernel_text)
 from cnnlab.pipeline import Stage, fresh_params
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 
 KEY = "kernels"  # the session and URL key of the edits' text
@@ -27,6 +28,16 @@ def edits_control(tx: Text) -> tuple[KernelEdit, ...]:
     except EditError as err:
         st.error(tx(f"edit.{err.key}", **err.fields), icon=":material/grid_off:")
         return ()
+
+
+def ignored_notice(tx: Text, stages: list[Stage], layers: int) -> None:
+    """A notice naming (literally) each edited cell that is no cell of this network (a layer,
+    map, channel, row or column it does not have), and why; the other edits are used."""
+    ignored = ignored_edits(st.session_state.get(KEY, ""), stages, layers)
+    if ignored:
+        items = ", ".join(tx("edit.ignored.item", entry=literal(entry), why=tx(f"edit.{key}", **fields))
+                          for entry, key, fields in ignored)
+        st.warning(tx("edit.ignored", items=items), icon=":material/grid_off:")
 
 
 def kernel_editor(tx: Text, stage: Stage, in_channels: int, map_index: int, seed: int) -> None:

@@ -11,13 +11,16 @@ import streamlit as st
 
 from cnnlab import code_export, exports, heatmaps
 from cnnlab.explain import size_arithmetic
+from cnnlab.kernel_edits import EditError
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
+from cnnlab.presets import StackFormatError
 from cnnlab.statistics import COSTS, LayerStatistics, summary
 from cnnlab.ui import inspector
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
+from cnnlab.ui.params import refusal
 from cnnlab.ui.widgets import shape_text
 from cnnlab.ui.window_player import window_player
 
@@ -28,6 +31,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], statistics: tuple[list[LayerSta
     reads and its receptive field are marked."""
     pixel = inspected.pixel if inspected else None
     inspected_line(tx, stages, pixel)
+    st.caption(tx("maps.zoom"), help=tx("maps.zoom.help"))
     left, right = st.columns([2, 3])
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)
@@ -49,9 +53,17 @@ def maps_view(tx: Text, stages: Sequence[Stage], statistics: tuple[list[LayerSta
 
 
 def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> None:
-    """The URL values that were refused (shown literally), and the values used instead."""
+    """The URL values that were refused (shown literally), and the values used instead; for
+    a text (the network, the kernel edits) also why, as its text box would say it."""
     items = ", ".join(tx("url.item", item=literal(f"{k}={v}"), default=literal(d)) for k, v, d in problems)
-    st.warning(tx("url.notice", items=items), icon=":material/link_off:")
+    lines = [tx("url.notice", items=items)]
+    for key, raw, _ in problems:
+        err = refusal(key, raw)
+        if isinstance(err, StackFormatError):
+            lines.append(tx("url.why", key=literal(f"{key}="), reason=tx.stack_error(err)))
+        elif isinstance(err, EditError):
+            lines.append(tx("url.why", key=literal(f"{key}="), reason=tx(f"edit.{err.key}", **err.fields)))
+    st.warning("\n\n".join(lines), icon=":material/link_off:")
 
 
 def inspected_line(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | None" = None) -> None:

@@ -36,7 +36,7 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     st.header(tx("net.header"))
     presets_box = st.container()  # above the text, labelled once the text is read
     text = st.text_input(tx("net.label"), PARAMS[NET].default, key=NET, bind="query-params",
-                         help=tx("net.help", grammar="; ".join(GRAMMAR)))
+                         help=tx("net.help", grammar="; ".join(GRAMMAR)), on_change=_on_text)
     if st.session_state.get(KNOWN) != text:  # typed, pasted, a preset, the link: a new network
         st.session_state[LINEAGE] = st.session_state.get(LINEAGE, 0) + 1
         st.session_state[KNOWN] = text
@@ -44,7 +44,7 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
         specs, error = parse_stack(text), None
         st.session_state[READABLE] = text
     except StackFormatError as err:
-        specs, error = parse_stack(st.session_state.get(READABLE, DEFAULT_NET)), err.describe(literal)
+        specs, error = parse_stack(st.session_state.get(READABLE, DEFAULT_NET)), tx.stack_error(err)
     with presets_box:
         presets_popover(tx, specs)
     if error is None:
@@ -54,6 +54,15 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     st.button(tx("seed.new"), key="seed-new", on_click=_next_seed, help=tx("seed.new.help"), width="stretch")
     seed = int(w.number(tx, "seed"))
     return specs, seed, error
+
+
+def _on_text() -> None:
+    """A typed network text that can be read is written as the grammar writes it (tidied:
+    `conv-16-5X5 max-2x2` -> `conv-16-5x5_max-2x2`), in the box and the link."""
+    try:
+        st.session_state[NET] = format_stack(parse_stack(st.session_state[NET]))
+    except StackFormatError:
+        pass
 
 
 def presets_popover(tx: Text, specs: tuple[LayerSpec, ...]) -> None:

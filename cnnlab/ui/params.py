@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
-from cnnlab.kernel_edits import MAX_EDITS, parse_edits
+from cnnlab.kernel_edits import MAX_EDITS, EditError, parse_edits
 from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
                            PoolingSpec, activation, convolution, pooling)
 from cnnlab.limits import Range
@@ -189,6 +189,20 @@ def _epoch_problems(query: Mapping[str, Sequence[str]], refused: set[str]) -> li
     last = epochs.parse(_values(query["max_epoch"])[0]) if "max_epoch" in query and "max_epoch" not in refused \
         else epochs.default
     return [("show_epoch", raw, last)] if PARAMS["show_epoch"].parse(raw) > last else []
+
+
+def refusal(key: str, raw: str) -> StackFormatError | EditError | None:
+    """Why the text control `key` (net, more, kernels) refuses the URL value `raw`: the
+    error its own check raises, which the page says as the text box would. None for
+    another control, or a value its check takes."""
+    param = PARAMS.get(key) or LEGACY.get(key)
+    if param is None or param.kind != "text" or param.check is None:
+        return None
+    try:
+        param.check(raw)
+    except (StackFormatError, EditError) as err:
+        return err
+    return None
 
 
 def _values(values: str | Sequence[str]) -> list[str]:
