@@ -3,7 +3,9 @@
     conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2
 
 Layers are joined by "_", fields by "-"; each layer kind reads and writes its own token
-(its token() docstring gives the grammar; cnnlab.layers.GRAMMAR lists them all).
+(its token() docstring gives the grammar; cnnlab.layers.GRAMMAR lists them all). What
+can mean one thing only is read too (tidy: `conv-16-5X5 max-2x2`), and a text that
+cannot be read says what the grammar expects where (StackFormatError, MESSAGES).
 """
 
 from __future__ import annotations

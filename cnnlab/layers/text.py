@@ -63,10 +63,11 @@ def pair(text: str) -> tuple[int, int] | None:
 
 
 def initializer(text: str) -> str | None:
+    """'Uniform' -> 'Uniform'; None for a name that is not one of INITIALIZERS."""
     return text if text in INITIALIZERS else None
 
 
-def read(pieces: list[str], i: int, reader: Callable[[str], object], what: str, skip: int = 0):
+def read(pieces: list[str], i: int, reader: Callable[[str], object], what: str, skip: int = 0) -> object:
     """pieces[i][skip:] as `reader` reads it (pieces: a token's fields after its head, so
     pieces[i] is the token's piece i + 1); TokenError saying `what` the grammar expects
     there when the piece is missing or `reader` gives None."""
