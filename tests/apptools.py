@@ -23,13 +23,44 @@ def new_app(query: dict[str, str] | None = None) -> AppTest:
 
 def layer_control(at: AppTest, n: int, field: str):
     """The editor widget of layer n's (0-based) setting `field` ("kernel_shape-h" for the
-    height of a pair); keys are edit-{n}-{SpecClass}-{field}."""
+    height of a pair); keys are edit-{n}-{SpecClass}-{field}. A closed layer or a closed
+    "More settings" builds no controls: they are opened first (one more run), as a
+    visitor opens them."""
+    found = _find_layer_control(at, n, field)
+    if found is None:
+        name = _layer_name(at, n)
+        at.session_state[f"layer-{name}"] = True
+        at.session_state[f"more-{name}"] = True
+        at.run()
+        found = _find_layer_control(at, n, field)
+    if found is None:
+        raise KeyError(f"layer {n} has no control {field}")
+    return found
+
+
+def open_every_layer(at: AppTest) -> AppTest:
+    """Open every layer's settings and "More settings" (as a visitor would), and run."""
+    from cnnlab.presets import parse_stack
+    for n in range(len(parse_stack(at.text_input(key="net").value))):
+        name = _layer_name(at, n)
+        at.session_state[f"layer-{name}"] = True
+        at.session_state[f"more-{name}"] = True
+    return at.run()
+
+
+def _layer_name(at: AppTest, n: int) -> str:
+    """'{n}-{SpecClass}' of layer n, from the network's text as the app reads it."""
+    from cnnlab.presets import parse_stack
+    return f"{n}-{type(parse_stack(at.text_input(key='net').value)[n]).__name__}"
+
+
+def _find_layer_control(at: AppTest, n: int, field: str):
     for kind in ("slider", "selectbox", "toggle", "number_input"):
         for widget in at.get(kind):
             key = widget.key or ""
             if key.startswith(f"edit-{n}-") and key.split("-", 3)[3] == field:
                 return getattr(at, kind)(key=key)
-    raise KeyError(f"layer {n} has no control {field}")
+    return None
 
 
 def open_tab(view: str, query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from apptools import heatmap_by_key, heatmap_values, layer_control, new_app, open_tab, popover_labels
+from apptools import heatmap_by_key, heatmap_values, layer_control, new_app, open_every_layer, open_tab, popover_labels
 from cnnlab.data import load_mnist
 from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
@@ -110,7 +110,7 @@ def test_secondary_groups_say_what_is_not_at_its_default():
 
 
 def test_settings_that_do_not_apply_are_not_offered():
-    at = new_app({"net": "conv-16-5x5_relu_max-2x2"}).run()
+    at = open_every_layer(new_app({"net": "conv-16-5x5_relu_max-2x2"}).run())
     keys = {w.key for kind in ("slider", "selectbox", "toggle", "number_input") for w in at.get(kind)}
     for n, field in [(0, "padding-h"), (1, "alpha"), (2, "including_pad")]:  # BorderMode valid, ReLU, MaxPooling
         assert not any(k.startswith(f"edit-{n}-") and k.endswith(f"-{field}") for k in keys if k)
@@ -493,6 +493,8 @@ def test_the_layer_editor_edits_moves_and_removes_any_layer():
     at = new_app({"activation": "ReLU", "more": LENET_MORE}).run()
     assert [e.label for e in at.expander] == ["1. Convolution", "2. ReLU", "3. MaxPooling", "4. Convolution",
                                               "5. ReLU", "6. MaxPooling"]
+    assert "`conv-8-5x5`" not in {c.value for c in at.caption}  # a closed layer builds nothing
+    open_every_layer(at)
     assert {"`conv-8-5x5`", "`relu`", "`max-2x2`"} <= {c.value for c in at.caption}  # each layer's text inside
     layer_control(at, 3, "out_maps").set_value(12).run()
     assert at.text_input(key="net").value == "conv-16-5x5_relu_max-2x2_conv-12-5x5_relu_max-2x2"

@@ -40,14 +40,19 @@ def open_every_layer_and_popover(page, net: str) -> None:
         name = f"{n}-{type(spec).__name__}"
         expander = page.locator(f".st-key-layer-{name} summary")
         if page.locator(f".st-key-layer-{name} details").get_attribute("open") is None:
-            expander.click()
+            expander.click()  # a closed layer builds its controls when opened: one rerun
+            page.locator(f".st-key-up-{n}").first.wait_for(state="attached", timeout=20000)
+            wait_for_app(page)
         more = page.locator(f".st-key-more-{name} button").first
         if more.count():
-            more.click()
-            page.locator("[data-testid='stPopoverBody']").last.wait_for(state="visible", timeout=10000)
+            more.click()  # built when opened: one rerun
+            body = page.locator("[data-testid='stPopoverBody']").last
+            body.locator("[data-testid='stWidgetLabel']").first.wait_for(state="visible", timeout=20000)
+            wait_for_app(page)
             page.wait_for_timeout(150)  # every control in it mounted
             page.keyboard.press("Escape")
             page.locator("[data-testid='stPopoverBody']").wait_for(state="hidden", timeout=10000)
+            wait_for_app(page)
 
 
 def kernels_vary(page) -> bool:

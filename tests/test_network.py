@@ -11,9 +11,10 @@ from apptools import layer_control, new_app
 def test_a_change_of_the_old_network_s_control_does_not_touch_a_network_typed_in_the_same_rerun(field, value):
     at = new_app().run()
     assert at.text_input(key="net").value == "conv-16-5x5_max-2x2"
-    # one rerun carries both: the network typed anew and a change of the old layer 2 (MaxPooling)
+    old_control = layer_control(at, 1, field)  # the old layer 2 (MaxPooling), its More settings open
+    # one rerun carries both: the network typed anew and a change of the old layer 2's control
     at.text_input(key="net").set_value("conv-16-5x5_relu_max-2x2")
-    layer_control(at, 1, field).set_value(value)
+    old_control.set_value(value)
     at.run()
     assert not at.exception
     assert at.text_input(key="net").value == "conv-16-5x5_relu_max-2x2"

@@ -198,25 +198,38 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...], lineage: int) -> None:
     focus.focus_once(*st.session_state.get(FOCUS, (0, "")))
     for n, spec in enumerate(specs):
         name = f"{n}-{type(spec).__name__}"
-        # stateful (a rerun on open or close): the network overview opens a layer by its key
-        with st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=layer_key(n, spec), on_change="rerun"):
-            st.caption(literal(spec.token()))
-            shown = [f for f in spec.FIELDS if f.shown(spec)]
-            for field in shown:
-                if field.main:
+        # stateful (a rerun on open or close): a closed layer builds none of its controls, and
+        # the network overview opens a layer by its key
+        box = st.expander(f"{n + 1}. {spec.kind}", expanded=n < 2, key=layer_key(n, spec), on_change="rerun")
+        if box.open:
+            with box:
+                _layer_controls(tx, specs, n, lineage)
+
+
+def _layer_controls(tx: Text, specs: tuple[LayerSpec, ...], n: int, lineage: int) -> None:
+    """Layer n's settings (the secondary ones in a popover that builds them only while
+    open), its token, move up / down and remove."""
+    spec = specs[n]
+    name = f"{n}-{type(spec).__name__}"
+    st.caption(literal(spec.token()))
+    shown = [f for f in spec.FIELDS if f.shown(spec)]
+    for field in shown:
+        if field.main:
+            _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}", lineage)
+    secondary = [f for f in shown if not f.main]
+    if secondary:
+        more = w.more_popover(tx, tx("layer.more"), _changed(tx, spec, secondary), key=f"more-{name}", lazy=True)
+        if more.open:
+            with more:
+                for field in secondary:
                     _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}", lineage)
-            secondary = [f for f in shown if not f.main]
-            if secondary:
-                with w.more_popover(tx, tx("layer.more"), _changed(tx, spec, secondary), key=f"more-{name}"):
-                    for field in secondary:
-                        _field_widgets(tx, spec, n, field, f"edit-{name}-{field.name}", lineage)
-            buttons = w.row()
-            buttons.button("↑", key=f"up-{n}", on_click=_on_move, args=(n, -1, lineage), disabled=n == 0,
-                           help=tx("net.up.help"), width="stretch")
-            buttons.button("↓", key=f"down-{n}", on_click=_on_move, args=(n, 1, lineage),
-                           disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
-            buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n, lineage), disabled=len(specs) == 1,
-                           help=tx("net.delete.help"), width="stretch")
+    buttons = w.row()
+    buttons.button("↑", key=f"up-{n}", on_click=_on_move, args=(n, -1, lineage), disabled=n == 0,
+                   help=tx("net.up.help"), width="stretch")
+    buttons.button("↓", key=f"down-{n}", on_click=_on_move, args=(n, 1, lineage),
+                   disabled=n == len(specs) - 1, help=tx("net.down.help"), width="stretch")
+    buttons.button("✕", key=f"del-{n}", on_click=_on_delete, args=(n, lineage), disabled=len(specs) == 1,
+                   help=tx("net.delete.help"), width="stretch")
 
 
 def layer_key(n: int, spec: LayerSpec) -> str:

@@ -94,15 +94,17 @@ def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
     return ", ".join(items)
 
 
-def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", key: str | None = None):
+def more_popover(tx: Text, title: str, summary: str, icon: str = ":material/tune:", key: str | None = None,
+                 lazy: bool = False):
     """A popover holding secondary controls; its label names what is not at its default.
     A closed popover's widgets are not drawn in the browser (they still run and stay in
     the URL), which keeps every control change quick. A `key` keeps it open while its
-    label changes."""
+    label changes. `lazy` (with a key): opening or closing it reruns, and its `.open`
+    says whether to build its controls at all (for controls not bound to the URL)."""
     if len(summary) > LABEL_CHARS:
         summary = summary[:LABEL_CHARS - 1] + "…"
     label = tx("more.changed", title=title, items=summary) if summary else title
-    return st.popover(label, icon=icon, width="stretch", key=key)
+    return st.popover(label, icon=icon, width="stretch", key=key, on_change="rerun" if lazy else "ignore")
 
 
 def shape_text(shape: Sequence[int]) -> str:
