@@ -4,6 +4,7 @@ request of a browser (its page, its scripts, its WebSocket) goes to one replica.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from browsertools import FINGERPRINT_JS, MAPS_TAB_CHARTS, chromium_path, launch, wait_for_app
@@ -118,6 +120,17 @@ def test_a_browser_s_cookie_keeps_it_on_one_replica_and_cookieless_visits_spread
         assert all(c is None for _, c in again)  # set once only
 
 
+def _png(k: int) -> bytes:
+    """A 28x28 gray PNG: a white bar in column 8 + 4k."""
+    from PIL import Image
+
+    pixels = np.zeros((28, 28), np.uint8)
+    pixels[4:24, 8 + 4 * k:11 + 4 * k] = 255
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()
+
+
 def _replica_cookie(url: str, replica: str) -> str:
     """A cookie value nginx hashes to `replica`."""
     for k in range(100):
@@ -141,7 +154,7 @@ def test_two_browsers_each_get_a_working_page_on_their_own_replica(cluster):
             page = context.new_page()
             replicas: list[str] = []
             page.on("response", lambda r, replicas=replicas: r.url.startswith(url) and replicas.append(r.headers.get("x-replica")))
-            page.goto(url)
+            page.goto(f"{url}/?pick=upload")
             pages.append(page)
             seen.append(replicas)
         for page in pages:
@@ -156,6 +169,14 @@ def test_two_browsers_each_get_a_working_page_on_their_own_replica(cluster):
             page.wait_for_function(f"(b) => {{ const f = ({FINGERPRINT_JS})('chart-stage-1'); return f !== null && f !== b; }}",
                                    arg=before, timeout=30000)
             page.wait_for_function(f"() => location.search.includes('seed={41 + k}')", timeout=10000)
+        # an upload (PUT /_stcore/upload_file/<session>: only the session's replica takes it) is shown
+        for k, page in enumerate(pages):
+            before = page.evaluate(FINGERPRINT_JS, "chart-input")
+            page.locator(".st-key-upload input[type='file']").set_input_files(
+                {"name": f"bar{k}.png", "mimeType": "image/png", "buffer": _png(k)})
+            page.wait_for_function(f"(b) => {{ const f = ({FINGERPRINT_JS})('chart-input'); return f !== null && f !== b; }}",
+                                   arg=before, timeout=30000)
+            assert page.locator("[data-testid='stException']").count() == 0
         cookies = [page.context.cookies(url)[0]["value"] for page in pages]
         for page in pages:
             page.context.close()
