@@ -238,9 +238,11 @@ def main() -> None:
     for e in errors[:20]:
         print("  ", e)
     if args.url:
-        print(f"{url}: {len(pids)} server processes measured (summed)")
-    print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
-    print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
+        print(f"{url}: {len(pids)} server processes measured (summed)" if pids else
+              f"{url}: server CPU and memory not measured (give each server's --pid)")
+    if pids:
+        print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
+        print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
     if latencies:
         explorers = args.browsers if args.browsers is not None else args.tabs - (0 if args.no_training else 1)
         print(f"control change -> repaint ({len(latencies)} changes in {explorers} browser tabs): median "
