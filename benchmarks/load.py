@@ -11,6 +11,10 @@ beside it, as is the server's own CPU use. The training tab opens the LeNet-like
 trains again with a new seed while time remains.
 
     python benchmarks/load.py [--tabs 8] [--seconds 60]
+    python benchmarks/load.py --url http://127.0.0.1:8080 --pid 123 --pid 124  # replicas behind nginx
+
+With --url it loads a server already running (e.g. scripts/replicas.py's nginx) and measures
+the memory and CPU of the processes named by --pid (each with its training child), summed.
 
 Prints the errors seen (exceptions shown on a page, script errors, repaints that never
 came), the server's memory (at start, peak, and after every tab has closed), the
@@ -27,6 +31,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -55,16 +60,16 @@ TIMEOUT_MS = 120_000
 
 
 class Sampler(threading.Thread):
-    """Samples a process's resident memory every `every` seconds."""
+    """Samples processes' resident memory (summed) every `every` seconds."""
 
-    def __init__(self, pid: int, every: float = 0.25) -> None:
+    def __init__(self, pids: list[int], every: float = 0.25) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every, self.samples = pid, every, []
+        self.pids, self.every, self.samples = pids, every, []
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            self.samples.append(rss_mb(self.pid))
+            self.samples.append(sum(rss_mb(p) for p in self.pids))
             time.sleep(self.every)
 
 
@@ -208,18 +213,23 @@ def main() -> None:
                         help="explorers in a real browser (the rest speak Streamlit's protocol without one)")
     parser.add_argument("--no-training", action="store_true", help="every tab explores (to split the causes)")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait after the tabs close")
+    parser.add_argument("--url", default=None,
+                        help="load this running server (e.g. nginx before replicas) instead of starting one")
+    parser.add_argument("--pid", type=int, action="append", default=[],
+                        help="with --url: a server process to measure (once per replica)")
     args = parser.parse_args()
-    with streamlit_process() as (url, proc):
-        sampler = Sampler(proc.pid)
+    with nullcontext((args.url, None)) if args.url else streamlit_process() as (url, proc):
+        pids = args.pid if args.url else [proc.pid]
+        sampler = Sampler(pids)
         sampler.start()
-        start, cpu0, t0 = rss_mb(proc.pid), cpu_seconds(proc.pid), time.monotonic()
+        start, cpu0, t0 = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids)), time.monotonic()
         protocol: list[float] = []
         latencies, answers, errors, trainings = asyncio.run(run_load(
             url, args.tabs, args.seconds, not args.no_training, (int(args.pause[0] * 1000), int(args.pause[1] * 1000)),
             args.browsers, protocol))
-        server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+        server_cpu = (sum(map(cpu_seconds, pids)) - cpu0) / (time.monotonic() - t0)
         time.sleep(args.settle)
-        after = rss_mb(proc.pid)
+        after = sum(map(rss_mb, pids))
         sampler.stopped.set()
         peak = max(sampler.samples)
     training = "no training" if args.no_training else "one of them training"
@@ -227,8 +237,12 @@ def main() -> None:
           f"between changes: {len(errors)} errors")
     for e in errors[:20]:
         print("  ", e)
-    print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
-    print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
+    if args.url:
+        print(f"{url}: {len(pids)} server processes measured (summed)" if pids else
+              f"{url}: server CPU and memory not measured (give each server's --pid)")
+    if pids:
+        print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
+        print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
     if latencies:
         explorers = args.browsers if args.browsers is not None else args.tabs - (0 if args.no_training else 1)
         print(f"control change -> repaint ({len(latencies)} changes in {explorers} browser tabs): median "
