@@ -672,11 +672,32 @@ def test_editing_a_kernel_cell_changes_the_map_and_the_link_and_typing_it_back_u
     expected = float((image[10:13, 12:15] * kernel).sum())
     assert f"map 4, row 10, column 12 = **{expected:.6g}**" in " ".join(m.value for m in at.markdown)
     at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 x 7.5\n-1 0 1").run()  # a cell typed as text
-    assert 'Row 1, column 1: "x" is not a number' in at.error[0].value
+    assert "Row 1, column 1: `x` is not a number" in at.error[0].value
     assert at.text_input(key="kernels").value == "1.4.0.1.2:7.5"  # the edit and the rest kept
     assert at.text_area(key="kernel-1-4-0").value == "-1 0 1\n-2 x 7.5\n-1 0 1"  # the typing kept to fix
     at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 0 2\n-1 0 1").run()
     assert at.text_input(key="kernels").value == "" and not at.error
+
+
+HOSTILE_CELLS = ["[x](//evil.example)", "![](//evil.example)", ":red[x]", "www.evil.example", "<img src=x>",
+                 ":material/home:", "$x^2$", "**b**", "`a`b`", "x\n\n# h", "[x]: //evil.example"]
+
+
+def outside_code_spans(markdown: str) -> str:
+    """`markdown` with its inline code spans (a run of n backticks to the next run of n) cut out."""
+    import re
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", " ", markdown, flags=re.S)
+
+
+@pytest.mark.parametrize("cell", HOSTILE_CELLS)
+def test_a_hostile_typed_kernel_cell_is_echoed_literally(cell):
+    at = open_tab("Inspect a pixel", {"net": "conv-8-3x3-iClassicFilters", "insp_map": "4"})
+    at.text_area(key="kernel-1-4-0").set_value(f"-1 0 1\n-2 {cell} 7.5\n-1 0 1").run()
+    shown = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.markdown, *at.caption])
+    assert "is not a number" in shown or "numbers" in shown or "rows" in shown, shown
+    rest = outside_code_spans(shown)
+    for form in ("](", "![", ":red[", "evil.example", "<img", ":material/home", "$x", "**b**", "]:"):
+        assert form not in rest, (cell, form, rest)
 
 
 def test_edited_kernels_from_a_link_and_a_hostile_one():

@@ -9,8 +9,8 @@ Two layers, both before the app uses a value:
    MAX_INT_DIGITS digits, no NaN/Infinity and no float that overflows (1e999). A text that
    fails is dropped there (the component keeps its previous state) and the page says so.
 2. `pick`, `layer`, `strokes`: the decoded value has the expected shape: keys, finite
-   numbers, ints that are not bools, within bounds; otherwise None (ignored, with the
-   notice `NOTICE_KEY`).
+   numbers, ints that are not bools, within bounds; otherwise None (ignored: `refuse`
+   records it and `take_refused` has the page say so once).
 
 The notice is the app's own short message (i18n key "component.refused"); no traceback.
 """
@@ -31,7 +31,6 @@ MAX_JSON_CHARS = 16 * MAX_POINTS + 32 * MAX_STROKES + 1024
 MAX_DEPTH = 8  # the deepest legitimate value: {"strokes": [{"p": [[x, y]]}]} (5)
 MAX_INT_DIGITS = 12
 MAX_INDEX = 1 << 20  # a pick's map/row/column: larger is no cell of any allowed map
-NOTICE_KEY = "_component-refused"  # session key: the last run refused something the page sent
 
 
 class BadState(ValueError):

@@ -10,7 +10,7 @@ from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
 from cnnlab.presets import MESSAGES as STACK_MESSAGES
 from cnnlab.presets import StackFormatError
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
-from cnnlab.ui.literal import literal
+from cnnlab.ui.literal import Shown, literal
 
 LANGUAGES = ("en", "ja")
 
@@ -200,7 +200,7 @@ EN: dict[str, str] = {
     "edit.range": "Kernel values are within -{limit} to {limit} and layers start at 1; every kernel is shown as drawn.",
     "edit.rows": "The kernel has {rows} rows, the text {lines}: the kernel is kept as it was. Write one row per line.",
     "edit.columns": "Row {row} has {count} numbers, the kernel {columns} columns: the kernel is kept as it was.",
-    "edit.cell": "Row {row}, column {column}: \"{text}\" is not a number within -{limit} to {limit}; the kernel is kept as it was.",
+    "edit.cell": "Row {row}, column {column}: {text} is not a number within -{limit} to {limit}; the kernel is kept as it was.",
     "edit.ignored": "These kernel edits name no kernel cell of this network, so they are ignored (the other edits are used): {items}.",
     "edit.ignored.item": "{entry} ({why})",
     "edit.no_layer": "the network has no layer {layer}",
@@ -675,7 +675,7 @@ JA: dict[str, str] = {
     "edit.range": "カーネルの値は -{limit} から {limit} まで、層は 1 からです。すべてのカーネルを生成したままで表示します。",
     "edit.rows": "カーネルは {rows} 行ですが、テキストは {lines} 行です。カーネルは元のままです。1 行に 1 行分を書いてください。",
     "edit.columns": "{row} 行目の数は {count} 個ですが、カーネルは {columns} 列です。カーネルは元のままです。",
-    "edit.cell": "{row} 行 {column} 列:「{text}」は -{limit} から {limit} までの数ではありません。カーネルは元のままです。",
+    "edit.cell": "{row} 行 {column} 列: {text} は -{limit} から {limit} までの数ではありません。カーネルは元のままです。",
     "edit.ignored": "次のカーネルの変更は、このネットワークのどのセルにも当たらないため使っていません（ほかの変更は使っています）: {items}。",
     "edit.ignored.item": "{entry}（{why}）",
     "edit.no_layer": "層 {layer} はありません",
@@ -978,9 +978,19 @@ class _Plurals(string.Formatter):
 _PLURALS = _Plurals()
 
 
+# The fields that hold a visitor's own text (a typed cell, a file name, a URL value): Text
+# shows them through cnnlab.ui.literal.literal, so no markdown can be formed from them.
+VISITOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "edit.cell": ("text",),
+    "edit.ignored.item": ("entry",),
+    "upload.caption": ("name",),
+    "url.item": ("item",),
+}
+
+
 class Text:
     """Looks strings up in one language: tx("key", name=value) formats the entry (with
-    plural forms, see _Plurals)."""
+    plural forms, see _Plurals); a field of VISITOR_FIELDS is shown literally."""
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang if lang in CATALOGUE else "en"
@@ -990,6 +1000,9 @@ class Text:
         text = self.entries.get(key) or EN[key]
         if not fmt:
             return text
+        for name in VISITOR_FIELDS.get(key, ()):
+            if name in fmt and not isinstance(fmt[name], Shown):
+                fmt[name] = literal(fmt[name])
         return _PLURALS.format(text, **fmt) if "|" in text else text.format(**fmt)
 
     def refusal(self, key: str, fields: dict) -> str:
