@@ -947,3 +947,29 @@ def test_the_maps_say_they_zoom_and_pan_in_both_languages():
     assert any("zooms" in c.value and "drag" in c.value and "double-click" in c.value for c in at.caption)
     at = open_tab("マップ", {"lang": "ja"})
     assert any("拡大" in c.value and "ドラッグ" in c.value and "ダブルクリック" in c.value for c in at.caption)
+
+
+def _longest_kept(at) -> int:
+    """The longest text the visitor's session state holds (in any value, one level deep)."""
+    longest = 0
+    for key in list(at.session_state):
+        value = at.session_state[key]
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        longest = max([longest, *(len(v) for v in values if isinstance(v, str))])
+    return longest
+
+
+@pytest.mark.parametrize("key, readable, most", [("net", "conv-4-3x3_relu", 1200), ("kernels", "1.0.0.1.1:-3", 3072)])
+def test_an_over_long_typed_text_is_kept_neither_in_the_session_nor_in_the_link(key, readable, most):
+    at = new_app({"net": "conv-4-3x3_relu", "kernels": "1.0.0.1.1:-3"}).run()
+    pasted = "[x](//evil.example)" + "x" * 2_000_000
+    at.text_input(key=key).set_value(pasted).run()
+    assert not at.exception
+    assert at.session_state[key] == readable and at.query_params[key] == readable
+    assert _longest_kept(at) < 2 * most and all(len(v) <= most for v in at.query_params.values())
+    notice = " ".join(m.value for m in at.warning)
+    assert f"longer than the {most} characters" in notice and "`[x](//evil.example)xxx" in notice
+    at.run()  # shown once
+    assert "longer than the" not in " ".join(m.value for m in at.warning)
+    at.text_input(key=key).set_value(pasted[: most + 1]).run()  # one character over: refused the same way
+    assert at.session_state[key] == readable

@@ -388,6 +388,7 @@ EN: dict[str, str] = {
         "Type or paste a whole network; the editors below and the link follow it. E.g. conv-16-5x5_relu_max-2x2."
     ),
     "net.error": "The network text is not understood, so the last one that was is shown: {message}",
+    "text.too_long": "That text is longer than the {most} characters read, so the last readable one is kept: {start}",
     "net.add": "Add a layer",
     "net.add.placeholder": "Choose a layer to add",
     "layer.more": "More settings",
@@ -884,6 +885,7 @@ JA: dict[str, str] = {
     "stack.what.initializer_multiplier": "0.5 のような W.InitializerMultiplier",
     "stack.what.alpha": "0.2 のような alpha",
     "stack.what.option": "オプション（{options}）",
+    "text.too_long": "入力されたテキストは読み取る上限の {most} 文字より長いため、最後に読み取れたものを使っています: {start}",
     "net.add": "層を追加",
     "net.add.placeholder": "追加する層を選ぶ",
     "layer.more": "その他の設定",
@@ -985,6 +987,7 @@ VISITOR_FIELDS: dict[str, tuple[str, ...]] = {
     "edit.ignored.item": ("entry",),
     "upload.caption": ("name",),
     "url.item": ("item",),
+    "text.too_long": ("start",),
 }
 
 
