@@ -143,3 +143,12 @@ def test_hostile_strokes_sent_by_the_pad_give_the_app_s_message(strokes):
     send_component(at, "drawing", '{"strokes": %s}' % strokes)
     assert not at.exception, [e.value for e in at.exception]
     assert NOTICE in _notices(at) or "The drawing could not be read" in _notices(at)
+
+
+def test_the_largest_drawing_the_pad_can_send_is_read():
+    from cnnlab.drawing import MAX_POINTS, MAX_STROKES
+    per = MAX_POINTS // MAX_STROKES
+    drawing = [{"w": 47.5, "p": [[-47.5, 327.5]] * per} for _ in range(MAX_STROKES)]
+    text = json.dumps({"strokes": drawing}, separators=(",", ":"))
+    assert cs.strokes(cs.decode(text)["strokes"]) == drawing
+    assert len(parse_strokes(drawing)) == MAX_STROKES
