@@ -39,12 +39,12 @@ from cnnlab.ui.i18n import EN, JA, VISITOR_FIELDS, Text  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 UI_FILES = sorted((ROOT / "cnnlab" / "ui").glob("*.py")) + [ROOT / "app.py"]
 # template fields that name a visitor's own text wherever they appear
-VISITOR_NAMES = {"text", "raw", "typed", "item", "token", "part", "file", "filename"}
+VISITOR_NAMES = {"text", "raw", "typed", "item", "token", "part", "after", "entry", "start", "file", "filename"}
 
 
 PASS_THROUGH = {"why_disabled": 1}  # helpers that call tx(key, **fmt) with their own key argument (position)
 FORWARDED = {("widgets.py", "fmt"), ("kernel_editor.py", "fields")}  # those helpers' own tx calls (the second:
-# edit_message, whose fields it passes through literal first)
+# the reasons of ignored edits, keys that hold no visitor text; an EditError's message is Text.edit_error)
 
 
 def _tx_calls():
@@ -77,7 +77,7 @@ def test_every_ui_call_of_a_key_with_visitor_text_passes_it_through_literal():
     seen = set()
     for file, call, key in _tx_calls():
         if key is None:  # a computed key (f"explain.{kind}"): none it can be may hold visitor text,
-            first = call.args[0]  # except in edit_message, which passes its fields through literal
+            first = call.args[0]  # except in the FORWARDED helpers
             prefix = first.values[0].value if isinstance(first, ast.JoinedStr) and isinstance(
                 first.values[0], ast.Constant) else ""
             expanded = [kw for kw in call.keywords if kw.arg is None]
@@ -94,8 +94,10 @@ def test_every_ui_call_of_a_key_with_visitor_text_passes_it_through_literal():
             assert name in keywords and _is_literal_call(keywords[name]), (file, call.lineno, ast.unparse(call))
             seen.add(key)
     assert seen >= {"upload.caption", "url.item"}
-    source = (ROOT / "cnnlab" / "ui" / "kernel_editor.py").read_text(encoding="utf-8")
-    assert "literal(value) if name in VISITOR_FIELDS" in source  # edit_message quotes the typed cell
+    from cnnlab.kernel_edits import EditError
+    for lang in ("en", "ja"):  # Text.edit_error, which every EditError's message goes through
+        out = Text(lang).edit_error(EditError("cell", row=1, column=1, text="![](//evil.example)", limit="100"))
+        assert "`![](//evil.example)`" in out
 
 
 def test_text_shows_a_declared_field_literally_even_if_a_caller_forgets():

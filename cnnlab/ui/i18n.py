@@ -7,8 +7,9 @@ from __future__ import annotations
 import string
 
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
+from cnnlab.kernel_edits import EditError
 from cnnlab.presets import MESSAGES as STACK_MESSAGES
-from cnnlab.presets import StackFormatError
+from cnnlab.presets import USER_TEXT, StackFormatError
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
 from cnnlab.ui.literal import Shown, literal
 
@@ -988,6 +989,8 @@ VISITOR_FIELDS: dict[str, tuple[str, ...]] = {
     "upload.caption": ("name",),
     "url.item": ("item",),
     "text.too_long": ("start",),
+    **{key: tuple(f for f in USER_TEXT if "{" + f + "}" in EN[key]) for key in EN
+       if key.startswith("stack.") and any("{" + f + "}" in EN[key] for f in USER_TEXT)},
 }
 
 
@@ -1012,6 +1015,13 @@ class Text:
         """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:
         catalogue key and fields) in this language."""
         return self(key, **fields)
+
+    def edit_error(self, err: EditError) -> str:
+        """Why kernel edits or a typed grid cannot be used (cnnlab.kernel_edits.EditError) in
+        this language, the visitor's text in it (a typed cell) shown literally."""
+        key = f"edit.{err.key}"
+        return self(key, **{name: literal(value) if name in VISITOR_FIELDS.get(key, ()) else value
+                            for name, value in err.fields.items()})
 
     def stack_error(self, err: StackFormatError) -> str:
         """Why a network text cannot be read (cnnlab.presets.StackFormatError) in this

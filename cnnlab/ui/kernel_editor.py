@@ -11,7 +11,7 @@ from cnnlab.kernel_edits import (EditError, KernelEdit, format_edits, ignored_ed
                                  parse_edits, read_kernel_text)
 from cnnlab.pipeline import Stage, fresh_params
 from cnnlab.ui import widgets as w
-from cnnlab.ui.i18n import VISITOR_FIELDS, Text
+from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 
@@ -30,7 +30,7 @@ def edits_control(tx: Text) -> tuple[KernelEdit, ...]:
         st.session_state[READABLE] = text
         return edits
     except EditError as err:
-        st.error(edit_message(tx, err), icon=":material/grid_off:")
+        st.error(tx.edit_error(err), icon=":material/grid_off:")
         return ()
 
 
@@ -42,14 +42,6 @@ def ignored_notice(tx: Text, stages: list[Stage], layers: int) -> None:
         items = ", ".join(tx("edit.ignored.item", entry=literal(entry), why=tx(f"edit.{key}", **fields))
                           for entry, key, fields in ignored)
         st.warning(tx("edit.ignored", items=items), icon=":material/grid_off:")
-
-
-def edit_message(tx: Text, err: EditError) -> str:
-    """Why edits or a typed grid cannot be used, in tx's language; the typed text (a cell)
-    shown literally."""
-    fields = {name: literal(value) if name in VISITOR_FIELDS.get(f"edit.{err.key}", ()) else value
-              for name, value in err.fields.items()}
-    return tx(f"edit.{err.key}", **fields)
 
 
 def kernel_editor(tx: Text, stage: Stage, in_channels: int, map_index: int, seed: int) -> None:
@@ -66,7 +58,7 @@ def kernel_editor(tx: Text, stage: Stage, in_channels: int, map_index: int, seed
     shown = kernel_text(kernels[map_index, channel])
     pending = st.session_state.get(ERROR)
     if pending is not None and pending[0] == key:
-        st.error(edit_message(tx, pending[1]), icon=":material/grid_off:")
+        st.error(tx.edit_error(pending[1]), icon=":material/grid_off:")
     elif st.session_state.get(key) != shown:
         st.session_state[key] = shown
     rows = kernels.shape[2]
