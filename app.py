@@ -15,10 +15,13 @@ from cnnlab.kernel_edits import format_edits
 from cnnlab.mosaic import Display
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
-from cnnlab.ui import compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
+from cnnlab.ui import component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
+
+
+component_state.install()  # the browser's component messages are checked before Streamlit reads them
 
 
 @st.cache_resource
@@ -103,6 +106,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     controls (the ones explored most) reruns only this part, so the browser redraws only
     this part; the other controls change it through a full rerun."""
     tx, choice, display = settings.tx, settings.choice, settings.display
+    if component_state.take_refused():
+        st.warning(tx("component.refused"), icon=":material/block:")
     with network_box:
         specs, seed, stack_error = network.network_editor(tx)
         edits = kernel_editor.edits_control(tx)

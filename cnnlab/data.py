@@ -87,8 +87,8 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
     """Decode uploaded bytes into a Pillow image of at most WORK_SIDE a side, upright (EXIF
     orientation applied). Only UPLOAD_FORMATS are parsed; the size is checked before
     decoding (pixels, and bytes at the image's own depth; JPEG is decoded at a reduced
-    scale); the first frame of an animation or a multi-page file is used. The size as
-    sent (upright) is kept in img.info["original_size"]. ImageError, with a plain
+    scale), and EXIF only after that check (a PNG's is looked for after its pixels); the
+    first frame of an animation or a multi-page file is used. The size as sent (upright) is kept in img.info["original_size"]. ImageError, with a plain
     message, for anything unusable."""
     try:
         img = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
@@ -100,7 +100,6 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
                 f"The image is {width}x{height} pixels; at most "
                 f"{max_pixels // 1_000_000} million pixels are accepted."
             )
-        orientation = img.getexif().get(0x0112)
         if img.format == "JPEG":
             img.draft(img.mode, (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4 or 1/8 scale when that suffices
         decoded = img.size[0] * img.size[1] * _MODE_BYTES.get(img.mode, 4)
@@ -111,6 +110,8 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
                 "or as an 8-bit PNG or JPEG."
             )
         img.load()
+        # Only now: a PNG's getexif() loads its pixels to look for an eXIf chunk after them.
+        orientation = img.getexif().get(0x0112)
         if img.mode in _NUMERIC:  # scaled by its own range first, so a reduced image keeps that scale
             img = Image.fromarray(_unit_range(img))
         factor = -(-max(img.size) // WORK_SIDE)

@@ -165,3 +165,23 @@ def page_text(block, popovers: bool = True) -> str:
 
     walk(block)
     return re.sub(r":material/\w+:", "", "\n".join(found))
+
+
+def send_component(at: AppTest, key: str, text: str, event: str | None = None) -> AppTest:
+    """Run `at` as when the browser sends component `key` (cnnlab_* element keyed `key`)
+    the JSON `text`: its whole state (event None), or the event `event` whose value is
+    `text` (a trigger, as setTriggerValue sends it: [{"event", "value"}]). The text goes
+    through Streamlit's own widget-state intake, as over the websocket."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    found = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    if not found:
+        raise KeyError(f"no component with key {key}")
+    states = at._tree.get_widget_states() if at._tree is not None else WidgetStates()
+    state = states.widgets.add()
+    if event is None:
+        state.id, state.json_value = found[0].proto.id, text
+    else:
+        state.id = f"$$STREAMLIT_INTERNAL_KEY_{found[0].proto.id}__events"
+        state.json_trigger_value = f'[{{"event": "{event}", "value": {text}}}]'
+    return at._run(states)

@@ -674,11 +674,32 @@ def test_editing_a_kernel_cell_changes_the_map_and_the_link_and_typing_it_back_u
     expected = float((image[10:13, 12:15] * kernel).sum())
     assert f"map 4, row 10, column 12 = **{expected:.6g}**" in " ".join(m.value for m in at.markdown)
     at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 x 7.5\n-1 0 1").run()  # a cell typed as text
-    assert 'Row 1, column 1: "x" is not a number' in at.error[0].value
+    assert "Row 1, column 1: `x` is not a number" in at.error[0].value
     assert at.text_input(key="kernels").value == "1.4.0.1.2:7.5"  # the edit and the rest kept
     assert at.text_area(key="kernel-1-4-0").value == "-1 0 1\n-2 x 7.5\n-1 0 1"  # the typing kept to fix
     at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 0 2\n-1 0 1").run()
     assert at.text_input(key="kernels").value == "" and not at.error
+
+
+HOSTILE_CELLS = ["[x](//evil.example)", "![](//evil.example)", ":red[x]", "www.evil.example", "<img src=x>",
+                 ":material/home:", "$x^2$", "**b**", "`a`b`", "x\n\n# h", "[x]: //evil.example"]
+
+
+def outside_code_spans(markdown: str) -> str:
+    """`markdown` with its inline code spans (a run of n backticks to the next run of n) cut out."""
+    import re
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", " ", markdown, flags=re.S)
+
+
+@pytest.mark.parametrize("cell", HOSTILE_CELLS)
+def test_a_hostile_typed_kernel_cell_is_echoed_literally(cell):
+    at = open_tab("Inspect a pixel", {"net": "conv-8-3x3-iClassicFilters", "insp_map": "4"})
+    at.text_area(key="kernel-1-4-0").set_value(f"-1 0 1\n-2 {cell} 7.5\n-1 0 1").run()
+    shown = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.markdown, *at.caption])
+    assert "is not a number" in shown or "numbers" in shown or "rows" in shown, shown
+    rest = outside_code_spans(shown)
+    for form in ("](", "![", ":red[", "evil.example", "<img", ":material/home", "$x", "**b**", "]:"):
+        assert form not in rest, (cell, form, rest)
 
 
 def test_edited_kernels_from_a_link_and_a_hostile_one():
@@ -928,3 +949,29 @@ def test_the_maps_say_they_zoom_and_pan_in_both_languages():
     assert any("zooms" in c.value and "drag" in c.value and "double-click" in c.value for c in at.caption)
     at = open_tab("マップ", {"lang": "ja"})
     assert any("拡大" in c.value and "ドラッグ" in c.value and "ダブルクリック" in c.value for c in at.caption)
+
+
+def _longest_kept(at) -> int:
+    """The longest text the visitor's session state holds (in any value, one level deep)."""
+    longest = 0
+    for key in list(at.session_state):
+        value = at.session_state[key]
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        longest = max([longest, *(len(v) for v in values if isinstance(v, str))])
+    return longest
+
+
+@pytest.mark.parametrize("key, readable, most", [("net", "conv-4-3x3_relu", 1200), ("kernels", "1.0.0.1.1:-3", 3072)])
+def test_an_over_long_typed_text_is_kept_neither_in_the_session_nor_in_the_link(key, readable, most):
+    at = new_app({"net": "conv-4-3x3_relu", "kernels": "1.0.0.1.1:-3"}).run()
+    pasted = "[x](//evil.example)" + "x" * 2_000_000
+    at.text_input(key=key).set_value(pasted).run()
+    assert not at.exception
+    assert at.session_state[key] == readable and at.query_params[key] == readable
+    assert _longest_kept(at) < 2 * most and all(len(v) <= most for v in at.query_params.values())
+    notice = " ".join(m.value for m in at.warning)
+    assert f"longer than the {most} characters" in notice and "`[x](//evil.example)xxx" in notice
+    at.run()  # shown once
+    assert "longer than the" not in " ".join(m.value for m in at.warning)
+    at.text_input(key=key).set_value(pasted[: most + 1]).run()  # one character over: refused the same way
+    assert at.session_state[key] == readable

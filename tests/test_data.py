@@ -144,3 +144,57 @@ def test_shipped_training_subset():
     assert not any(hashlib.sha256(img.tobytes()).digest() in test_bytes for img in train.images[:2000])
     shipped = sum(p.stat().st_size for p in MNIST_TRAIN_PATH.parent.glob("*.npz"))
     assert shipped <= 6e6
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A width x height RGBA PNG of zeros, written row by row (no image of that size is held)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer, row, idat = zlib.compressobj(9), b"\0" * (1 + 4 * width), []
+    for _ in range(height):
+        idat.append(packer.compress(row))
+    idat.append(packer.flush())
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", b"".join(idat)) + chunk(b"IEND", b""))
+
+
+def test_a_png_too_large_once_decoded_is_refused_without_decoding_it(tmp_path):
+    """The review's 6300x6300 RGBA PNG (158 MB decoded, under the pixel limit): refused by
+    the decoded-size check, and the process's peak memory grows < 50 MB during the call
+    (measured in a fresh process: peak RSS reset through /proc/self/clear_refs)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.png"
+    path.write_bytes(_blank_png(6300, 6300))
+    assert path.stat().st_size < 400_000
+    script = f"""
+import pathlib
+from cnnlab.data import ImageError, open_image
+def status(key):
+    return int(next(l for l in open("/proc/self/status") if l.startswith(key)).split()[1])
+data = pathlib.Path({str(path)!r}).read_bytes()
+open("/proc/self/clear_refs", "w").write("5")  # VmHWM := VmRSS
+before = status("VmRSS")
+try:
+    open_image(data)
+    print("accepted")
+except ImageError as err:
+    print("refused", "MB once decoded" in str(err))
+print((status("VmHWM") - before) // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    verdict, growth_mb = out.stdout.split("\n")[:2]
+    assert verdict == "refused True"
+    assert int(growth_mb) < 50, f"peak grew by {growth_mb} MB"
+
+
+def test_open_image_applies_exif_rotation_of_a_png_too():
+    img = Image.new("L", (40, 20), 0)
+    exif = img.getexif()
+    exif[0x0112] = 8
+    assert open_image(_png(img, exif=exif.tobytes())).size == (20, 40)

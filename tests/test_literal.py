@@ -27,3 +27,81 @@ def test_examples():
     assert literal("x" * 100, 10) == "`" + "x" * 9 + "…`"
     assert literal(":material/home:") == "`:\u2060material/home:`"
     assert literal(16) == "`16`"
+
+
+# --- a static sweep: visitor text reaches markdown only through literal -------------------
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cnnlab.ui.i18n import EN, JA, VISITOR_FIELDS, Text  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_FILES = sorted((ROOT / "cnnlab" / "ui").glob("*.py")) + [ROOT / "app.py"]
+# template fields that name a visitor's own text wherever they appear
+VISITOR_NAMES = {"text", "raw", "typed", "item", "token", "part", "after", "entry", "start", "file", "filename"}
+
+
+PASS_THROUGH = {"why_disabled": 1}  # helpers that call tx(key, **fmt) with their own key argument (position)
+FORWARDED = {("widgets.py", "fmt"), ("kernel_editor.py", "fields")}  # those helpers' own tx calls (the second:
+# the reasons of ignored edits, keys that hold no visitor text; an EditError's message is Text.edit_error)
+
+
+def _tx_calls():
+    """(file, call, key or None) of every tx(...) call in the UI (key None: not a constant)."""
+    for path in UI_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            at = {"tx": 0, **PASS_THROUGH}.get(name)
+            if at is not None and len(node.args) > at:
+                key = node.args[at].value if isinstance(node.args[at], ast.Constant) else None
+                yield path.name, node, key
+
+
+def _is_literal_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "literal"
+
+
+def test_every_template_field_that_holds_visitor_text_is_declared_and_not_quoted():
+    for catalogue in (EN, JA):
+        for key, template in catalogue.items():
+            fields = set(re.findall(r"\{(\w+)", template))
+            assert not (fields & VISITOR_NAMES) - set(VISITOR_FIELDS.get(key, ())), key
+            for name in VISITOR_FIELDS.get(key, ()):
+                assert f'"{{{name}}}"' not in template and f"「{{{name}}}」" not in template, key  # literal quotes it
+
+
+def test_every_ui_call_of_a_key_with_visitor_text_passes_it_through_literal():
+    seen = set()
+    for file, call, key in _tx_calls():
+        if key is None:  # a computed key (f"explain.{kind}"): none it can be may hold visitor text,
+            first = call.args[0]  # except in the FORWARDED helpers
+            prefix = first.values[0].value if isinstance(first, ast.JoinedStr) and isinstance(
+                first.values[0], ast.Constant) else ""
+            expanded = [kw for kw in call.keywords if kw.arg is None]
+            if expanded and (file, ast.unparse(expanded[0].value)) in FORWARDED:
+                continue
+            names = {kw.arg for kw in call.keywords}
+            assert not any(k.startswith(prefix) and (None in names or set(fields) & names)
+                           for k, fields in VISITOR_FIELDS.items()), (file, call.lineno, ast.unparse(call))
+            continue
+        keywords = {kw.arg: kw.value for kw in call.keywords}
+        if None in keywords:  # **values: only for keys that hold no visitor text
+            assert key not in VISITOR_FIELDS, (file, call.lineno)
+        for name in VISITOR_FIELDS.get(key, ()):
+            assert name in keywords and _is_literal_call(keywords[name]), (file, call.lineno, ast.unparse(call))
+            seen.add(key)
+    assert seen >= {"upload.caption", "url.item"}
+    from cnnlab.kernel_edits import EditError
+    for lang in ("en", "ja"):  # Text.edit_error, which every EditError's message goes through
+        out = Text(lang).edit_error(EditError("cell", row=1, column=1, text="![](//evil.example)", limit="100"))
+        assert "`![](//evil.example)`" in out
+
+
+def test_text_shows_a_declared_field_literally_even_if_a_caller_forgets():
+    for lang in ("en", "ja"):
+        out = Text(lang)("edit.cell", row=1, column=2, text="[x](//evil.example)", limit="1e6")
+        assert "`[x](//evil.example)`" in out
+        assert Text(lang)("edit.cell", row=1, column=2, text=literal("a"), limit="1").count("`a`") == 1

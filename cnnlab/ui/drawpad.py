@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnlab.ui import component_state
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
 
@@ -26,11 +27,15 @@ _component = component("drawpad", "drawpad.js", css=CSS)
 KEY = "drawing"
 
 
-def drawpad(tx: Text) -> object:
-    """Draw the pad; returns what it last sent (unchecked: see cnnlab.drawing.parse_strokes)."""
+def drawpad(tx: Text) -> list | None:
+    """Draw the pad; returns what it last sent, checked by component_state.strokes (None:
+    nothing drawn); BadState when it is not strokes (see also cnnlab.drawing.parse_strokes)."""
     state = st.session_state.get(KEY)
-    sent = state.get("strokes") if isinstance(state, dict) else None
+    try:
+        sent = component_state.strokes(state.get("strokes") if isinstance(state, dict) else None)
+    except component_state.BadState:
+        sent = None
     words = {"width": tx("draw.width"), "undo": tx("draw.undo"), "clear": tx("draw.clear"), "pad": tx("draw.pad")}
-    result = _component(key=KEY, data={"strokes": sent if isinstance(sent, list) else [], "words": words},
+    result = _component(key=KEY, data={"strokes": sent or [], "words": words},
                         height="content", on_strokes_change=lambda: None)
-    return result.strokes
+    return component_state.strokes(result.strokes)

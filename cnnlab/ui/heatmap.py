@@ -13,6 +13,7 @@ from functools import partial
 import streamlit as st
 
 from cnnlab.heatmaps import Payload
+from cnnlab.ui import component_state
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text, hover_words
 
@@ -35,7 +36,8 @@ def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None
             inspected: tuple[int, int, int] | None = None) -> None:
     """Draw one payload under a stable `key` (also the element's CSS class st-key-<key>), its
     hover labels in tx's language. With `on_pick`, a click on a cell calls on_pick(cell),
-    cell = {map, row, column} as the browser sent it (unchecked); the label of cell
+    cell = {map, row, column} as checked by component_state.pick (anything else is ignored
+    with the app's notice); the label of cell
     `inspected` (map, row, column) says it is the one inspected instead of offering it."""
     data = {**payload, "words": hover_words(tx), "pick": on_pick is not None,
             "inspected": None if inspected is None else [int(n) for n in inspected]}
@@ -46,4 +48,9 @@ def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None
 
 
 def _picked(key: str, on_pick: Callable[[dict], None]) -> None:
-    on_pick(st.session_state[key]["pick"])
+    state = st.session_state.get(key)
+    cell = component_state.pick(state.get("pick") if isinstance(state, dict) else None)
+    if cell is None:
+        component_state.refuse()
+    else:
+        on_pick(cell)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import string
 
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
+from cnnlab.kernel_edits import EditError
 from cnnlab.presets import MESSAGES as STACK_MESSAGES
-from cnnlab.presets import StackFormatError
+from cnnlab.presets import USER_TEXT, StackFormatError
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
-from cnnlab.ui.literal import literal
+from cnnlab.ui.literal import Shown, literal
 
 LANGUAGES = ("en", "ja")
 
@@ -27,6 +28,7 @@ EN: dict[str, str] = {
     ),
     "overview.input": "Input",
     "overview.select": "Select this layer: its settings open in the sidebar and it becomes the inspected layer",
+    "component.refused": "Something the page sent (a click on a map or a layer, a drawing) could not be read, so it was ignored.",
     "maps.inspected": ":material/my_location: Inspected (boxed): **{name}**, map {map}, row {row}, column {col} = **{value}**; why: the *Inspect a pixel* tab.",
     "hover.map": "map",
     "hover.kernel": "kernel",
@@ -199,7 +201,7 @@ EN: dict[str, str] = {
     "edit.range": "Kernel values are within -{limit} to {limit} and layers start at 1; every kernel is shown as drawn.",
     "edit.rows": "The kernel has {rows} rows, the text {lines}: the kernel is kept as it was. Write one row per line.",
     "edit.columns": "Row {row} has {count} numbers, the kernel {columns} columns: the kernel is kept as it was.",
-    "edit.cell": "Row {row}, column {column}: \"{text}\" is not a number within -{limit} to {limit}; the kernel is kept as it was.",
+    "edit.cell": "Row {row}, column {column}: {text} is not a number within -{limit} to {limit}; the kernel is kept as it was.",
     "edit.ignored": "These kernel edits name no kernel cell of this network, so they are ignored (the other edits are used): {items}.",
     "edit.ignored.item": "{entry} ({why})",
     "edit.no_layer": "the network has no layer {layer}",
@@ -387,6 +389,7 @@ EN: dict[str, str] = {
         "Type or paste a whole network; the editors below and the link follow it. E.g. conv-16-5x5_relu_max-2x2."
     ),
     "net.error": "The network text is not understood, so the last one that was is shown: {message}",
+    "text.too_long": "That text is longer than the {most} characters read, so the last readable one is kept: {start}",
     "net.add": "Add a layer",
     "net.add.placeholder": "Choose a layer to add",
     "layer.more": "More settings",
@@ -474,6 +477,7 @@ JA: dict[str, str] = {
     ),
     "overview.input": "入力",
     "overview.select": "この層を選ぶ: サイドバーで設定が開き、調べる層になります",
+    "component.refused": "ページから送られた内容（マップや層のクリック、描画）を読み取れなかったため、無視しました。",
     "maps.inspected": ":material/my_location: 調べているピクセル（枠）: **{name}**、マップ {map}、行 {row}、列 {col} = **{value}**。理由は「ピクセルを調べる」タブへ。",
     "hover.map": "マップ",
     "hover.kernel": "カーネル",
@@ -673,7 +677,7 @@ JA: dict[str, str] = {
     "edit.range": "カーネルの値は -{limit} から {limit} まで、層は 1 からです。すべてのカーネルを生成したままで表示します。",
     "edit.rows": "カーネルは {rows} 行ですが、テキストは {lines} 行です。カーネルは元のままです。1 行に 1 行分を書いてください。",
     "edit.columns": "{row} 行目の数は {count} 個ですが、カーネルは {columns} 列です。カーネルは元のままです。",
-    "edit.cell": "{row} 行 {column} 列:「{text}」は -{limit} から {limit} までの数ではありません。カーネルは元のままです。",
+    "edit.cell": "{row} 行 {column} 列: {text} は -{limit} から {limit} までの数ではありません。カーネルは元のままです。",
     "edit.ignored": "次のカーネルの変更は、このネットワークのどのセルにも当たらないため使っていません（ほかの変更は使っています）: {items}。",
     "edit.ignored.item": "{entry}（{why}）",
     "edit.no_layer": "層 {layer} はありません",
@@ -882,6 +886,7 @@ JA: dict[str, str] = {
     "stack.what.initializer_multiplier": "0.5 のような W.InitializerMultiplier",
     "stack.what.alpha": "0.2 のような alpha",
     "stack.what.option": "オプション（{options}）",
+    "text.too_long": "入力されたテキストは読み取る上限の {most} 文字より長いため、最後に読み取れたものを使っています: {start}",
     "net.add": "層を追加",
     "net.add.placeholder": "追加する層を選ぶ",
     "layer.more": "その他の設定",
@@ -976,9 +981,22 @@ class _Plurals(string.Formatter):
 _PLURALS = _Plurals()
 
 
+# The fields that hold a visitor's own text (a typed cell, a file name, a URL value): Text
+# shows them through cnnlab.ui.literal.literal, so no markdown can be formed from them.
+VISITOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "edit.cell": ("text",),
+    "edit.ignored.item": ("entry",),
+    "upload.caption": ("name",),
+    "url.item": ("item",),
+    "text.too_long": ("start",),
+    **{key: tuple(f for f in USER_TEXT if "{" + f + "}" in EN[key]) for key in EN
+       if key.startswith("stack.") and any("{" + f + "}" in EN[key] for f in USER_TEXT)},
+}
+
+
 class Text:
     """Looks strings up in one language: tx("key", name=value) formats the entry (with
-    plural forms, see _Plurals)."""
+    plural forms, see _Plurals); a field of VISITOR_FIELDS is shown literally."""
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang if lang in CATALOGUE else "en"
@@ -988,12 +1006,22 @@ class Text:
         text = self.entries.get(key) or EN[key]
         if not fmt:
             return text
+        for name in VISITOR_FIELDS.get(key, ()):
+            if name in fmt and not isinstance(fmt[name], Shown):
+                fmt[name] = literal(fmt[name])
         return _PLURALS.format(text, **fmt) if "|" in text else text.format(**fmt)
 
     def refusal(self, key: str, fields: dict) -> str:
         """A common refusal from the engine (a LayerShapeError's or BudgetError's detail:
         catalogue key and fields) in this language."""
         return self(key, **fields)
+
+    def edit_error(self, err: EditError) -> str:
+        """Why kernel edits or a typed grid cannot be used (cnnlab.kernel_edits.EditError) in
+        this language, the visitor's text in it (a typed cell) shown literally."""
+        key = f"edit.{err.key}"
+        return self(key, **{name: literal(value) if name in VISITOR_FIELDS.get(key, ()) else value
+                            for name, value in err.fields.items()})
 
     def stack_error(self, err: StackFormatError) -> str:
         """Why a network text cannot be read (cnnlab.presets.StackFormatError) in this

@@ -11,7 +11,7 @@ import streamlit as st
 
 from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
 from cnnlab.drawing import DrawingError, parse_strokes
-from cnnlab.ui import compute
+from cnnlab.ui import component_state, compute
 from cnnlab.ui import widgets as w
 from cnnlab.ui.drawpad import drawpad
 from cnnlab.ui.i18n import Text
@@ -78,9 +78,10 @@ def _mnist_controls(tx: Text, mnist: Mnist, pick: str) -> InputChoice:
 def _drawing(tx: Text) -> InputChoice:
     """The pad, then its strokes MNIST-style (28x28), or why not."""
     st.caption(tx("draw.explain"))
-    sent = drawpad(tx)
     try:
-        return InputChoice(BLOG_DIGIT_INDEX, compute.drawn(parse_strokes(sent)))
+        return InputChoice(BLOG_DIGIT_INDEX, compute.drawn(parse_strokes(drawpad(tx))))
+    except component_state.BadState:
+        return InputChoice(BLOG_DIGIT_INDEX, problem=tx("drawing.bad"))
     except DrawingError as err:
         if err.key == "drawing.empty":
             return InputChoice(BLOG_DIGIT_INDEX, note=tx(err.key))

@@ -10,23 +10,27 @@ import streamlit as st
 from cnnlab.kernel_edits import (EditError, KernelEdit, format_edits, ignored_edits, kernel_text, number_text,
                                  parse_edits, read_kernel_text)
 from cnnlab.pipeline import Stage, fresh_params
+from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 
 KEY = "kernels"  # the session and URL key of the edits' text
+READABLE = "kernels-readable"  # the last edits' text that could be read
 ERROR = "kernel-error"  # (text area key, EditError) of a grid that could not be read
 
 
 def edits_control(tx: Text) -> tuple[KernelEdit, ...]:
     """The edited cells as text (bound to the URL, so always drawn): clear it to undo every
     edit. A text that cannot be read leaves every kernel as drawn, with a message."""
-    text = st.text_input(tx("kernels.label"), PARAMS[KEY].default, key=KEY, bind="query-params",
-                         help=tx("kernels.help"), placeholder=tx("kernels.placeholder"))
+    text = w.text(tx, KEY, tx("kernels.label"), lambda: st.session_state.get(READABLE, PARAMS[KEY].default),
+                  help=tx("kernels.help"), placeholder=tx("kernels.placeholder"))
     try:
-        return parse_edits(text)
+        edits = parse_edits(text)
+        st.session_state[READABLE] = text
+        return edits
     except EditError as err:
-        st.error(tx(f"edit.{err.key}", **err.fields), icon=":material/grid_off:")
+        st.error(tx.edit_error(err), icon=":material/grid_off:")
         return ()
 
 
@@ -54,7 +58,7 @@ def kernel_editor(tx: Text, stage: Stage, in_channels: int, map_index: int, seed
     shown = kernel_text(kernels[map_index, channel])
     pending = st.session_state.get(ERROR)
     if pending is not None and pending[0] == key:
-        st.error(tx(f"edit.{pending[1].key}", **pending[1].fields), icon=":material/grid_off:")
+        st.error(tx.edit_error(pending[1]), icon=":material/grid_off:")
     elif st.session_state.get(key) != shown:
         st.session_state[key] = shown
     rows = kernels.shape[2]

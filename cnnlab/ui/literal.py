@@ -15,7 +15,11 @@ MAX_CHARS = 80
 _HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, format (bidi) and line breaks
 
 
-def literal(value: object, max_chars: int = MAX_CHARS) -> str:
+class Shown(str):
+    """Markdown made by `literal` (so cnnlab.ui.i18n.Text does not quote it again)."""
+
+
+def literal(value: object, max_chars: int = MAX_CHARS) -> Shown:
     """Markdown that shows str(value) verbatim: an inline code span, longer than any run
     of backticks inside; control and format characters (newlines, bidi overrides) shown
     as \\uXXXX; cut to max_chars with an ellipsis."""
@@ -26,11 +30,11 @@ def literal(value: object, max_chars: int = MAX_CHARS) -> str:
     # Streamlit rewrites ":material/name:" even inside code spans; a word joiner stops it.
     text = text.replace(":material/", ":\u2060material/")
     if not text:
-        return '`""`'
+        return Shown('`""`')
     longest = run = 0
     for ch in text:
         run = run + 1 if ch == "`" else 0
         longest = max(longest, run)
     fence = "`" * (longest + 1)
     pad = " " if text[0] in "` " or text[-1] in "` " else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return Shown(f"{fence}{pad}{text}{pad}{fence}")

@@ -62,7 +62,7 @@ def url_notice_view(tx: Text, problems: Sequence[tuple[str, str, object]]) -> No
         if isinstance(err, StackFormatError):
             lines.append(tx("url.why", key=literal(f"{key}="), reason=tx.stack_error(err)))
         elif isinstance(err, EditError):
-            lines.append(tx("url.why", key=literal(f"{key}="), reason=tx(f"edit.{err.key}", **err.fields)))
+            lines.append(tx("url.why", key=literal(f"{key}="), reason=tx.edit_error(err)))
     st.warning("\n\n".join(lines), icon=":material/link_off:")
 
 

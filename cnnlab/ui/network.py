@@ -35,8 +35,8 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     A text that cannot be read leaves the last one that could in use."""
     st.header(tx("net.header"))
     presets_box = st.container()  # above the text, labelled once the text is read
-    text = st.text_input(tx("net.label"), PARAMS[NET].default, key=NET, bind="query-params",
-                         help=tx("net.help", grammar="; ".join(GRAMMAR)), on_change=_on_text)
+    text = w.text(tx, NET, tx("net.label"), lambda: st.session_state.get(READABLE, DEFAULT_NET), then=_on_text,
+                  help=tx("net.help", grammar="; ".join(GRAMMAR)))
     if st.session_state.get(KNOWN) != text:  # typed, pasted, a preset, the link: a new network
         st.session_state[LINEAGE] = st.session_state.get(LINEAGE, 0) + 1
         st.session_state[KNOWN] = text

@@ -14,7 +14,7 @@ from cnnlab.heatmaps import b64, color_range, colorize, to_pixels
 from cnnlab.mosaic import HIGHLIGHT, Display, normalize
 from cnnlab.pipeline import Stage
 from cnnlab.statistics import LayerStatistics
-from cnnlab.ui import inspector
+from cnnlab.ui import component_state, inspector
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.network import layer_key
@@ -84,9 +84,12 @@ def overview(tx: Text, stages: Sequence[Stage], rows: Sequence[LayerStatistics],
 
 
 def _selected(keys: tuple[str, ...]) -> None:
-    value = st.session_state["overview"].get("select")
-    if isinstance(value, int) and not isinstance(value, bool):
-        select(value, keys)
+    state = st.session_state.get("overview")
+    layer = component_state.layer(state.get("select") if isinstance(state, dict) else None)
+    if layer is None:
+        component_state.refuse()
+    else:
+        select(layer, keys)
 
 
 def select(layer: int, keys: tuple[str, ...]) -> None:

@@ -3,7 +3,7 @@ popovers whose labels name what is not at its default, and the page's number for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import streamlit as st
@@ -11,6 +11,7 @@ from PIL import Image
 
 from cnnlab.heatmaps import to_pixels
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 
 
@@ -53,6 +54,35 @@ def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> s
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
     return value
+
+
+TOO_LONG = "text-too-long"  # {key: the start of a refused over-long text}, until shown
+TOO_LONG_SHOWN = 40  # characters of a refused text the notice shows
+
+
+def text(tx: Text, key: str, label: str, fallback: Callable[[], str], then: Callable[[], None] | None = None,
+         **kwargs) -> str:
+    """The control's text input, bound to the URL, that never keeps a text longer than
+    PARAMS[key].longest: the browser stops at one character more (max_chars; Streamlit
+    cuts a longer value sent anyway to that), and a text over the limit is replaced, before
+    the session or the link keeps it, by fallback() (the last readable text), with a notice
+    showing its start literally. `then`: the control's own on_change, for a text kept."""
+    longest = PARAMS[key].longest
+    value = st.text_input(label, PARAMS[key].default, key=key, bind="query-params", max_chars=longest + 1,
+                          on_change=_refuse_too_long, args=(key, longest, fallback, then), **kwargs)
+    cut = st.session_state.get(TOO_LONG, {}).pop(key, None)
+    if cut is not None:
+        st.warning(tx("text.too_long", most=longest, start=literal(cut, TOO_LONG_SHOWN)), icon=":material/block:")
+    return value
+
+
+def _refuse_too_long(key: str, longest: int, fallback: Callable[[], str], then: Callable[[], None] | None) -> None:
+    value = st.session_state.get(key)
+    if isinstance(value, str) and len(value) > longest:
+        st.session_state.setdefault(TOO_LONG, {})[key] = value[:TOO_LONG_SHOWN]
+        st.session_state[key] = fallback()
+    elif then is not None:
+        then()
 
 
 def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
