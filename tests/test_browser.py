@@ -13,6 +13,7 @@ from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS
 from apptools import allowed_words
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
+from cnnlab.explain import format_number
 from cnnlab.pipeline import run
 from cnnlab.layers import BLOG_NETWORK
 
@@ -404,7 +405,7 @@ def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, ser
                            " || location.search.includes('kernels=1.4.0.1.2:7.5')", timeout=20000)
     image = load_mnist().image(4).astype(np.float64)
     expected = float((image[10:13, 12:15] * np.array([[-1, 0, 1], [-2, 0, 7.5], [-1, 0, 1]])).sum())
-    page.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    page.get_by_text(re.compile(rf"map 4, row 10, column 12 = {format_number(expected)}")).first.wait_for(timeout=20000)
     link = page.url
     other = page.context.browser.new_context()  # nothing shared with the first page but the link
     fresh = other.new_page()
@@ -413,7 +414,7 @@ def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, ser
     fresh.get_by_role("tab", name="Inspect a pixel").click()
     fresh.locator(".st-key-kernel-1-4-0 textarea").wait_for(timeout=20000)
     assert fresh.locator(".st-key-kernel-1-4-0 textarea").input_value() == "-1 0 1\n-2 0 7.5\n-1 0 1"
-    fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {format_number(expected)}")).first.wait_for(timeout=20000)
     other.close()
 
 
@@ -805,7 +806,6 @@ def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(phone):
 
 def test_the_browser_writes_numbers_as_the_inspector_does(page, server):
     """shared.js's formatNumber (the player's numbers) against cnnlab.explain.format_number."""
-    from cnnlab.explain import format_number
 
     rng = np.random.default_rng(0)
     values = [1234.5, 0.000447, 12.345, -0.0312, 999.7, 1.23e-5, 2500000.5, -0.0, 84.0, 0.5, 999999.0, 9.995e-5]
