@@ -291,7 +291,7 @@ def test_uploaded_digit_is_prepared_like_mnist_and_runs_through_the_layers():
     assert not at.error
     np.testing.assert_allclose(uploaded_input(at), prepare_upload(data), atol=1e-6)
     assert "Convolution → 16 x 24 x 24" in subheaders(at)
-    assert "`one.png`, as the network sees it (28x28)" in [c.value for c in at.caption]
+    assert "`one.png`, as the network sees it (28 x 28)" in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize("make", [
@@ -332,7 +332,7 @@ def test_broken_uploads_get_a_message_and_keep_the_settings(data, message):
 def test_huge_upload_is_refused_before_decoding():
     from PIL import Image
     at = upload(new_app({"pick": "upload"}).run(), "huge.png", _encoded(Image.new("1", (8000, 6000), 1)))
-    assert "8000x6000 pixels; at most 40 million" in at.error[0].value
+    assert "6000 x 8000 pixels (height x width); at most 40 million" in at.error[0].value
 
 
 # --- deeper stacks and training -------------------------------------------------------
