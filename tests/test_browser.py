@@ -846,7 +846,7 @@ def test_the_inspected_value_reads_one_way_in_the_heading_the_sum_line_and_every
 
 BAR_JS = """(key) => {
   const root = (""" + FIND_HEATMAP_JS + """)(key);
-  return ['.hm-max', '.hm-mid', '.hm-min'].map((q) => root.querySelector(q).textContent);
+  return ['.hm-max', '.hm-mid', '.hm-min'].map((q) => (root.querySelector(q) || {textContent: ''}).textContent);
 }"""
 
 
