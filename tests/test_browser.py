@@ -48,6 +48,14 @@ def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
     return page.evaluate(CELL_XY_JS, [key, row, col])
 
 
+HOVER_VALUE = r"value (\S+?)(?:click to|tap to|inspected|$)"  # the tip's lines run together in its text
+
+
+def hover_value(text: str) -> str:
+    """The value a hover label writes, as written."""
+    return re.search(HOVER_VALUE, text).group(1)
+
+
 def hover(page, key: str, row: int, col: int) -> str:
     """The hover label's text over mosaic cell (row, col)."""
     page.mouse.move(*cell_xy(page, key, row, col))
@@ -76,7 +84,7 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
         text = hover(page, key, *cell)
-        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (\S+?)(click|$)", text).groups()[:4]
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
         assert value == format_number(stage.output[int(m), int(i), int(j)])  # the page's one number format
     text = hover(page, "chart-input", 10, 14)
     raw = int(re.search(r"raw (\d+) / 255", text).group(1))
@@ -127,7 +135,7 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     page.locator(HEATMAP.format(key="chart-pick")).wait_for(timeout=20000)
     wait_for_app(page, ("chart-pick",))
     text = hover(page, "chart-pick", 9, 6)
-    row, col, value = re.search(r"row (\d+), column (\d+)\s*value (\S+?)click", text).groups()
+    row, col, value = re.search(r"row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
     assert (row, col) == ("9", "6")
     page.mouse.click(*cell_xy(page, "chart-pick", 9, 6))
     page.get_by_text("Inspect a pixel: layer 1, map 0, row 9, column 6").wait_for(timeout=20000)  # the sidebar group
@@ -427,7 +435,7 @@ def test_a_large_colour_page_hovers_float16_values_right(page, server):
     for row, col, (m, i, j) in [(30, 60, (0, 30, 60)), (253 + 100, 253 * 3 + 7, (11, 100, 7))]:
         text = hover(page, "chart-stage-1", row, col)
         assert f"map {m}" in text and f"row {i}, column {j}" in text
-        shown = re.search(r"value (\S+?)click", text).group(1)
+        shown = hover_value(text)
         assert shown == format_number(stages[1].output[m, i, j])  # float16 sent, the float32 value's digits shown
 
 
@@ -576,7 +584,7 @@ def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
         x, y = page.evaluate(CELL_XY_JS, [key, row, col])
         page.mouse.move(x, y)
         text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
-        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (\S+?)click", text).groups()
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
         mm, ii, jj = (row // 25) * 8 + col // 25, row % 25, col % 25
         assert (int(m), int(i), int(j)) == (mm, ii, jj)
         assert value == format_number(stages[1].output[mm, ii, jj])
@@ -638,7 +646,7 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     page.touchscreen.tap(*cell_xy(page, "chart-stage-1", 25 + 3, 25 + 7))
     text = page.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
-    m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (\S+?)tap", text).groups()
+    m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
     assert (m, i, j) == ("5", "3", "7")
     assert value == format_number(stages[1].output[5, 3, 7])
     # the tap inspects that pixel, boxed where the phone draws it
@@ -831,7 +839,7 @@ def test_the_inspected_value_reads_one_way_in_the_heading_the_sum_line_and_every
     total = page.get_by_text("Sum of the products").first.text_content()
     assert re.search(r"= (\S+)\s*$", total.strip()).group(1) == value
     text = hover(page, "chart-pick", 100, 120)
-    assert re.search(r"value (\S+?)click", text).group(1) == value
+    assert hover_value(text) == value
     page.get_by_role("tab", name="Maps").click()
     wait_for_app(page, ("chart-stage-1",))
     assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.values_bits") == 16
@@ -839,7 +847,7 @@ def test_the_inspected_value_reads_one_way_in_the_heading_the_sum_line_and_every
     h, w = (rows + 1) // 2 - 1, (cols + 1) // 8 - 1  # 16 maps, 8 a row
     text = hover(page, "chart-stage-1", 100, 3 * (w + 1) + 120)
     assert "map 3" in text and "row 100, column 120" in text
-    assert re.search(r"value (\S+?)click", text).group(1) == value
+    assert hover_value(text) == value
     line = re.compile(rf"Inspected \(boxed\): Convolution, map 3, row 100, column 120 = {re.escape(value)};")
     assert page.get_by_text(line).count() == 1
 
