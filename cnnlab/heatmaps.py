@@ -201,9 +201,8 @@ def _values(values: np.ndarray) -> dict:
     half, exact = half_values(values)
     if exact.size > values.size // 8:
         return {"values": b64(values.astype("<f4")), "values_bits": 32, "exact": None}
-    flat = values.ravel()
-    return {"values": b64(half.astype("<f2")), "values_bits": 16,
-            "exact": {"index": b64(exact.astype("<i4")), "value": b64(flat[exact].astype("<f4"))} if exact.size else None}
+    laid_over = {"index": b64(exact.astype("<i4")), "value": b64(values.ravel()[exact].astype("<f4"))}
+    return {"values": b64(half.astype("<f2")), "values_bits": 16, "exact": laid_over if exact.size else None}
 
 
 def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int, display: Display,
