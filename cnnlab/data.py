@@ -97,7 +97,7 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
             raise ImageError("The image has no pixels.")
         if width * height > max_pixels:
             raise ImageError(
-                f"The image is {width}x{height} pixels; at most "
+                f"The image is {height} x {width} pixels (height x width); at most "
                 f"{max_pixels // 1_000_000} million pixels are accepted."
             )
         if img.format == "JPEG":
@@ -105,7 +105,8 @@ def open_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
         decoded = img.size[0] * img.size[1] * _MODE_BYTES.get(img.mode, 4)
         if decoded > MAX_DECODED_BYTES:
             raise ImageError(
-                f"The image is {width}x{height} pixels of mode {img.mode}: {decoded / 2**20:,.0f} MB once "
+                f"The image is {height} x {width} pixels (height x width) of mode {img.mode}: "
+                f"{decoded / 2**20:,.0f} MB once "
                 f"decoded, more than the {MAX_DECODED_BYTES // 2**20} MB accepted. Save it smaller "
                 "or as an 8-bit PNG or JPEG."
             )

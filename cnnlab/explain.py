@@ -5,7 +5,7 @@ activation), plus its receptive field traced back to the input."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 import numpy as np
@@ -89,9 +89,13 @@ class ActivationStep:
 PixelStep = Union[ConvolutionStep, PoolingStep, ActivationStep]
 
 
-def explain_pixel(spec, params, x: np.ndarray, out: tuple[int, int, int]) -> PixelStep:
-    """Explain output pixel out = (map, row, column) of `spec` applied to x (C, H, W)."""
-    return spec.explain(params, x, out)
+def explain_pixel(spec, params, x: np.ndarray, out: tuple[int, int, int], y: np.ndarray | None = None) -> PixelStep:
+    """Explain output pixel out = (map, row, column) of `spec` applied to x (C, H, W).
+    With y, the layer's own output (M, Ho, Wo), the step's value is y[out]: the value the
+    map holds (float32), not the explanation's float64 sum of the same terms, so the
+    heading, the sum line, the hover and the worksheet write one value."""
+    step = spec.explain(params, x, out)
+    return step if y is None else replace(step, value=float(y[out]))
 
 
 def weighted_sum(x: np.ndarray, out: tuple[int, int, int], channels: tuple[int, ...], rows: np.ndarray,
@@ -162,6 +166,52 @@ def format_number(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _short_decimal(v: float) -> bool:
+    """format_number writes v exactly, with at most 3 decimals (0.125, -2, 84; not 0.0625, 0.111)."""
+    text = format_number(v)
+    return "e" not in text and len(text.partition(".")[2]) <= 3 and np.float32(text) == np.float32(v)
+
+
+def common_denominator(values: np.ndarray, most: int = 1024) -> int | None:
+    """The smallest q <= `most` such that every value is p/q for a whole p (as float32, within
+    4 units in the last place: a classic filter divided among channels is rounded twice),
+    or None."""
+    candidates = np.arange(1, most + 1)
+    for v in np.unique(np.asarray(values, dtype=np.float64)):
+        p = np.rint(v * candidates)
+        candidates = candidates[np.abs(p / candidates - v) <= 4 * np.spacing(np.float32(abs(v)))]
+        if not candidates.size:
+            return None
+    return int(candidates[0])
+
+
+def kernel_fractions(kernel: np.ndarray) -> np.ndarray | None:
+    """A kernel's cells (kh, kw) as exact fractions over its smallest common denominator q
+    (up to 1024), when some cell's decimal (format_number) would be rounded or longer than 3
+    decimals: a box blur reads 1/9 (not 0.111, whose nine add up to 0.999), a Gaussian
+    1/16, 2/16, 4/16; a whole cell is a whole number ('0'). None when the decimals are
+    exact and short, or no such q exists (random weights)."""
+    values = np.asarray(kernel, dtype=np.float32)
+    if all(_short_decimal(v) for v in values.ravel()):
+        return None
+    q = common_denominator(values.ravel())
+    if q is None or q == 1:
+        return None
+    numerators = np.rint(values.astype(np.float64) * q).astype(np.int64).ravel()
+    texts = [str(p // q) if p % q == 0 else f"{p}/{q}" for p in numerators]
+    return np.array(texts, dtype=object).reshape(values.shape)
+
+
+def kernel_texts(kernel: np.ndarray) -> np.ndarray:
+    """A kernel's cells (kh, kw) as the page writes a kernel: kernel_fractions where it has
+    them, else format_number's decimals."""
+    fractions = kernel_fractions(kernel)
+    if fractions is not None:
+        return fractions
+    values = np.asarray(kernel, dtype=np.float32)
+    return np.array([format_number(v) for v in values.ravel()], dtype=object).reshape(values.shape)
+
+
 def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3,
               channel_word: str = "channel {channel}: ", more_word: str = "... ({hidden} more)") -> list[str]:
     """The blog post's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84', each named
@@ -170,7 +220,8 @@ def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: 
     lines = []
     multi = len(step.channels) > 1
     for k, channel in enumerate(step.channels):
-        terms = [f"{format_number(p)}*{format_number(w)}" for p, w in zip(step.patch[k].ravel(), step.kernel[k].ravel())]
+        weights = [f"({w})" if "/" in w else w for w in kernel_texts(step.kernel[k]).ravel()]
+        terms = [f"{format_number(p)}*{w}" for p, w in zip(step.patch[k].ravel(), weights)]
         if len(terms) > max_terms:
             hidden = len(terms) - head - tail
             terms = terms[:head] + [more_word.format(hidden=hidden)] + terms[-tail:]
@@ -193,9 +244,10 @@ def pooling_line(step: PoolingStep) -> str:
 
 def total_line(step: ConvolutionStep, bias_word: str = "bias") -> str:
     """'0.412 + bias 0 = 0.412': each channel's sum, then the bias (only when WithBias),
-    named by `bias_word` (the UI's language)."""
+    named by `bias_word` (the UI's language), = the step's value; every number in
+    format_number's one format."""
     parts = [format_number(step.products[k].sum()) for k in range(len(step.channels))]
     text = " + ".join(parts)
     if step.bias is not None:
         text += f" + {bias_word} {format_number(step.bias)}"
-    return f"{text} = {step.value:.6g}"
+    return f"{text} = {format_number(step.value)}"

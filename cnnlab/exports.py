@@ -66,14 +66,15 @@ def values_npz(**arrays: np.ndarray) -> bytes:
 
 
 def values_csv(maps: np.ndarray) -> str:
-    """map,row,column,value: one line per value of (C, H, W), values with 9 significant digits."""
+    """map,row,column,value: one line per value of (C, H, W), values with 9 significant digits
+    (float32's every digit; never '-0')."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["map", "row", "column", "value"])
     c, h, w = maps.shape
     m, i, j = np.meshgrid(np.arange(c), np.arange(h), np.arange(w), indexing="ij")
     for row in zip(m.ravel(), i.ravel(), j.ravel(), maps.ravel()):
-        writer.writerow([int(row[0]), int(row[1]), int(row[2]), f"{float(row[3]):.9g}"])
+        writer.writerow([int(row[0]), int(row[1]), int(row[2]), f"{float(row[3]) + 0.0:.9g}"])
     return out.getvalue()
 
 

@@ -71,11 +71,13 @@ def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None 
 
 
 def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np.ndarray | None = None,
-              chosen: tuple[int, int] | None = None, diverging: bool = True) -> str:
+              chosen: tuple[int, int] | None = None, diverging: bool = True, texts: np.ndarray | None = None,
+              mark: str = "pad") -> str:
     """A small grid (h, w) as an HTML table with every number in its cell (in the
-    inspector's one format, explain.format_number, unless `fmt`), coloured like the
+    inspector's one format, explain.format_number, unless `fmt`; `texts` (h, w) gives
+    each cell's text instead, e.g. a kernel's exact fractions), coloured like the
     heatmaps (the same colour tables), at least 12 px. NaN cells are blank; `marked`
-    (h, w bool) cells read 'pad'; `chosen` is outlined. Cheaper than a plotly chart for a
+    (h, w bool) cells read `mark`; `chosen` is outlined. Cheaper than a plotly chart for a
     handful of numbers."""
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
@@ -89,11 +91,11 @@ def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np
         for c, v in enumerate(row):
             style = "min-width:3.9em;height:1.9em;text-align:center;font-size:max(12px,0.78em);padding:0 2px;"
             if marked is not None and marked[r, c]:
-                text, bg = "pad", (235, 235, 235)
+                text, bg = mark, (235, 235, 235)
             elif np.isnan(v):
                 text, bg = "", (250, 250, 250)
             else:
-                text = format_number(v) if fmt is None else format(v + 0.0, fmt)
+                text = texts[r, c] if texts is not None else format_number(v) if fmt is None else format(v + 0.0, fmt)
                 bg = tuple(int(k) for k in colors[r, c, :3])
             ink = "#000" if sum(bg) > 382 else "#fff"
             border = f"outline:3px solid {HIGHLIGHT};outline-offset:-3px;" if chosen == (r, c) else ""

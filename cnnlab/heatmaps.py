@@ -13,13 +13,19 @@ A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
     tint            uint8 (height, width), 1 where `highlight` is blended in (weight tint_alpha), or None
     highlight       css colour of the tint, the boxes and the hovered cell's outline
     values          float32 little-endian (height, width): the true values, NaN in gutters; in
-                    a mosaic of more than EXACT_CELLS cells float16 (`values_bits` 16), which
-                    keeps 3 significant digits and more than halves what such a page sends
+                    a mosaic of more than EXACT_CELLS cells float16 (`values_bits` 16), each
+                    chosen so the hover writes the float32 value's own 3 significant digits
+                    (explain.format_number), which more than halves what such a page sends
+    exact           with float16 values, the cells float16 cannot write so (|v| < 1e-5 or
+                    >= 999.5): {index: int32, value: float32} base64, laid over them; or None
     tile            {h, w, columns, count}: map size, maps per row, number of maps
     item, label     hover words: "map"/"kernel"/"channel" (or "" for one map) and "value"/"weight"
     raw             the hover adds "raw v / 255" (the input image)
     boxes           [[top, left, bottom, right], ...] mosaic cells to outline (inclusive)
-    colorbar        {stops: [css colours], min, max} or None
+    colorbar        {stops: [css colours], min, max, labels: [top, middle, bottom]} or None;
+                    the labels say what the ends mean in true values (numbers in
+                    explain.format_number's format; a normalised display's words as {map_max},
+                    {map_min}, {map_abs} placeholders the page fills in its language)
 The Streamlit wrapper (`cnnlab/ui/heatmap.py`) adds `words` (hover words in the UI's
 language) and `pick` (a click on a cell reports it: click a layer's pixel to inspect it).
 """
@@ -30,6 +36,7 @@ import base64
 
 import numpy as np
 
+from cnnlab.explain import format_number
 from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT, Display, Mosaic, normalize, tile
 
 Payload = dict
@@ -55,16 +62,18 @@ STOPS = {"gray": GRAY_STOPS, "diverging": DIVERGING_STOPS}
 
 
 def color_range(shown: np.ndarray, display: Display) -> tuple[float, float]:
-    """(lo, hi) mapped to the two ends of the colour scale: NNC style 0..255, per map
-    0..1, a diverging scale symmetric around 0, else the layer's own min..max."""
+    """(lo, hi) of the display values `shown` (mosaic.normalize) mapped to the two ends of the
+    colour scale: NNC style 0..255, per map 0..1; a diverging scale symmetric around 0
+    (NNC style -255..255, per map -1..1); else the layer's own min..max."""
+    diverging = display.color_scale == "diverging"
     if display.normalization == "nnc":
-        return 0.0, 255.0
+        return (-255.0 if diverging else 0.0), 255.0
     if display.normalization == "map":
-        return 0.0, 1.0
+        return (-1.0 if diverging else 0.0), 1.0
     finite = shown[np.isfinite(shown)]
     if not finite.size:
         return 0.0, 1.0
-    if display.color_scale == "diverging":
+    if diverging:
         bound = float(np.abs(finite).max()) or 1.0
         return -bound, bound
     lo, hi = float(finite.min()), float(finite.max())
@@ -125,22 +134,91 @@ def to_pixels(image: np.ndarray) -> np.ndarray:
     return pixels.transpose(1, 2, 0) if pixels.ndim == 3 else pixels
 
 
+def colorbar_labels(display: Display, lo: float, hi: float) -> list[str | None]:
+    """[top, middle, bottom]: what the colour bar's ends (and a diverging bar's white middle)
+    mean in true values. Per layer the numbers lo, 0, hi; per map its own min and max
+    (gray) or +- its largest |value| (diverging); NNC style 0 and 1 (-1 and 1), clipped."""
+    diverging = display.color_scale == "diverging"
+    if display.normalization == "map":
+        return ["+{map_abs}", "0", "-{map_abs}"] if diverging else ["{map_max}", None, "{map_min}"]
+    if display.normalization == "nnc":
+        return ["≥ 1", "0", "≤ -1"] if diverging else ["≥ 1", None, "≤ 0"]
+    return [format_number(hi), "0" if diverging else None, format_number(lo)]
+
+
 EXACT_CELLS = 262_144  # a mosaic of up to this many cells sends its values as float32
+_POW10 = np.array([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9])
+_HALF_LO, _HALF_HI = 1e-5, 999.5  # float16 can hold every 3-significant-digit text of |v| in this range
+
+
+def three_digits(v: np.ndarray) -> np.ndarray:
+    """The text explain.format_number writes for each v (float16 or float32 values with
+    1e-5 <= |v| < 999.5, or 0), as one int64 code: sign * (n * 100 + e + 50), n the three
+    digits (100..999) and e the power of ten of the first. Exact: |v| * 10**(2 - e) needs
+    at most 24 + 24 bits, so the rounding (half to even, as Python's) sees the true value."""
+    a = np.abs(np.asarray(v, dtype=np.float64))
+    nonzero = a > 0
+    a = np.where(nonzero, a, 1.0)
+    e = np.clip(np.floor(np.log10(a)).astype(np.int64), -5, 2)
+    e = np.where(a * _POW10[2 - e] >= 1000, e + 1, e)  # log10 may land a power of ten one off
+    e = np.where(a * _POW10[np.clip(2 - e, 0, 9)] < 100, e - 1, e)
+    n = np.rint(a * _POW10[np.clip(2 - e, 0, 9)]).astype(np.int64)
+    e, n = np.where(n >= 1000, e + 1, e), np.where(n >= 1000, 100, n)  # 999.6 -> 1.00e+03
+    return np.where(nonzero, np.sign(v).astype(np.int64) * (n * 100 + e + 50), 0)
+
+
+def half_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """values (float32, NaN allowed) -> (float16 values, flat indices of the cells float16
+    cannot carry). Each float16 is the nearest one whose 3 significant digits are the float32
+    value's (the nearest, or its neighbour towards the value: every 3-digit interval in the
+    range is wider than float16's spacing), so the hover writes what the page writes."""
+    flat = np.asarray(values, dtype=np.float32).ravel()
+    half = flat.astype(np.float16)
+    a = np.abs(flat)
+    fits = np.isfinite(flat) & ((a == 0) | ((a >= _HALF_LO) & (a < _HALF_HI)))
+    idx = np.flatnonzero(fits & (a > 0))
+    # both rounded to 3 digits at the value's own power of ten (exact products, see three_digits)
+    av = a[idx]
+    e = np.clip(np.floor(np.log10(av)).astype(np.int64), -5, 2)
+    q = av * _POW10[2 - e]
+    e += (q >= 1000).astype(np.int64) - (q < 100)  # log10 may land a power of ten one off
+    scale = _POW10[np.clip(2 - e, 0, 9)]
+    n, q_half = np.rint(av * scale), np.abs(half[idx]).astype(np.float64) * scale
+    n_half = np.rint(q_half)
+    differ = (n != n_half) & ~((n == 1000) & (n_half > 1000) & (np.rint(q_half / 10) == 100))  # 999.7, 1004: 1e+03
+    off = idx[differ]
+    toward = np.where(flat[off] > half[off], np.inf, -np.inf).astype(np.float16)
+    half[off] = np.nextafter(half[off], toward)
+    still = off[three_digits(half[off]) != three_digits(flat[off])]
+    return half, np.union1d(np.flatnonzero(np.isfinite(flat) & ~fits), still)
+
+
+def _values(values: np.ndarray) -> dict:
+    """The payload's hover values: float32 up to EXACT_CELLS cells, else float16 (half_values)
+    with the cells it cannot carry sent exactly; float32 when those would be many."""
+    if values.size <= EXACT_CELLS:
+        return {"values": b64(values.astype("<f4")), "values_bits": 32, "exact": None}
+    half, exact = half_values(values)
+    if exact.size > values.size // 8:
+        return {"values": b64(values.astype("<f4")), "values_bits": 32, "exact": None}
+    laid_over = {"index": b64(exact.astype("<i4")), "value": b64(values.ravel()[exact].astype("<f4"))}
+    return {"values": b64(half.astype("<f2")), "values_bits": 16, "exact": laid_over if exact.size else None}
 
 
 def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int, display: Display,
              lo: float, hi: float, scale: str, max_width: int, item: str, label: str, raw: bool = False,
-             boxes: list[list[int]] | None = None, tint: np.ndarray | None = None) -> Payload:
+             boxes: list[list[int]] | None = None, tint: np.ndarray | None = None,
+             labels: list[str | None] | None = None) -> Payload:
     height, width = mosaic.z.shape
     return {
         "width": width, "height": height, "px": cell_px(width, height, max_width),
-        "colors": b64(colors), "lut": b64(LUTS[scale]), "values": b64(values.astype(_value_type(values))),
-        "values_bits": 8 * _value_type(values).itemsize,
+        "colors": b64(colors), "lut": b64(LUTS[scale]), **_values(values),
         "tint": None if tint is None else b64(tint.astype(np.uint8)),
         "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
         "item": item, "label": label, "raw": raw, "boxes": boxes or [],
-        "colorbar": {"stops": list(STOPS[scale]), "min": lo, "max": hi} if display.colorbar else None,
+        "colorbar": {"stops": list(STOPS[scale]), "min": lo, "max": hi,
+                     "labels": labels or [format_number(hi), None, format_number(lo)]} if display.colorbar else None,
     }
 
 
@@ -151,15 +229,16 @@ def maps_heatmap(maps: np.ndarray, display: Display, label: str = "value", item:
     true value. `pixel` (map, row, column) is boxed; `window` (C, H, W bool) is boxed map by map."""
     maps = np.asarray(maps, dtype=np.float32)
     mosaic = tile(maps, display.columns)
-    shown = mosaic if display.normalization == "layer" else tile(normalize(maps, display.normalization),
-                                                                  display.columns)
+    shown = mosaic if display.normalization == "layer" else tile(
+        normalize(maps, display.normalization, display.color_scale), display.columns)
     lo, hi = color_range(shown.z, display)
     boxes = mask_boxes(shown, window) if window is not None else []
     if pixel is not None:
         top, left = shown.cell_origin(pixel[0])
         boxes.append([top + pixel[1], left + pixel[2], top + pixel[1], left + pixel[2]])
     return _payload(shown, mosaic.z, color_index(shown.z, lo, hi), maps.shape[0],
-                    display, lo, hi, display.color_scale, max_width, item, label, boxes=boxes)
+                    display, lo, hi, display.color_scale, max_width, item, label, boxes=boxes,
+                    labels=colorbar_labels(display, lo, hi))
 
 
 def input_heatmap(image: np.ndarray, display: Display, max_width: int = 420,
@@ -205,8 +284,9 @@ def decode(payload: Payload) -> tuple[np.ndarray, np.ndarray]:
     tint = array("tint", np.uint8).reshape(h, w) if payload["tint"] else None
     rgba = to_rgba(array("colors", np.uint8).reshape(h, w), array("lut", np.uint8).reshape(-1, 3), tint,
                    payload["highlight"], payload["tint_alpha"])
-    return rgba, array("values", f"<f{payload['values_bits'] // 8}").astype(np.float32).reshape(h, w)
-
-
-def _value_type(values: np.ndarray) -> np.dtype:
-    return np.dtype("<f4") if values.size <= EXACT_CELLS else np.dtype("<f2")
+    values = array("values", f"<f{payload['values_bits'] // 8}").astype(np.float32)
+    if payload.get("exact"):
+        exact = payload["exact"]
+        values[np.frombuffer(base64.b64decode(exact["index"]), "<i4")] = np.frombuffer(
+            base64.b64decode(exact["value"]), "<f4")
+    return rgba, values.reshape(h, w)

@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.explain import kernel_fractions
+
 MAX_EDITS = 128
 MAX_VALUE = 100.0
 _ENTRY = re.compile(r"([0-9]{1,2})\.([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,2})\.([0-9]{1,2}):(-?[0-9]{1,4}(?:\.[0-9]{1,6})?)")
 _NUMBER = re.compile(r"[+-]?([0-9]{1,4}(\.[0-9]{0,6})?|\.[0-9]{1,6})")
+_FRACTION = re.compile(r"([+-]?[0-9]{1,4})/([0-9]{1,4})")  # 1/9, -2/16: as a kernel with exact fractions is shown
 
 
 MESSAGES = {  # English; a page shows its catalogue's "edit.KEY" with the same fields
@@ -148,13 +151,29 @@ def ignored_edits(text: str, stages: Sequence[Any], layers: int) -> list[tuple[s
 
 
 def kernel_text(kernel: np.ndarray) -> str:
-    """(kh, kw) -> one line per row, the numbers (number_text) separated by spaces."""
+    """(kh, kw) -> one line per row, the numbers separated by spaces: the kernel's exact
+    fractions where it has them (explain.kernel_fractions: a box blur's 1/9), else number_text."""
+    fractions = kernel_fractions(kernel)
+    if fractions is not None:
+        return "\n".join(" ".join(row) for row in fractions)
     return "\n".join(" ".join(number_text(v) for v in row) for row in np.asarray(kernel, dtype=np.float64))
 
 
+def _cell_value(cell: str) -> float | None:
+    """A typed kernel cell: a plain decimal or a fraction p/q within +-MAX_VALUE, else None."""
+    fraction = _FRACTION.fullmatch(cell)
+    if fraction and int(fraction.group(2)) > 0:
+        value = int(fraction.group(1)) / int(fraction.group(2))
+    elif _NUMBER.fullmatch(cell):
+        value = float(cell)
+    else:
+        return None
+    return value if abs(value) <= MAX_VALUE else None
+
+
 def read_kernel_text(text: str, shape: tuple[int, int]) -> np.ndarray:
-    """The text of a kernel (rows on lines, numbers separated by spaces or commas) ->
-    (kh, kw) float32; EditError naming the first row or cell that is not right."""
+    """The text of a kernel (rows on lines, numbers (decimals or fractions p/q) separated by
+    spaces or commas) -> (kh, kw) float32; EditError naming the first row or cell that is not right."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if len(lines) != shape[0]:
         raise EditError("rows", rows=shape[0], lines=len(lines))
@@ -163,8 +182,9 @@ def read_kernel_text(text: str, shape: tuple[int, int]) -> np.ndarray:
         cells = line.replace(",", " ").split()
         if len(cells) != shape[1]:
             raise EditError("columns", row=r, count=len(cells), columns=shape[1])
-        for c, cell in enumerate(cells):
-            if not _NUMBER.fullmatch(cell) or abs(float(cell)) > MAX_VALUE:
-                raise EditError("cell", row=r, column=c, text=cell[:20], limit=f"{MAX_VALUE:g}")
-        rows.append([float(cell) for cell in cells])
+        row = [_cell_value(cell) for cell in cells]
+        for c, value in enumerate(row):
+            if value is None:
+                raise EditError("cell", row=r, column=c, text=cells[c][:20], limit=f"{MAX_VALUE:g}")
+        rows.append(row)
     return np.array(rows, dtype=np.float32)

@@ -22,8 +22,9 @@ GUTTER = 1
 @dataclass(frozen=True)
 class Display:
     """How maps are drawn. normalization: 'layer' = one colour range for the whole
-    layer (true values), 'map' = each map stretched to its own min..max,
-    'nnc' = value x 255 clipped to 0..255 as NNC shows images."""
+    layer (true values), 'map' = each map stretched to its own min..max (gray) or divided
+    by its own largest |value| (diverging: 0 stays white), 'nnc' = value x 255 clipped to
+    0..255 as NNC shows images (diverging: to -255..255, 0 white)."""
 
     color_scale: ColorScale = "gray"
     normalization: Normalization = "layer"
@@ -58,13 +59,18 @@ def tile(maps: np.ndarray, columns: int) -> Mosaic:
     return Mosaic(np.ascontiguousarray(z), cols, (h, w))
 
 
-def normalize(maps: np.ndarray, how: Normalization) -> np.ndarray:
-    """Display values of maps (C, H, W): 'layer' unchanged, 'map' each to 0..1, 'nnc' clip(255 v)."""
+def normalize(maps: np.ndarray, how: Normalization, scale: ColorScale = "gray") -> np.ndarray:
+    """Display values of maps (C, H, W): 'layer' unchanged; 'nnc' clip(255 v) to 0..255
+    (diverging: -255..255); 'map' each map to 0..1 by its min..max (a flat map 0.5), or on
+    the diverging scale each map / its max |v| into -1..1, so 0 stays 0 (white)."""
     maps = np.asarray(maps, dtype=np.float32)
     if how == "layer":
         return maps
     if how == "nnc":
-        return np.clip(maps * 255, 0, 255)
+        return np.clip(maps * 255, -255 if scale == "diverging" else 0, 255)
+    if scale == "diverging":
+        bound = np.abs(maps).max(axis=(1, 2), keepdims=True)
+        return (maps / np.where(bound > 0, bound, 1)).astype(np.float32)
     lo = maps.min(axis=(1, 2), keepdims=True)
     span = maps.max(axis=(1, 2), keepdims=True) - lo
     return np.where(span > 0, (maps - lo) / np.where(span > 0, span, 1), 0.5).astype(np.float32)

@@ -11,14 +11,15 @@ import io
 
 import numpy as np
 
-from cnnlab.explain import ActivationStep, ConvolutionStep, PixelStep, PoolingStep
+from cnnlab.explain import ActivationStep, ConvolutionStep, PixelStep, PoolingStep, format_number, kernel_texts
 
 BLANK = "&nbsp;" * 8  # an answer cell of the exercise
 
 
 def number(value: float) -> str:
-    """6 significant digits, no exponent for the values a page shows."""
-    return "" if value is None or not np.isfinite(value) else f"{float(value):.6g}"
+    """The page's one number format (explain.format_number: 3 significant digits, never
+    '-0'); blank for None, NaN and infinities."""
+    return "" if value is None or not np.isfinite(value) else format_number(value)
 
 
 def worksheet_csv(step: PixelStep) -> str:
@@ -47,9 +48,11 @@ def worksheet_csv(step: PixelStep) -> str:
     return out.getvalue()
 
 
-def _grid(values: np.ndarray, blank: bool = False) -> str:
-    rows = "".join("<tr>" + "".join(f"<td>{BLANK if blank else number(v)}</td>" for v in row) + "</tr>"
-                   for row in values)
+def _grid(values: np.ndarray, blank: bool = False, texts: np.ndarray | None = None) -> str:
+    """A table of values (h, w) as `number` writes them, or `texts` (h, w), or blanks."""
+    texts = np.vectorize(number, otypes=[object])(values) if texts is None else texts
+    rows = "".join("<tr>" + "".join(f"<td>{BLANK if blank else html.escape(t)}</td>" for t in row) + "</tr>"
+                   for row in texts)
     return f"<table>{rows}</table>"
 
 
@@ -62,7 +65,7 @@ def worksheet_html(step: PixelStep, title: str, words: dict[str, str], exercise:
         for c, channel in enumerate(step.channels):
             parts.append(f"<h2>{html.escape(words['channel'])} {channel}</h2><div class=row>"
                          f"<div><h3>{html.escape(words['patch'])}</h3>{_grid(step.patch[c])}</div>"
-                         f"<div><h3>{html.escape(words['kernel'])}</h3>{_grid(step.kernel[c])}</div>"
+                         f"<div><h3>{html.escape(words['kernel'])}</h3>{_grid(step.kernel[c], texts=kernel_texts(step.kernel[c]))}</div>"
                          f"<div><h3>{html.escape(words['products'])}</h3>{_grid(step.products[c], exercise)}</div></div>")
         answer = BLANK if exercise else number(step.value)
         parts.append(f"<p>{html.escape(words['sum'])} + {html.escape(words['bias'])} {number(step.bias or 0.0)}"

@@ -7,6 +7,7 @@ import pytest
 
 from apptools import heatmap_by_key, heatmap_values, layer_control, new_app, open_every_layer, open_tab, popover_labels
 from cnnlab.data import load_mnist
+from cnnlab.explain import format_number
 from cnnlab.heatmaps import colorize
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.mosaic import tile
@@ -58,7 +59,8 @@ def test_defaults_show_the_seed_experiment_and_the_chart_numbers_are_the_engine_
     assert "floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24" in markdown
     assert "floor((24 + 2*0 - 2) / 2) + 1 = 12" in markdown
     # the default inspected pixel, boxed on the maps, with its value in the network line
-    assert f"**Convolution**, map 0, row 14, column 10 = **{float(stages[1].output[0, 14, 10]):.6g}**" in markdown
+    value = format_number(stages[1].output[0, 14, 10])
+    assert f"**Convolution**, map 0, row 14, column 10 = **{value}**" in markdown
 
 
 @pytest.mark.parametrize(
@@ -207,8 +209,8 @@ def test_inspector_explains_the_default_pixel_with_the_engine_s_numbers():
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     value = float(stages[1].output[0, 14, 10])
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"**Convolution**, map 0, row 14, column 10 = **{value:.6g}**" in markdown
-    assert f"= {value:.6g}`" in markdown  # the total line ends with the map's value
+    assert f"**Convolution**, map 0, row 14, column 10 = **{format_number(value)}**" in markdown
+    assert f"= {format_number(value)}`" in markdown  # the total line ends with the map's value
     line = at.code[0].value
     assert line.count("*") == 25 and line.startswith("0*")  # the patch's top rows are background
     # the receptive field is tinted on the input, the kernel of map 0 is boxed on the Maps tab
@@ -252,7 +254,7 @@ def test_inspector_activation_pixel_shows_the_function():
     conv = run(load_mnist().image(4), (ConvolutionSpec(),), 0)[1].output
     x = float(conv[0, 14, 10])
     y = x if x > 0 else 0.2 * x
-    assert f"LeakyReLU(x) = x if x > 0 else 0.2 * x: LeakyReLU({x:.6g}) = **{y:.6g}**" in " ".join(
+    assert f"LeakyReLU(x) = x if x > 0 else 0.2 * x: LeakyReLU({format_number(x)}) = **{format_number(y)}**" in " ".join(
         m.value for m in at.markdown)
 
 
@@ -289,7 +291,7 @@ def test_uploaded_digit_is_prepared_like_mnist_and_runs_through_the_layers():
     assert not at.error
     np.testing.assert_allclose(uploaded_input(at), prepare_upload(data), atol=1e-6)
     assert "Convolution → 16 x 24 x 24" in subheaders(at)
-    assert "`one.png`, as the network sees it (28x28)" in [c.value for c in at.caption]
+    assert "`one.png`, as the network sees it (28 x 28)" in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize("make", [
@@ -330,7 +332,7 @@ def test_broken_uploads_get_a_message_and_keep_the_settings(data, message):
 def test_huge_upload_is_refused_before_decoding():
     from PIL import Image
     at = upload(new_app({"pick": "upload"}).run(), "huge.png", _encoded(Image.new("1", (8000, 6000), 1)))
-    assert "8000x6000 pixels; at most 40 million" in at.error[0].value
+    assert "6000 x 8000 pixels (height x width); at most 40 million" in at.error[0].value
 
 
 # --- deeper stacks and training -------------------------------------------------------
@@ -546,7 +548,7 @@ def test_a_depthwise_convolution_in_the_stack_is_drawn_explained_and_traced():
     stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("dwconv-3x3-x2-same")), 0)
     value = float(stages[3].output[5, 4, 7])
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"**DepthwiseConvolution**, map 5, row 4, column 7 = **{value:.6g}**" in markdown
+    assert f"**DepthwiseConvolution**, map 5, row 4, column 7 = **{format_number(value)}**" in markdown
     assert "Input channel 2" in markdown  # map 5 reads channel 5 // 2
     at = open_tab("Maps", query)
     assert "DepthwiseConvolution → 32 x 12 x 12" in subheaders(at)
@@ -560,7 +562,7 @@ def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule(
     at = open_tab("Inspect a pixel", query)
     stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("deconv-4-3x3-s2x2")), 0)
     value = float(stages[3].output[1, 9, 12])
-    assert f"**Deconvolution**, map 1, row 9, column 12 = **{value:.6g}**" in " ".join(m.value for m in at.markdown)
+    assert f"**Deconvolution**, map 1, row 9, column 12 = **{format_number(value)}**" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("name", ["blog", "lenet", "allconv", "separable", "updown"])
@@ -621,7 +623,7 @@ def test_a_colour_photo_through_convolution_gives_the_numbers_of_a_plain_loop_ov
                                        "insp_row": "80", "insp_col": "120"})
     markdown = " ".join(m.value for m in at.markdown)
     assert "Input channel 0" in markdown and "Input channel 2" in markdown  # one patch x kernel sum per channel
-    assert f"= **{float(stages[1].output[1, 80, 120]):.6g}**" in markdown
+    assert f"= **{format_number(float(stages[1].output[1, 80, 120]))}**" in markdown
 
 
 def test_the_photo_in_gray_is_the_mean_of_its_channels():
@@ -638,10 +640,20 @@ def test_a_colour_upload_keeps_three_channels_and_a_large_one_is_scaled_down_wit
     data = _encoded(Image.merge("RGB", [Image.linear_gradient("L").resize((600, 300))] * 3))
     at = upload(new_app({"pick": "upload", "color": "true"}).run(), "wide.png", data)
     assert not at.error and subheaders(at)[0] == "Input → 3 x 128 x 256"
-    assert "Scaled down from 600x300 to 128x256" in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)  # height x width, as every shape on the page
+    assert "Scaled down from 300 x 600 to 128 x 256 pixels (height x width" in captions
+    assert "`wide.png`, as the network sees it (3 x 128 x 256)" in captions
     np.testing.assert_allclose(heatmap_values(at, "chart-input")[:128, :256], prepare_upload(data, color=True)[0],
                                atol=1e-6)
     assert at.toggle(key="mnist_style").disabled
+
+
+def test_the_upload_notice_says_height_by_width_in_japanese_too():
+    from PIL import Image
+    data = _encoded(Image.linear_gradient("L").resize((400, 600)))  # 400 wide, 600 high
+    at = upload(new_app({"pick": "upload", "color": "true", "lang": "ja"}).run(), "tall.png", data)
+    assert "600 x 400 ピクセルから 256 x 171 ピクセルに縮小しました（高さ x 幅" in " ".join(c.value for c in at.caption)
+    assert subheaders(at)[0] == "入力 → 3 x 256 x 171"
 
 
 def test_a_camera_picture_is_prepared_like_an_upload():
@@ -672,7 +684,7 @@ def test_editing_a_kernel_cell_changes_the_map_and_the_link_and_typing_it_back_u
     image = load_mnist().image(4).astype(np.float64)
     kernel = np.array([[-1, 0, 1], [-2, 0, 7.5], [-1, 0, 1]])
     expected = float((image[10:13, 12:15] * kernel).sum())
-    assert f"map 4, row 10, column 12 = **{expected:.6g}**" in " ".join(m.value for m in at.markdown)
+    assert f"map 4, row 10, column 12 = **{format_number(expected)}**" in " ".join(m.value for m in at.markdown)
     at.text_area(key="kernel-1-4-0").set_value("-1 0 1\n-2 x 7.5\n-1 0 1").run()  # a cell typed as text
     assert "Row 1, column 1: `x` is not a number" in at.error[0].value
     assert at.text_input(key="kernels").value == "1.4.0.1.2:7.5"  # the edit and the rest kept
@@ -975,3 +987,104 @@ def test_an_over_long_typed_text_is_kept_neither_in_the_session_nor_in_the_link(
     assert "longer than the" not in " ".join(m.value for m in at.warning)
     at.text_input(key=key).set_value(pasted[: most + 1]).run()  # one character over: refused the same way
     assert at.session_state[key] == readable
+
+
+# --- numbers that agree with themselves ------------------------------------------------
+
+def _inspected_numbers(at):
+    """(the heading's value, the total line's value) as written."""
+    import re
+    markdown = " ".join(m.value for m in at.markdown)
+    heading = re.search(r"row \d+, column \d+ = \*\*([^*]+)\*\*", markdown).group(1)
+    total = re.search(r"= ([^ `]+)`", markdown).group(1)
+    return heading, total
+
+
+def test_the_inspected_value_is_one_value_written_one_way_everywhere():
+    """The issue's photo pixel: the heading said 0.881329 and the sum line 0.881328 (the map's
+    float32 value and a float64 sum of the same terms); the Maps tab's line, the hover of the
+    enlarged map and of the layer's mosaic (float16 here) now write the same."""
+    from cnnlab.data import load_photo
+    query = {"pick": "photo", "insp_map": "3", "insp_row": "100", "insp_col": "120"}
+    for kernels in ("", "1.3.0.2.2:0.5"):  # and after a kernel edit
+        at = open_tab("Inspect a pixel", {**query, **({"kernels": kernels} if kernels else {})})
+        from cnnlab.kernel_edits import parse_edits
+        from cnnlab.ui.params import PARAMS
+        image = load_photo(PARAMS["photo"].default).astype(np.float32) / np.float32(255)  # in colour
+        stages = run(image, BLOG_NETWORK, 0, edits=parse_edits(kernels))
+        value = format_number(stages[1].output[3, 100, 120])
+        assert _inspected_numbers(at) == (value, value)
+        pick = heatmap_values(at, "chart-pick")  # the enlarged map 3
+        assert format_number(pick[100, 120]) == value
+        at.session_state["view"] = "Maps"
+        at.run()
+        assert f"row 100, column 120 = **{value}**" in " ".join(m.value for m in at.markdown)
+        payload = heatmap_by_key(at, "chart-stage-1")
+        assert payload["values_bits"] == 16  # a mosaic past EXACT_CELLS
+        h, w = stages[1].shape[1:]
+        top, left = (3 // 8) * (h + 1), (3 % 8) * (w + 1)
+        assert format_number(heatmap_values(at, "chart-stage-1")[top + 100, left + 120]) == value
+
+
+def test_a_box_blur_reads_one_ninth_in_the_grid_the_sum_and_the_editor():
+    at = open_tab("Inspect a pixel", {"net": "conv-10-3x3-iClassicFilters", "insp_map": "1", "insp_row": "10",
+                                      "insp_col": "12"})
+    page = " ".join(h.proto.body for h in at.get("html"))
+    assert page.count(">1/9</td>") == 9 and ">0.111<" not in page
+    assert "*(1/9)" in at.code[0].value and "0.111" not in at.code[0].value
+    grid = at.text_area(key="kernel-1-1-0")
+    assert grid.value == "1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9"
+    grid.set_value("1/9 1/9 1/9\n1/9 2/9 1/9\n1/9 1/9 1/9").run()  # a fraction typed is read
+    assert at.text_input(key="kernels").value == "1.1.0.1.1:0.222222" and not at.error
+    at.text_area(key="kernel-1-1-0").set_value("1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9").run()
+    assert at.text_input(key="kernels").value == ""
+    at = open_tab("Inspect a pixel", {"net": "conv-10-3x3-iClassicFilters", "insp_map": "2"})  # Gaussian
+    page = " ".join(h.proto.body for h in at.get("html"))
+    assert page.count(">1/16</td>") == 4 and page.count(">2/16</td>") == 4 and page.count(">4/16</td>") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_colour_bar_and_the_caption_say_what_the_colours_mean_for_every_pair(lang):
+    from cnnlab.ui.i18n import CATALOGUE
+    words = CATALOGUE[lang]
+    expected = {
+        ("gray", "map"): [words["bar.map_max"], None, words["bar.map_min"]],
+        ("diverging", "map"): [f"+{words['bar.map_abs']}", "0", f"-{words['bar.map_abs']}"],
+        ("gray", "nnc"): ["≥ 1", None, "≤ 0"], ("diverging", "nnc"): ["≥ 1", "0", "≤ -1"],
+    }
+    stages = run(load_mnist().image(4), BLOG_NETWORK, 0)
+    bound = format_number(np.abs(stages[1].output).max())
+    expected[("gray", "layer")] = [format_number(stages[1].output.max()), None, format_number(stages[1].output.min())]
+    expected[("diverging", "layer")] = [bound, "0", f"-{bound}"]
+    for (scale, how), labels in expected.items():
+        at = open_tab("Maps", {"lang": lang, "color_scale": scale, "normalization": how})
+        assert heatmap_by_key(at, "chart-stage-1")["colorbar"]["labels"] == labels, (scale, how)
+        assert words[f"colours.{scale}.{how}"] in [c.value for c in at.caption]
+        if scale == "diverging":  # white is 0 in every map, whatever the normalisation
+            rgba, values = decode_payload(heatmap_by_key(at, "chart-stage-1"))
+            from cnnlab.heatmaps import LEVELS, LUTS
+            white = LUTS["diverging"][(LEVELS - 1) // 2]
+            zero = values == 0
+            assert zero.any() and (rgba[zero][:, :3] == white).all(), how
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_deconvolution_pixel_names_the_input_cells_that_reach_it(lang):
+    query = {"lang": lang, "net": "conv-8-4x4-s2x2-p1x1_relu_deconv-1-4x4-s2x2-p1x1", "insp_layer": "3",
+             "insp_row": "10", "insp_col": "12"}
+    at = open_tab("Inspect a pixel" if lang == "en" else "ピクセルを調べる", query)
+    captions = " ".join(c.value for c in at.caption if "(5, 6)" in c.value)
+    assert "-1" not in captions  # "reads input rows -1, 5, -1, 4" is gone
+    if lang == "en":
+        assert ("Input rows 5, 4 and columns 6, 5 land on this pixel, through kernel rows 1, 3 and columns 1, 3: "
+                "4 input cells (row, column) contribute, in kernel order: (5, 6), (5, 5), (4, 6), (4, 5).") in captions
+        assert "The other kernel cells (marked –) get no input: they fall between strides" in captions
+    else:
+        assert "このピクセルに届くのは入力の行 5, 4、列 6, 5 で" in captions and "(5, 6), (5, 5), (4, 6), (4, 5)" in captions
+        assert "ストライドの間にあたる" in captions
+    page = " ".join(h.proto.body for h in at.get("html"))
+    assert ">–</td>" in page and ">pad</td>" not in page  # not padding: nothing lands there
+    # a pixel no input reaches (stride 3 with a 2-wide kernel leaves gaps): the value is the bias alone
+    at = open_tab("Inspect a pixel", {"net": "conv-2-3x3_deconv-1-2x2-s3x3", "insp_layer": "2", "insp_row": "2",
+                                      "insp_col": "2"})
+    assert "No input cell lands on this pixel: they fall between strides" in " ".join(c.value for c in at.caption)

@@ -13,6 +13,7 @@ from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS
 from apptools import allowed_words
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
+from cnnlab.explain import format_number
 from cnnlab.pipeline import run
 from cnnlab.layers import BLOG_NETWORK
 
@@ -47,6 +48,14 @@ def cell_xy(page, key: str, row: int, col: int) -> tuple[float, float]:
     return page.evaluate(CELL_XY_JS, [key, row, col])
 
 
+HOVER_VALUE = r"value (\S+?)(?:click to|tap to|inspected|$)"  # the tip's lines run together in its text
+
+
+def hover_value(text: str) -> str:
+    """The value a hover label writes, as written."""
+    return re.search(HOVER_VALUE, text).group(1)
+
+
 def hover(page, key: str, row: int, col: int) -> str:
     """The hover label's text over mosaic cell (row, col)."""
     page.mouse.move(*cell_xy(page, key, row, col))
@@ -75,8 +84,8 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
         text = hover(page, key, *cell)
-        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
-        assert float(value) == pytest.approx(float(stage.output[int(m), int(i), int(j)]), abs=6e-5)
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
+        assert value == format_number(stage.output[int(m), int(i), int(j)])  # the page's one number format
     text = hover(page, "chart-input", 10, 14)
     raw = int(re.search(r"raw (\d+) / 255", text).group(1))
     assert raw == load_mnist().images[4][10, 14]
@@ -126,7 +135,7 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     page.locator(HEATMAP.format(key="chart-pick")).wait_for(timeout=20000)
     wait_for_app(page, ("chart-pick",))
     text = hover(page, "chart-pick", 9, 6)
-    row, col, value = re.search(r"row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+    row, col, value = re.search(r"row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
     assert (row, col) == ("9", "6")
     page.mouse.click(*cell_xy(page, "chart-pick", 9, 6))
     page.get_by_text("Inspect a pixel: layer 1, map 0, row 9, column 6").wait_for(timeout=20000)  # the sidebar group
@@ -135,11 +144,11 @@ def test_clicking_a_pixel_explains_it_and_the_total_equals_the_hover_value(page,
     wait_for_app(page)
     for _ in range(100):  # the rerun may still be drawing the explanation below the title
         total = page.get_by_text("Sum of the products").first.text_content()
-        shown = float(re.search(r"= (-?[\d.e-]+)\s*$", total.strip()).group(1))
-        if shown == pytest.approx(float(value), abs=6e-5):
+        shown = re.search(r"= (\S+)\s*$", total.strip()).group(1)
+        if shown == value:
             break
         page.wait_for_timeout(200)
-    assert shown == pytest.approx(float(value), abs=6e-5)
+    assert shown == value  # the hover and the total write one value one way
     assert "insp_row=9" in page.url and "insp_col=6" in page.url
     page.screenshot(path=ARTIFACTS / "app-inspector.png", full_page=True)
 
@@ -404,7 +413,7 @@ def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, ser
                            " || location.search.includes('kernels=1.4.0.1.2:7.5')", timeout=20000)
     image = load_mnist().image(4).astype(np.float64)
     expected = float((image[10:13, 12:15] * np.array([[-1, 0, 1], [-2, 0, 7.5], [-1, 0, 1]])).sum())
-    page.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    page.get_by_text(re.compile(rf"map 4, row 10, column 12 = {format_number(expected)}")).first.wait_for(timeout=20000)
     link = page.url
     other = page.context.browser.new_context()  # nothing shared with the first page but the link
     fresh = other.new_page()
@@ -413,7 +422,7 @@ def test_an_edited_kernel_cell_survives_a_copied_link_in_a_new_browser(page, ser
     fresh.get_by_role("tab", name="Inspect a pixel").click()
     fresh.locator(".st-key-kernel-1-4-0 textarea").wait_for(timeout=20000)
     assert fresh.locator(".st-key-kernel-1-4-0 textarea").input_value() == "-1 0 1\n-2 0 7.5\n-1 0 1"
-    fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {expected:.6g}")).first.wait_for(timeout=20000)
+    fresh.get_by_text(re.compile(rf"map 4, row 10, column 12 = {format_number(expected)}")).first.wait_for(timeout=20000)
     other.close()
 
 
@@ -426,8 +435,8 @@ def test_a_large_colour_page_hovers_float16_values_right(page, server):
     for row, col, (m, i, j) in [(30, 60, (0, 30, 60)), (253 + 100, 253 * 3 + 7, (11, 100, 7))]:
         text = hover(page, "chart-stage-1", row, col)
         assert f"map {m}" in text and f"row {i}, column {j}" in text
-        shown = float(re.search(r"value (-?[\d.e+-]+)", text).group(1))
-        assert shown == pytest.approx(float(stages[1].output[m, i, j]), rel=2e-3, abs=1e-3)
+        shown = hover_value(text)
+        assert shown == format_number(stages[1].output[m, i, j])  # float16 sent, the float32 value's digits shown
 
 
 # --- training off the script ----------------------------------------------------------
@@ -575,10 +584,10 @@ def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
         x, y = page.evaluate(CELL_XY_JS, [key, row, col])
         page.mouse.move(x, y)
         text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
-        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
         mm, ii, jj = (row // 25) * 8 + col // 25, row % 25, col % 25
         assert (int(m), int(i), int(j)) == (mm, ii, jj)
-        assert float(value) == pytest.approx(float(stages[1].output[mm, ii, jj]), abs=6e-5)
+        assert value == format_number(stages[1].output[mm, ii, jj])
     page.mouse.click(*page.evaluate(CELL_XY_JS, [key, 31, 62]))  # a click picks the zoomed cell
     page.get_by_text("Inspect a pixel: layer 1, map 10, row 6, column 12").wait_for(timeout=20000)
     wait_for_app(page, MAPS_TAB_CHARTS)
@@ -637,9 +646,9 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     page.touchscreen.tap(*cell_xy(page, "chart-stage-1", 25 + 3, 25 + 7))
     text = page.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()
-    m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*value (-?[\d.]+)", text).groups()
+    m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
     assert (m, i, j) == ("5", "3", "7")
-    assert float(value) == pytest.approx(float(stages[1].output[5, 3, 7]), abs=6e-5)
+    assert value == format_number(stages[1].output[5, 3, 7])
     # the tap inspects that pixel, boxed where the phone draws it
     page.wait_for_url(re.compile(r"insp_map=5"), timeout=20000)
     wait_for_app(page, ("chart-stage-1",))
@@ -805,13 +814,71 @@ def test_on_a_phone_the_sidebar_closes_after_a_change_so_the_maps_show(phone):
 
 def test_the_browser_writes_numbers_as_the_inspector_does(page, server):
     """shared.js's formatNumber (the player's numbers) against cnnlab.explain.format_number."""
-    from cnnlab.explain import format_number
 
     rng = np.random.default_rng(0)
     values = [1234.5, 0.000447, 12.345, -0.0312, 999.7, 1.23e-5, 2500000.5, -0.0, 84.0, 0.5, 999999.0, 9.995e-5]
+    # exact ties go to even as Python's do (toExponential and toFixed round them up): 1.12, 10.2, 100, 1e+03
+    values += [1.125, -1.125, 1.375, 10.25, 10.75, 100.5, 101.5, 999.5, 0.1125, 2.0 ** -10, 1.0625, 1005.0, 0.00390625]
     values += (rng.standard_normal(1000) * 10.0 ** rng.integers(-8, 9, 1000)).tolist()
     shared = (Path(__file__).resolve().parents[1] / "cnnlab" / "ui" / "shared.js").read_text(encoding="utf-8")
     page.goto(server)
     written = page.evaluate("([src, values]) => new Function('values', src + '; return values.map(formatNumber);')(values)",
                             [shared, values])
     assert written == [format_number(v) for v in values]
+
+
+def test_the_inspected_value_reads_one_way_in_the_heading_the_sum_line_and_every_hover(page, server):
+    """The issue's photo pixel (the heading said 0.881329, the sum line 0.881328): the heading,
+    the sum line, the hover of the enlarged map and the hover of the layer's mosaic on the Maps
+    tab (a float16 mosaic) write one value one way."""
+    page.goto(f"{server}/?pick=photo&view=inspect&insp_map=3&insp_row=100&insp_col=120")
+    page.locator(HEATMAP.format(key="chart-pick")).wait_for(timeout=30000)
+    wait_for_app(page, ("chart-pick",))
+    heading = page.get_by_text(re.compile(r"map 3, row 100, column 120 = ")).first.text_content()
+    value = re.search(r"= (\S+)$", heading.strip()).group(1)
+    total = page.get_by_text("Sum of the products").first.text_content()
+    assert re.search(r"= (\S+)\s*$", total.strip()).group(1) == value
+    text = hover(page, "chart-pick", 100, 120)
+    assert hover_value(text) == value
+    page.get_by_role("tab", name="Maps").click()
+    wait_for_app(page, ("chart-stage-1",))
+    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.values_bits") == 16
+    rows, cols = page.evaluate(Z_SHAPE_JS, "chart-stage-1")
+    h, w = (rows + 1) // 2 - 1, (cols + 1) // 8 - 1  # 16 maps, 8 a row
+    text = hover(page, "chart-stage-1", 100, 3 * (w + 1) + 120)
+    assert "map 3" in text and "row 100, column 120" in text
+    assert hover_value(text) == value
+    line = re.compile(rf"Inspected \(boxed\): Convolution, map 3, row 100, column 120 = {re.escape(value)};")
+    assert page.get_by_text(line).count() == 1
+
+
+BAR_JS = """(key) => {
+  const root = (""" + FIND_HEATMAP_JS + """)(key);
+  return ['.hm-max', '.hm-mid', '.hm-min'].map((q) => (root.querySelector(q) || {textContent: ''}).textContent);
+}"""
+
+
+def test_the_colour_bar_labels_say_what_the_colours_mean(page, server):
+    """Diverging colours with per-map normalisation: white is 0 in every map and the bar no
+    longer reads 0...1; each scale x normalisation pair labels its bar truly."""
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    out = stages[1].output
+    bound = format_number(np.abs(out).max())
+    cases = {("diverging", "map"): ["+its map's max |v|", "0", "-its map's max |v|"],
+             ("gray", "map"): ["its map's max", "", "its map's min"],
+             ("diverging", "nnc"): ["≥ 1", "0", "≤ -1"], ("gray", "nnc"): ["≥ 1", "", "≤ 0"],
+             ("diverging", "layer"): [bound, "0", f"-{bound}"],
+             ("gray", "layer"): [format_number(out.max()), "", format_number(out.min())]}
+    white = [247, 247, 247, 255]  # the diverging scale's middle stop
+    for (scale, how), labels in cases.items():
+        page.goto(f"{server}/?color_scale={scale}&normalization={how}")
+        wait_for_app(page, MAPS_TAB_CHARTS)
+        assert page.evaluate(BAR_JS, "chart-stage-1") == labels, (scale, how)
+        if scale == "diverging":
+            m, i, j = (int(n) for n in np.argwhere(out == 0)[0])  # a cell of value 0: white, whatever the normalisation
+            payload, shown = page.evaluate(PAINTED_JS, ["chart-stage-1", (m // 8) * 25 + i, (m % 8) * 25 + j])
+            assert shown == white, (how, shown)
+    page.goto(f"{server}/?color_scale=diverging&normalization=map&lang=ja")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert page.evaluate(BAR_JS, "chart-stage-1") == ["+各マップの最大 |値|", "0", "-各マップの最大 |値|"]
+    assert page.get_by_text("色: 白 = 0、それより小さいと青、大きいと赤。各マップをそれぞれの").count() >= 1

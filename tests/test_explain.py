@@ -11,6 +11,8 @@ from cnnlab.explain import (
     ConvolutionStep,
     PoolingStep,
     explain_pixel,
+    format_number,
+    kernel_texts,
     receptive_field,
     size_arithmetic,
     sum_lines,
@@ -83,7 +85,11 @@ def test_every_pixel_explanation_equals_the_map_value(specs, channels, hw, seed,
     if isinstance(step, ConvolutionStep):
         assert step.products.sum() + (step.bias or 0) == pytest.approx(step.value)
         assert len(sum_lines(step)) == len(step.channels)
-        assert total_line(step).endswith(f"= {step.value:.6g}")
+    # given the layer's output, the step's value is the map's own: one value, written one way
+    shown = explain_pixel(stage.spec, stage.params, prev.output, out, stage.output)
+    assert shown.value == expected
+    if isinstance(shown, ConvolutionStep):
+        assert total_line(shown).endswith(f"= {format_number(expected)}")
 
 
 @given(st.lists(st.one_of(conv_specs(), pool_specs()), min_size=1, max_size=3), pairs(5, 11),
@@ -167,10 +173,33 @@ def test_size_arithmetic_with_current_numbers():
 
 
 def test_one_number_format_in_the_formulas_and_the_grids_and_legible_cells():
-    import numpy as np
-    from cnnlab.explain import format_number
     from cnnlab.figures import grid_html
     assert [format_number(v) for v in (0.000447, -0.0312, 84.0, -0.0, 1.23e-5)] == ["0.000447", "-0.0312", "84", "0",
                                                                                   "1.23e-05"]
     page = grid_html(np.array([[0.000447, 1.5]]), "patch")
     assert ">0.000447<" in page and ">1.5<" in page and "font-size:max(12px" in page
+
+
+def test_kernels_with_exact_fractions_are_written_as_fractions():
+    from cnnlab.classic_filters import classic_kernel, classic_weight
+    from cnnlab.figures import grid_html
+
+    box = classic_kernel("box blur", 3)
+    assert (kernel_texts(box) == "1/9").all()  # not 0.111, whose nine add up to 0.999
+    assert kernel_texts(classic_kernel("Gaussian", 3)).tolist() == [["1/16", "2/16", "1/16"], ["2/16", "4/16", "2/16"],
+                                                                   ["1/16", "2/16", "1/16"]]
+    assert (kernel_texts(classic_kernel("box blur", 5)) == "0.04").all()  # an exact, short decimal stays one
+    assert kernel_texts(classic_kernel("Gaussian", 5))[2, 2] == "36/256"
+    colour = classic_weight((2, 3, 3, 3))  # each filter divided among 3 channels, rounded twice in float32
+    assert (kernel_texts(colour[1, 2]) == "1/27").all() and kernel_texts(colour[0, 0])[1, 1] == "1/3"
+    assert kernel_texts(classic_kernel("Sobel x", 3)).tolist() == [["-1", "0", "1"], ["-2", "0", "2"], ["-1", "0", "1"]]
+    typed = np.array([[0.5, -0.25], [0.1, 2]], np.float32)  # short decimals stay as they were typed
+    assert kernel_texts(typed).tolist() == [["0.5", "-0.25"], ["0.1", "2"]]
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # random weights keep the page's decimals
+        w = rng.normal(scale=0.3, size=(5, 5)).astype(np.float32)
+        assert kernel_texts(w).tolist() == [[format_number(v) for v in row] for row in w]
+    x = np.ones((1, 3, 3), np.float32)
+    step = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (box[None, None], None), x, (0, 0, 0))
+    assert sum_lines(step) == [" + ".join(["1*(1/9)"] * 9) + " = 1"]
+    assert grid_html(box, "kernel", texts=kernel_texts(box)).count(">1/9<") == 9

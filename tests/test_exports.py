@@ -55,6 +55,9 @@ def test_npz_and_csv_hold_the_values():
     assert rows[0] == ["map", "row", "column", "value"] and len(rows) == 1 + maps.size
     for m, i, j, v in rows[1::997]:
         assert float(v) == pytest.approx(float(maps[int(m), int(i), int(j)]), rel=1e-8, abs=1e-12)
+    # 0 x a negative weight is -0.0: the CSV writes 0
+    negative_zero = exports.values_csv(np.array([[[-0.0, 0.5]]], np.float32)).splitlines()
+    assert negative_zero[1:] == ["0,0,0,0", "0,0,1,0.5"]
 
 
 def test_the_network_npz_holds_every_stage_every_weight_and_the_settings():

@@ -83,7 +83,9 @@ def test_color_ranges_follow_the_display_setting():
     assert color_range(z, Display("gray", "layer")) == (-2.0, 1.0)
     assert color_range(z, Display("diverging", "layer")) == (-2.0, 2.0)
     assert color_range(z, Display("gray", "map")) == (0.0, 1.0)
+    assert color_range(z, Display("diverging", "map")) == (-1.0, 1.0)
     assert color_range(z, Display("gray", "nnc")) == (0.0, 255.0)
+    assert color_range(z, Display("diverging", "nnc")) == (-255.0, 255.0)
     assert color_range(np.full((2, 2), 3.0, np.float32), Display()) == (2.5, 3.5)  # a flat map is mid-gray
 
 
@@ -151,3 +153,53 @@ def test_a_large_mosaic_sends_float16_values_and_a_small_one_float32():
     values = decode(payload)[1]
     np.testing.assert_allclose(values[:160, :160], large[0], rtol=1e-3, atol=1e-4)  # 3 significant digits
     assert np.isnan(values[:160, 160]).all()  # gutters stay NaN
+
+
+def test_every_scale_and_normalisation_pair_colours_and_labels_what_it_says():
+    """Diverging is white at 0 under every normalisation (per map: each map / its max |v|,
+    NNC: -1..1 clipped), and the colour bar's labels name what its ends mean."""
+    maps = np.stack([np.array([[-1.0, 0.0], [2.0, 4.0]]), np.array([[10.0, 0.0], [-20.0, 5.0]])]).astype(np.float32)
+    white = tuple(LUTS["diverging"][(LEVELS - 1) // 2])
+    for how in ("layer", "map", "nnc"):
+        payload = maps_heatmap(maps, Display("diverging", how, columns=2))
+        rgba, values = decode(payload)
+        np.testing.assert_array_equal(values[:, :2], maps[0])  # the hover keeps the true values
+        assert tuple(rgba[0, 1, :3]) == white and tuple(rgba[0, 4, :3]) == white, how  # 0 is white in both maps
+        assert tuple(rgba[0, 0, :3]) != white, how
+    # per map: each map's largest |value| is the darkest red or blue of the scale
+    rgba, _ = decode(maps_heatmap(maps, Display("diverging", "map", columns=2)))
+    assert tuple(rgba[1, 1, :3]) == tuple(LUTS["diverging"][-1]) and tuple(rgba[1, 3, :3]) == tuple(LUTS["diverging"][0])
+    labels = {(scale, how): maps_heatmap(maps, Display(scale, how))["colorbar"]["labels"]
+              for scale in ("gray", "diverging") for how in ("layer", "map", "nnc")}
+    assert labels == {
+        ("gray", "layer"): ["10", None, "-20"], ("diverging", "layer"): ["20", "0", "-20"],
+        ("gray", "map"): ["{map_max}", None, "{map_min}"], ("diverging", "map"): ["+{map_abs}", "0", "-{map_abs}"],
+        ("gray", "nnc"): ["≥ 1", None, "≤ 0"], ("diverging", "nnc"): ["≥ 1", "0", "≤ -1"],
+    }
+    assert input_heatmap(np.zeros((4, 4), np.float32), Display("diverging", "map"))["colorbar"]["labels"] == ["1", None, "0"]
+
+
+def test_a_float16_mosaic_hovers_the_float32_value_s_own_three_digits():
+    """Values sent as float16 are chosen so the hover writes format_number of the float32
+    value: near a rounding boundary, ties, powers of ten, tiny and large values (sent exactly)."""
+    from cnnlab.explain import format_number
+    from cnnlab.heatmaps import EXACT_CELLS, half_values
+
+    rng = np.random.default_rng(1)
+    mags = 10.0 ** rng.uniform(-7, 4, 40_000)
+    values = (rng.choice([-1, 1], 40_000) * mags).astype(np.float32)
+    edges = np.array([0.8815, 0.88149994, 0.88150006, 1.125, 2.675, 9.995, 99.95, 999.4, 999.5, 999.6, 0.1, 1e-5, 9.9e-6,
+                      6.1e-5, 1.0005, 0.99951, 12345.0, 0.0, -0.0, 100.5, 0.0009995], np.float32)
+    values = np.concatenate([values, edges, -edges])
+    half, exact = half_values(values)
+    shown = half.astype(np.float32)
+    shown[exact] = values[exact]
+    assert [format_number(v) for v in shown] == [format_number(v) for v in values]
+    a = np.abs(values)
+    np.testing.assert_array_equal(exact, np.flatnonzero((a > 0) & ((a < 1e-5) | (a >= 999.5))))  # only those go exactly
+    large = np.zeros((16, 160, 160), np.float32)
+    large.flat[:values.size] = values
+    payload = maps_heatmap(large, Display("gray", "layer", True, 8))
+    assert payload["values_bits"] == 16 and payload["width"] * payload["height"] > EXACT_CELLS and payload["exact"]
+    decoded = decode(payload)[1][:160, :160]
+    assert [format_number(v) for v in decoded.ravel()] == [format_number(v) for v in large[0].ravel()]

@@ -88,3 +88,15 @@ def test_entries_naming_no_cell_of_the_network_are_named_as_written_with_why():
     assert ignored_edits("not an edit", stages, len(specs)) == [] and ignored_edits("", stages, len(specs)) == []
     broken = run(np.zeros((28, 28), np.float32), parse_stack("conv-16-5x5_max-2x2_conv-4-13x13"))
     assert ignored_edits("3.0.0.9.9:1", broken, 3) == []  # layer 3 did not run: its own error says why
+
+
+def test_a_kernel_with_exact_fractions_is_written_and_read_as_fractions():
+    from cnnlab.classic_filters import classic_kernel
+    assert kernel_text(classic_kernel("box blur", 3)) == "1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9"
+    assert kernel_text(classic_kernel("Gaussian", 3)).splitlines()[1] == "2/16 4/16 2/16"
+    read = read_kernel_text("1/9 -2/16\n0.5 +3/4", (2, 2))
+    np.testing.assert_array_equal(read, np.array([[1 / 9, -0.125], [0.5, 0.75]], np.float32))
+    for text in ("1/0 1", "1/9/2 1", "200/1 1"):  # no zero denominator, one slash, within the limit
+        with pytest.raises(EditError) as err:
+            read_kernel_text(text, (1, 2))
+        assert err.value.key == "cell" and err.value.fields["column"] == 0

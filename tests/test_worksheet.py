@@ -3,11 +3,14 @@ exercise leaves the answers blank, and nothing from the page is read as HTML."""
 
 import csv
 import io
+import re
+
+import numpy as np
 
 import pytest
 
 from cnnlab.data import load_mnist
-from cnnlab.explain import explain_pixel
+from cnnlab.explain import explain_pixel, format_number
 from cnnlab.pipeline import run
 from cnnlab.presets import parse_stack
 from cnnlab.worksheet import BLANK, number, worksheet_csv, worksheet_html
@@ -17,7 +20,8 @@ WORDS = {k: k for k in ("channel", "patch", "kernel", "products", "sum", "bias",
 
 
 def step(layer, out):
-    return explain_pixel(STAGES[layer].spec, STAGES[layer].params, STAGES[layer - 1].output, out)
+    """As the inspector explains a pixel: its value the map's own."""
+    return explain_pixel(STAGES[layer].spec, STAGES[layer].params, STAGES[layer - 1].output, out, STAGES[layer].output)
 
 
 def test_the_convolution_worksheet_s_products_add_up_to_the_map_value():
@@ -27,8 +31,9 @@ def test_the_convolution_worksheet_s_products_add_up_to_the_map_value():
     rows = list(csv.reader(io.StringIO(worksheet_csv(conv))))
     terms = rows[1:-2]
     assert len(terms) == 9 and rows[-1][0] == "sum" and float(rows[-1][5]) != 0
-    assert sum(float(r[5]) for r in terms) + float(rows[-2][5]) == pytest.approx(float(rows[-1][5]), abs=1e-5)
-    assert float(rows[-1][5]) == pytest.approx(float(STAGES[1].output[1, 14, 10]), rel=1e-5)
+    # 3 significant digits, as the page writes them: the terms add up within their rounding
+    assert sum(float(r[5]) for r in terms) + float(rows[-2][5]) == pytest.approx(float(rows[-1][5]), abs=5e-3)
+    assert rows[-1][5] == format_number(STAGES[1].output[1, 14, 10])
     page = worksheet_html(conv, "Convolution <1>", WORDS)
     assert f"<b>{number(conv.value)}</b>" in page and "Convolution &lt;1&gt;" in page
     assert number(conv.products[0, 1, 1]) in page
@@ -44,3 +49,24 @@ def test_pooling_and_activation_worksheets():
     act = step(2, (0, 3, 3))
     assert list(csv.reader(io.StringIO(worksheet_csv(act))))[1][0] == "max(0, x)"
     assert number(act.value) in worksheet_html(act, "a", WORDS)
+
+
+def test_no_minus_zero_and_the_kernel_as_the_page_writes_it():
+    """0 x a negative weight is -0.0 in floating point; the CSV and the worksheet write 0. A
+    box blur's kernel is 1/9 in the worksheet; the CSV keeps decimals (a spreadsheet reads
+    1/9 as a date)."""
+    from cnnlab.classic_filters import classic_weight
+    from cnnlab.layers import ConvolutionSpec
+
+    x = np.zeros((1, 5, 5), np.float32)
+    x[0, 2, 2] = 1.0
+    weight = -np.ones((1, 1, 3, 3), np.float32)
+    conv = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (weight, None), x, (0, 0, 0))
+    assert (np.signbit(conv.products) & (conv.products == 0)).any()  # the -0.0 is there
+    text = worksheet_csv(conv) + worksheet_html(conv, "t", WORDS)
+    assert not re.search(r"(^|[^\d.])-0(?![\d.])", text), text
+    blur = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (classic_weight((2, 1, 3, 3))[1:], None), x,
+                         (0, 1, 1))
+    page = worksheet_html(blur, "t", WORDS)
+    assert page.count("<td>1/9</td>") == 9 and "0.111" not in page.split(WORDS["kernel"])[1].split("</table>")[0]
+    assert [r[4] for r in csv.reader(io.StringIO(worksheet_csv(blur)))][1:10] == ["0.111"] * 9

@@ -114,6 +114,12 @@ class DeconvolutionSpec:
         g = self.group
         return params[0].reshape(g, c // g, mg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(g * mg, c // g, kh, kw)
 
+    def between_strides(self, axis: int, position: int) -> np.ndarray:
+        """(k,) bool along `axis`: True at kernel offsets u where position + p - u*d is not a
+        whole number of Strides, so no input cell lands on `position` through u."""
+        k, p, s, d = self.kernel_shape[axis], self.padding[axis], self.strides[axis], self.dilation[axis]
+        return (position + p - np.arange(k) * d) % s != 0
+
     def _sources(self, axis: int, position: int, length: int) -> np.ndarray:
         """For each kernel offset u along `axis`, the input index i' with position + p = i'*s + u*d,
         or -1 where no input lands there (not a whole step, or outside the input)."""

@@ -16,9 +16,15 @@ def display_controls(tx: Text) -> Display:
     with w.more_popover(tx, tx("display.header"), summary, icon=":material/palette:"):
         color_scale = w.choice(tx, "color_scale", radio=True)
         normalization = w.choice(tx, "normalization")
+        st.caption(colours_caption(tx, Display(color_scale, normalization)))
         colorbar = w.toggle(tx, "colorbar")
         columns = w.slider(tx, "columns")
     return Display(color_scale, normalization, colorbar, columns)
+
+
+def colours_caption(tx: Text, display: Display) -> str:
+    """What the colours (and the colour bar) mean under the display's colour scale and normalisation."""
+    return tx(f"colours.{display.color_scale}.{display.normalization}")
 
 
 def language_control(default: str) -> str:

@@ -12,10 +12,15 @@ function halves(raw) {
   return out;
 }
 
-function fmt(v) {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(+v.toPrecision(3));
+// The hover values: float32, or float16 with the cells float16 cannot write laid over exactly.
+function hoverValues(d) {
+  if (d.values_bits !== 16) return floats(d.values);
+  const values = halves(bytes(d.values));
+  if (d.exact) {
+    const index = new Int32Array(bytes(d.exact.index).buffer), exact = floats(d.exact.value);
+    for (let k = 0; k < index.length; k++) values[index[k]] = exact[k];
+  }
+  return values;
 }
 
 // Colour indices -> RGBA through the colour table, the highlight blended into tinted
@@ -80,7 +85,8 @@ function build(parent) {
   const root = mount(parent, "hm",
     '<div class="hm-plot"><canvas class="hm-canvas" role="img"></canvas><div class="hm-cell" hidden></div>' +
     '<div class="hm-tip" hidden></div></div>' +
-    '<div class="hm-bar" hidden><span class="hm-max"></span><div class="hm-ramp"></div><span class="hm-min"></span></div>');
+    '<div class="hm-bar" hidden><span class="hm-max"></span><div class="hm-ramp"><span class="hm-mid"></span></div>' +
+    '<span class="hm-min"></span></div>');
   const canvas = root.querySelector(".hm-canvas");
   const tip = root.querySelector(".hm-tip");
   const outline = root.querySelector(".hm-cell");
@@ -116,7 +122,7 @@ function build(parent) {
     else if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
     if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
-    lines.push(`${word(d.label)} ${d.values_bits === 16 ? String(+cell.value.toPrecision(3)) : cell.value.toFixed(4)}`);
+    lines.push(`${word(d.label)} ${formatNumber(cell.value)}`);
     if (d.pick) {  // the inspected cell (or the one just tapped or clicked) says so, not "tap to inspect"
       const at = root.__picking || d.inspected;
       const done = at && at[0] === cell.map && at[1] === cell.row && at[2] === cell.column;
@@ -243,7 +249,7 @@ function fitBar(root) {
 function paint(root, sent) {
   root.__sent = sent;
   let d = sent, colors = bytes(sent.colors), tint = sent.tint ? bytes(sent.tint) : null;
-  let values = sent.values_bits === 16 ? halves(bytes(sent.values)) : floats(sent.values);
+  let values = hoverValues(sent);
   const avail = availableWidth(root, sent), columns = fittingColumns(sent, avail);
   if (columns < sent.tile.columns) {
     [d, colors, values, tint] = retile(sent, colors, values, tint, columns);
@@ -287,8 +293,10 @@ function paint(root, sent) {
   if (d.colorbar) {
     const stops = d.colorbar.stops.slice().reverse().join(", ");
     root.querySelector(".hm-ramp").style.background = `linear-gradient(${stops})`;
-    root.querySelector(".hm-max").textContent = fmt(d.colorbar.max);
-    root.querySelector(".hm-min").textContent = fmt(d.colorbar.min);
+    const [top, middle, bottom] = d.colorbar.labels;  // what the ends (and a diverging white) mean
+    root.querySelector(".hm-max").textContent = top;
+    root.querySelector(".hm-mid").textContent = middle || "";
+    root.querySelector(".hm-min").textContent = bottom;
     fitBar(root);
   }
   root.__apply();  // a new size: the zoom stays within it

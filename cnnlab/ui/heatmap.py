@@ -15,7 +15,7 @@ import streamlit as st
 from cnnlab.heatmaps import Payload
 from cnnlab.ui import component_state
 from cnnlab.ui.components import component
-from cnnlab.ui.i18n import Text, hover_words
+from cnnlab.ui.i18n import Text, bar_words, hover_words
 
 CSS = """
 .hm { display: flex; gap: 10px; align-items: flex-start; font: 12px "Source Sans Pro", sans-serif; }
@@ -25,8 +25,10 @@ CSS = """
 .hm-cell { position: absolute; pointer-events: none; box-sizing: border-box; border: 2px solid; }
 .hm-tip { position: absolute; pointer-events: none; z-index: 10; white-space: nowrap; padding: 4px 7px;
           border-radius: 4px; background: rgba(20, 20, 30, 0.92); color: #fff; line-height: 1.35; }
-.hm-bar { display: flex; flex-direction: column; align-items: center; gap: 2px; color: #777; }
-.hm-ramp { flex: 1; width: 12px; min-height: 40px; border: 1px solid rgba(128, 128, 128, 0.4); }
+.hm-bar { display: flex; flex-direction: column; align-items: center; gap: 2px; color: #777; max-width: 56px;
+          text-align: center; line-height: 1.15; }
+.hm-ramp { flex: 1; width: 12px; min-height: 40px; border: 1px solid rgba(128, 128, 128, 0.4); position: relative; }
+.hm-mid { position: absolute; left: 15px; top: 50%; transform: translateY(-50%); }
 """
 
 _component = component("heatmap", "heatmap.js", css=CSS)
@@ -41,6 +43,10 @@ def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None
     `inspected` (map, row, column) says it is the one inspected instead of offering it."""
     data = {**payload, "words": hover_words(tx), "pick": on_pick is not None,
             "inspected": None if inspected is None else [int(n) for n in inspected]}
+    if payload.get("colorbar"):  # its labels' words in tx's language
+        words = bar_words(tx)
+        data["colorbar"] = {**payload["colorbar"],
+                            "labels": [None if t is None else t.format(**words) for t in payload["colorbar"]["labels"]]}
     if on_pick is None:
         _component(key=key, data=data, height="content")
     else:

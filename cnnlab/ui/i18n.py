@@ -41,6 +41,9 @@ EN: dict[str, str] = {
     "hover.click": "click to inspect",
     "hover.tap": "tap to inspect",
     "hover.inspected": "inspected (boxed)",
+    "bar.map_max": "its map's max",
+    "bar.map_min": "its map's min",
+    "bar.map_abs": "its map's max |v|",
     "cost.CostParameter": "parameters",
     "cost.CostMultiplyAdd": "multiply-adds",
     "cost.CostAdd": "additions",
@@ -142,7 +145,7 @@ EN: dict[str, str] = {
     "photo.credit.coffee": "Coffee, Rachel Michetti (CC0)",
     "photo.credit.rocket": "DSCOVR launch, SpaceX (public domain)",
     "mnist_style.disabled": "Colour keeps the image as it is; MNIST-style is for one gray channel.",
-    "upload.scaled": "Scaled down from {w}x{h} to {shape} (at most 256 pixels a side).",
+    "upload.scaled": "Scaled down from {h} x {w} to {shape} pixels (height x width; at most 256 pixels a side).",
     "input.colour": "The colour image; below, its three channels (red, green, blue) as the network sees them.",
     "upload.label": "Image file",
     "upload.help": "PNG, JPEG, GIF, BMP, WebP or TIFF, up to 10 MB. A photo of a digit on paper works.",
@@ -213,7 +216,7 @@ EN: dict[str, str] = {
     "kernel.editor": "The kernel of map {map} ({name} {index}): edit it",
     "kernel.channel": "Input channel",
     "kernel.grid": "Kernel {kh}x{kw}: one row per line, numbers separated by spaces",
-    "kernel.grid.help": "Change any number and press Ctrl+Enter (or click outside): the map and the sums above follow at once. The edits go into the link.",
+    "kernel.grid.help": "Change any number (a decimal or a fraction such as 1/9) and press Ctrl+Enter (or click outside): the map and the sums above follow at once. The edits go into the link.",
     "kernel.reset": "Reset this kernel",
     "kernel.reset.help": "Back to the drawn (untrained) numbers for this map and channel.",
     "activation.label": "Activation",
@@ -246,8 +249,15 @@ EN: dict[str, str] = {
     "normalization.label": "Normalisation",
     "normalization.help": (
         "Per layer: one colour range shared by the whole layer (the colour bar shows true values). "
-        "Per map: each map stretched to its own min..max. As NNC: value x 255 clipped to 0..255, as NNC shows images."
+        "Per map: each map on its own (gray: from its min to its max; diverging: divided by its largest |value|, "
+        "so 0 stays white). As NNC: value x 255 clipped to 0..255, as NNC shows images (diverging: -255..255, 0 white)."
     ),
+    "colours.gray.layer": "Colours: black = the layer's lowest value, white = its highest (the colour bar gives both).",
+    "colours.gray.map": "Colours: each map on its own, black = its lowest value, white = its highest, so one gray is a different value in each map (hover for the values).",
+    "colours.gray.nnc": "Colours as NNC shows images: value x 255, so 0 and below are black, 1 and above white.",
+    "colours.diverging.layer": "Colours: white = 0, blue below, red above; the darkest blue and red are minus and plus the layer's largest |value| (on the colour bar).",
+    "colours.diverging.map": "Colours: white = 0, blue below, red above, each map divided by its own largest |value| (the darkest colours), so one shade is a different value in each map (hover for the values).",
+    "colours.diverging.nnc": "Colours: value x 255 as NNC, on the diverging scale: white = 0, the darkest blue -1 and below, the darkest red 1 and above.",
     "colorbar.label": "Colour bar",
     "colorbar.help": "Show the colour bar next to each layer.",
     "columns.label": "Grid columns",
@@ -259,7 +269,7 @@ EN: dict[str, str] = {
         "{count} kernels of {kh}x{kw}, drawn by {init} with seed {seed}. Max Epoch 0: nothing is "
         "learned, so they are random, and different random kernels give different maps."
     ),
-    "kernels.explain.classic": "{count} kernels of {kh}x{kw}: the classic filters in order (map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again), each divided among the input channels. Not random: the seed does not change them.",
+    "kernels.explain.classic": "{count} kernels of {kh}x{kw}: the classic filters in order (map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again), each divided among the input channels. Not random: the seed does not change them. The hover writes 3 significant digits (a box blur's 1/9 as 0.111); the Inspect a pixel tab writes each kernel exactly (1/9, 2/16).",
     "stage.title": "{name} → {shape}",
     "stage.size": "Output size {axis}: {arithmetic}",
     "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
@@ -304,6 +314,12 @@ EN: dict[str, str] = {
     "insp.field": "Receptive field: {count} input {count:pixel|pixels} can change this value (tinted on the input).",
     "insp.conv.window": "The kernel reads input rows {rows} and columns {cols}.",
     "insp.conv.window.padded": "The kernel reads input rows {rows} and columns {cols}; the cells outside the input are padding (0, marked).",
+    "insp.deconv.window": "Input rows {rows} and columns {cols} land on this pixel, through kernel rows {krows} and columns {kcols}: {count} input {count:cell|cells} (row, column) {count:contributes|contribute}, in kernel order: {cells}.",
+    "insp.deconv.gaps": "The other kernel cells (marked –) get no input: {reason}.",
+    "insp.deconv.between": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart)",
+    "insp.deconv.outside": "they fall past the edge of the input",
+    "insp.deconv.both": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart) or past the edge of the input",
+    "insp.deconv.none": "No input cell lands on this pixel: {reason}. The value is the bias alone.",
     "insp.channel": "Input channel {channel}",
     "insp.before": "What this pixel reads: layer {layer} ({name}), the window boxed on every map it reads.",
     "insp.patch": "input patch",
@@ -314,6 +330,7 @@ EN: dict[str, str] = {
     "insp.sum.channel": "channel {channel}: ",
     "insp.sum.more": "... ({hidden} more)",
     "insp.conv.total": "Sum of the products (plus the bias) = the value in the map: {line}",
+    "insp.rounding": "Every number is written to 3 significant digits (a kernel as exact fractions where it has them); the sums add the unrounded values, so the written terms can add up to a last digit more or less.",
     "insp.pool.window": "The window covers rows {rows} and columns {cols} of the map before (blank: padding or past the border).",
     "insp.pool.MaxPooling": "The largest value in the window wins (boxed); padding never wins.",
     "insp.pool.AveragePooling": "The mean: the sum divided by {divisor}.",
@@ -490,6 +507,9 @@ JA: dict[str, str] = {
     "hover.click": "クリックで調べる",
     "hover.tap": "タップで調べる",
     "hover.inspected": "調べている画素（枠付き）",
+    "bar.map_max": "各マップの最大",
+    "bar.map_min": "各マップの最小",
+    "bar.map_abs": "各マップの最大 |値|",
     "cost.CostParameter": "パラメータ",
     "cost.CostMultiplyAdd": "積和",
     "cost.CostAdd": "加算",
@@ -618,7 +638,7 @@ JA: dict[str, str] = {
     "photo.credit.coffee": "コーヒー、Rachel Michetti（CC0）",
     "photo.credit.rocket": "DSCOVR の打ち上げ、SpaceX（パブリックドメイン）",
     "mnist_style.disabled": "カラーでは画像をそのまま使います。MNIST 風はグレー 1 チャネル用です。",
-    "upload.scaled": "{w}x{h} から {shape} に縮小しました（1 辺 256 ピクセルまで）。",
+    "upload.scaled": "{h} x {w} ピクセルから {shape} ピクセルに縮小しました（高さ x 幅。1 辺 256 ピクセルまで）。",
     "input.colour": "カラー画像。下はその 3 チャネル（赤・緑・青）で、ネットワークが受け取る値です。",
     "upload.label": "画像ファイル",
     "upload.help": "PNG、JPEG、GIF、BMP、WebP、TIFF（10 MB まで）。紙に書いた数字の写真でも使えます。",
@@ -689,7 +709,7 @@ JA: dict[str, str] = {
     "kernel.editor": "マップ {map} のカーネル（{name} {index}）を編集",
     "kernel.channel": "入力チャネル",
     "kernel.grid": "カーネル {kh}x{kw}: 1 行に 1 行分、数はスペース区切り",
-    "kernel.grid.help": "数を変えて Ctrl+Enter（または外をクリック）: マップと上の計算がすぐに変わります。変更はリンクに残ります。",
+    "kernel.grid.help": "数（小数か 1/9 のような分数）を変えて Ctrl+Enter（または外をクリック）: マップと上の計算がすぐに変わります。変更はリンクに残ります。",
     "kernel.reset": "このカーネルを元に戻す",
     "kernel.reset.help": "このマップとチャネルを、生成した（学習前の）数に戻します。",
     "activation.label": "活性化関数",
@@ -721,9 +741,16 @@ JA: dict[str, str] = {
     "color_scale.caption.diverging": "青 < 0 < 赤",
     "normalization.label": "正規化",
     "normalization.help": (
-        "層ごと: 層全体で 1 つの色の範囲（カラーバーは本当の値）。マップごと: 各マップを最小〜最大に伸ばす。"
-        "NNC と同じ: NNC の画像表示と同じく、値 × 255 を 0〜255 に切り詰める。"
+        "層ごと: 層全体で 1 つの色の範囲（カラーバーは本当の値）。マップごと: 各マップを別々に（グレー: 最小〜最大に伸ばす。"
+        "発散型: 絶対値の最大で割るので 0 は白のまま）。"
+        "NNC と同じ: NNC の画像表示と同じく、値 × 255 を 0〜255 に切り詰める（発散型: -255〜255、0 が白）。"
     ),
+    "colours.gray.layer": "色: 黒 = 層の最小値、白 = 最大値（カラーバーに両方の値）。",
+    "colours.gray.map": "色: マップごとに別々で、黒 = そのマップの最小値、白 = 最大値。同じグレーでもマップごとに値が違います（値はカーソルを合わせると出ます）。",
+    "colours.gray.nnc": "色: NNC の画像表示と同じく値 × 255。0 以下は黒、1 以上は白。",
+    "colours.diverging.layer": "色: 白 = 0、それより小さいと青、大きいと赤。いちばん濃い青と赤は、層の絶対値の最大のマイナスとプラス（カラーバーに）。",
+    "colours.diverging.map": "色: 白 = 0、それより小さいと青、大きいと赤。各マップをそれぞれの絶対値の最大（いちばん濃い色）で割るので、同じ色でもマップごとに値が違います（値はカーソルを合わせると出ます）。",
+    "colours.diverging.nnc": "色: NNC と同じく値 × 255 を発散型で。白 = 0、いちばん濃い青は -1 以下、いちばん濃い赤は 1 以上。",
     "colorbar.label": "カラーバー",
     "colorbar.help": "各層の横にカラーバーを表示します。",
     "columns.label": "列の数",
@@ -735,7 +762,7 @@ JA: dict[str, str] = {
         "{kh}x{kw} のカーネルが {count} 個。{init} でシード {seed} から作りました。Max Epoch 0 なので"
         "何も学習しておらず乱数のままです。違う乱数のカーネルからは違うマップができます。"
     ),
-    "kernels.explain.classic": "{kh}x{kw} のカーネル {count} 枚: 古典的なフィルターを順に（マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し）、入力チャネルで等分したもの。乱数ではないので、シードでは変わりません。",
+    "kernels.explain.classic": "{kh}x{kw} のカーネル {count} 枚: 古典的なフィルターを順に（マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し）、入力チャネルで等分したもの。乱数ではないので、シードでは変わりません。カーソルを合わせると有効数字 3 桁で出ます（平均ぼかしの 1/9 なら 0.111）。「ピクセルを調べる」タブではカーネルを正確に書きます（1/9、2/16）。",
     "stage.title": "{name} → {shape}",
     "stage.size": "出力サイズ {axis}: {arithmetic}",
     "stage.error": "{name} は計算できません: {message} その前の層は上に表示しています。",
@@ -780,6 +807,12 @@ JA: dict[str, str] = {
     "insp.field": "受容野: この値を変えうる入力ピクセルは {count} 個です（入力に色を付けています）。",
     "insp.conv.window": "カーネルが読むのは入力の行 {rows}、列 {cols} です。",
     "insp.conv.window.padded": "カーネルが読むのは入力の行 {rows}、列 {cols} です。入力の外のマスはパディング（0、印付き）です。",
+    "insp.deconv.window": "このピクセルに届くのは入力の行 {rows}、列 {cols} で、カーネルの行 {krows}、列 {kcols} を通ります。寄与する入力のマス（行, 列）は {count} 個、カーネルの順に: {cells}。",
+    "insp.deconv.gaps": "ほかのカーネルのマス（– の印）には入力が来ません: {reason}。",
+    "insp.deconv.between": "ストライドの間にあたるからです（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）",
+    "insp.deconv.outside": "入力の端の外にあたるからです",
+    "insp.deconv.both": "ストライドの間（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）か、入力の端の外にあたるからです",
+    "insp.deconv.none": "このピクセルに届く入力のマスはありません: {reason}。値はバイアスだけです。",
     "insp.channel": "入力チャネル {channel}",
     "insp.before": "このピクセルが読むもの: 層 {layer}（{name}）。読むマップのそれぞれで窓を枠で囲んでいます。",
     "insp.patch": "入力の一部",
@@ -790,6 +823,7 @@ JA: dict[str, str] = {
     "insp.sum.channel": "チャネル {channel}: ",
     "insp.sum.more": "…（ほか {hidden} 項）",
     "insp.conv.total": "積の合計（＋バイアス）＝マップの値: {line}",
+    "insp.rounding": "数はすべて有効数字 3 桁で書いています（カーネルは、分数で正確に書けるときは分数）。合計は丸める前の値を足すので、書かれた項を足すと最後の桁が 1 ずれることがあります。",
     "insp.pool.window": "窓は前の層のマップの行 {rows}、列 {cols} です（空欄はパディングか端の外）。",
     "insp.pool.MaxPooling": "窓の中で一番大きい値が残ります（枠で囲んだ値）。パディングが選ばれることはありません。",
     "insp.pool.AveragePooling": "平均: 合計を {divisor} で割ります。",
@@ -1035,6 +1069,11 @@ HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "
 def hover_words(tx: Text) -> dict[str, str]:
     """The words the heatmaps' hover labels use, in tx's language."""
     return {word: tx(f"hover.{word}") for word in HOVER_WORDS}
+
+
+def bar_words(tx: Text) -> dict[str, str]:
+    """The words of a normalised colour bar's labels ({map_max}, {map_min}, {map_abs}) in tx's language."""
+    return {word: tx(f"bar.{word}") for word in ("map_max", "map_min", "map_abs")}
 
 
 def browser_language(locale: str | None) -> str:

@@ -52,7 +52,7 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
         choice = _file(tx, pick)
     if choice.image is not None:
         st.image(thumbnail(choice.image))
-        shape = "x".join(str(n) for n in choice.image.shape)
+        shape = w.shape_text(choice.image.shape)
         st.caption(tx("upload.caption", name=literal(choice.name), shape=shape) if choice.name
                    else tx("input.shape", shape=shape))
     return choice
@@ -111,6 +111,6 @@ def _file(tx: Text, pick: str) -> InputChoice:
     except ImageError as err:
         return InputChoice(BLOG_DIGIT_INDEX, problem=tx("upload.error", message=str(err)))
     if max(size) > max(image.shape[-2:]) and not (mnist_style and not color):
-        st.caption(tx("upload.scaled", w=size[0], h=size[1], shape="x".join(str(n) for n in image.shape[-2:])))
+        st.caption(tx("upload.scaled", h=size[1], w=size[0], shape=w.shape_text(image.shape[-2:])))  # size is (w, h)
     return InputChoice(BLOG_DIGIT_INDEX, image, name=file.name or pick)
 

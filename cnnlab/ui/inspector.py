@@ -115,8 +115,9 @@ def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:
 
 
 def pixel_value(stage: Stage, pixel: "Pixel") -> str:
-    """The inspected pixel's value as the page writes it (6 significant digits)."""
-    return f"{float(stage.output[pixel.out]):.6g}"
+    """The inspected pixel's value as every place of the page writes it: the map's own
+    value in explain.format_number's one format."""
+    return explain.format_number(stage.output[pixel.out])
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Inspected:
     @classmethod
     def of(cls, stages: Sequence[Stage], specs, pixel) -> "Inspected":
         stage, prev = stages[pixel.layer], stages[pixel.layer - 1]
-        step = explain.explain_pixel(stage.spec, stage.params, prev.output, pixel.out)
+        step = explain.explain_pixel(stage.spec, stage.params, prev.output, pixel.out, stage.output)
         shapes = [s.output.shape for s in stages[:pixel.layer]]
         field = explain.receptive_field(specs, shapes, pixel.layer, pixel.out)
         here = np.zeros(stage.shape, dtype=bool)
@@ -163,12 +164,12 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
             heatmap(tx, heatmaps.maps_heatmap(prev.output, display, max_width=520, window=inspected.window),
                     key="chart-insp-before")
         if isinstance(step, explain.ConvolutionStep):
-            _convolution_step_view(tx, step, prev.output.shape)
+            _convolution_step_view(tx, step, prev.output.shape, stage.spec)
         elif isinstance(step, explain.PoolingStep):
             _pooling_step_view(tx, step)
         else:
             st.markdown(tx("insp.activation", name=step.kind, formula=step.formula,
-                           x=f"{step.x:.6g}", y=f"{step.value:.6g}"))
+                           x=explain.format_number(step.x), y=explain.format_number(step.value)))
         worksheet_downloads(tx, step, tx("sheet.title", name=stage.name, layer=pixel.layer, map=pixel.map,
                                          row=pixel.row, col=pixel.col))
 
@@ -185,18 +186,24 @@ def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
                         file_name="exercise.html", mime="text/html", key="dl-sheet-exercise", on_click="ignore")
 
 
-def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int]) -> None:
+def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int], spec) -> None:
     """The patch, kernel and products of each input channel the pixel reads (named when the
-    layer's input has several), and the sums."""
+    layer's input has several), and the sums. A Deconvolution's kernel cells that no input
+    reaches are marked '–' and named (between strides or past the input), not called padding."""
     padded = step.padded(in_shape[1:])
-    key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"  # padding named only where it is read
-    st.caption(tx(key, rows=_span(step.rows), cols=_span(step.cols)))
+    deconvolution = spec.kind == "Deconvolution"
+    if deconvolution:
+        _deconvolution_caption(tx, step, spec)
+    else:
+        key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"  # padding named only where it is read
+        st.caption(tx(key, rows=_span(step.rows), cols=_span(step.cols)))
     for k, channel in enumerate(step.channels[:3]):
         if in_shape[0] > 1:
             st.markdown(tx("insp.channel", channel=channel))
         st.html(
-            figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded)
-            + figures.grid_html(step.kernel[k], tx("insp.kernel", map=step.out[0]))
+            figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded, mark="–" if deconvolution else "pad")
+            + figures.grid_html(step.kernel[k], tx("insp.kernel", map=step.out[0]),
+                                texts=explain.kernel_texts(step.kernel[k]))
             + figures.grid_html(step.products[k], tx("insp.products"))
         )
     if len(step.channels) > 3:
@@ -204,6 +211,33 @@ def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tu
     st.code("\n".join(explain.sum_lines(step, channel_word=tx("insp.sum.channel"), more_word=tx("insp.sum.more"))),
             language=None, wrap_lines=True)
     st.markdown(tx("insp.conv.total", line=f"`{explain.total_line(step, tx('sheet.bias'))}`"))
+    st.caption(tx("insp.rounding"))
+
+
+SHOWN_CELLS = 12  # a Deconvolution caption lists at most this many contributing input cells
+
+
+def _deconvolution_caption(tx: Text, step: explain.ConvolutionStep, spec) -> None:
+    """Which input cells land on the pixel, in kernel order (row-major over the kernel), and
+    why the other kernel cells get none: they fall between strides, or past the input."""
+    rows, cols = np.asarray(step.rows), np.asarray(step.cols)
+    u_in, v_in = np.flatnonzero(rows >= 0), np.flatnonzero(cols >= 0)
+    cells = [f"({rows[u]}, {cols[v]})" for u in u_in for v in v_in]
+    between = spec.between_strides(0, step.out[1])[:, None] | spec.between_strides(1, step.out[2])[None, :]
+    missing = (rows < 0)[:, None] | (cols < 0)[None, :]
+    why = {(True, False): "between", (False, True): "outside", (True, True): "both"}.get(
+        ((missing & between).any(), (missing & ~between).any()))
+    reason = tx(f"insp.deconv.{why}", strides=w.shape_text(spec.strides)) if why else ""
+    if not cells:
+        st.caption(tx("insp.deconv.none", reason=reason))
+        return
+    shown = ", ".join(cells[:SHOWN_CELLS]) + (", …" if len(cells) > SHOWN_CELLS else "")
+    text = tx("insp.deconv.window", rows=", ".join(str(rows[u]) for u in u_in),
+              cols=", ".join(str(cols[v]) for v in v_in), krows=", ".join(map(str, u_in)),
+              kcols=", ".join(map(str, v_in)), count=len(cells), cells=shown)
+    if why:
+        text += "  \n" + tx("insp.deconv.gaps", reason=reason)
+    st.caption(text)
 
 
 def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:

@@ -17,6 +17,7 @@ from cnnlab.pipeline import Stage
 from cnnlab.presets import StackFormatError
 from cnnlab.statistics import COSTS, LayerStatistics, summary
 from cnnlab.ui import inspector
+from cnnlab.ui.display import colours_caption
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
@@ -32,6 +33,7 @@ def maps_view(tx: Text, stages: Sequence[Stage], statistics: tuple[list[LayerSta
     pixel = inspected.pixel if inspected else None
     inspected_line(tx, stages, pixel)
     st.caption(tx("maps.zoom"), help=tx("maps.zoom.help"))
+    st.caption(colours_caption(tx, display))
     left, right = st.columns([2, 3])
     with left:
         input_view(tx, stages[0], display, inspected.field if inspected else None)

@@ -52,7 +52,7 @@ def preview(stage: Stage, display: Display) -> dict:
     elif stage.index == 0:
         rgba = colorize(out[0, ::step, ::step], 0.0, 1.0, "gray")
     else:
-        shown = normalize(out, display.normalization)  # as maps_heatmap shows the layer
+        shown = normalize(out, display.normalization, display.color_scale)  # as maps_heatmap shows the layer
         rgba = colorize(shown[0, ::step, ::step], *color_range(shown, display), display.color_scale)
     return {"width": rgba.shape[1], "height": rgba.shape[0], "rgba": b64(rgba)}
 

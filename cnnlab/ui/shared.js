@@ -32,14 +32,17 @@ function textDiv(text, cls) {
 }
 
 // cnnlab.explain.format_number, the page's one number format: 3 significant digits as
-// Python's "{:.3g}" writes them, whole numbers below a million in full, never "-0".
+// Python's "{:.3g}" writes them (a tie to even, as Python rounds it: toExponential and
+// toFixed round a tie up), whole numbers below a million in full, never "-0".
 function formatNumber(v) {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v + 0);
-  const [mantissa, power] = v.toExponential(2).split("e");
+  let [mantissa, power] = v.toExponential(2).split("e");
+  const digits = Math.abs(v).toExponential(20);  // 21 digits show whether v lies exactly halfway
+  if (/^\d\.\d[02468]50*e/.test(digits)) [mantissa, power] = [(v < 0 ? "-" : "") + digits.slice(0, 4), digits.split("e")[1]];
   const exp = +power;
   if (exp < -4 || exp >= 3) {
     return `${mantissa.replace(/\.?0+$/, "")}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
   }
-  return String(+v.toFixed(2 - exp) + 0);
+  return String(+(+`${mantissa}e${exp}`).toFixed(2 - exp) + 0);
 }

@@ -240,7 +240,7 @@ def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
     labels = [closest_classic(kernel) for kernel in kernels]
     if not labels or not labels[0][0]:
         return
-    items = " · ".join(f"{m}: {tx('classic.' + name)} {score:.2f}" for m, (name, score) in enumerate(labels))
+    items = " · ".join(f"{m}: {tx('classic.' + name)} {round(score, 2) + 0.0:.2f}" for m, (name, score) in enumerate(labels))
     st.caption(tx("trained.classic", items=items))
 
 

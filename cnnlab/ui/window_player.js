@@ -214,19 +214,19 @@ function draw(root) {
     grids = table(r.grids[0].patch, kh, kw, escape(w.window));
   }
   $(".wp-grids").innerHTML = grids;
-  const lines = [];
+  const lines = [], value = out[s.step];  // the result written is the map's own value, as everywhere on the page
   if (d.reduce === "sum") {
     if (d.depth > 1) {
       lines.push(fill(w.grids_channel, { c: d.channels[0], n: d.depth }));
       lines.push(fill(w.channels, { n: d.depth, sum: formatNumber(r.total) }));
     }
     else lines.push(fill(w.products_sum, { n: kh * kw, sum: formatNumber(r.total) }));
-    lines.push(d.bias === null ? fill(w.result, { value: formatNumber(r.value) })
-                               : fill(w.with_bias, { bias: formatNumber(d.bias), value: formatNumber(r.value) }));
-  } else if (d.reduce === "max") lines.push(fill(w.max, { n: r.count, value: formatNumber(r.value) }));
-  else if (d.reduce === "sum-only") lines.push(fill(w.sum_only, { n: r.count, value: formatNumber(r.value) }));
-  else if (d.reduce === "mean") lines.push(fill(w.mean, { sum: formatNumber(r.total), divisor: d.divisors[s.step], value: formatNumber(r.value) }));
-  else lines.push(`${d.formula}: x = ${formatNumber(r.value)} → ${formatNumber(out[s.step])}`);
+    lines.push(d.bias === null ? fill(w.result, { value: formatNumber(value) })
+                               : fill(w.with_bias, { bias: formatNumber(d.bias), value: formatNumber(value) }));
+  } else if (d.reduce === "max") lines.push(fill(w.max, { n: r.count, value: formatNumber(value) }));
+  else if (d.reduce === "sum-only") lines.push(fill(w.sum_only, { n: r.count, value: formatNumber(value) }));
+  else if (d.reduce === "mean") lines.push(fill(w.mean, { sum: formatNumber(r.total), divisor: d.divisors[s.step], value: formatNumber(value) }));
+  else lines.push(`${d.formula}: x = ${formatNumber(r.value)} → ${formatNumber(value)}`);
   $(".wp-sum").replaceChildren(...lines.map((t) => textDiv(t)));
   $(".wp-where").textContent = fill(w.where, { step: s.step + 1, n: root.__n, row: r.i, col: r.j });
   $(".wp-pos").value = String(s.step);
