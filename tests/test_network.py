@@ -48,3 +48,18 @@ def test_add_a_layer_inserts_at_the_chosen_place_and_opens_it():
     at.selectbox(key="add-layer").set_value("sigmoid").run()
     assert at.text_input(key="net").value == "conv-16-5x5_relu_tanh_max-2x2_sigmoid"
     assert not at.exception
+
+
+def test_quick_edits_land_when_the_browser_sends_back_its_stale_copy_of_the_network_text():
+    # A second slider press interrupts the rerun that would have updated the text box: the
+    # next rerun carries the browser's older text beside the slider's newest value.
+    at = new_app().run()
+    layer_control(at, 0, "out_maps").set_value(17).run()
+    assert at.text_input(key="net").value == "conv-17-5x5_max-2x2"
+    at.text_input(key="net").set_value("conv-16-5x5_max-2x2")  # what the box still showed
+    layer_control(at, 0, "out_maps").set_value(19)
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="net").value == "conv-19-5x5_max-2x2"
+    at.text_input(key="net").set_value("conv-16-5x5_max-2x2").run()  # typed back on its own: it stands
+    assert at.text_input(key="net").value == "conv-16-5x5_max-2x2"

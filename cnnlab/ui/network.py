@@ -23,6 +23,9 @@ NET = "net"  # the session key (and URL key) of the network's text
 READABLE = "net-readable"  # the last network text that could be read
 KNOWN = "net-known"  # the network text the editor was last drawn for, or last wrote itself
 LINEAGE = "net-lineage"  # counts the network's replacements other than a setting's edit
+PENDING = "net-pending"  # the editor's changes of this rerun, applied by apply_pending
+HISTORY = "net-history"  # the last network texts the editor was drawn for
+HISTORY_KEPT = 16
 FOCUS = "net-focus"  # (a count, the key of the control to focus once): set by a move
 ADD = "add-layer"
 ADD_AT = "add-layer-at"  # where "Add a layer" inserts: AT_END or the number of layers before it
@@ -35,11 +38,12 @@ def network_editor(tx: Text) -> tuple[tuple[LayerSpec, ...], int, str | None]:
     A text that cannot be read leaves the last one that could in use."""
     st.header(tx("net.header"))
     presets_box = st.container()  # above the text, labelled once the text is read
+    apply_pending()
     text = w.text(tx, NET, tx("net.label"), lambda: st.session_state.get(READABLE, DEFAULT_NET), then=_on_text,
                   help=tx("net.help", grammar="; ".join(GRAMMAR)))
     if st.session_state.get(KNOWN) != text:  # typed, pasted, a preset, the link: a new network
         st.session_state[LINEAGE] = st.session_state.get(LINEAGE, 0) + 1
-        st.session_state[KNOWN] = text
+        _know(text)
     try:
         specs, error = parse_stack(text), None
         st.session_state[READABLE] = text
@@ -102,30 +106,56 @@ def _next_seed() -> None:
     st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (PARAMS["seed"].hi + 1)
 
 
-def drawn_for(lineage: int) -> bool:
-    """Whether the network is still the one an editor control was drawn for. A control's
-    change is applied only then: one rerun can carry both a network typed anew (or changed
-    by a move, an added or removed layer, a preset) and a change of a control drawn for the
-    old one, whose layer n may now be another layer or of another kind. Edits of a layer's
-    settings keep the lineage, so quick edits of one control all land."""
-    return st.session_state.get(LINEAGE) == lineage and st.session_state.get(NET) == st.session_state.get(KNOWN)
-
-
 def _rewrite(change, lineage: int, structural: bool) -> None:
-    """Apply change(list of specs) to the network's text, if the network is the one the
-    control was drawn for and its text can be read. A structural change (the layers' order
-    or number) starts a new lineage: controls drawn for the old order no longer apply."""
-    if not drawn_for(lineage):
+    """Queue change(list of specs) for `apply_pending`, which runs it before the editor is
+    drawn, once every callback of the rerun has run (so it knows whether the same rerun
+    also brought a network typed anew)."""
+    st.session_state.setdefault(PENDING, []).append((change, lineage, structural))
+
+
+def apply_pending() -> None:
+    """Apply the editor's queued changes to the network's text, each only to the network
+    its control was drawn for (its lineage: edits of a layer's settings keep it; a typed
+    network, a preset, a move, an added or removed layer start a new one, since layer n
+    may then be another layer or of another kind).
+
+    One rerun can carry both a control's change and a network text that differs from the
+    one the app last wrote (KNOWN). That text is either typed anew (the controls' changes,
+    drawn for the old network, are dropped) or the browser's stale copy of an older text
+    the app wrote, sent back when a quick second edit interrupted the rerun that would
+    have updated the box (then the app's own text stands and the changes apply to it)."""
+    pending = st.session_state.pop(PENDING, [])
+    if not pending:
         return
-    try:
-        specs = list(parse_stack(st.session_state[NET]))
-    except StackFormatError:
-        return
-    change(specs)
-    if specs:
-        st.session_state[NET] = st.session_state[KNOWN] = format_stack(tuple(specs))
-        if structural:
-            st.session_state[LINEAGE] = lineage + 1
+    text, known = st.session_state.get(NET), st.session_state.get(KNOWN)
+    if text != known:
+        if text not in st.session_state.get(HISTORY, ()):
+            return  # typed anew: it stands, and every queued change was drawn for the old network
+        text = known
+    lineage = st.session_state.get(LINEAGE)
+    for change, drawn, structural in pending:
+        if drawn != lineage:
+            continue
+        try:
+            specs = list(parse_stack(text))
+        except StackFormatError:
+            return
+        change(specs)
+        if specs:
+            text = format_stack(tuple(specs))
+            if structural:
+                lineage += 1
+    st.session_state[NET] = text
+    st.session_state[LINEAGE] = lineage
+    _know(text)
+
+
+def _know(text: str) -> None:
+    """`text` is the network the editor is drawn for; the last few are remembered to tell a
+    stale copy sent back by the browser from a network typed anew."""
+    st.session_state[KNOWN] = text
+    history = [t for t in st.session_state.get(HISTORY, []) if t != text][-HISTORY_KEPT + 1:]
+    st.session_state[HISTORY] = [*history, text]
 
 
 def _on_add(lineage: int) -> None:
@@ -194,7 +224,7 @@ def layer_editor(tx: Text, specs: tuple[LayerSpec, ...], lineage: int) -> None:
     "More"), move up / down, remove. Keys name the layer's place and kind, not its
     settings, so an edited layer keeps its expander open and its focused widget focused
     (arrow keys go on working). Every control's change carries the `lineage` it was drawn
-    for (see `drawn_for`)."""
+    for (see `apply_pending`)."""
     focus.focus_once(*st.session_state.get(FOCUS, (0, "")))
     for n, spec in enumerate(specs):
         name = f"{n}-{type(spec).__name__}"
