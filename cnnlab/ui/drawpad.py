@@ -1,4 +1,4 @@
-"""The drawing pad component (Streamlit custom component v2, `drawpad.js`): mouse, pen
+"""The drawing pad component (Streamlit custom component v2, `assets/drawpad.js`): mouse, pen
 and touch. It sends its strokes when a stroke ends, on undo and on clear; they are
 checked and rasterised by cnnlab.drawing."""
 

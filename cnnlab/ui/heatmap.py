@@ -1,7 +1,7 @@
 """The canvas heatmap component (Streamlit custom component v2): one per layer on the Maps tab.
 
 With a key, the component keeps its identity across reruns, so new maps repaint the
-same canvas (`heatmap.js`) rather than remounting a chart. Payloads come from
+same canvas (`assets/heatmap.js`) rather than remounting a chart. Payloads come from
 `cnnlab.heatmaps`.
 """
 

@@ -1,4 +1,4 @@
-"""The network overview (Streamlit custom component v2, `overview.js`): the input and
+"""The network overview (Streamlit custom component v2, `assets/overview.js`): the input and
 every layer as a strip of boxes with their shapes, costs and a preview; clicking a layer
 selects it, for editing (its settings open in the sidebar) and for inspecting."""
 

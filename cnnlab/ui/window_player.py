@@ -1,5 +1,5 @@
 """The window sliding over the inspected layer's input (Streamlit custom component v2,
-`window_player.js`): play, pause, step and speed run in the browser on the data of
+`assets/window_player.js`): play, pause, step and speed run in the browser on the data of
 `cnnlab.sliding_window.tour`, so no step asks the server."""
 
 from __future__ import annotations
