@@ -3,7 +3,9 @@
 1. Browser: from a control change (a new weight seed typed + Enter, so every map's
    values change) to the last heatmap repainted, at OutMaps 16 (the blog post's
    defaults), 64 and 256; medians. Also the bytes the server sent per update
-   (WebSocket frames), and a KernelShape slider step (arrow key) at the defaults.
+   (WebSocket frames), and on the first load (WebSocket frames, plus the bodies of the
+   components' script and style files, `/_stcore/bidi-components/...`, fetched over HTTP
+   once a page), and a KernelShape slider step (arrow key) at the defaults.
 2. Server: one script rerun through Streamlit's AppTest after a control change,
    cached (a setting seen before) and uncached (a new seed each time); and one run
    that trains the LeNet-like preset for one epoch (Max Epoch 1) from the app.
@@ -41,20 +43,27 @@ ARM_JS = """() => { window.__t0 = null;
   document.addEventListener('pointerup', () => { window.__t0 = performance.now(); }, {capture: true}); }"""
 
 
-def measure(url: str, change, repeats: int, charts: list[str] = CHARTS) -> tuple[list[float], list[int]]:
+def measure(url: str, change, repeats: int, charts: list[str] = CHARTS) -> tuple[list[float], list[int], dict]:
     """Per update: ms from change(page, i)'s key press (or pointer release) to every heatmap
     in `charts` (each must change; by default the kernels, convolution and pooling)
-    repainted, and the bytes received; the first update warms up."""
+    repainted, and the bytes received; the first update warms up. Also the first load:
+    {"websocket": bytes of its WebSocket frames, "assets": bytes of the component files
+    fetched over HTTP, "asset_requests": how many, "asset_requests_after": how many more
+    the updates made}."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         received: list[int] = []
+        assets: list[int] = []
         page.on("websocket", lambda ws: ws.on(
             "framereceived", lambda frame: received.append(len(frame) if isinstance(frame, (bytes, str)) else 0)))
+        page.on("requestfinished", lambda request: assets.append(request.sizes()["responseBodySize"])
+                if "/_stcore/bidi-components/" in request.url else None)
         page.goto(url)
         wait_for_app(page, MAPS_TAB_CHARTS)
+        first = {"websocket": sum(received), "assets": sum(assets), "asset_requests": len(assets)}
         page.evaluate(ARM_JS)
         times, sizes = [], []
         for i in range(repeats + 1):
@@ -67,8 +76,9 @@ def measure(url: str, change, repeats: int, charts: list[str] = CHARTS) -> tuple
             if i > 0:
                 times.append(elapsed)
                 sizes.append(sum(received))
+        first["asset_requests_after"] = len(assets) - first["asset_requests"]
         browser.close()
-    return times, sizes
+    return times, sizes, first
 
 
 def new_seed(page, i: int) -> None:
@@ -129,14 +139,17 @@ def main() -> None:
         print(f"1-epoch training from the app, LeNet-like, {images:,} images (incl. test accuracy): "
               f"{in_app_training(images):.1f} s")
     with streamlit_server() as url:
-        times, _ = measure(url, kernel_step, args.repeats)
+        times, _, _ = measure(url, kernel_step, args.repeats)
         print(f"browser, KernelShape slider step -> last heatmap repainted, defaults: "
               f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms)")
         for out_maps in (16, 64, 256):
-            times, sizes = measure(f"{url}/?net=conv-{out_maps}-5x5_max-2x2", new_seed, args.repeats)
+            times, sizes, first = measure(f"{url}/?net=conv-{out_maps}-5x5_max-2x2", new_seed, args.repeats)
             print(f"browser, control change -> last heatmap repainted, OutMaps {out_maps:>3}: "
                   f"median {statistics.median(times):.0f} ms (max {max(times):.0f} ms), "
-                  f"{statistics.median(sizes) / 1e3:.0f} kB received per update")
+                  f"{statistics.median(sizes) / 1e3:.0f} kB received per update; first load "
+                  f"{first['websocket'] / 1e3:.0f} kB (WebSocket) + {first['assets'] / 1e3:.0f} kB in "
+                  f"{first['asset_requests']} component files, "
+                  f"{first['asset_requests_after']} files fetched again by the updates")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 The Maps tab draws every layer as ONE canvas picture: the maps tiled into a mosaic with
 one-cell gutters (`mosaic.tile`), a colour index per cell computed here, and the true
-value of every cell for the hover. The browser component (`cnnlab/ui/heatmap.js`) only
+value of every cell for the hover. The browser component (`cnnlab/ui/assets/heatmap.js`) only
 paints the colours, scales them up pixel-exact and names the cell under the cursor, so a
 control change repaints the picture in place instead of rebuilding a plotly chart.
 

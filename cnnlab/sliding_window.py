@@ -10,7 +10,7 @@ rows[i] and columns cols[j] of the channels of m's group and reduces them:
     "function"  f(x[m, i, j]) for an activation (rows[i] = [i], cols[j] = [j])
 The rows and columns come from the layer's own `explain` (one call per output row and
 per output column), so every layer kind tours the way its inspector explains it.
-The browser (`cnnlab/ui/window_player.js`) recomputes each step from these arrays and
+The browser (`cnnlab/ui/assets/window_player.js`) recomputes each step from these arrays and
 draws it; the output it fills in is the layer's own.
 """
 

@@ -820,7 +820,8 @@ def test_the_browser_writes_numbers_as_the_inspector_does(page, server):
     # exact ties go to even as Python's do (toExponential and toFixed round them up): 1.12, 10.2, 100, 1e+03
     values += [1.125, -1.125, 1.375, 10.25, 10.75, 100.5, 101.5, 999.5, 0.1125, 2.0 ** -10, 1.0625, 1005.0, 0.00390625]
     values += (rng.standard_normal(1000) * 10.0 ** rng.integers(-8, 9, 1000)).tolist()
-    shared = (Path(__file__).resolve().parents[1] / "cnnlab" / "ui" / "shared.js").read_text(encoding="utf-8")
+    shared = (Path(__file__).resolve().parents[1] / "cnnlab" / "ui" / "assets" / "shared.js").read_text(encoding="utf-8")
+    shared = shared.replace("export function ", "function ")  # an ES module's text as a function body
     page.goto(server)
     written = page.evaluate("([src, values]) => new Function('values', src + '; return values.map(formatNumber);')(values)",
                             [shared, values])
@@ -882,3 +883,38 @@ def test_the_colour_bar_labels_say_what_the_colours_mean(page, server):
     wait_for_app(page, MAPS_TAB_CHARTS)
     assert page.evaluate(BAR_JS, "chart-stage-1") == ["+各マップの最大 |値|", "0", "-各マップの最大 |値|"]
     assert page.get_by_text("色: 白 = 0、それより小さいと青、大きいと赤。各マップをそれぞれの").count() >= 1
+
+
+def test_component_scripts_are_fetched_once_and_never_sent_with_an_update(page, server):
+    """Each component's module and style come over HTTP once a page (cnnlab/ui/components.py);
+    the WebSocket updates carry no script, and a seed change fetches nothing again."""
+    from cnnlab.ui.components import ASSETS, inline_script
+
+    fetched, frames = [], []
+    page.on("requestfinished", lambda r: fetched.append((r.url.split("/_stcore/bidi-components/")[1],
+                                                         r.response().status))
+            if "/_stcore/bidi-components/" in r.url else None)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes)
+                                                                                   else f.encode())))
+    page.goto(server)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    names = {name for name, _ in fetched}
+    assert {"cnnlab.heatmap/heatmap.js", "cnnlab.heatmap/shared.js", "cnnlab.heatmap/heatmap.css",
+            "cnnlab.overview/overview.js", "cnnlab.focus/focus.js", "cnnlab.phone_sidebar/phone.js"} <= names
+    assert all(status == 200 for _, status in fetched) and len(names) == len(fetched), fetched
+    assert not any(b"export default function" in f for f in frames)
+    first, frames[:] = len(fetched), []
+    before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
+    seed_box = page.locator(".st-key-seed input")
+    seed_box.fill("7")
+    seed_box.press("Enter")
+    page.wait_for_function(f"(before) => ({FINGERPRINT_JS})('chart-stage-1') !== before", arg=before, timeout=20000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    assert frames and not any(b"export default function" in f for f in frames)
+    assert len(fetched) == first, fetched[first:]
+    # were a file not served, the component would be sent inline: each module parses so
+    for module in sorted(p.name for p in ASSETS.glob("*.js") if p.name != "shared.js"):
+        kind = page.evaluate("""async (src) => {
+          const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
+          return typeof (await import(url)).default; }""", inline_script(module))
+        assert kind == "function", module

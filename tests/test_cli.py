@@ -210,7 +210,8 @@ def test_the_wheel_carries_every_file_the_package_reads(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("cnnlab-*.whl")
     package = {f.relative_to(ROOT).as_posix() for f in (ROOT / "cnnlab").rglob("*")
                if f.is_file() and "__pycache__" not in f.parts}
-    assert {"cnnlab/data/mnist_train.npz", "cnnlab/data/NOTICE", "cnnlab/ui/shared.js"} <= package
+    assert {"cnnlab/data/mnist_train.npz", "cnnlab/data/NOTICE", "cnnlab/ui/assets/shared.js",
+            "cnnlab/ui/assets/heatmap.css"} <= package
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         entry_points = zf.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()

@@ -1,37 +1,12 @@
 """Moves the keyboard focus to one control after a rerun (a small Streamlit custom
-component v2 with no visible part): a layer moved by its arrow button keeps the focus on
-that arrow at the layer's new place, so pressing Enter again moves it on."""
+component v2 with no visible part, `assets/focus.js`): a layer moved by its arrow button
+keeps the focus on that arrow at the layer's new place, so pressing Enter again moves it on."""
 
 from __future__ import annotations
 
 from cnnlab.ui.components import component
 
-JS = """
-export default function ({ data }) {
-  if (!data || !data.count || window.__cnnlabFocused === data.count) return;
-  window.__cnnlabFocused = data.count;
-  const target = () => {
-    for (const box of document.querySelectorAll('.st-key-' + CSS.escape(data.key))) {
-      if (box.dataset.stale === 'true') continue;
-      for (const b of box.querySelectorAll('button')) if (!b.disabled && b.getBoundingClientRect().width > 0) return b;
-    }
-    return null;
-  };
-  const start = document.activeElement;  // the arrow just pressed, if it is still there
-  let placed = null, steady = 0;
-  const tick = (left) => {
-    const control = target(), active = document.activeElement;
-    const free = !active || active === document.body || active === start || active === placed || (placed && !placed.isConnected);
-    if (control && active !== control && free) { control.focus(); placed = control; steady = 0; }
-    else if (control && active === control) steady += 1;
-    if (left > 0 && steady < 10 && (placed === null || document.activeElement === placed || !placed.isConnected))
-      setTimeout(() => tick(left - 1), 50);
-  };
-  tick(80);
-}
-"""
-
-_component = component("focus", js=JS, html="<span></span>")
+_component = component("focus", "focus.js", html="<span></span>")
 
 
 def focus_once(count: int, key: str) -> None:

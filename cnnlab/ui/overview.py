@@ -1,4 +1,4 @@
-"""The network overview (Streamlit custom component v2, `overview.js`): the input and
+"""The network overview (Streamlit custom component v2, `assets/overview.js`): the input and
 every layer as a strip of boxes with their shapes, costs and a preview; clicking a layer
 selects it, for editing (its settings open in the sidebar) and for inspecting."""
 
@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.heatmaps import b64, color_range, colorize, to_pixels
-from cnnlab.mosaic import HIGHLIGHT, Display, normalize
+from cnnlab.mosaic import Display, normalize
 from cnnlab.pipeline import Stage
 from cnnlab.statistics import LayerStatistics
 from cnnlab.ui import component_state, inspector
@@ -20,23 +20,7 @@ from cnnlab.ui.i18n import Text
 from cnnlab.ui.network import layer_key
 from cnnlab.ui.widgets import shape_text
 
-CSS = """
-.ov { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; font: 12px "Source Sans Pro", sans-serif; }
-.ov-box { display: flex; flex-direction: column; align-items: center; gap: 2px; padding: 5px 8px; min-width: 96px;
-          border: 1px solid rgba(128, 128, 128, 0.5); border-radius: 6px; background: transparent; color: inherit;
-          font: inherit; text-align: center; }
-button.ov-box { cursor: pointer; }
-button.ov-box:hover { border-color: HIGHLIGHT; }
-.ov-selected { border: 2px solid HIGHLIGHT; background: rgba(255, 176, 0, 0.12); }
-.ov-error { border-color: #e04040; color: #e04040; }
-.ov-name { font-weight: 600; }
-.ov-shape, .ov-costs { color: #777; }
-.ov-costs { max-width: 150px; font-size: 11px; }
-.ov-preview { image-rendering: pixelated; border: 1px solid rgba(128, 128, 128, 0.3); }
-.ov-arrow { color: #999; font-size: 16px; }
-""".replace("HIGHLIGHT", HIGHLIGHT)
-
-_component = component("overview", "overview.js", css=CSS)
+_component = component("overview", "overview.js", css="overview.css")
 
 PREVIEW_CELLS = 32  # a preview is at most this many cells a side (larger maps are sampled)
 

@@ -2,6 +2,8 @@
 // is computed here from data already sent: play, pause, step and the speed never ask the
 // server, so the animation runs at the screen's frame rate.
 
+import { bytes, floats, mount, textDiv, formatNumber } from "./shared.js";
+
 const SPEEDS = [1, 2, 4, 8, 15, 30, 60]; // output cells a second; 60: one a frame
 
 function fill(template, values) {

@@ -2,6 +2,8 @@
 // shape, costs and a small preview of its first map), arrows between. A click on a
 // layer's box (or Enter on it) selects that layer for editing and inspecting.
 
+import { bytes, mount, textDiv } from "./shared.js";
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;

@@ -3,6 +3,8 @@
 // undo and on clear (a state value: [{w: width, p: [[x, y], ...]}, ...]); Python checks
 // and rasterises them (cnnlab/drawing.py). The pad keeps its own strokes across reruns.
 
+import { mount } from "./shared.js";
+
 const PAD = 280;
 
 function build(parent, data) {

@@ -1,8 +1,9 @@
-// Helpers of the cnnlab components: cnnlab/ui/components.py sends each component's
-// module with the helpers it calls. One function a block, blocks apart by a blank line.
+// Helpers of the cnnlab components, imported by their modules (import { ... } from
+// "./shared.js"). One function a block, blocks apart by a blank line: when a component
+// is sent inline, cnnlab/ui/components.py puts the blocks it calls before its module.
 
 // base64 -> its bytes (Uint8Array)
-function bytes(b64) {
+export function bytes(b64) {
   if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);
   const s = atob(b64), out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -10,12 +11,12 @@ function bytes(b64) {
 }
 
 // base64 of float32 little-endian values -> Float32Array
-function floats(b64) {
+export function floats(b64) {
   return new Float32Array(bytes(b64).buffer);
 }
 
 // A component's root: a div of class `cls` holding `html`, appended to `parent`.
-function mount(parent, cls, html) {
+export function mount(parent, cls, html) {
   const root = document.createElement("div");
   root.className = cls;
   root.innerHTML = html;
@@ -24,7 +25,7 @@ function mount(parent, cls, html) {
 }
 
 // A div showing `text` as text (never as HTML), of class `cls` if given.
-function textDiv(text, cls) {
+export function textDiv(text, cls) {
   const e = document.createElement("div");
   if (cls) e.className = cls;
   e.textContent = text;
@@ -34,7 +35,7 @@ function textDiv(text, cls) {
 // cnnlab.explain.format_number, the page's one number format: 3 significant digits as
 // Python's "{:.3g}" writes them (a tie to even, as Python rounds it: toExponential and
 // toFixed round a tie up), whole numbers below a million in full, never "-0".
-function formatNumber(v) {
+export function formatNumber(v) {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v + 0);
   let [mantissa, power] = v.toExponential(2).split("e");
