@@ -2,7 +2,7 @@
 // once per component instance; later runs only repaint it with the new payload, so a
 // control change costs a putImageData and a scaled drawImage instead of a chart rebuild.
 
-import { bytes, floats, mount, textDiv } from "./shared.js";
+import { bytes, floats, mount, textDiv, formatNumber } from "./shared.js";
 
 // float16 little-endian -> Float32Array (large mosaics send their values as float16)
 function halves(raw) {
