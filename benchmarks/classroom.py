@@ -15,8 +15,8 @@ children inherit it); this process, Playwright and Chromium on the other cores.
 
 Prints the errors seen, change -> script finished (median, p95, max) for the protocol
 visitors, change -> repainted and the server's answer in it for the browser tab(s), the
-server's CPU use (cores, its training children apart), its memory (start, peak; with
-its training child) and the trainings done, under the load average at the start and end.
+server's CPU use over --seconds (cores, its training children apart), its memory (start,
+peak until the last training ended; with its training child) and the trainings done, under the load average at the start and end.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -98,13 +98,16 @@ def main() -> None:
         pinned = allowed_cpus(proc.pid)
         sampler = Sampler(proc.pid)
         sampler.start()
-        start, (own0, children0), t0 = rss_mb(proc.pid), cpu_times(proc.pid), time.monotonic()
+        start, (own0, children0) = rss_mb(proc.pid), cpu_times(proc.pid)
+        at_deadline: list[tuple[float, float]] = []  # the CPU used when the visitors stop changing
+        timer = threading.Timer(args.seconds, lambda: at_deadline.append(cpu_times(proc.pid)))
+        timer.start()
         protocol: list[float] = []
         latencies, answers, errors, trainings = asyncio.run(run_load(
             url, args.visitors, args.seconds, not args.no_training,
             (int(args.pause[0] * 1000), int(args.pause[1] * 1000)), args.browsers, protocol))
-        own1, children1 = cpu_times(proc.pid)
-        elapsed = time.monotonic() - t0
+        timer.join()
+        (own1, children1), = at_deadline
         sampler.stopped.set()
         peak = max(sampler.samples)
     load_end = os.getloadavg()
@@ -119,8 +122,8 @@ def main() -> None:
           f"{summary(protocol)}")
     print(f"change -> repainted, {len(latencies)} changes in the Chromium tab(s): {summary(latencies)}")
     print(f"  of which the server's answer (its last frame before the repaint): {summary(answers)}")
-    print(f"server CPU over the {elapsed:.0f} s run (until the last training ended): {(own1 - own0) / elapsed:.2f} "
-          f"cores on average, its training children {(children1 - children0) / elapsed:.2f} (of the one core)")
+    print(f"server CPU over the {args.seconds:.0f} s: {(own1 - own0) / args.seconds:.2f} cores on average, its "
+          f"training children {(children1 - children0) / args.seconds:.2f} (of the one core)")
     print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB")
     print(f"trainings finished: {len(trainings)}" + (f" ({', '.join(f'{t:.1f} s' for t in trainings)})" if trainings else ""))
 
