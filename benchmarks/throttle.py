@@ -8,7 +8,7 @@ Streamlit's updates travel on its WebSocket; so bench_app.py --network shapes th
 
 The model: one link shared by every connection of the proxy, each direction a queue
 at its rate (bytes leave one after another at down or up Mbit/s), then half the
-round-trip latency on the wire. TCP's own slow start and losses are not modelled.
+round-trip latency on the wire. TCP's handshakes, slow start and losses are not modelled.
 
     python benchmarks/throttle.py 20/40 --to 8501 [--port 8601]   # DOWN_MBPS/RTT_MS[/UP_MBPS], up 5 by default
 """
@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8601, help="the shaped port to open instead")
     args = parser.parse_args()
     with Throttle(args.network, args.to, args.port) as port:
-        print(f"http://127.0.0.1:{port} -> 127.0.0.1:{args.to} over {args.network}; Ctrl+C to stop")
+        print(f"http://127.0.0.1:{port} -> 127.0.0.1:{args.to} over {args.network}; Ctrl+C to stop", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
