@@ -96,7 +96,7 @@ def main() -> None:
         subprocess.run(["taskset", "-a", "-cp", str(args.server_core), str(proc.pid)], check=True,
                        stdout=subprocess.DEVNULL)
         pinned = allowed_cpus(proc.pid)
-        sampler = Sampler(proc.pid)
+        sampler = Sampler([proc.pid])
         sampler.start()
         start, (own0, children0) = rss_mb(proc.pid), cpu_times(proc.pid)
         at_deadline: list[tuple[float, float]] = []  # the CPU used when the visitors stop changing
