@@ -36,9 +36,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 60.0):
-    """Start `streamlit run app.py` on 127.0.0.1 and yield its base URL."""
-    with streamlit_process(timeout) as (url, _):
+def streamlit_server(timeout: float = 60.0, app: Path = ROOT / "app.py"):
+    """Start `streamlit run <app>` (app.py by default) on 127.0.0.1 and yield its base URL."""
+    with streamlit_process(timeout, app) as (url, _):
         yield url
 
 
@@ -70,10 +70,10 @@ def _children(pid: int) -> list[int]:
 
 
 @contextmanager
-def streamlit_process(timeout: float = 60.0):
-    """Start `streamlit run app.py` on 127.0.0.1 and yield (base URL, the server's Popen)."""
+def streamlit_process(timeout: float = 60.0, app: Path = ROOT / "app.py"):
+    """Start `streamlit run <app>` (app.py by default) on 127.0.0.1 and yield (base URL, the server's Popen)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     log = tempfile.TemporaryFile()  # not a pipe: a long run's log must never block the server
