@@ -112,7 +112,7 @@ async def main_async(url: str, pid: int) -> None:
             seconds, message = await open_link(browser, f"{url}/?{link}")
             print(f"  {seconds:5.2f} s  {before:4.0f} -> {rss_mb(pid):4.0f} MB  ?{link[:60]}\n      {message}")
         print("2. 30 different heavy links (memory after each):")
-        sampler = Sampler(pid)
+        sampler = Sampler([pid])
         sampler.start()
         after = []
         for link in HEAVY_LINKS:
@@ -124,7 +124,7 @@ async def main_async(url: str, pid: int) -> None:
         print("3. four amplifying uploads at once:")
         with tempfile.TemporaryDirectory() as tmp:
             paths = amplifying_files(Path(tmp))
-            sampler = Sampler(pid, every=0.05)
+            sampler = Sampler([pid], every=0.05)
             sampler.start()
             before = rss_mb(pid)
             results = await asyncio.gather(*(upload(browser, url, path) for path in paths))
