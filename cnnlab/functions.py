@@ -18,10 +18,13 @@ IntPair = int | Sequence[int]
 # The im2col buffer is filled in blocks of at most this many floats (16 MiB), so a
 # 10,000-image batch or a 512x512 image never builds one huge patch matrix.
 _COLUMN_BLOCK_FLOATS = 4 * 1024 * 1024
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def as_float(x) -> np.ndarray:
     """float64 stays float64 (gradient checks); everything else becomes float32."""
+    if type(x) is np.ndarray and (x.dtype is _FLOAT32 or x.dtype is _FLOAT64):
+        return x  # already one of the two: no conversion to ask numpy for (once per layer and image)
     x = np.asarray(x)
     return x if x.dtype == np.float64 else x.astype(np.float32, copy=False)
 
@@ -35,6 +38,8 @@ def _as_nchw(x: np.ndarray, what: str = "x") -> np.ndarray:
 
 def conv_geometry(pad: IntPair | None, stride: IntPair | None, dilation: IntPair | None):
     """((ph, pw), (sh, sw), (dh, dw)) with nnabla's defaults: no padding, stride 1, dilation 1."""
+    if pad is None and stride is None and dilation is None:
+        return (0, 0), (1, 1), (1, 1)
     return (pair(0 if pad is None else pad, "Padding"), pair(1 if stride is None else stride, "Strides"),
             pair(1 if dilation is None else dilation, "Dilation"))
 
@@ -69,35 +74,39 @@ def convolution(
             f"but the input has {c}."
         )
     _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), (sh, sw), (dh, dw), group)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    mg, k = m // group, cg * kh * kw
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else np.ascontiguousarray(x)
+    mg, k, p = m // group, cg * kh * kw, ho * wo
     w_rows = weight.reshape(group, mg, k)
-    y = np.empty((n, m, ho * wo), dtype=x.dtype)
+    y = np.empty((n, m, ho, wo), dtype=x.dtype)
+    y_rows = y.reshape(n, m, p)
+    s_n, s_c, s_h, s_w = xp.strides
+    # patches[n, c, u, v, i, j] = xp[n, g*cg + c, i*sh + u*dh, j*sw + v*dw] of group g, a strided view
+    # built directly on xp's buffer (as_strided costs ~15 us a call): offset g*cg*s_c, these strides.
+    strides = (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
 
     # Blocks of (images, output rows) keep the patch matrix near _COLUMN_BLOCK_FLOATS.
     rows_per_block = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo)))
-    imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * ho * wo)))
-    cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
-    xp = np.ascontiguousarray(xp)
-    s_n, s_c, s_h, s_w = xp.strides
-    for n0 in range(0, n, imgs_per_block):
-        nb = min(imgs_per_block, n - n0)
-        for r0 in range(0, ho, rows_per_block):
-            rb = min(rows_per_block, ho - r0)
-            cols = cols_buf[: nb * k * rb * wo].reshape(nb, k, rb * wo)
-            for g in range(group):
-                # patches[n, c, u, v, i, j] = xp[n0 + n, g*cg + c, (r0 + i)*sh + u*dh, j*sw + v*dw]
-                # (a strided view built directly on xp's buffer: as_strided costs ~15 us a call)
-                patches = np.ndarray(
-                    (nb, cg, kh, kw, rb, wo), xp.dtype, xp, n0 * s_n + g * cg * s_c + r0 * sh * s_h,
-                    (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw),
-                )
-                np.copyto(cols.reshape(nb, cg, kh, kw, rb, wo), patches)
-                out = y[n0:n0 + nb, g * mg:(g + 1) * mg, r0 * wo:(r0 + rb) * wo]
-                np.matmul(w_rows[g], cols, out=out)
-    y = y.reshape(n, m, ho, wo)
+    imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * p)))
+    if rows_per_block == ho and imgs_per_block == n:  # one block: one small image, or a batch of them
+        cols = np.empty((n, cg, kh, kw, ho, wo), dtype=x.dtype)
+        for g in range(group):
+            np.copyto(cols, np.ndarray(cols.shape, xp.dtype, xp, g * cg * s_c, strides))
+            np.matmul(w_rows[g], cols.reshape(n, k, p), out=y_rows if group == 1 else y_rows[:, g * mg:(g + 1) * mg])
+    else:
+        cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
+        for n0 in range(0, n, imgs_per_block):
+            nb = min(imgs_per_block, n - n0)
+            for r0 in range(0, ho, rows_per_block):
+                rb = min(rows_per_block, ho - r0)
+                cols = cols_buf[: nb * k * rb * wo].reshape(nb, k, rb * wo)
+                for g in range(group):
+                    patches = np.ndarray((nb, cg, kh, kw, rb, wo), xp.dtype, xp,
+                                         n0 * s_n + g * cg * s_c + r0 * sh * s_h, strides)
+                    np.copyto(cols.reshape(nb, cg, kh, kw, rb, wo), patches)
+                    out = y_rows[n0:n0 + nb, g * mg:(g + 1) * mg, r0 * wo:(r0 + rb) * wo]
+                    np.matmul(w_rows[g], cols, out=out)
     if bias is not None:
-        y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)
+        y += np.asarray(bias, dtype=x.dtype).reshape(m, 1, 1)
     return y
 
 
@@ -118,8 +127,10 @@ def pad_for_pooling(
     x = _as_nchw(x)
     k = pair(kernel, "KernelShape")
     s = k if stride is None else pair(stride, "Strides")
-    p = pair(0 if pad is None else pad, "Padding")
+    p = (0, 0) if pad is None else pair(pad, "Padding")
     out_hw = pool_output_shape(x.shape[2:], k, s, p, ignore_border)
+    if ignore_border and p == (0, 0):
+        return x, k, s, p, out_hw  # whole windows only, no padding: every window already lies inside
     # Windows start at i*s - p; the last one ends at (out - 1)*s - p + k.
     after = [max(0, (o - 1) * st - pp + kk - n) for o, st, pp, kk, n in zip(out_hw, s, p, k, x.shape[2:])]
     if p[0] or p[1] or after[0] or after[1]:
@@ -149,9 +160,23 @@ def max_pooling(
 ) -> np.ndarray:
     """y[n, c, i, j] = max of x[n, c, i*sh - ph + u, j*sw - pw + v] over the window's cells
     that lie inside the input (padding never wins, as in nnabla). (N, C, H, W) -> (N, C, Ho, Wo);
-    sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel."""
-    xp, k, s, _, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
-    return fold(np.maximum, window_slices(xp, k, s, out_hw))
+    sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel.
+
+    Separably: rows[n, c, i, x] = max_u x[n, c, i*sh - ph + u, x], then y[n, c, i, j] =
+    max_v rows[n, c, i, j*sw - pw + v]: (kh - 1) + (kw - 1) np.maximum passes instead of
+    kh*kw - 1, with the same values (a maximum does not round)."""
+    xp, (kh, kw), (sh, sw), _, (ho, wo) = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
+    rows_end, width, cols_end = (ho - 1) * sh + 1, (wo - 1) * sw + kw, (wo - 1) * sw + 1
+    rows = xp[..., 0:rows_end:sh, :width]
+    for u in range(1, kh):
+        row = xp[..., u:u + rows_end:sh, :width]
+        rows = np.maximum(rows, row) if u == 1 else np.maximum(rows, row, out=rows)
+    if kw == 1:
+        return np.array(rows[..., 0:cols_end:sw])  # a fresh array, as from a fold
+    y = np.maximum(rows[..., 0:cols_end:sw], rows[..., 1:1 + cols_end:sw])
+    for v in range(2, kw):
+        np.maximum(y, rows[..., v:v + cols_end:sw], out=y)
+    return y
 
 
 def sum_pooling(

@@ -110,6 +110,14 @@ def conv_output_shape(
     group: int = 1,
 ) -> tuple[int, int, int]:
     """(OutMaps, H_out, W_out) of a convolution, or LayerShapeError in plain words."""
+    (kh, kw), (ph, pw), (sh, sw), (dh, dw) = kernel, pad, stride, dilation
+    if (min(out_maps, kh, kw, sh, sw, dh, dw, group) >= 1 and min(ph, pw) >= 0
+            and not (in_channels % group or out_maps % group)):
+        # The common case in one pass (called once per layer and image); the checks below word the rest.
+        ho = (in_hw[0] + 2 * ph - (kh - 1) * dh - 1) // sh + 1
+        wo = (in_hw[1] + 2 * pw - (kw - 1) * dw - 1) // sw + 1
+        if ho >= 1 and wo >= 1:
+            return (out_maps, ho, wo)
     _check_positive("OutMaps", (out_maps, out_maps))
     _check_positive("KernelShape", kernel)
     _check_positive("Strides", stride)
@@ -142,6 +150,13 @@ def pool_output_shape(
     ignore_border: bool = True,
 ) -> tuple[int, int]:
     """(H_out, W_out) of a pooling layer, or LayerShapeError in plain words."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, pad
+    if ignore_border and min(kh, kw, sh, sw) >= 1 and 0 <= ph < kh and 0 <= pw < kw:
+        # The common case in one pass (called once per layer and image); the checks below word the rest.
+        ho = (in_hw[0] + 2 * ph - kh) // sh + 1
+        wo = (in_hw[1] + 2 * pw - kw) // sw + 1
+        if ho >= 1 and wo >= 1:
+            return (ho, wo)
     _check_positive("KernelShape", kernel)
     _check_positive("Strides", stride)
     _check_padding(pad)
