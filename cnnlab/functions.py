@@ -91,7 +91,8 @@ def convolution(
         cols = np.empty((n, cg, kh, kw, ho, wo), dtype=x.dtype)
         for g in range(group):
             np.copyto(cols, np.ndarray(cols.shape, xp.dtype, xp, g * cg * s_c, strides))
-            np.matmul(w_rows[g], cols.reshape(n, k, p), out=y_rows if group == 1 else y_rows[:, g * mg:(g + 1) * mg])
+            out = y_rows if group == 1 else y_rows[:, g * mg:(g + 1) * mg]
+            np.matmul(w_rows[g], cols.reshape(n, k, p), out=out)
     else:
         cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
         for n0 in range(0, n, imgs_per_block):
@@ -162,9 +163,9 @@ def max_pooling(
     that lie inside the input (padding never wins, as in nnabla). (N, C, H, W) -> (N, C, Ho, Wo);
     sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel.
 
-    Separably: rows[n, c, i, x] = max_u x[n, c, i*sh - ph + u, x], then y[n, c, i, j] =
-    max_v rows[n, c, i, j*sw - pw + v]: (kh - 1) + (kw - 1) np.maximum passes instead of
-    kh*kw - 1, with the same values (a maximum does not round)."""
+    Computed separably on the input padded with -inf (xp): rows[n, c, i, q] = max_u xp[n, c, i*sh + u, q],
+    then y[n, c, i, j] = max_v rows[n, c, i, j*sw + v], i.e. (kh - 1) + (kw - 1) np.maximum passes
+    instead of kh*kw - 1, with the same values (a maximum does not round)."""
     xp, (kh, kw), (sh, sw), _, (ho, wo) = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
     rows_end, width, cols_end = (ho - 1) * sh + 1, (wo - 1) * sw + kw, (wo - 1) * sw + 1
     rows = xp[..., 0:rows_end:sh, :width]
