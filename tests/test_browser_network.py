@@ -89,21 +89,21 @@ def test_opening_more_settings_after_reruns_never_changes_a_layer(page, server):
     assert kernels_vary(page)
 
 
+def moved_to(page, net: str, layer: str, focused: str) -> None:
+    """After a move: the link holds `net`, the moved layer's settings (expander key `layer`)
+    are open, and the keyboard focus is on the button keyed `focused`."""
+    page.wait_for_function("(net) => location.search.includes('net=' + net)", arg=net, timeout=20000)
+    wait_for_app(page)
+    assert page.locator(f".st-key-{layer} details").get_attribute("open") is not None
+    page.wait_for_function("(key) => document.activeElement && document.activeElement.closest('.st-key-' + key)",
+                           arg=focused, timeout=10000)
+
+
 def test_a_moved_layer_stays_open_and_its_arrow_keeps_the_focus(page, server):
     page.goto(f"{server}/?net=conv-16-5x5_relu_max-2x2_conv-8-3x3")
     wait_for_app(page, MAPS_TAB_CHARTS)
     page.locator(".st-key-down-1 button").first.click()  # 2. ReLU moves down
-    page.wait_for_function("() => location.search.includes('net=conv-16-5x5_max-2x2_relu_conv-8-3x3')",
-                           timeout=20000)
-    wait_for_app(page)
-    assert page.locator(".st-key-layer-2-ActivationSpec details").get_attribute("open") is not None
-    page.wait_for_function("() => document.activeElement && document.activeElement.closest('.st-key-down-2')",
-                           timeout=10000)
+    moved_to(page, "conv-16-5x5_max-2x2_relu_conv-8-3x3", "layer-2-ActivationSpec", "down-2")
     page.keyboard.press("Enter")  # the focused arrow moves it on
-    page.wait_for_function("() => location.search.includes('net=conv-16-5x5_max-2x2_conv-8-3x3_relu')",
-                           timeout=20000)
-    wait_for_app(page)
-    assert page.locator(".st-key-layer-3-ActivationSpec details").get_attribute("open") is not None
     # at the end the down arrow is disabled: the up arrow has the focus
-    page.wait_for_function("() => document.activeElement && document.activeElement.closest('.st-key-up-3')",
-                           timeout=10000)
+    moved_to(page, "conv-16-5x5_max-2x2_conv-8-3x3_relu", "layer-3-ActivationSpec", "up-3")
