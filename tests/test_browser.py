@@ -901,7 +901,12 @@ def test_component_scripts_are_fetched_once_and_never_sent_with_an_update(page, 
     names = {name for name, _ in fetched}
     assert {"cnnlab.heatmap/heatmap.js", "cnnlab.heatmap/shared.js", "cnnlab.heatmap/heatmap.css",
             "cnnlab.overview/overview.js", "cnnlab.focus/focus.js", "cnnlab.phone_sidebar/phone.js"} <= names
-    assert all(status == 200 for _, status in fetched) and len(names) == len(fetched), fetched
+    assert all(status == 200 for _, status in fetched), fetched
+    scripts = [name for name, _ in fetched if name.endswith(".js")]
+    assert len(scripts) == len(set(scripts)), sorted(fetched)  # one module fetch a page (ES modules by URL)
+    # a style sheet is a <link> per mounted instance, served without max-age: one instance
+    # mounting while another's fetch is done may fetch it again (1 kB), never per update
+    assert len(fetched) - len(names) <= sum(name.endswith(".css") for name in names) * 3, sorted(fetched)
     assert not any(b"export default function" in f for f in frames)
     first, frames[:] = len(fetched), []
     before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
