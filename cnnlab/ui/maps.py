@@ -191,13 +191,20 @@ def cost_words(tx: Text) -> dict[str, str]:
 
 def statistics_view(tx: Text, rows: Sequence[LayerStatistics], totals: dict[str, int]) -> None:
     """NNC's statistics of every layer that runs, and their total, as one table."""
+    st.markdown(f"**{tx('stats.title')}**\n\n" + statistics_table(tx, rows, totals))
+
+
+def statistics_table(tx: Text, rows: Sequence[LayerStatistics], totals: dict[str, int]) -> str:
+    """The statistics as a markdown table (a table element would build a dataframe each run):
+    a row per layer and the total; a column per cost that is not 0 anywhere. Every cell is
+    the app's own text (kind names, shapes, numbers)."""
     shown = [name for name in COSTS if totals[name]]
-    table = {tx("stats.layer"): [f"{k}. {r.name}" for k, r in enumerate(rows, start=1)] + [tx("stats.total")],
-             tx("stats.output"): [shape_text(r.output) for r in rows] + [""]}
-    for name in shown:
-        table[name] = [f"{r.costs[name]:,}" for r in rows] + [f"{totals[name]:,}"]
-    st.markdown(f"**{tx('stats.title')}**")
-    st.table(table)
+    header = [tx("stats.layer"), tx("stats.output"), *shown]
+    body = [[f"{k}. {r.name}", shape_text(r.output), *(f"{r.costs[name]:,}" for name in shown)]
+            for k, r in enumerate(rows, start=1)]
+    body.append([tx("stats.total"), "", *(f"{totals[name]:,}" for name in shown)])
+    lines = [header, ["---"] * 2 + ["--:"] * len(shown), *body]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
 def stage_error_view(tx: Text, stage: Stage) -> None:
