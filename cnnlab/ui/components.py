@@ -24,6 +24,7 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
+ASSETS_RESOLVED = ASSETS.resolve()  # compared on every mount: resolved once
 PACKAGE = HERE.parent  # the asset directory is given relative to the package, as in a manifest
 PROJECT = "cnnlab"
 _LOG = logging.getLogger(__name__)
@@ -72,11 +73,11 @@ def serve_assets(name: str, manager: Any = None) -> bool:
 
         manager = manager or get_bidi_component_manager()
         key = f"{PROJECT}.{name}"
-        if manager.get_component_asset_root(key) != ASSETS.resolve():
+        if manager.get_component_asset_root(key) != ASSETS_RESOLVED:
             config = ComponentConfig(name=name, asset_dir=ASSETS.relative_to(PACKAGE).as_posix())
             manager.register_from_manifest(ComponentManifest(name=PROJECT, version="0", components=[config]),
                                            PACKAGE)
-        return manager.get_component_asset_root(key) == ASSETS.resolve()
+        return manager.get_component_asset_root(key) == ASSETS_RESOLVED
     except Exception as error:  # noqa: BLE001 - any failure means: send the script inline
         if name not in _WARNED:
             _WARNED.add(name)
