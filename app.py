@@ -120,7 +120,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     for note in notes:
         st.info(note)
     kernel_editor.ignored_notice(tx, stages, len(specs))
-    trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images)
+    trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images,
+                            settings.shown_epoch)
     statistics = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
     overview.overview(tx, stages, statistics[0], pixel.layer if pixel else None, display)
     labels = [tx(f"tab.{code}") for code in VIEWS]

@@ -212,6 +212,15 @@ def kernel_texts(kernel: np.ndarray) -> np.ndarray:
     return np.array([format_number(v) for v in values.ravel()], dtype=object).reshape(values.shape)
 
 
+def signed_sum(terms: list[str]) -> str:
+    """Terms joined as a sum is written: '0.736 + 0.0745 - 0.564' (a negative term after
+    the first is subtracted, never '+ -0.564')."""
+    text = terms[0] if terms else ""
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return text
+
+
 def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: int = 3,
               channel_word: str = "channel {channel}: ", more_word: str = "... ({hidden} more)") -> list[str]:
     """The blog post's line, per input channel: '0*8 + 1*7 + ... + 8*0 = 84', each named
@@ -220,13 +229,13 @@ def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: 
     lines = []
     multi = len(step.channels) > 1
     for k, channel in enumerate(step.channels):
-        weights = [f"({w})" if "/" in w else w for w in kernel_texts(step.kernel[k]).ravel()]
+        weights = [f"({w})" if "/" in w or w.startswith("-") else w for w in kernel_texts(step.kernel[k]).ravel()]
         terms = [f"{format_number(p)}*{w}" for p, w in zip(step.patch[k].ravel(), weights)]
         if len(terms) > max_terms:
             hidden = len(terms) - head - tail
             terms = terms[:head] + [more_word.format(hidden=hidden)] + terms[-tail:]
         prefix = channel_word.format(channel=channel) if multi else ""
-        lines.append(f"{prefix}{' + '.join(terms)} = {format_number(step.products[k].sum())}")
+        lines.append(f"{prefix}{signed_sum(terms)} = {format_number(step.products[k].sum())}")
     return lines
 
 
@@ -238,8 +247,8 @@ def pooling_line(step: PoolingStep) -> str:
     if step.reduce == "max":
         return f"max({', '.join(cells)}) = {value}"
     if step.reduce == "sum":
-        return f"{' + '.join(cells)} = {value}"
-    return f"({' + '.join(cells)}) / {step.divisor} = {value}"
+        return f"{signed_sum(cells)} = {value}"
+    return f"({signed_sum(cells)}) / {step.divisor} = {value}"
 
 
 def total_line(step: ConvolutionStep, bias_word: str = "bias") -> str:
@@ -247,7 +256,8 @@ def total_line(step: ConvolutionStep, bias_word: str = "bias") -> str:
     named by `bias_word` (the UI's language), = the step's value; every number in
     format_number's one format."""
     parts = [format_number(step.products[k].sum()) for k in range(len(step.channels))]
-    text = " + ".join(parts)
+    text = signed_sum(parts)
     if step.bias is not None:
-        text += f" + {bias_word} {format_number(step.bias)}"
+        bias = format_number(step.bias)
+        text += f" - {bias_word} {bias[1:]}" if bias.startswith("-") else f" + {bias_word} {bias}"
     return f"{text} = {format_number(step.value)}"

@@ -728,17 +728,19 @@ def test_edited_kernels_from_a_link_and_a_hostile_one():
 def test_a_trained_network_s_prediction_follows_every_new_input_on_the_maps_tab():
     query = {"net": "conv-8-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "2000", "seed": "4"}
     at = open_tab("Maps", query)
-    assert not [m for m in at.markdown if "The trained network" in m.value]  # nothing trained yet: no line
+    assert not [m for m in at.markdown if "The network trained" in m.value]  # nothing trained yet: no line
     at, job = trained(query, "Maps")
-    first = [m.value for m in at.markdown if "The trained network" in m.value]
-    assert len(first) == 1 and "(Max Epoch 1, 2,000 images, seed 4) predicts **" in first[0]
+    first = [m.value for m in at.markdown if "The network trained" in m.value]
+    assert len(first) == 1 and "Max Epoch 1 (2,000 images, seed 4), after epoch 1, predicts **" in first[0]
     at.selectbox(key="digit").set_value(7).run()
-    line = [m.value for m in at.markdown if "The trained network" in m.value][0]
     from cnnlab.training import predict
-    model = job.result.model
     image = load_mnist().image(int(load_mnist().indices_of(7)[0]))
-    probabilities = predict(model, image[None, None])[0]
-    assert f"predicts **{int(probabilities.argmax())}** ({float(probabilities.max()):.1%})" in line
+    for epoch in (1, 0):  # the line speaks of the network the page shows (epoch 0: the untrained one)
+        at.slider(key="show_epoch").set_value(epoch).run()
+        line = [m.value for m in at.markdown if "The network trained" in m.value][0]
+        probabilities = predict(job.result.models[epoch], image[None, None])[0]
+        assert f"after epoch {epoch}, predicts **{int(probabilities.argmax())}** ({float(probabilities.max()):.1%})" \
+            in line
 
 
 def test_the_trained_tab_says_why_a_colour_photo_is_not_trained_on():

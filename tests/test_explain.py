@@ -203,3 +203,17 @@ def test_kernels_with_exact_fractions_are_written_as_fractions():
     step = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (box[None, None], None), x, (0, 0, 0))
     assert sum_lines(step) == [" + ".join(["1*(1/9)"] * 9) + " = 1"]
     assert grid_html(box, "kernel", texts=kernel_texts(box)).count(">1/9<") == 9
+
+
+def test_negative_numbers_in_a_sum_are_subtracted_and_negative_weights_bracketed():
+    from cnnlab.explain import ConvolutionStep, signed_sum, sum_lines, total_line
+    assert signed_sum(["0.736", "0.0745", "-0.564"]) == "0.736 + 0.0745 - 0.564"
+    assert signed_sum(["-1", "2"]) == "-1 + 2"
+    patch = np.array([[[0.408, -0.5]]], dtype=np.float32)
+    kernel = np.array([[[-0.0143, 0.25]]], dtype=np.float32)
+    products = patch * kernel
+    step = ConvolutionStep(out=(0, 0, 0), channels=(0,), rows=np.array([0]), cols=np.array([0, 1]), patch=patch,
+                           kernel=kernel, products=products, bias=-0.5, value=float(products.sum() - 0.5))
+    line = sum_lines(step)[0]
+    assert line.startswith("0.408*(-0.0143) - 0.5*0.25 = ") and "+ -" not in line and "*-" not in line
+    assert " - bias 0.5 = " in total_line(step) and "+ -" not in total_line(step)

@@ -245,19 +245,20 @@ def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
 
 
 def prediction_line(tx: Text, stages: Sequence[Stage], specs: tuple[LayerSpec, ...], seed: int, epochs: int,
-                    images: int) -> None:
-    """The trained network's prediction for the current input, when that network is already
-    trained (in the cache; nothing is trained here): it follows every new input at once,
-    e.g. each stroke of a drawing."""
+                    images: int, shown_epoch: int) -> None:
+    """The prediction for the current input of the trained network after the epoch the page
+    shows, when that network is already trained (in the cache; nothing is trained here): it
+    follows every new input at once, e.g. each stroke of a drawing."""
     if epochs == 0 or stages[0].shape != (1, 28, 28):
         return
     job = training_service().finished(TrainingKey(specs, epochs, seed, images))
     if job is None:
         return
-    probabilities = training.predict(job.result.model, stages[0].output[None])[0]
+    epoch = min(max(shown_epoch, 0), len(job.result.models) - 1)
+    probabilities = training.predict(job.result.models[epoch], stages[0].output[None])[0]
     digit = int(probabilities.argmax())
     st.markdown(tx("trained.live", digit=digit, probability=float(probabilities[digit]), epochs=epochs,
-                   images=images, seed=seed))
+                   images=images, seed=seed, epoch=epoch))
 
 
 def trained_params(specs: tuple[LayerSpec, ...], seed: int, epochs: int, images: int, shown_epoch: int):
