@@ -6,18 +6,20 @@ value of every cell for the hover. The browser component (`cnnlab/ui/assets/heat
 paints the colours, scales them up pixel-exact and names the cell under the cursor, so a
 control change repaints the picture in place instead of rebuilding a plotly chart.
 
-A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
+A payload is a dict of plain values and NumPy arrays, sent to the browser as ONE binary
+blob (`pack`; `unpack` and `decode` read it back):
     width, height   mosaic size in cells;  px   screen pixels per cell
     colors          uint8 (height, width): index into `lut`, GAP (255) in gutters
     lut             uint8 (LEVELS, 3): the colour scale
     tint            uint8 (height, width), 1 where `highlight` is blended in (weight tint_alpha), or None
     highlight       css colour of the tint, the boxes and the hovered cell's outline
-    values          float32 little-endian (height, width): the true values, NaN in gutters; in
-                    a mosaic of more than EXACT_CELLS cells float16 (`values_bits` 16), each
-                    chosen so the hover writes the float32 value's own 3 significant digits
+    values          float32 (height, width): the true values, NaN in gutters; in a mosaic of
+                    more than EXACT_CELLS cells float16 (`values_bits` 16), each chosen so the
+                    hover writes the float32 value's own 3 significant digits
                     (explain.format_number), which more than halves what such a page sends
-    exact           with float16 values, the cells float16 cannot write so (|v| < 1e-5 or
-                    >= 999.5): {index: int32, value: float32} base64, laid over them; or None
+    exact           with float16 values, how many cells float16 cannot write so (|v| < 1e-5
+                    or >= 999.5): their flat indices `exact_index` (int32) and float32 values
+                    `exact_value`, laid over them; else 0 (and no such arrays)
     tile            {h, w, columns, count}: map size, maps per row, number of maps
     item, label     hover words: "map"/"kernel"/"channel" (or "" for one map) and "value"/"weight"
     raw             the hover adds "raw v / 255" (the input image)
@@ -27,12 +29,21 @@ A payload is a JSON-able dict (binary arrays as base64; about 5 bytes a cell):
                     explain.format_number's format; a normalised display's words as {map_max},
                     {map_min}, {map_abs} placeholders the page fills in its language)
 The Streamlit wrapper (`cnnlab/ui/heatmap.py`) adds `words` (hover words in the UI's
-language) and `pick` (a click on a cell reports it: click a layer's pixel to inspect it).
+language), `pick` (a click on a cell reports it: click a layer's pixel to inspect it) and
+`inspected`, and sends `pack(payload)` as the component's data: Streamlit forwards bytes
+as they are (no JSON, no base64), and heatmap.js reads the arrays in place.
+
+The blob (all little-endian): uint32 n, then n bytes of UTF-8 JSON (the header: every
+field but the arrays, padded with spaces to a multiple of 4 bytes), then the arrays, each
+from a multiple of 4 bytes; header["arrays"] = {name: [dtype, offset, shape]}, dtype "u1",
+"f2", "f4" or "i4", offset in bytes from the header's end. About 1 byte a cell for the
+colours, 2 or 4 for the values.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
 
@@ -124,7 +135,7 @@ def mask_boxes(mosaic: Mosaic, mask: np.ndarray) -> list[list[int]]:
 
 
 def b64(array: np.ndarray) -> str:
-    """An array's bytes (C order) as base64 text, as the browser components read them."""
+    """An array's bytes (C order) as base64 text, as the other browser components read them."""
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
 
 
@@ -197,12 +208,13 @@ def _values(values: np.ndarray) -> dict:
     """The payload's hover values: float32 up to EXACT_CELLS cells, else float16 (half_values)
     with the cells it cannot carry sent exactly; float32 when those would be many."""
     if values.size <= EXACT_CELLS:
-        return {"values": b64(values.astype("<f4")), "values_bits": 32, "exact": None}
+        return {"values": values.astype("<f4"), "values_bits": 32, "exact": 0}
     half, exact = half_values(values)
     if exact.size > values.size // 8:
-        return {"values": b64(values.astype("<f4")), "values_bits": 32, "exact": None}
-    laid_over = {"index": b64(exact.astype("<i4")), "value": b64(values.ravel()[exact].astype("<f4"))}
-    return {"values": b64(half.astype("<f2")), "values_bits": 16, "exact": laid_over if exact.size else None}
+        return {"values": values.astype("<f4"), "values_bits": 32, "exact": 0}
+    laid_over = {"exact_index": exact.astype("<i4"), "exact_value": values.ravel()[exact].astype("<f4")}
+    return {"values": half.reshape(values.shape).astype("<f2"), "values_bits": 16, "exact": int(exact.size),
+            **(laid_over if exact.size else {})}
 
 
 def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int, display: Display,
@@ -212,8 +224,8 @@ def _payload(mosaic: Mosaic, values: np.ndarray, colors: np.ndarray, count: int,
     height, width = mosaic.z.shape
     return {
         "width": width, "height": height, "px": cell_px(width, height, max_width),
-        "colors": b64(colors), "lut": b64(LUTS[scale]), **_values(values),
-        "tint": None if tint is None else b64(tint.astype(np.uint8)),
+        "colors": colors, "lut": LUTS[scale], **_values(values),
+        "tint": None if tint is None else tint.astype(np.uint8),
         "highlight": HIGHLIGHT, "tint_alpha": TINT_ALPHA,
         "tile": {"h": mosaic.map_hw[0], "w": mosaic.map_hw[1], "columns": mosaic.columns, "count": count},
         "item": item, "label": label, "raw": raw, "boxes": boxes or [],
@@ -274,19 +286,56 @@ def kernels_heatmap(weight: np.ndarray, display: Display, max_width: int = 560,
     return {**payload, "group": c}
 
 
-def decode(payload: Payload) -> tuple[np.ndarray, np.ndarray]:
-    """(rgba (H, W, 4) uint8 as heatmap.js paints it, values (H, W) float32) of a payload."""
+_DTYPES = {"u1": np.dtype("u1"), "f2": np.dtype("<f2"), "f4": np.dtype("<f4"), "i4": np.dtype("<i4")}
+
+
+def _code(array: np.ndarray) -> str:
+    code = f"{array.dtype.kind}{array.dtype.itemsize}"
+    if code not in _DTYPES:
+        raise TypeError(f"a heatmap array of dtype {array.dtype} cannot be sent")
+    return code
+
+
+def pack(payload: Payload) -> bytes:
+    """The payload as one blob (layout in the module's docstring): its arrays' bytes as
+    they are (C order, little-endian), every other field in the JSON header."""
+    header = {name: value for name, value in payload.items() if not isinstance(value, np.ndarray)}
+    arrays = {name: np.ascontiguousarray(value, dtype=_DTYPES[_code(value)])
+              for name, value in payload.items() if isinstance(value, np.ndarray)}
+    places, at = {}, 0
+    for name, array in arrays.items():
+        places[name] = [_code(array), at, list(array.shape)]
+        at += -(-array.nbytes // 4) * 4
+    text = json.dumps({**header, "arrays": places}, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 4)
+    parts: list = [len(text).to_bytes(4, "little"), text]
+    for array in arrays.values():
+        parts += [memoryview(array).cast("B"), bytes(-array.nbytes % 4)]
+    return b"".join(parts)
+
+
+def unpack(blob: bytes) -> Payload:
+    """The payload of a blob from `pack`: its header's fields and its arrays (read-only
+    views of the blob)."""
+    n = int.from_bytes(blob[:4], "little")
+    payload = json.loads(bytes(blob[4:4 + n]))
+    for name, (code, offset, shape) in payload.pop("arrays").items():
+        dtype = _DTYPES[code]
+        count = int(np.prod(shape, dtype=np.int64))
+        payload[name] = np.frombuffer(blob, dtype, count, 4 + n + offset).reshape(shape)
+    return payload
+
+
+def decode(payload: Payload | bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(rgba (H, W, 4) uint8 as heatmap.js paints it, values (H, W) float32) of a payload
+    or of its blob."""
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        payload = unpack(payload)
     h, w = payload["height"], payload["width"]
-
-    def array(name: str, dtype) -> np.ndarray:
-        return np.frombuffer(base64.b64decode(payload[name]), dtype=dtype)
-
-    tint = array("tint", np.uint8).reshape(h, w) if payload["tint"] else None
-    rgba = to_rgba(array("colors", np.uint8).reshape(h, w), array("lut", np.uint8).reshape(-1, 3), tint,
+    tint = None if payload["tint"] is None else np.asarray(payload["tint"]).reshape(h, w)
+    rgba = to_rgba(np.asarray(payload["colors"]).reshape(h, w), np.asarray(payload["lut"]).reshape(-1, 3), tint,
                    payload["highlight"], payload["tint_alpha"])
-    values = array("values", f"<f{payload['values_bits'] // 8}").astype(np.float32)
+    values = np.array(payload["values"], dtype=np.float32).ravel()
     if payload.get("exact"):
-        exact = payload["exact"]
-        values[np.frombuffer(base64.b64decode(exact["index"]), "<i4")] = np.frombuffer(
-            base64.b64decode(exact["value"]), "<f4")
+        values[payload["exact_index"]] = payload["exact_value"]
     return rgba, values.reshape(h, w)

@@ -93,11 +93,14 @@ def chart_by_key(at: AppTest, key: str) -> dict:
 
 
 def heatmap_by_key(at: AppTest, key: str) -> dict:
-    """The payload of the canvas heatmap drawn with cnnlab.ui.heatmap.heatmap(..., key=key)."""
+    """The payload of the canvas heatmap drawn with cnnlab.ui.heatmap.heatmap(..., key=key), read
+    from the binary blob the browser gets (cnnlab.heatmaps.unpack: header fields and arrays)."""
+    from cnnlab.heatmaps import unpack
+
     found = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
     if not found:
         raise KeyError(f"no heatmap with key {key}; have {[e.proto.id for e in at.get('bidi_component')]}")
-    return json.loads(found[0].proto.json)
+    return unpack(found[0].proto.bytes)
 
 
 def heatmap_values(at: AppTest, key: str) -> np.ndarray:

@@ -137,14 +137,15 @@ Z_SHAPE_JS = """(key) => {
   const canvas = root.querySelector('.hm-canvas');
   return [+canvas.dataset.rows, +canvas.dataset.cols];
 }"""
-# The payload heatmap `key` painted, and the colour [r, g, b, a] the canvas shows at the centre of cell (row, col).
+# The blob heatmap `key` painted, as received (its bytes, for cnnlab.heatmaps.decode), and the
+# colour [r, g, b, a] the canvas shows at the centre of cell (row, col).
 PAINTED_JS = """([key, r, c]) => {
   const root = (""" + FIND_HEATMAP_JS + """)(key);
   const canvas = root.querySelector('.hm-canvas'), d = root.__payload;
   const scale = canvas.width / (d.width * d.px);  // device pixels per CSS pixel
   const pixel = canvas.getContext('2d').getImageData(Math.floor((c + 0.5) * d.px * scale),
                                                      Math.floor((r + 0.5) * d.px * scale), 1, 1).data;
-  return [d, Array.from(pixel)];
+  return [Array.from(root.__blob), Array.from(pixel)];
 }"""
 # A number that changes whenever heatmap `key` shows different values (null before it is painted).
 FINGERPRINT_JS = """(key) => {

@@ -1028,6 +1028,29 @@ def test_the_inspected_value_is_one_value_written_one_way_everywhere():
         assert format_number(heatmap_values(at, "chart-stage-1")[top + 100, left + 120]) == value
 
 
+def test_every_heatmap_reaches_the_browser_as_one_binary_blob_with_the_page_s_words():
+    """Each heatmap's data is raw bytes (cnnlab.heatmaps.pack), not JSON with base64 text:
+    the colours one byte a cell, the values as they are; the header carries the page's
+    words, the pick flag, the inspected cell and the colour bar's labels in its language."""
+    from cnnlab.heatmaps import LUTS, pack
+    from cnnlab.ui.i18n import Text, hover_words
+
+    at = new_app({"lang": "ja", "normalization": "map"}).run()
+    protos = [el.proto for el in at.get("bidi_component") if el.proto.component_name == "cnnlab.heatmap"]
+    assert len(protos) >= 4 and {p.WhichOneof("data") for p in protos} == {"bytes"}
+    payload = heatmap_by_key(at, "chart-stage-1")
+    assert payload["words"] == hover_words(Text("ja")) and payload["pick"] is True
+    assert payload["colorbar"]["labels"][0] == "各マップの最大"
+    assert payload["colors"].dtype == np.uint8 and payload["colors"].shape == (payload["height"], payload["width"])
+    assert payload["values"].dtype == np.float32 and np.array_equal(payload["lut"], LUTS["gray"])
+    stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
+    np.testing.assert_array_equal(heatmap_values(at, "chart-stage-1")[:24, :24], stages[1].output[0])
+    blob = next(p for p in protos if p.id.endswith("-chart-stage-1")).bytes
+    header = int.from_bytes(blob[:4], "little")
+    cells = payload["width"] * payload["height"]
+    assert header < 2000 and len(blob) == len(pack(payload)) <= 4 + header + cells * (1 + 4) + 765 + 3 * 3  # colours, values, lut, padding
+
+
 def test_a_box_blur_reads_one_ninth_in_the_grid_the_sum_and_the_editor():
     at = open_tab("Inspect a pixel", {"net": "conv-10-3x3-iClassicFilters", "insp_map": "1", "insp_row": "10",
                                       "insp_col": "12"})

@@ -79,7 +79,7 @@ def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, serv
     for key, cell in (("chart-input", (5, 5)), ("chart-input", (16, 12)), ("chart-kernels-1", (2, 8)),
                       ("chart-stage-1", (30, 60))):
         payload, shown = page.evaluate(PAINTED_JS, [key, *cell])
-        assert shown == decode_payload(payload)[0][cell].tolist(), (key, cell)
+        assert shown == decode_payload(bytes(payload))[0][cell].tolist(), (key, cell)
 
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
     for key, stage, cell in (("chart-stage-1", stages[1], (30, 60)), ("chart-stage-2", stages[2], (5, 20))):
@@ -205,7 +205,7 @@ def test_tapping_a_heatmap_shows_its_value_on_a_touch_screen(page, server):
     text = phone.wait_for_selector(".st-key-chart-input .hm-tip", state="visible", timeout=10000).text_content()
     assert f"raw {load_mnist().images[4][10, 14]} / 255" in text
     payload, shown = phone.evaluate(PAINTED_JS, ["chart-input", 16, 12])  # drawn at the device's resolution
-    assert shown == decode_payload(payload)[0][16, 12].tolist()
+    assert shown == decode_payload(bytes(payload))[0][16, 12].tolist()
     assert phone.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-input').querySelector('canvas').width") == 2 * 28 * 15
     phone.touchscreen.tap(*cell_xy(phone, "chart-stage-1", 3, 3))  # a map one can inspect: the tap inspects
     text = phone.wait_for_selector(".st-key-chart-stage-1 .hm-tip", state="visible", timeout=10000).text_content()

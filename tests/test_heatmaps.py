@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab.heatmaps import (LEVELS, LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
-                             lookup_table, maps_heatmap)
+                             lookup_table, maps_heatmap, pack, unpack)
 from cnnlab.mosaic import DIVERGING_STOPS, GUTTER, HIGHLIGHT, Display, tile
 
 
@@ -35,7 +35,7 @@ def browser_cell(payload, r, q):
        seed=st.integers(0, 2**16))
 def test_hover_names_the_right_map_row_column_and_value(c, h, w, columns, seed):
     maps = np.random.default_rng(seed).normal(size=(c, h, w)).astype(np.float32)
-    payload = maps_heatmap(maps, Display(columns=columns))
+    payload = unpack(pack(maps_heatmap(maps, Display(columns=columns))))  # as the browser gets it
     rgba, values = decode(payload)
     z, where = reference_tile(maps, columns)
     assert (payload["height"], payload["width"]) == z.shape
@@ -201,5 +201,47 @@ def test_a_float16_mosaic_hovers_the_float32_value_s_own_three_digits():
     large.flat[:values.size] = values
     payload = maps_heatmap(large, Display("gray", "layer", True, 8))
     assert payload["values_bits"] == 16 and payload["width"] * payload["height"] > EXACT_CELLS and payload["exact"]
-    decoded = decode(payload)[1][:160, :160]
+    decoded = decode(pack(payload))[1][:160, :160]  # the blob the browser gets
     assert [format_number(v) for v in decoded.ravel()] == [format_number(v) for v in large[0].ravel()]
+
+
+def test_a_payload_travels_as_one_binary_blob_its_arrays_raw_and_aligned():
+    """pack: a uint32 header length, a JSON header (every field but the arrays), then each
+    array's bytes as they are from a multiple of 4 bytes (heatmap.js views them in place);
+    unpack gives back every field and array, decode the same picture and values."""
+    import json
+
+    rng = np.random.default_rng(3)
+    image = rng.uniform(size=(3, 7, 5)).astype(np.float32)
+    field = np.zeros((3, 7, 5), bool)
+    field[:, 1:4, 2:4] = True
+    large = np.zeros((16, 160, 160), np.float32)
+    large[0, :4, :4] = [[1e-7, 2e4, 0.5, -3], [0.1, 0.2, 0.3, 0.4], [5, 6, 7, 8], [9, 10, 11, 12]]
+    payloads = [input_heatmap(image, Display(), field=field),  # tint, an odd number of cells
+                kernels_heatmap(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), Display(), selected=1),  # group
+                maps_heatmap(large, Display("gray", "layer", True, 8), pixel=(0, 1, 1))]  # float16 + exact cells
+    for payload in payloads:
+        payload = {**payload, "words": {"map": "マップ"}, "pick": True, "inspected": [0, 1, 1]}
+        blob = pack(payload)
+        assert isinstance(blob, bytes)
+        n = int.from_bytes(blob[:4], "little")
+        header = json.loads(blob[4:4 + n])
+        assert n % 4 == 0 and header["words"] == {"map": "マップ"} and "colors" not in header
+        arrays = header["arrays"]
+        assert set(arrays) == {k for k, v in payload.items() if isinstance(v, np.ndarray)}
+        for name, (code, offset, shape) in arrays.items():
+            assert offset % 4 == 0 and shape == list(payload[name].shape), name
+            start = 4 + n + offset
+            assert blob[start:start + payload[name].nbytes] == payload[name].tobytes(), name  # raw, little-endian
+        cells = payload["width"] * payload["height"]
+        assert len(blob) <= n + 4 + cells * (1 + payload["values_bits"] // 8 + (payload["tint"] is not None)) + 1200
+        back = unpack(blob)
+        assert back.keys() == payload.keys()
+        for name, value in payload.items():
+            if isinstance(value, np.ndarray):
+                assert back[name].dtype == value.dtype.newbyteorder("<") and np.array_equal(back[name], value, equal_nan=value.dtype.kind == "f"), name
+            else:
+                assert back[name] == value, name
+        for mine, theirs in zip(decode(payload), decode(blob)):
+            np.testing.assert_array_equal(mine, theirs)
+    assert payloads[2]["exact"] == 2 and decode(pack(payloads[2]))[1][0, 1] == np.float32(2e4)

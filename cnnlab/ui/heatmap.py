@@ -2,7 +2,7 @@
 
 With a key, the component keeps its identity across reruns, so new maps repaint the
 same canvas (`assets/heatmap.js`) rather than remounting a chart. Payloads come from
-`cnnlab.heatmaps`.
+`cnnlab.heatmaps` and go to the browser as one binary blob (`heatmaps.pack`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import partial
 
 import streamlit as st
 
-from cnnlab.heatmaps import Payload
+from cnnlab.heatmaps import Payload, pack
 from cnnlab.ui import component_state
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text, bar_words, hover_words
@@ -34,9 +34,9 @@ def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None
         data["colorbar"] = {**payload["colorbar"],
                             "labels": [None if t is None else t.format(**words) for t in payload["colorbar"]["labels"]]}
     if on_pick is None:
-        _component(key=key, data=data, height="content")
+        _component(key=key, data=pack(data), height="content")
     else:
-        _component(key=key, data=data, height="content", on_pick_change=partial(_picked, key, on_pick))
+        _component(key=key, data=pack(data), height="content", on_pick_change=partial(_picked, key, on_pick))
 
 
 def _picked(key: str, on_pick: Callable[[dict], None]) -> None:

@@ -2,11 +2,11 @@
 // once per component instance; later runs only repaint it with the new payload, so a
 // control change costs a putImageData and a scaled drawImage instead of a chart rebuild.
 
-import { bytes, floats, mount, textDiv, formatNumber } from "./shared.js";
+import { mount, textDiv, formatNumber } from "./shared.js";
 
-// float16 little-endian -> Float32Array (large mosaics send their values as float16)
-function halves(raw) {
-  const h = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2), out = new Float32Array(h.length);
+// float16 little-endian (Uint16Array) -> Float32Array (large mosaics send their values as float16)
+function halves(h) {
+  const out = new Float32Array(h.length);
   for (let i = 0; i < h.length; i++) {
     const x = h[i], sign = x & 0x8000 ? -1 : 1, e = (x >> 10) & 0x1f, m = x & 0x3ff;
     out[i] = e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
@@ -14,12 +14,32 @@ function halves(raw) {
   return out;
 }
 
+// The blob of cnnlab.heatmaps.pack, as Streamlit hands the bytes over (a Uint8Array
+// viewing the message, or any other view or buffer) -> [header, blob as a Uint8Array
+// starting at a multiple of 4 bytes]: the header's fields, and each of its `arrays` as a
+// typed array viewing the blob (colours, tint and colour table Uint8Array, values
+// Float32Array, or Uint16Array of float16 bits, exact_index Int32Array), little-endian as
+// every browser's typed arrays are.
+const TYPES = { u1: Uint8Array, f2: Uint16Array, f4: Float32Array, i4: Int32Array };
+function unpack(data) {
+  let blob = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (blob.byteOffset % 4) blob = blob.slice();  // a Float32Array must start at a multiple of 4
+  const n = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true);
+  const d = JSON.parse(new TextDecoder().decode(blob.subarray(4, 4 + n)));
+  for (const [name, [type, offset, shape]] of Object.entries(d.arrays)) {
+    const count = shape.reduce((a, b) => a * b, 1);
+    d[name] = new TYPES[type](blob.buffer, blob.byteOffset + 4 + n + offset, count);
+  }
+  delete d.arrays;
+  return [d, blob];
+}
+
 // The hover values: float32, or float16 with the cells float16 cannot write laid over exactly.
 function hoverValues(d) {
-  if (d.values_bits !== 16) return floats(d.values);
-  const values = halves(bytes(d.values));
+  if (d.values_bits !== 16) return d.values;
+  const values = halves(d.values);
   if (d.exact) {
-    const index = new Int32Array(bytes(d.exact.index).buffer), exact = floats(d.exact.value);
+    const index = d.exact_index, exact = d.exact_value;
     for (let k = 0; k < index.length; k++) values[index[k]] = exact[k];
   }
   return values;
@@ -28,7 +48,7 @@ function hoverValues(d) {
 // Colour indices -> RGBA through the colour table, the highlight blended into tinted
 // cells, gutters transparent (cnnlab.heatmaps.to_rgba is the same in NumPy).
 function rgba(d, colors, tint) {
-  const lut = bytes(d.lut);
+  const lut = d.lut;
   const a = d.tint_alpha, hex = d.highlight;
   const t = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
   const out = new Uint8ClampedArray(colors.length * 4);
@@ -250,7 +270,7 @@ function fitBar(root) {
 
 function paint(root, sent) {
   root.__sent = sent;
-  let d = sent, colors = bytes(sent.colors), tint = sent.tint ? bytes(sent.tint) : null;
+  let d = sent, colors = sent.colors, tint = sent.tint || null;
   let values = hoverValues(sent);
   const avail = availableWidth(root, sent), columns = fittingColumns(sent, avail);
   if (columns < sent.tile.columns) {
@@ -312,6 +332,8 @@ export default function (component) {
   root.__setTrigger = setTriggerValue;
   if (data) {
     root.__picking = null;  // the page's answer names the inspected cell
-    paint(root, data);
+    const [payload, blob] = unpack(data);
+    root.__blob = blob;
+    paint(root, payload);
   }
 }
