@@ -628,6 +628,13 @@ def phone(server):
         browser.close()
 
 
+def boxed(page, key: str, box: list[int], timeout: int = 10000) -> None:
+    """Until heatmap `key` draws `box` [top, left, bottom, right]: the URL and the page's text
+    change while the script runs, the heatmap repaints when its element arrives, a moment later."""
+    page.wait_for_function(f"(box) => ({FIND_HEATMAP_JS})('{key}').__payload.boxes.some("
+                           "(b) => b.join() === box.join())", arg=box, timeout=timeout)
+
+
 def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     page = phone
     page.wait_for_timeout(300)
@@ -652,8 +659,7 @@ def test_on_a_phone_no_colour_bar_is_taller_than_its_mosaic(phone):
     # the tap inspects that pixel, boxed where the phone draws it
     page.wait_for_url(re.compile(r"insp_map=5"), timeout=20000)
     wait_for_app(page, ("chart-stage-1",))
-    boxes = page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.boxes")
-    assert [25 + 3, 25 + 7, 25 + 3, 25 + 7] in boxes
+    boxed(page, "chart-stage-1", [25 + 3, 25 + 7, 25 + 3, 25 + 7])
 
 
 def test_on_a_phone_a_tap_inspects_the_pixel_and_its_label_says_so_not_tap_to_inspect(phone):
@@ -673,7 +679,7 @@ def test_on_a_phone_a_tap_inspects_the_pixel_and_its_label_says_so_not_tap_to_in
     page.wait_for_url(re.compile(r"insp_row=3&insp_col=3|insp_col=3.*insp_row=3"), timeout=20000)
     page.get_by_text("Inspected (boxed): Convolution, map 0, row 3, column 3").wait_for(timeout=20000)
     wait_for_app(page, (key,))
-    assert [3, 3, 3, 3] in page.evaluate(f"() => ({FIND_HEATMAP_JS})('{key}').__payload.boxes")
+    boxed(page, key, [3, 3, 3, 3])
     text = page.locator(tip).text_content()
     assert "row 3, column 3" in text and "inspected (boxed)" in text and "tap to inspect" not in text
 
