@@ -43,10 +43,12 @@ colours, 2 or 4 for the values.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 
 import numpy as np
 
+from cnnlab.cache import ByteCache
 from cnnlab.explain import format_number
 from cnnlab.mosaic import DIVERGING_STOPS, GRAY_STOPS, HIGHLIGHT, Display, Mosaic, normalize, tile
 
@@ -204,12 +206,24 @@ def half_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return half, np.union1d(np.flatnonzero(np.isfinite(flat) & ~fits), still)
 
 
+HALF_VALUES = ByteCache(32 * 2**20)  # half_values of large mosaics by content, shared by every visitor
+
+
+def half_values_by_content(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """half_values, computed once per content: a mosaic whose values were seen before (the
+    same maps redrawn after a click, a colour or an inspected-pixel change, or by another
+    visitor) is looked up by a digest of its float32 bytes instead of converted again."""
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    key = (values.shape, hashlib.blake2b(values.data, digest_size=16).digest())
+    return HALF_VALUES.get_or_compute(key, lambda: half_values(values))
+
+
 def _values(values: np.ndarray) -> dict:
     """The payload's hover values: float32 up to EXACT_CELLS cells, else float16 (half_values)
     with the cells it cannot carry sent exactly; float32 when those would be many."""
     if values.size <= EXACT_CELLS:
         return {"values": values.astype("<f4"), "values_bits": 32, "exact": 0}
-    half, exact = half_values(values)
+    half, exact = half_values_by_content(values)
     if exact.size > values.size // 8:
         return {"values": values.astype("<f4"), "values_bits": 32, "exact": 0}
     laid_over = {"exact_index": exact.astype("<i4"), "exact_value": values.ravel()[exact].astype("<f4")}

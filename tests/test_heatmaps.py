@@ -245,3 +245,20 @@ def test_a_payload_travels_as_one_binary_blob_its_arrays_raw_and_aligned():
         for mine, theirs in zip(decode(payload), decode(blob)):
             np.testing.assert_array_equal(mine, theirs)
     assert payloads[2]["exact"] == 2 and decode(pack(payloads[2]))[1][0, 1] == np.float32(2e4)
+
+
+def test_half_values_are_computed_once_per_content_and_equal_a_fresh_computation():
+    from cnnlab.heatmaps import HALF_VALUES, half_values, half_values_by_content
+    rng = np.random.default_rng(3)
+    values = (rng.standard_normal((520, 520)) * 10.0 ** rng.integers(-6, 3, (520, 520))).astype(np.float32)
+    HALF_VALUES.clear()
+    first = half_values_by_content(values)
+    again = half_values_by_content(values.copy())  # the same content in another array
+    assert again[0] is first[0] and len(HALF_VALUES) == 1
+    fresh = half_values(values)
+    np.testing.assert_array_equal(first[0], fresh[0])
+    np.testing.assert_array_equal(first[1], fresh[1])
+    changed = values.copy()
+    changed[7, 7] += 1
+    assert half_values_by_content(changed)[0] is not first[0] and len(HALF_VALUES) == 2
+    assert not first[0].flags.writeable  # shared by every visitor: read-only
