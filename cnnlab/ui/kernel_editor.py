@@ -18,6 +18,7 @@ from cnnlab.ui.params import PARAMS
 KEY = "kernels"  # the session and URL key of the edits' text
 READABLE = "kernels-readable"  # the last edits' text that could be read
 ERROR = "kernel-error"  # (text area key, EditError) of a grid that could not be read
+GRID_CHARS = 15 * 15 * 32  # a 15x15 kernel of cells up to 30 characters: the browser stops there
 
 
 def edits_control(tx: Text) -> tuple[KernelEdit, ...]:
@@ -63,7 +64,7 @@ def kernel_editor(tx: Text, stage: Stage, in_channels: int, map_index: int, seed
         st.session_state[key] = shown
     rows = kernels.shape[2]
     st.text_area(tx("kernel.grid", kh=kernels.shape[2], kw=kernels.shape[3]), key=key, height=28 * rows + 24,
-                 help=tx("kernel.grid.help"), on_change=_on_grid,
+                 max_chars=GRID_CHARS, help=tx("kernel.grid.help"), on_change=_on_grid,
                  args=(key, stage, in_channels, map_index, channel, seed))
     st.button(tx("kernel.reset"), key=f"kernel-reset-{stage.index}", on_click=_on_reset,
               args=(stage.index, map_index, channel), help=tx("kernel.reset.help"))
