@@ -45,13 +45,15 @@ def open_every_layer_and_popover(page, net: str) -> None:
             wait_for_app(page)
         more = page.locator(f".st-key-more-{name} button").first
         if more.count():
+            wait_for_app(page)
             more.click()  # built when opened: one rerun
-            body = page.locator("[data-testid='stPopoverBody']").last
-            body.locator("[data-testid='stWidgetLabel']").first.wait_for(state="visible", timeout=20000)
+            # the open popover's controls (a closed popover's body may stay in the page, hidden)
+            page.locator("[data-testid='stPopoverBody']:visible [data-testid='stWidgetLabel']").first.wait_for(
+                state="visible", timeout=30000)
             wait_for_app(page)
             page.wait_for_timeout(150)  # every control in it mounted
             page.keyboard.press("Escape")
-            page.locator("[data-testid='stPopoverBody']").wait_for(state="hidden", timeout=10000)
+            page.locator("[data-testid='stPopoverBody']:visible").first.wait_for(state="detached", timeout=10000)
             wait_for_app(page)
 
 
