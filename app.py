@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import numpy as np
 import streamlit as st
-from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab.kernel_edits import format_edits
-from cnnlab.mosaic import Display
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
 from cnnlab.ui import component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
+from cnnlab.ui.page import Settings, page_icon
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
 
 
 component_state.install()  # the browser's component messages are checked before Streamlit reads them
-
-
-@st.cache_resource
-def page_icon() -> Image.Image:
-    """A 3x3 kernel over a grid, drawn here: a ":material/..." icon would be fetched from Google."""
-    cells = np.full((8, 8), 230, dtype=np.uint8)
-    cells[1:4, 1:4] = [[40, 120, 40], [120, 209, 120], [40, 120, 40]]
-    return Image.fromarray(cells).resize((64, 64), Image.Resampling.NEAREST)
 
 
 def open_url() -> list[tuple[str, str, object]]:
@@ -62,18 +51,6 @@ def rewrite_url(dropped: set[str], values: dict[str, str]) -> None:
     if ctx is not None:
         with ctx.session_state.query_params() as params:
             params.set_initial_query_params_from_current()
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the sidebar controls outside the workspace set (they change only in full reruns)."""
-
-    tx: Text
-    choice: input_image.InputChoice
-    epochs: int
-    train_images: int
-    shown_epoch: int
-    display: Display
 
 
 def main() -> None:

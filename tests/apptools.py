@@ -38,6 +38,15 @@ def layer_control(at: AppTest, n: int, field: str):
     return found
 
 
+def preset_button(at: AppTest, name: str):
+    """The presets popover's button for preset `name`; the popover builds its buttons only
+    while open, so it is opened first (one more run), as a visitor opens it."""
+    if not any(b.key == f"preset-{name}" for b in at.button):
+        at.session_state["presets"] = True
+        at.run()
+    return at.button(key=f"preset-{name}")
+
+
 def open_every_layer(at: AppTest) -> AppTest:
     """Open every layer's settings and "More settings" (as a visitor would), and run."""
     from cnnlab.presets import parse_stack

@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from apptools import heatmap_by_key, heatmap_values, layer_control, new_app, open_every_layer, open_tab, popover_labels
+from apptools import (heatmap_by_key, heatmap_values, layer_control, new_app, open_every_layer, open_tab, popover_labels,
+                      preset_button)
 from cnnlab.data import load_mnist
 from cnnlab.explain import format_number
 from cnnlab.heatmaps import colorize
@@ -356,7 +357,7 @@ LENET = "conv-16-5x5_relu_max-2x2_" + LENET_MORE
 
 def test_presets_and_add_a_layer_edit_the_whole_network():
     at = new_app().run()
-    [b for b in at.button if b.key == "preset-lenet"][0].click().run()
+    preset_button(at, "lenet").click().run()
     assert at.text_input(key="net").value == LENET and layer_control(at, 1, "kind").value == "ReLU"
     assert at.query_params["net"] == LENET
     assert subheaders(at)[-1] == "MaxPooling → 8 x 4 x 4"
@@ -364,10 +365,10 @@ def test_presets_and_add_a_layer_edit_the_whole_network():
     assert at.text_input(key="net").value == LENET + "_relu" and at.selectbox(key="add-layer").value is None
     at.button(key="del-6").click().run()
     assert at.text_input(key="net").value == LENET
-    [b for b in at.button if b.key == "preset-allconv"][0].click().run()
+    preset_button(at, "allconv").click().run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 14 x 14", "ReLU → 16 x 14 x 14", "Convolution → 16 x 7 x 7",
                                   "ReLU → 16 x 7 x 7", "AveragePooling → 16 x 1 x 1"]
-    [b for b in at.button if b.key == "preset-blog"][0].click().run()
+    preset_button(at, "blog").click().run()
     assert subheaders(at)[2:] == ["Convolution → 16 x 24 x 24", "MaxPooling → 16 x 12 x 12"]
 
 
@@ -569,7 +570,7 @@ def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule(
 def test_every_preset_loads_its_whole_network(name):
     from cnnlab.presets import PRESETS
     at = new_app().run()
-    [b for b in at.button if b.key == f"preset-{name}"][0].click().run()
+    preset_button(at, name).click().run()
     assert not at.exception and not at.error
     stages = run(load_mnist().image(4), PRESETS[name], 0)
     assert subheaders(at)[2:] == [f"{s.name} → {' x '.join(map(str, s.shape))}" for s in stages[1:]]
@@ -591,7 +592,7 @@ def test_shape_refusals_speak_japanese_too():
 
 def test_classic_filters_preset_and_a_shape_they_do_not_have():
     at = new_app().run()
-    at.button(key="preset-classic").click().run()
+    preset_button(at, "classic").click().run()
     assert at.text_input(key="net").value == "conv-10-3x3-same-iClassicFilters"
     stages = run(load_mnist().image(4), parse_stack("conv-10-3x3-same-iClassicFilters"), 0)
     z = heatmap_values(at, "chart-stage-1")
@@ -834,6 +835,10 @@ def test_the_maps_tab_offers_the_network_as_code_and_every_download():
     assert len(codes) == 2 and "nn.Conv2d(1, 8, (3, 3)" in codes[0] and "PF.convolution(h, 8, (3, 3)" in codes[1]
     for code in codes:
         ast.parse(code)
+    assert len(at.get("download_button")) == 1  # the network's; a layer's are built while its popover is open
+    for index in (1, 2, 3):
+        at.session_state[f"downloads-{index}"] = True
+    at.run()
     assert len(at.get("download_button")) == 3 * 4 + 1  # four per layer, one for the network
 
 
@@ -911,7 +916,7 @@ def test_a_wide_setting_takes_a_typed_number_beside_its_slider():
 def test_the_presets_popover_names_the_preset_the_network_is():
     at = new_app().run()
     assert "Preset: Blog post" in popover_labels(at)
-    at.button(key="preset-lenet").click().run()
+    preset_button(at, "lenet").click().run()
     assert "Preset: LeNet-like" in popover_labels(at)
     layer_control(at, 0, "out_maps").set_value(8).run()
     assert "Presets" in popover_labels(at) and not any(label.startswith("Preset:") for label in popover_labels(at))

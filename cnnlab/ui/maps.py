@@ -147,11 +147,14 @@ def shown_maps(tx: Text, stage: Stage, pixel: tuple[int, int, int] | None) -> in
 
 
 def downloads_view(tx: Text, stage: Stage, display: Display) -> None:
-    """The layer's files, built only when their button is clicked (a closed popover costs
-    the page next to nothing)."""
+    """The layer's files: their buttons built only while the popover is open, each file
+    only when its button is clicked."""
     name = f"layer{stage.index}-{stage.name}"
     maps = stage.output
-    with st.popover(tx("download.layer"), icon=":material/download:"):
+    box = st.popover(tx("download.layer"), icon=":material/download:", key=f"downloads-{stage.index}", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.download_button(tx("download.png"), lambda: exports.mosaic_png(maps, display, colorbar=display.colorbar),
                            file_name=f"{name}.png", mime="image/png", key=f"dl-png-{stage.index}", on_click="ignore")
         st.download_button(tx("download.zip"), lambda: exports.maps_zip(maps, display),

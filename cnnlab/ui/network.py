@@ -70,10 +70,14 @@ def _on_text() -> None:
 
 
 def presets_popover(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
-    """One line in view naming the preset the network is (if any); the presets inside."""
+    """One line in view naming the preset the network is (if any); the presets inside,
+    built only while it is open."""
     loaded = next((name for name, preset in PRESETS.items() if preset == specs), None)
-    with st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
-                    icon=":material/account_tree:", width="stretch", key="presets"):
+    box = st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
+                     icon=":material/account_tree:", width="stretch", key="presets", on_change="rerun")
+    if not box.open:  # a closed popover builds no buttons: every change costs the class less
+        return
+    with box:
         for name in PRESETS:
             st.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
                       help=tx(f"net.preset.{name}.help"), width="stretch")
