@@ -141,20 +141,30 @@ def spread_windows(mask: np.ndarray, in_shape: Shape3, kernel: tuple[int, int], 
     """Input cells (C, H, W bool) read by the windows of the True cells of an output mask
     (M, Ho, Wo), for a layer whose output map m reads the input channels of its group
     (m // (M / groups)) at rows i*s - p + u*d, u < kh (likewise columns). Vectorised: one
-    slice update per kernel offset, whatever the mask holds."""
+    strided slice update per kernel offset, whatever the mask holds."""
     c_in, h, w = in_shape
     (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
     _, ho, wo = mask.shape
     reached = mask.reshape(groups, -1, ho, wo).any(axis=1)  # (groups, Ho, Wo)
     spread = np.zeros((groups, h, w), dtype=bool)
     for u in range(kernel[0]):
-        rows = np.arange(ho) * sh - ph + u * dh
-        keep_r = (rows >= 0) & (rows < h)
+        outs_r, ins_r = _inside(ho, sh, u * dh - ph, h)
         for v in range(kernel[1]):
-            cols = np.arange(wo) * sw - pw + v * dw
-            keep_c = (cols >= 0) & (cols < w)
-            spread[:, rows[keep_r][:, None], cols[keep_c][None, :]] |= reached[:, keep_r][:, :, keep_c]
+            outs_c, ins_c = _inside(wo, sw, v * dw - pw, w)
+            if outs_r is not None and outs_c is not None:
+                spread[:, ins_r, ins_c] |= reached[:, outs_r, outs_c]
     return np.repeat(spread, c_in // groups, axis=0)
+
+
+def _inside(n_out: int, stride: int, offset: int, size: int) -> tuple[slice | None, slice | None]:
+    """(output positions i, input positions i*stride + offset) as slices, over the i < n_out
+    whose input position lies in [0, size); (None, None) when none does."""
+    first = max(0, -(offset // stride))  # the smallest i with i*stride + offset >= 0
+    last = min(n_out - 1, (size - 1 - offset) // stride) if size - 1 - offset >= 0 else -1
+    if last < first:
+        return None, None
+    start = first * stride + offset
+    return slice(first, last + 1), slice(start, start + (last - first) * stride + 1, stride)
 
 
 def format_number(v: float) -> str:

@@ -36,8 +36,11 @@ as they are (no JSON, no base64), and heatmap.js reads the arrays in place.
 The blob (all little-endian): uint32 n, then n bytes of UTF-8 JSON (the header: every
 field but the arrays, padded with spaces to a multiple of 4 bytes), then the arrays, each
 from a multiple of 4 bytes; header["arrays"] = {name: [dtype, offset, shape]}, dtype "u1",
-"f2", "f4" or "i4", offset in bytes from the header's end. About 1 byte a cell for the
-colours, 2 or 4 for the values.
+"f2", "f4" or "i4", offset in bytes from the header's end; header["filtered"] names the
+arrays written Sub-filtered (each cell minus its left neighbour, mod 256: the colours, so
+the connection's deflate packs them about twice as well). About 1 byte a cell for the
+colours, 2 or 4 for the values. A mosaic of more than INLINE_VALUE_CELLS cells sends its
+values as a second blob (`split_values`), fetched by the browser on the first hover.
 """
 
 from __future__ import annotations
@@ -310,12 +313,51 @@ def _code(array: np.ndarray) -> str:
     return code
 
 
+def sub_filter(colors: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) -> each cell minus its left neighbour, mod 256 (PNG's Sub filter): a
+    smooth picture becomes mostly small numbers, which the connection's deflate packs
+    into far fewer bytes. `unsub` undoes it."""
+    c = np.asarray(colors, dtype=np.uint8)
+    out = c.copy()
+    out[..., 1:] -= c[..., :-1]  # uint8 arithmetic wraps mod 256
+    return out
+
+
+def unsub(filtered: np.ndarray) -> np.ndarray:
+    """The inverse of sub_filter: a running sum along each row, mod 256."""
+    return np.cumsum(np.asarray(filtered, dtype=np.uint8), axis=-1, dtype=np.uint8)
+
+
+FILTERED = ("colors",)  # arrays `pack` writes Sub-filtered (rows of at least 2 cells)
+
+INLINE_VALUE_CELLS = 32_768
+"""A mosaic of more cells sends its hover values apart (`split_values`): the page shows its
+colours at once and the browser fetches the values when the pointer first reaches it."""
+VALUE_FIELDS = ("values", "values_bits", "exact", "exact_index", "exact_value")
+
+
+def split_values(payload: Payload) -> tuple[Payload, bytes | None]:
+    """(the payload without its hover values, those values as a blob of their own) for a
+    mosaic of more than INLINE_VALUE_CELLS cells; (payload, None) for a smaller one."""
+    if np.asarray(payload["values"]).size <= INLINE_VALUE_CELLS:
+        return payload, None
+    values = {name: payload[name] for name in VALUE_FIELDS if name in payload}
+    rest = {name: value for name, value in payload.items() if name not in VALUE_FIELDS}
+    return rest, pack(values)
+
+
 def pack(payload: Payload) -> bytes:
     """The payload as one blob (layout in the module's docstring): its arrays' bytes as
-    they are (C order, little-endian), every other field in the JSON header."""
+    they are (C order, little-endian; the FILTERED ones Sub-filtered), every other field
+    in the JSON header."""
     header = {name: value for name, value in payload.items() if not isinstance(value, np.ndarray)}
     arrays = {name: np.ascontiguousarray(value, dtype=_DTYPES[_code(value)])
               for name, value in payload.items() if isinstance(value, np.ndarray)}
+    filtered = [name for name in FILTERED if name in arrays and arrays[name].ndim == 2]
+    for name in filtered:
+        arrays[name] = sub_filter(arrays[name])
+    if filtered:
+        header["filtered"] = filtered
     places, at = {}, 0
     for name, array in arrays.items():
         places[name] = [_code(array), at, list(array.shape)]
@@ -333,18 +375,23 @@ def unpack(blob: bytes) -> Payload:
     views of the blob)."""
     n = int.from_bytes(blob[:4], "little")
     payload = json.loads(bytes(blob[4:4 + n]))
+    filtered = payload.pop("filtered", [])
     for name, (code, offset, shape) in payload.pop("arrays").items():
         dtype = _DTYPES[code]
         count = int(np.prod(shape, dtype=np.int64))
         payload[name] = np.frombuffer(blob, dtype, count, 4 + n + offset).reshape(shape)
+        if name in filtered:
+            payload[name] = unsub(payload[name])
     return payload
 
 
-def decode(payload: Payload | bytes) -> tuple[np.ndarray, np.ndarray]:
+def decode(payload: Payload | bytes, values: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(rgba (H, W, 4) uint8 as heatmap.js paints it, values (H, W) float32) of a payload
-    or of its blob."""
+    or of its blob; `values`: the blob of its hover values when `split_values` sent them apart."""
     if isinstance(payload, (bytes, bytearray, memoryview)):
         payload = unpack(payload)
+    if values is not None:
+        payload = {**payload, **unpack(values)}
     h, w = payload["height"], payload["width"]
     tint = None if payload["tint"] is None else np.asarray(payload["tint"]).reshape(h, w)
     rgba = to_rgba(np.asarray(payload["colors"]).reshape(h, w), np.asarray(payload["lut"]).reshape(-1, 3), tint,

@@ -112,11 +112,36 @@ def heatmap_by_key(at: AppTest, key: str) -> dict:
     return unpack(found[0].proto.bytes)
 
 
+SERVED_VALUES: dict[str, bytes] = {}  # heatmap key -> the newest hover-values file the app served for it
+
+
+def _record_served_values() -> None:
+    """Keep a copy of every hover-values file the app hands to Streamlit's media store
+    (AppTest's store lives for one run only), so a test reads what the browser would fetch."""
+    from cnnlab.ui import heatmap as heatmap_module
+
+    serve = heatmap_module.serve_values
+    if getattr(serve, "records", False):
+        return
+
+    def recorded(blob: bytes, key: str) -> str:
+        SERVED_VALUES[key] = blob
+        return serve(blob, key)
+
+    recorded.records = True
+    heatmap_module.serve_values = recorded
+
+
+_record_served_values()
+
+
 def heatmap_values(at: AppTest, key: str) -> np.ndarray:
-    """The true values (mosaic, NaN in gutters) that heatmap `key` shows on hover."""
+    """The true values (mosaic, NaN in gutters) that heatmap `key` shows on hover (from the
+    file the browser fetches when the mosaic sends them apart)."""
     from cnnlab.heatmaps import decode as decode_payload
 
-    return decode_payload(heatmap_by_key(at, key))[1]
+    payload = heatmap_by_key(at, key)
+    return decode_payload(payload, SERVED_VALUES[key] if "values_url" in payload else None)[1]
 
 
 def popover_labels(at: AppTest) -> list[str]:

@@ -147,12 +147,13 @@ PAINTED_JS = """([key, r, c]) => {
                                                      Math.floor((r + 0.5) * d.px * scale), 1, 1).data;
   return [Array.from(root.__blob), Array.from(pixel)];
 }"""
-# A number that changes whenever heatmap `key` shows different values (null before it is painted).
+# A number that changes whenever heatmap `key` paints a different picture (null before it is
+# painted): its colours, which every update carries (a large mosaic's values come on hover).
 FINGERPRINT_JS = """(key) => {
   const root = (""" + FIND_HEATMAP_JS + """)(key);
-  if (!root || !root.__values) return null;
-  let s = 0; const v = root.__values;
-  for (let i = 0; i < v.length; i += 7) if (v[i] === v[i]) s += v[i] * (i % 97 + 1);
+  if (!root || !root.__colors) return null;
+  let s = 0; const v = root.__colors;
+  for (let i = 0; i < v.length; i += 3) s += v[i] * (i % 97 + 1);
   return s;
 }"""
 

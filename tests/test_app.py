@@ -1029,7 +1029,10 @@ def test_the_inspected_value_is_one_value_written_one_way_everywhere():
         at.run()
         assert f"row 100, column 120 = **{value}**" in " ".join(m.value for m in at.markdown)
         payload = heatmap_by_key(at, "chart-stage-1")
-        assert payload["values_bits"] == 16  # a mosaic past EXACT_CELLS
+        assert "values" not in payload and payload["values_url"]  # sent apart, fetched on the first hover
+        from apptools import SERVED_VALUES
+        from cnnlab.heatmaps import unpack
+        assert unpack(SERVED_VALUES["chart-stage-1"])["values_bits"] == 16  # a mosaic past EXACT_CELLS
         h, w = stages[1].shape[1:]
         top, left = (3 // 8) * (h + 1), (3 % 8) * (w + 1)
         assert format_number(heatmap_values(at, "chart-stage-1")[top + 100, left + 120]) == value

@@ -57,9 +57,19 @@ def hover_value(text: str) -> str:
 
 
 def hover(page, key: str, row: int, col: int) -> str:
-    """The hover label's text over mosaic cell (row, col)."""
+    """The hover label's text over mosaic cell (row, col), once it names the value (a large
+    mosaic's values are fetched on the first hover; until then the label says "…")."""
     page.mouse.move(*cell_xy(page, key, row, col))
-    return page.wait_for_selector(f".st-key-{key} .hm-tip", state="visible", timeout=10000).text_content()
+    return tip_text(page, key)
+
+
+def tip_text(page, key: str) -> str:
+    """Heatmap `key`'s hover label, once it names the cell's value."""
+    tip = f".st-key-{key} .hm-tip"
+    page.wait_for_selector(tip, state="visible", timeout=10000)
+    page.wait_for_function(f"() => !({FIND_HEATMAP_JS})('{key}').querySelector('.hm-tip').textContent.includes('…')",
+                           timeout=20000)
+    return page.locator(tip).text_content()
 
 
 def test_page_loads_renders_heatmaps_and_hover_shows_the_engine_value(page, server):
@@ -430,7 +440,7 @@ def test_a_large_colour_page_hovers_float16_values_right(page, server):
     from cnnlab.data import load_photo
     page.goto(f"{server}/?pick=photo&photo=astronaut")
     wait_for_app(page, MAPS_TAB_CHARTS)
-    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.values_bits") == 16
+    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__sent.values_url").startswith("/media/")  # float16, on hover
     stages = run(load_photo("astronaut").astype(np.float32) / 255, BLOG_NETWORK, seed=0)
     for row, col, (m, i, j) in [(30, 60, (0, 30, 60)), (253 + 100, 253 * 3 + 7, (11, 100, 7))]:
         text = hover(page, "chart-stage-1", row, col)
@@ -566,6 +576,28 @@ def test_downloads_are_built_on_click_and_hold_the_page_s_values(page, server):
         assert '"net": "conv-16-5x5_max-2x2"' in str(npz["manifest"])
 
 
+def test_a_large_mosaic_s_values_come_on_the_first_hover_only_and_name_the_engine_values(page, server):
+    """64 maps of 24 x 24 (more than INLINE_VALUE_CELLS cells): the update carries colours
+    only; the first hover fetches the values file once, and every label names the engine's value."""
+    from cnnlab.layers import ConvolutionSpec, PoolingSpec
+    fetched = []
+    page.on("requestfinished", lambda r: fetched.append(r.url) if r.url.endswith(".bin") else None)
+    page.goto(f"{server}/?net=conv-64-5x5_max-2x2")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    key = "chart-stage-1"
+    sent = page.evaluate(f"() => {{ const s = ({FIND_HEATMAP_JS})('{key}').__sent; return [s.values_url, 'values' in s]; }}")
+    assert sent[0].startswith("/media/") and sent[1] is False
+    assert fetched == []  # nothing fetched before a hover
+    stages = run(load_mnist().image(4), (ConvolutionSpec(out_maps=64), PoolingSpec()), seed=0)
+    for row, col in [(0, 0), (3, 30), (40, 70)]:
+        text = hover(page, key, row, col)
+        m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
+        mm, ii, jj = (row // 25) * 8 + col // 25, row % 25, col % 25
+        assert (int(m), int(i), int(j)) == (mm, ii, jj)
+        assert value == format_number(stages[1].output[mm, ii, jj])
+    assert len(fetched) == 1, fetched
+
+
 def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
     page.goto(server)
     wait_for_app(page, MAPS_TAB_CHARTS)
@@ -583,7 +615,7 @@ def test_a_zoomed_heatmap_still_hovers_and_picks_the_right_cell(page, server):
     for row, col in [(31, 62), (28, 57), (30, 60)]:  # around the point zoomed at: on screen, the page not scrolled
         x, y = page.evaluate(CELL_XY_JS, [key, row, col])
         page.mouse.move(x, y)
-        text = page.wait_for_selector(tip, state="visible", timeout=10000).text_content()
+        text = tip_text(page, key)
         m, i, j, value = re.search(r"map (\d+)\s*row (\d+), column (\d+)\s*" + HOVER_VALUE, text).groups()
         mm, ii, jj = (row // 25) * 8 + col // 25, row % 25, col % 25
         assert (int(m), int(i), int(j)) == (mm, ii, jj)
@@ -849,7 +881,7 @@ def test_the_inspected_value_reads_one_way_in_the_heading_the_sum_line_and_every
     assert hover_value(text) == value
     page.get_by_role("tab", name="Maps").click()
     wait_for_app(page, ("chart-stage-1",))
-    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__payload.values_bits") == 16
+    assert page.evaluate(f"() => ({FIND_HEATMAP_JS})('chart-stage-1').__sent.values_url").startswith("/media/")  # float16, on hover
     rows, cols = page.evaluate(Z_SHAPE_JS, "chart-stage-1")
     h, w = (rows + 1) // 2 - 1, (cols + 1) // 8 - 1  # 16 maps, 8 a row
     text = hover(page, "chart-stage-1", 100, 3 * (w + 1) + 120)

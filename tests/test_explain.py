@@ -3,7 +3,7 @@ exactly the input cells that can change the output."""
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab import functions as F
@@ -217,3 +217,28 @@ def test_negative_numbers_in_a_sum_are_subtracted_and_negative_weights_bracketed
     line = sum_lines(step)[0]
     assert line.startswith("0.408*(-0.0143) - 0.5*0.25 = ") and "+ -" not in line and "*-" not in line
     assert " - bias 0.5 = " in total_line(step) and "+ -" not in total_line(step)
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups=st.sampled_from([1, 2]), maps_per_group=st.integers(1, 2), ch_per_group=st.integers(1, 2),
+       h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 4), kw=st.integers(1, 4),
+       ph=st.integers(0, 3), pw=st.integers(0, 3), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       dh=st.integers(1, 3), dw=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_spread_windows_marks_exactly_the_cells_the_windows_read(groups, maps_per_group, ch_per_group, h, w, kh, kw,
+                                                               ph, pw, sh, sw, dh, dw, seed):
+    from cnnlab.explain import spread_windows
+    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    if ho < 1 or wo < 1:
+        return
+    m, c = groups * maps_per_group, groups * ch_per_group
+    mask = np.random.default_rng(seed).random((m, ho, wo)) < 0.3
+    expected = np.zeros((c, h, w), dtype=bool)
+    for o, i, j in zip(*np.nonzero(mask)):  # a plain loop over every window cell
+        g = o // maps_per_group
+        for u in range(kh):
+            for v in range(kw):
+                r, q = i * sh - ph + u * dh, j * sw - pw + v * dw
+                if 0 <= r < h and 0 <= q < w:
+                    expected[g * ch_per_group:(g + 1) * ch_per_group, r, q] = True
+    got = spread_windows(mask, (c, h, w), (kh, kw), (ph, pw), (sh, sw), (dh, dw), groups)
+    np.testing.assert_array_equal(got, expected)

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.heatmaps import (LEVELS, LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
+from cnnlab.heatmaps import (LEVELS, sub_filter, LUTS, cell_px, color_range, colorize, decode, input_heatmap, kernels_heatmap,
                              lookup_table, maps_heatmap, pack, unpack)
 from cnnlab.mosaic import DIVERGING_STOPS, GUTTER, HIGHLIGHT, Display, tile
 
@@ -227,12 +227,14 @@ def test_a_payload_travels_as_one_binary_blob_its_arrays_raw_and_aligned():
         n = int.from_bytes(blob[:4], "little")
         header = json.loads(blob[4:4 + n])
         assert n % 4 == 0 and header["words"] == {"map": "マップ"} and "colors" not in header
+        assert header["filtered"] == ["colors"]
         arrays = header["arrays"]
         assert set(arrays) == {k for k, v in payload.items() if isinstance(v, np.ndarray)}
         for name, (code, offset, shape) in arrays.items():
             assert offset % 4 == 0 and shape == list(payload[name].shape), name
             start = 4 + n + offset
-            assert blob[start:start + payload[name].nbytes] == payload[name].tobytes(), name  # raw, little-endian
+            sent = sub_filter(payload[name]) if name in header["filtered"] else payload[name]
+            assert blob[start:start + payload[name].nbytes] == sent.tobytes(), name  # raw, little-endian
         cells = payload["width"] * payload["height"]
         assert len(blob) <= n + 4 + cells * (1 + payload["values_bits"] // 8 + (payload["tint"] is not None)) + 1200
         back = unpack(blob)
@@ -262,3 +264,45 @@ def test_half_values_are_computed_once_per_content_and_equal_a_fresh_computation
     changed[7, 7] += 1
     assert half_values_by_content(changed)[0] is not first[0] and len(HALF_VALUES) == 2
     assert not first[0].flags.writeable  # shared by every visitor: read-only
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 12), w=st.integers(1, 12), seed=st.integers(0, 2**16))
+def test_colours_go_sub_filtered_and_come_back_exactly(h, w, seed):
+    from cnnlab.heatmaps import sub_filter, unsub
+    colors = np.random.default_rng(seed).integers(0, 256, size=(h, w)).astype(np.uint8)
+    filtered = sub_filter(colors)
+    for r in range(h):  # each cell minus its left neighbour, mod 256 (a plain loop)
+        for q in range(w):
+            assert filtered[r, q] == (int(colors[r, q]) - (int(colors[r, q - 1]) if q else 0)) % 256
+    np.testing.assert_array_equal(unsub(filtered), colors)
+    payload = {"colors": colors, "width": w, "height": h}
+    blob = pack(payload)
+    n = int.from_bytes(blob[:4], "little")
+    sent = np.frombuffer(blob, np.uint8, h * w, 4 + n)
+    np.testing.assert_array_equal(sent.reshape(h, w), filtered)  # what goes over the wire
+    np.testing.assert_array_equal(unpack(blob)["colors"], colors)
+
+
+def test_a_smooth_mosaic_deflates_to_far_fewer_bytes_filtered():
+    import zlib
+    from cnnlab.heatmaps import sub_filter
+    rows, cols = np.mgrid[0:200, 0:600]
+    colors = ((np.sin(rows / 17) + np.cos(cols / 23)) * 60 + 127).astype(np.uint8)
+    assert len(zlib.compress(sub_filter(colors).tobytes(), 6)) < 0.6 * len(zlib.compress(colors.tobytes(), 6))
+
+
+def test_a_large_mosaic_sends_its_hover_values_apart_and_they_decode_the_same():
+    from cnnlab.heatmaps import INLINE_VALUE_CELLS, split_values
+    rng = np.random.default_rng(1)
+    display = Display("gray", "layer", True, 8)
+    small = maps_heatmap(rng.normal(size=(4, 20, 20)).astype(np.float32), display)
+    assert split_values(small) == (small, None)
+    large = maps_heatmap(rng.normal(size=(16, 60, 60)).astype(np.float32), display)
+    assert large["values"].size > INLINE_VALUE_CELLS
+    rest, values = split_values(large)
+    assert "values" not in rest and values is not None and len(pack(rest)) < large["values"].size * 1.1
+    rgba, hover = decode(unpack(pack(rest)), values)
+    rgba_whole, hover_whole = decode(large)
+    np.testing.assert_array_equal(rgba, rgba_whole)
+    np.testing.assert_array_equal(hover, hover_whole)

@@ -2,7 +2,9 @@
 
 With a key, the component keeps its identity across reruns, so new maps repaint the
 same canvas (`assets/heatmap.js`) rather than remounting a chart. Payloads come from
-`cnnlab.heatmaps` and go to the browser as one binary blob (`heatmaps.pack`).
+`cnnlab.heatmaps` and go to the browser as one binary blob (`heatmaps.pack`); a large
+mosaic's hover values go as a file of their own (`serve_values`), which the browser
+fetches when the pointer first reaches that mosaic, so an update carries only colours.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from functools import partial
 
 import streamlit as st
 
-from cnnlab.heatmaps import Payload, pack
+from streamlit import runtime
+
+from cnnlab.heatmaps import Payload, pack, split_values
 from cnnlab.ui import component_state
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text, bar_words, hover_words
@@ -27,8 +31,11 @@ def heatmap(tx: Text, payload: Payload, key: str, on_pick: Callable[[dict], None
     cell = {map, row, column} as checked by component_state.pick (anything else is ignored
     with the app's notice); the label of cell
     `inspected` (map, row, column) says it is the one inspected instead of offering it."""
+    payload, values = split_values(payload)
     data = {**payload, "words": hover_words(tx), "pick": on_pick is not None,
             "inspected": None if inspected is None else [int(n) for n in inspected]}
+    if values is not None:
+        data["values_url"] = serve_values(values, key)
     if payload.get("colorbar"):  # its labels' words in tx's language
         words = bar_words(tx)
         data["colorbar"] = {**payload["colorbar"],
@@ -46,3 +53,12 @@ def _picked(key: str, on_pick: Callable[[dict], None]) -> None:
         component_state.refuse()
     else:
         on_pick(cell)
+
+
+def serve_values(blob: bytes, key: str) -> str:
+    """The URL the browser fetches heatmap `key`'s hover values from: Streamlit's media file
+    store (the one st.image uses), which keeps one file per key and visitor (the newest),
+    shares identical files among visitors, and drops them when the visitor leaves."""
+    if not runtime.exists():
+        return ""
+    return runtime.get_instance().media_file_mgr.add(blob, "application/octet-stream", f"cnnlab-hover-{key}")

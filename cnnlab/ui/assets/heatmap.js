@@ -31,7 +31,40 @@ function unpack(data) {
     d[name] = new TYPES[type](blob.buffer, blob.byteOffset + 4 + n + offset, count);
   }
   delete d.arrays;
+  for (const name of d.filtered || []) d[name] = unsub(d[name], d.width);
   return [d, blob];
+}
+
+// Undo pack's Sub filter (each cell minus its left neighbour, mod 256): a running sum
+// along each row of `width` cells, into a new array (the blob may be handed over again).
+function unsub(filtered, width) {
+  const out = new Uint8Array(filtered.length);
+  for (let start = 0; start < filtered.length; start += width) {
+    let run = 0;
+    for (let i = start; i < start + width; i++) out[i] = run = (run + filtered[i]) & 255;
+  }
+  return out;
+}
+
+// A large mosaic's hover values come as a file of their own (values_url), fetched when the
+// pointer first reaches the mosaic; the newest few are kept, by URL (a URL names its content).
+const REMOTE = new Map(), REMOTE_KEPT = 8;
+function remoteValues(url) {
+  const got = REMOTE.get(url);
+  return got instanceof Float32Array ? got : null;
+}
+function fetchValues(root) {
+  const url = root.__sent && root.__sent.values_url;
+  if (!url || REMOTE.has(url)) return;
+  REMOTE.set(url, "loading");
+  fetch(new URL("." + url, document.baseURI)).then((r) => {
+    if (!r.ok) throw new Error(String(r.status));
+    return r.arrayBuffer();
+  }).then((buffer) => {
+    REMOTE.set(url, hoverValues(unpack(buffer)[0]));
+    while (REMOTE.size > REMOTE_KEPT) REMOTE.delete(REMOTE.keys().next().value);
+    if (root.__sent && root.__sent.values_url === url) paint(root, root.__sent);
+  }).catch(() => REMOTE.delete(url));  // the next hover asks again
 }
 
 // The hover values: float32, or float16 with the cells float16 cannot write laid over exactly.
@@ -69,7 +102,7 @@ function rgba(d, colors, tint) {
 function retile(d, colors, values, tint, columns) {
   const t = d.tile, H = t.h + 1, W = t.w + 1, rows = Math.ceil(t.count / columns);
   const width = columns * W - 1, height = rows * H - 1;
-  const c2 = new Uint8Array(width * height).fill(255), v2 = new Float32Array(width * height).fill(NaN);
+  const c2 = new Uint8Array(width * height).fill(255), v2 = values && new Float32Array(width * height).fill(NaN);
   const t2 = tint ? new Uint8Array(width * height) : null;
   for (let m = 0; m < t.count; m++) {
     const r0 = Math.floor(m / t.columns) * H, q0 = (m % t.columns) * W;
@@ -77,7 +110,8 @@ function retile(d, colors, values, tint, columns) {
     for (let i = 0; i < t.h; i++) {
       for (let j = 0; j < t.w; j++) {
         const a = (r0 + i) * d.width + q0 + j, b = (r1 + i) * width + q1 + j;
-        c2[b] = colors[a]; v2[b] = values[a];
+        c2[b] = colors[a];
+        if (v2) v2[b] = values[a];
         if (t2) t2[b] = tint[a];
       }
     }
@@ -116,10 +150,11 @@ function build(parent) {
   const describe = (row, col) => {
     const d = root.__payload;
     if (row < 0 || col < 0 || row >= d.height || col >= d.width) return null;
-    const v = root.__values[row * d.width + col];
-    if (Number.isNaN(v)) return null;
     const t = d.tile;
     const map = Math.floor(row / (t.h + 1)) * t.columns + Math.floor(col / (t.w + 1));
+    if (row % (t.h + 1) === t.h || col % (t.w + 1) === t.w || map >= t.count) return null;  // a gutter
+    const v = root.__values ? root.__values[row * d.width + col] : undefined;  // undefined: still coming
+    if (Number.isNaN(v)) return null;
     return { mosaicRow: row, mosaicCol: col, map, row: row % (t.h + 1), column: col % (t.w + 1), value: v };
   };
   const cellAt = (event) => {
@@ -143,8 +178,11 @@ function build(parent) {
     if (d.item && d.group > 1) lines.push(`${word("map")} ${Math.floor(cell.map / d.group)}, ${word("channel")} ${cell.map % d.group}`);
     else if (d.item) lines.push(`${word(d.item)} ${cell.map}`);
     lines.push(`${word("row")} ${cell.row}, ${word("column")} ${cell.column}`);
-    if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
-    lines.push(`${word(d.label)} ${formatNumber(cell.value)}`);
+    if (cell.value === undefined) lines.push(`${word(d.label)} …`);
+    else {
+      if (d.raw) lines.push(`${word("raw")} ${Math.round(cell.value * 255)} / 255`);
+      lines.push(`${word(d.label)} ${formatNumber(cell.value)}`);
+    }
     if (d.pick) {  // the inspected cell (or the one just tapped or clicked) says so, not "tap to inspect"
       const at = root.__picking || d.inspected;
       const done = at && at[0] === cell.map && at[1] === cell.row && at[2] === cell.column;
@@ -166,7 +204,8 @@ function build(parent) {
   };
   // pointer events: a mouse hovers, a finger or pen shows the label where it touches
   // a finger or a pen says "tap", a mouse "click"
-  const point = (event) => { root.__touch = event.pointerType !== "mouse"; show(cellAt(event)); };
+  const point = (event) => { root.__touch = event.pointerType !== "mouse"; fetchValues(root); show(cellAt(event)); };
+  canvas.addEventListener("pointerenter", () => fetchValues(root));
   canvas.addEventListener("pointermove", point);
   canvas.addEventListener("pointerdown", point);
   // a touch ends with pointerleave: keep its label until the next touch
@@ -271,14 +310,15 @@ function fitBar(root) {
 function paint(root, sent) {
   root.__sent = sent;
   let d = sent, colors = sent.colors, tint = sent.tint || null;
-  let values = hoverValues(sent);
+  let values = sent.values_url ? remoteValues(sent.values_url) : hoverValues(sent);
   const avail = availableWidth(root, sent), columns = fittingColumns(sent, avail);
   if (columns < sent.tile.columns) {
     [d, colors, values, tint] = retile(sent, colors, values, tint, columns);
     d.px = Math.min(24, avail / d.width);  // fills the width (a fraction is fine)
   }
   root.__payload = d;
-  root.__values = values;
+  root.__values = values;  // null while a large mosaic's values are not fetched yet
+  root.__colors = colors;
   root.dataset.columns = String(d.tile.columns);
   const canvas = root.querySelector(".hm-canvas");
   const w = d.width * d.px, h = d.height * d.px;
