@@ -50,6 +50,11 @@ MESSAGES = {  # the English messages; a page shows its catalogue's "budget.KEY" 
     "training_memory": ("This network is too large to train here: one batch of {batch} images would keep "
                         "{megabytes:,} MB for the backward pass; the limit is {limit:,} MB. Use fewer OutMaps or "
                         "a smaller KernelShape."),
+    "attribution_work": ("This view is over the app's work budget: its images through the network need "
+                         "{work_millions:,} million operations; the limit is {limit_millions:,} million. Use a larger "
+                         "patch stride, fewer steps or a smaller network."),
+    "attribution_memory": ("This occlusion is over the app's memory budget: its batch would hold {values:,} values; "
+                           "the limit is {limit:,}. Use a larger patch stride or a smaller network."),
 }
 
 

@@ -585,6 +585,14 @@ JA: dict[str, str] = {
         "このネットワークはここでは学習できない大きさです: {batch} 枚のバッチ 1 つが逆伝播のために {megabytes:,} MB を使います"
         "（上限 {limit:,} MB）。OutMaps を減らすか KernelShape を小さくしてください。"
     ),
+    "budget.attribution_work": (
+        "この表示はアプリの計算量の上限を超えます: ネットワークに通す画像に {work_millions:,} 百万回の計算が必要で、"
+        "上限は {limit_millions:,} 百万回です。パッチのストライドを大きくする、ステップを減らす、ネットワークを小さくする、のいずれかをしてください。"
+    ),
+    "budget.attribution_memory": (
+        "この遮蔽はアプリのメモリの上限を超えます: バッチの値が {values:,} 個になり、上限は {limit:,} 個です。"
+        "パッチのストライドを大きくするか、ネットワークを小さくしてください。"
+    ),
     "url.notice": "次の URL パラメータは無効だったため、リンクから外して既定値を使っています: {items}。",
     "url.item": "{item}（{default} を使用）",
     "url.why": "{key} を使えなかった理由: {reason}",
