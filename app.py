@@ -11,7 +11,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnlab.kernel_edits import format_edits
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
-from cnnlab.ui import component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
+from cnnlab.ui import attribution, component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.page import Settings, page_icon
@@ -120,6 +120,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
                 inspector.inspector_view(tx, stages, inspected, display)
                 layer = inspected.pixel.layer
                 kernel_editor.kernel_editor(tx, stages[layer], stages[layer - 1].shape[0], inspected.pixel.map, seed)
+                attribution.inspect_saliency(tx, stages, specs, seed, settings.epochs, settings.train_images,
+                                             settings.shown_epoch)
     if trained_tab.open:
         with trained_tab:
             untrained = stages if at_epoch is None else stages_of(choice, specs, seed, edits, None)

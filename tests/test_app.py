@@ -1123,3 +1123,31 @@ def test_a_deconvolution_pixel_names_the_input_cells_that_reach_it(lang):
     at = open_tab("Inspect a pixel", {"net": "conv-2-3x3_deconv-1-2x2-s3x3", "insp_layer": "2", "insp_row": "2",
                                       "insp_col": "2"})
     assert "No input cell lands on this pixel: they fall between strides" in " ".join(c.value for c in at.caption)
+
+
+WHY_QUERY = {"net": "conv-4-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": "5"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
+    from cnnlab import attribution as A
+    at, job = trained({**WHY_QUERY, "lang": lang}, "Trained" if lang == "en" else "学習後")
+    model, image = job.result.models[1], load_mnist().image(4)[None]
+    assert not at.exception and not at.warning
+    s = A.saliency(model, image)
+    np.testing.assert_array_equal(heatmap_values(at, "chart-why-saliency"), tile(s.gradient, 8).z)
+    np.testing.assert_array_equal(heatmap_values(at, "chart-why-times-input"), tile(s.times_input, 8).z)
+    expected = {"occlusion": ("chart-occlusion", A.occlusion(model, image).heat[None]),
+                "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), 1, 0, 40, seed=5).images[-1]),
+                "gradcam": ("chart-gradcam", A.grad_cam(model, image).upsampled[None].astype(np.float32)),
+                "epochs": ("chart-epochs-kernels", None)}
+    for view, (key, values) in expected.items():
+        at.segmented_control(key="why-view").set_value(view)
+        at.run()
+        assert not at.exception and not at.warning, view
+        if values is not None:
+            np.testing.assert_array_equal(heatmap_values(at, key), tile(values, 8 if view != "gradcam" else 1).z)
+        else:
+            assert heatmap_values(at, key).shape == (2 * 6 - 1, 4 * 6 - 1)  # 2 epochs (0, 1) x 4 kernels of 5x5
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert ("Distance the kernels moved" if lang == "en" else "カーネルが動いた距離") in text

@@ -26,9 +26,10 @@ def dataset() -> Mnist:
 @st.cache_resource
 def caches() -> dict[str, ByteCache]:
     """The process's caches, shared by every visitor, each bounded in bytes: the stages of
-    a (input, network, seed) 96 MB, prepared uploads 16 MB (finished trainings: 64 MB,
-    at most 16 of them, kept by the training service)."""
-    return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20)}
+    a (input, network, seed) 96 MB, prepared uploads 16 MB, what a trained network responds
+    to (saliency, occlusion, ascent, Grad-CAM of a training, epoch and input) 16 MB
+    (finished trainings: 64 MB, at most 16 of them, kept by the training service)."""
+    return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20), "attribution": ByteCache(16 * 2**20)}
 
 
 @st.cache_resource

@@ -19,6 +19,7 @@ from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
 from cnnlab.training_service import CANCELLED, DONE, FAILED, QUEUED, Job, TrainingKey
 from cnnlab.ui import widgets as w
+from cnnlab.ui.attribution import why_panel
 from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
@@ -163,6 +164,7 @@ def trained_results(tx: Text, job: Job, stages: list[Stage], shown: list[Stage],
     st.markdown(tx("trained.prediction", digit=digit, probability=float(probabilities[digit]), epoch=epoch))
     st.plotly_chart(figures.digit_bars(probabilities, digit, {"digit": tx("eval.digit"), "value": tx("eval.probability")}),
                     key="chart-prediction", config={"displayModeBar": False})
+    why_panel(tx, job, model, epoch, image, key.seed)
     st.subheader(tx("curves.title"))
     curves_view(tx, job)
     evaluation_view(tx, result)
