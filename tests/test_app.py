@@ -1151,3 +1151,15 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
             assert heatmap_values(at, key).shape == (2 * 6 - 1, 4 * 6 - 1)  # 2 epochs (0, 1) x 4 kernels of 5x5
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert ("Distance the kernels moved" if lang == "en" else "カーネルが動いた距離") in text
+
+
+def test_inspect_shows_the_trained_network_s_saliency_for_the_input():
+    from cnnlab import attribution as A
+    query = {**WHY_QUERY, "seed": "8"}  # a training no other test asks for
+    at = open_tab("Inspect a pixel", query)
+    assert not [b for b in at.get("bidi_component") if b.proto.id.endswith("-chart-inspect-saliency")]  # not trained yet
+    at, job = trained(query, "Inspect a pixel")
+    assert not at.exception
+    s = A.saliency(job.result.models[1], load_mnist().image(4)[None])
+    np.testing.assert_array_equal(heatmap_values(at, "chart-inspect-saliency"), tile(s.gradient, 8).z)
+    assert "Saliency of the trained network (after epoch 1)" in [h.value for h in at.subheader]
