@@ -266,8 +266,12 @@ def _objective(model: Model, x: np.ndarray, layer: int | None, m: int, gradient:
     return f, _backward(model, trace, dy)[0]
 
 
+ASCENT_LR, ASCENT_L2, ASCENT_BLUR_EVERY = 0.02, 0.05, 1  # the defaults the page states
+
+
 def ascent(model: Model, in_shape: tuple[int, int, int], layer: int | None, m: int, steps: int = 40,
-           lr: float = 0.1, l2: float = 0.05, blur_every: int = 4, noise: float = 0.1, seed: int = 0) -> Ascent:
+           lr: float = ASCENT_LR, l2: float = ASCENT_L2, blur_every: int = ASCENT_BLUR_EVERY, noise: float = 0.1,
+           seed: int = 0) -> Ascent:
     """Gradient ascent on map m of layer `layer` (None: class score m) from gray 0.5 +
     N(0, noise^2) (seeded), clipped to [0, 1]; see the module's docstring for a step."""
     rng = np.random.default_rng([int(seed), 23])

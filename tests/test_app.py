@@ -1138,7 +1138,8 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
     np.testing.assert_array_equal(heatmap_values(at, "chart-why-saliency"), tile(s.gradient, 8).z)
     np.testing.assert_array_equal(heatmap_values(at, "chart-why-times-input"), tile(s.times_input, 8).z)
     expected = {"occlusion": ("chart-occlusion", A.occlusion(model, image).heat[None]),
-                "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), 1, 0, 40, seed=5).images[-1]),
+                "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), None, A.predicted(model, image), 40,
+                                                  seed=5).images[-1]),
                 "gradcam": ("chart-gradcam", A.grad_cam(model, image).upsampled[None].astype(np.float32)),
                 "epochs": ("chart-epochs-kernels", None)}
     for view, (key, values) in expected.items():

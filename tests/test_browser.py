@@ -961,3 +961,64 @@ def test_component_scripts_are_fetched_once_and_never_sent_with_an_update(page, 
           const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
           return typeof (await import(url)).default; }""", inline_script(module))
         assert kind == "function", module
+
+
+# --- what the trained network responds to ----------------------------------------------
+
+WHY_VIEWS = {"Saliency": "chart-why-saliency", "Occlusion": "chart-occlusion", "The input a map wants": "chart-ascent"}
+
+
+def _heat_values(page, key: str) -> np.ndarray:
+    """The values heatmap `key` shows, once it is painted and the page has settled."""
+    wait_for_app(page, (key,), timeout_ms=60000)
+    return np.array(page.evaluate(VALUES_JS, key), dtype=float)
+
+
+def _why_views(page) -> dict[str, np.ndarray]:
+    """Each view's heatmap after clicking it; each is a heatmap of varying values."""
+    shown = {}
+    for label, key in WHY_VIEWS.items():
+        option = page.locator(".st-key-why-view").get_by_role("radio", name=label, exact=True)
+        if option.get_attribute("aria-checked") != "true":  # a click on the chosen one would unchoose it
+            option.click()
+        values = _heat_values(page, key)
+        finite = values[~np.isnan(values)]
+        assert finite.size == 28 * 28 and np.ptp(finite) > 0, label
+        shown[label] = finite
+    return shown
+
+
+def test_after_max_epoch_1_the_views_show_heatmaps_for_the_blog_digit_and_a_drawn_one(page, server):
+    query = "max_epoch=1&train_images=1000&seed=23&view=trained"
+    page.goto(f"{server}/?{query}")
+    page.get_by_text("Trained with seed 23, 1 epoch, 1,000 images").wait_for(timeout=120000)
+    blog = _why_views(page)
+    page.goto(f"{server}/?pick=draw&{query}")
+    page.get_by_text("Nothing is drawn yet").first.wait_for(timeout=60000)
+    page.wait_for_function(f"() => {{ const r = ({FIND_PAD_JS})(); return r && r.querySelector('.dp-canvas'); }}",
+                           timeout=30000)
+    wait_for_app(page)
+    left, top, width, height = page.evaluate(PAD_BOX_JS)
+    screen = [(left + x * width / 280, top + y * height / 280) for x, y in PATH]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for x, y in screen[1:]:
+        page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+    page.get_by_text("Trained with seed 23, 1 epoch, 1,000 images").wait_for(timeout=60000)
+    strokes = page.evaluate(STROKES_JS)
+    for _ in range(100):  # the saliency view's input is the drawing, as the app preprocesses it
+        try:
+            shown = _heat_values(page, "chart-why-input").reshape(28, 28)
+            if np.allclose(shown, reference_digit(strokes), atol=1e-4):
+                break
+        except Exception:  # not drawn yet, or redrawn meanwhile
+            pass
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the Trained tab does not explain the drawn digit")
+    drawn = _why_views(page)
+    for label in WHY_VIEWS:
+        if label != "The input a map wants":  # the same map's wish, whatever the input
+            assert not np.allclose(drawn[label], blog[label]), label
+    page.locator(".st-key-why").screenshot(path=ARTIFACTS / "why-drawn.png")

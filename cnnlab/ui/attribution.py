@@ -54,7 +54,12 @@ def _downloads(tx: Text, name: str, picture: np.ndarray, display: Display, prefi
 
 
 def why_panel(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, seed: int) -> None:
-    """The section under the prediction: one view at a time for this input (C, H, W)."""
+    """The section under the prediction (container key "why"): one view at a time for this input (C, H, W)."""
+    with st.container(key="why"):
+        _why(tx, job, model, epoch, image, seed)
+
+
+def _why(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, seed: int) -> None:
     st.subheader(tx("why.title"))
     view = st.segmented_control(tx("why.view"), VIEWS, key="why-view", default="saliency",
                                 format_func=lambda v: tx(f"why.view.{v}"), label_visibility="collapsed")
@@ -67,7 +72,7 @@ def why_panel(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, s
         elif view == "occlusion":
             occlusion_view(tx, model, tag, image)
         elif view == "ascent":
-            ascent_view(tx, model, tag, image.shape, seed)
+            ascent_view(tx, model, tag, image.shape, seed, A.predicted(model, image))
         elif view == "gradcam":
             grad_cam_view(tx, model, tag, image)
         elif view == "epochs":
@@ -126,10 +131,10 @@ def occlusion_view(tx: Text, model: Model, tag: tuple, image: np.ndarray) -> Non
                probabilities=o.probabilities, base=np.array(o.base), target=np.array(o.target))
 
 
-def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, int], seed: int) -> None:
-    """Gradient ascent for a map of a layer (or a class score), its steps, and the map's
-    kernel with the nearest classic filter."""
-    layers = [*range(1, len(model.specs) + 1), None]
+def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, int], seed: int, digit: int) -> None:
+    """Gradient ascent for a digit's score (first: the predicted `digit`) or a map of a
+    layer, its steps, and the map's kernel with the nearest classic filter."""
+    layers = [None, *range(1, len(model.specs) + 1)]
     names = {k: f"{model.specs[k - 1].kind} {k}" for k in layers if k is not None}
     left, middle, right = st.columns(3)
     layer = left.selectbox(tx("why.layer"), layers, key="why-layer",
@@ -138,7 +143,8 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
     for spec in model.specs[:layer]:
         shape = spec.output_shape(shape)
     count = 10 if layer is None else shape[0]
-    m = int(middle.number_input(tx("why.map") if layer else tx("why.digit"), 0, count - 1, 0, key=f"why-map-{layer}"))
+    m = int(middle.number_input(tx("why.map") if layer else tx("why.digit"), 0, count - 1, 0 if layer else digit,
+                                key=f"why-map-{layer}"))
     steps = int(right.number_input(tx("why.steps"), 1, 100, 40, key="why-steps", help=tx("why.steps.help")))
     A.ascent_cost(model.specs, in_shape, layer, steps)
     run = _cached(("ascent", *tag[:2], in_shape, layer, m, steps, seed),
@@ -147,7 +153,7 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
     if kept == 0:
         st.info(tx("why.ascent.flat"))
     st.caption(tx("why.ascent.caption", seed=seed, steps=kept, start=format_number(run.objective[0]),
-                  end=format_number(run.objective[-1])))
+                  end=format_number(run.objective[-1]), lr=A.ASCENT_LR, l2=A.ASCENT_L2, every=A.ASCENT_BLUR_EVERY))
     step = st.slider(tx("why.step"), 0, kept, kept, key="why-step") if kept else 0
     a, b = st.columns(2)
     with a:
