@@ -1,9 +1,10 @@
 """Take the README's screenshots from the running app (headless Chromium, as the browser
 tests run it): a digit drawn on the pad, a colour photo through the classic filters
-(Sobel x and y among them), and the network overview with the sliding window paused
-mid-way. Writes docs/images/*.png.
+(Sobel x and y among them), the network overview with the sliding window paused
+mid-way, and what the trained network responds to (saliency and occlusion of a drawn
+digit after Max Epoch 1). Writes docs/images/*.png; `why` takes only the last two.
 
-    python scripts/screenshots.py
+    python scripts/screenshots.py [why]
 """
 
 from __future__ import annotations
@@ -14,30 +15,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browsertools import MAPS_TAB_CHARTS, PAD_BOX_JS, launch, streamlit_server, wait_for_app  # noqa: E402
+from browsertools import FIND_PAD_JS, MAPS_TAB_CHARTS, PAD_BOX_JS, launch, streamlit_server, wait_for_app  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 SEVEN = [[(70, 60), (210, 60), (120, 240)], [(100, 150), (190, 150)]]  # a crossed 7, in pad pixels
 
 
-def main() -> None:
+def draw_seven(page, keys: tuple[str, ...] = MAPS_TAB_CHARTS) -> None:
+    page.wait_for_function(f"() => {{ const r = ({FIND_PAD_JS})(); return r && r.querySelector('.dp-canvas'); }}",
+                           timeout=60000)
+    left, top, width, _ = page.evaluate(PAD_BOX_JS)
+    for stroke in SEVEN:
+        page.mouse.move(left + stroke[0][0] * width / 280, top + stroke[0][1] * width / 280)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(left + x * width / 280, top + y * width / 280, steps=15)
+        page.mouse.up()
+        page.wait_for_timeout(800)
+        wait_for_app(page, keys)
+
+
+def why(page, url: str) -> list[str]:
+    """The Trained tab's saliency and occlusion of the drawn 7 (the blog network, Max Epoch 1)."""
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(f"{url}/?pick=draw&max_epoch=1&train_images=5000&view=trained")
+    page.get_by_text("Nothing is drawn yet").first.wait_for(timeout=60000)
+    draw_seven(page, ())
+    page.get_by_text("Trained with seed 0, 1 epoch, 5,000 images").wait_for(timeout=180000)
+    section = page.locator(".st-key-why")
+    wait_for_app(page, ("chart-why-saliency",))
+    page.wait_for_timeout(500)
+    section.screenshot(path=OUT / "why-saliency.png")
+    section.get_by_role("radio", name="Occlusion", exact=True).click()
+    wait_for_app(page, ("chart-occlusion", "chart-occlusion-input"))
+    page.wait_for_timeout(500)
+    section.screenshot(path=OUT / "why-occlusion.png")
+    return ["why-saliency.png", "why-occlusion.png"]
+
+
+def main(only: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url, sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1250})
+        if only == ["why"]:
+            written = why(page, url)
+            browser.close()
+            print(f"wrote {', '.join(str(OUT / n) for n in written)}")
+            return
         page.goto(f"{url}/?pick=draw&net=conv-10-3x3-same-iClassicFilters_max-2x2&columns=5")
         wait_for_app(page, MAPS_TAB_CHARTS)
-        left, top, width, _ = page.evaluate(PAD_BOX_JS)
-        for stroke in SEVEN:
-            page.mouse.move(left + stroke[0][0] * width / 280, top + stroke[0][1] * width / 280)
-            page.mouse.down()
-            for x, y in stroke[1:]:
-                page.mouse.move(left + x * width / 280, top + y * width / 280, steps=15)
-            page.mouse.up()
-            page.wait_for_timeout(800)
-            wait_for_app(page, MAPS_TAB_CHARTS)
+        draw_seven(page)
         page.screenshot(path=OUT / "drawn-digit.png")
         page.set_viewport_size({"width": 1400, "height": 2350})
         page.goto(f"{url}/?pick=photo&photo=cat&net=conv-10-3x3-same-iClassicFilters&columns=6&colorbar=false")
@@ -52,9 +82,10 @@ def main() -> None:
         player.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         player.screenshot(path=OUT / "sliding-window.png")
+        written = ["drawn-digit.png", "photo-classic-filters.png", "overview.png", "sliding-window.png", *why(page, url)]
         browser.close()
-    print(f"wrote {', '.join(str(OUT / n) for n in ('drawn-digit.png', 'photo-classic-filters.png', 'overview.png', 'sliding-window.png'))}")
+    print(f"wrote {', '.join(str(OUT / n) for n in written)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
