@@ -1137,6 +1137,9 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
     s = A.saliency(model, image)
     np.testing.assert_array_equal(heatmap_values(at, "chart-why-saliency"), tile(s.gradient, 8).z)
     np.testing.assert_array_equal(heatmap_values(at, "chart-why-times-input"), tile(s.times_input, 8).z)
+    at.session_state["why-saliency-downloads"] = True
+    at.run()
+    assert len(at.get("download_button")) == 2
     expected = {"occlusion": ("chart-occlusion", A.occlusion(model, image).heat[None]),
                 "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), None, A.predicted(model, image), 40,
                                                   seed=5).images[-1]),
@@ -1150,6 +1153,11 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
             np.testing.assert_array_equal(heatmap_values(at, key), tile(values, 8 if view != "gradcam" else 1).z)
         else:
             assert heatmap_values(at, key).shape == (2 * 6 - 1, 4 * 6 - 1)  # 2 epochs (0, 1) x 4 kernels of 5x5
+        assert not at.get("download_button")  # built while the popover is open
+        at.session_state[f"why-{view}-downloads"] = True
+        at.run()
+        names = sorted(b.proto.label for b in at.get("download_button"))
+        assert len(names) == 2 and not at.exception, view
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert ("Distance the kernels moved" if lang == "en" else "カーネルが動いた距離") in text
 

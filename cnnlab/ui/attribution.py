@@ -43,14 +43,18 @@ def _target(tx: Text, key: str) -> int | None:
                         format_func=lambda c: tx("why.class.predicted") if c is None else str(c))
 
 
-def _downloads(tx: Text, name: str, picture: np.ndarray, display: Display, prefix: str = "why",
+def _downloads(tx: Text, name: str, picture: np.ndarray, display: Display, prefix: str,
                **arrays: np.ndarray) -> None:
-    """PNG of `picture` (C, H, W) as drawn, and every array as NPZ, built on click."""
-    with st.popover(tx("download.layer"), icon=":material/download:"):
+    """PNG of `picture` (C, H, W) as drawn, and every array as NPZ: the buttons built only
+    while the popover (key `prefix`-downloads) is open, each file only when clicked."""
+    box = st.popover(tx("download.layer"), icon=":material/download:", key=f"{prefix}-downloads", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.download_button(tx("download.png"), lambda: exports.mosaic_png(picture, display, colorbar=True),
-                           file_name=f"{name}.png", mime="image/png", key=f"{prefix}-png")
+                           file_name=f"{name}.png", mime="image/png", key=f"{prefix}-png", on_click="ignore")
         st.download_button(tx("download.npz"), lambda: exports.values_npz(**arrays), file_name=f"{name}.npz",
-                           mime="application/octet-stream", key=f"{prefix}-npz")
+                           mime="application/octet-stream", key=f"{prefix}-npz", on_click="ignore")
 
 
 def why_panel(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, seed: int) -> None:
@@ -98,7 +102,7 @@ def saliency_view(tx: Text, model: Model, tag: tuple, image: np.ndarray, prefix:
             st.caption(title)
             heatmap(tx, payload, key=key)
     _downloads(tx, f"saliency-{s.target}", np.concatenate([s.gradient, s.times_input]), HEAT,
-               input=image, gradient=s.gradient, gradient_x_input=s.times_input, target=np.array(s.target))
+               f"{prefix}-saliency", input=image, gradient=s.gradient, gradient_x_input=s.times_input, target=np.array(s.target))
 
 
 def occlusion_view(tx: Text, model: Model, tag: tuple, image: np.ndarray) -> None:
@@ -168,7 +172,8 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
             classic = tx("why.ascent.classic", name=tx("classic." + name), score=f"{score:.2f}") if name else ""
             st.caption(tx("why.ascent.kernel", map=m) + classic)
             heatmap(tx, heatmaps.kernels_heatmap(kernels[m:m + 1], HEAT, max_width=160), key="chart-ascent-kernel")
-    _downloads(tx, f"ascent-{layer or 'class'}-{m}", run.images[-1], HEAT, "why-ascent", images=run.images, objective=run.objective)
+    _downloads(tx, f"ascent-{layer or 'class'}-{m}", run.images[-1], HEAT, "why-ascent", images=run.images,
+               objective=run.objective)
 
 
 def grad_cam_view(tx: Text, model: Model, tag: tuple, image: np.ndarray) -> None:
