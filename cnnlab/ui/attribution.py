@@ -156,8 +156,8 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
     kept = len(run.objective) - 1
     if kept == 0:
         st.info(tx("why.ascent.flat"))
-    st.caption(tx("why.ascent.caption", seed=seed, steps=kept, start=format_number(run.objective[0]),
-                  end=format_number(run.objective[-1]), lr=A.ASCENT_LR, l2=A.ASCENT_L2, every=A.ASCENT_BLUR_EVERY))
+    st.caption(tx("why.ascent.caption", seed=seed, steps=kept, first=format_number(run.objective[0]),
+                  last=format_number(run.objective[-1]), lr=A.ASCENT_LR, l2=A.ASCENT_L2, every=A.ASCENT_BLUR_EVERY))
     step = st.slider(tx("why.step"), 0, kept, kept, key="why-step") if kept else 0
     a, b = st.columns(2)
     with a:
