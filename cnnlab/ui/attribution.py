@@ -204,7 +204,8 @@ def grad_cam_view(tx: Text, model: Model, tag: tuple, image: np.ndarray) -> None
 
 
 def epochs_view(tx: Text, job: Job) -> None:
-    """The first layer's kernels after each epoch, one row an epoch, and how far they moved."""
+    """The first layer's kernels after each epoch, small multiples (one mosaic an epoch),
+    and how far they moved in each epoch."""
     across = A.kernels_across(job.result.models)
     if across is None:
         st.info(tx("why.epochs.none"))
@@ -213,12 +214,14 @@ def epochs_view(tx: Text, job: Job) -> None:
     e1, m, c, kh, kw = kernels.shape
     per_kernel, whole = A.kernel_moves(kernels)
     st.caption(tx("why.epochs.caption", index=layer, epochs=e1 - 1))
-    display = Display("diverging", "layer", True, m * c)
-    heatmap(tx, heatmaps.kernels_heatmap(kernels.reshape(e1 * m, c, kh, kw), display, max_width=720),
-            key="chart-epochs-kernels")
+    grid = st.columns(min(e1, 4))
+    for e in range(e1):
+        with grid[e % len(grid)]:
+            st.caption(tx("why.epochs.epoch", epoch=e, moved=format_number(float(whole[e - 1])) if e else "0"))
+            heatmap(tx, heatmaps.kernels_heatmap(kernels[e], HEAT, max_width=240), key=f"chart-epochs-kernels-{e}")
     st.markdown(tx("why.epochs.moves", items=" · ".join(
         f"{e} {format_number(d)}" for e, d in enumerate(whole, start=1))))
-    _downloads(tx, f"kernels-epochs-layer{layer}", kernels.reshape(e1 * m * c, kh, kw), display, "why-epochs",
+    _downloads(tx, f"kernels-epochs-layer{layer}", kernels.reshape(e1 * m * c, kh, kw), HEAT, "why-epochs",
                kernels=kernels, moved=per_kernel, moved_layer=whole)
 
 
