@@ -217,7 +217,8 @@ def epochs_view(tx: Text, job: Job) -> None:
     grid = st.columns(min(e1, 4))
     for e in range(e1):
         with grid[e % len(grid)]:
-            st.caption(tx("why.epochs.epoch", epoch=e, moved=format_number(float(whole[e - 1])) if e else "0"))
+            st.caption(tx("why.epochs.epoch", epoch=e, moved=format_number(float(whole[e - 1]))) if e else
+                       tx("why.epochs.untrained"))
             heatmap(tx, heatmaps.kernels_heatmap(kernels[e], HEAT, max_width=240), key=f"chart-epochs-kernels-{e}")
     st.markdown(tx("why.epochs.moves", items=" · ".join(
         f"{e} {format_number(d)}" for e, d in enumerate(whole, start=1))))

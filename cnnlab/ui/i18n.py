@@ -522,8 +522,9 @@ EN: dict[str, str] = {
     "why.gradcam.map": "Grad-CAM L, resized to the input (bilinear)",
     "why.gradcam.cell": "At its largest cell (row {row}, column {column}): L = ReLU(Σ α_k · A^k) = ReLU({terms}) = **{value}**",
     "why.epochs.none": "No layer with kernels to follow.",
-    "why.epochs.caption": "Kernels of layer {index} after each epoch, from the untrained ones (epoch 0) to after epoch {epochs}, each on the same colour scale as drawn (diverging around 0).",
+    "why.epochs.caption": "Kernels of layer {index} after each epoch, from the untrained ones (epoch 0) to after epoch {epochs}, each diverging around 0 (white).",
     "why.epochs.epoch": "After epoch {epoch} (moved {moved})",
+    "why.epochs.untrained": "Untrained (epoch 0)",
     "why.epochs.moves": "Distance the kernels moved in each epoch (‖W_e − W_(e−1)‖ over the whole layer): {items}",
     "why.inspect.title": "Saliency of the trained network (after epoch {epoch})",
 }
@@ -1090,8 +1091,9 @@ JA: dict[str, str] = {
     "why.gradcam.map": "Grad-CAM L（入力の大きさに双線形補間で拡大）",
     "why.gradcam.cell": "最大のセル（行 {row}、列 {column}）で: L = ReLU(Σ α_k · A^k) = ReLU({terms}) = **{value}**",
     "why.epochs.none": "たどれるカーネルを持つ層がありません。",
-    "why.epochs.caption": "各エポック後の層 {index} のカーネル: 学習前（エポック 0）からエポック {epochs} の後まで（0 を中心にした色）。",
+    "why.epochs.caption": "各エポック後の層 {index} のカーネル: 学習前（エポック 0）からエポック {epochs} の後まで（それぞれ 0 を白とする色）。",
     "why.epochs.epoch": "エポック {epoch} の後（移動 {moved}）",
+    "why.epochs.untrained": "学習前（エポック 0）",
     "why.epochs.moves": "各エポックでカーネルが動いた距離（層全体の ‖W_e − W_(e−1)‖）: {items}",
     "why.inspect.title": "学習したネットワークのサリエンシー（エポック {epoch} の後）",
 }
