@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import selectors
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +40,41 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 class TrainingFailed(RuntimeError):
     """The child process ended without a model; the message says how it ended."""
+
+
+class TrainingStopped(Exception):
+    """The training was stopped from outside (its `stop` event set); its child was killed."""
+
+
+FOLDER_PREFIX = "cnnlab-training-"  # then the server's pid and "-": cnnlab-training-1234-k2j3h4
+_FOLDER = re.compile(re.escape(FOLDER_PREFIX) + r"(\d+)-")
+
+
+def clean_stale_folders(root: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the temporary folders of trainings whose server process is no longer alive
+    (a server killed mid-training leaves its folder behind); a living server's folders,
+    and folders of any other name, are left alone. Returns the folders removed."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        match = _FOLDER.match(folder.name)
+        if match is None or not folder.is_dir() or folder.is_symlink() or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """True if a process `pid` exists (or might: one we may not signal counts as alive)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,23 +108,26 @@ class Trained:
 
 
 def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: int,
-                   report: Callable[[Progress | EpochDone], None] | None = None, nice: int = 10) -> Trained:
+                   report: Callable[[Progress | EpochDone], None] | None = None, nice: int = 10,
+                   stop: threading.Event | None = None) -> Trained:
     """Train `specs` + Affine(10) on the first `images` shipped training images for `epochs`
     epochs in a child process at `nice`. `report` is called in this thread for every
     progress line. If this thread is interrupted (an exception from `report`, such as a
-    cancelled training), the child is killed at once."""
+    cancelled training) or `stop` is set (looked at every 0.2 s, between reports too), the
+    child is killed at once (TrainingStopped for `stop`). A child that dies (killed by a
+    signal, out of memory) raises TrainingFailed: nothing here starts it again."""
     request = json.dumps({"stack": format_stack(tuple(specs)), "images": images, "epochs": epochs,
                           "seed": seed, "nice": nice})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
-    with tempfile.TemporaryDirectory(prefix="cnnlab-training-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as tmp:
         out, errors = Path(tmp) / "model.npz", Path(tmp) / "stderr.txt"
         with open(errors, "wb") as err:
             child = subprocess.Popen([sys.executable, "-m", "cnnlab.training_process", request, str(out)],
                                      stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                     text=True, cwd=tmp)
+                                     cwd=tmp)
             try:
-                for line in child.stdout:
-                    if report is not None:
+                for line in _lines(child, stop):
+                    if report is not None and line.strip():
                         fields = json.loads(line)
                         report(EpochDone(**fields) if "test_accuracy" in fields else Progress(**fields))
                 child.wait()
@@ -100,6 +142,26 @@ def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: i
         with np.load(out) as saved:
             models = tuple(_model(tuple(specs), saved, f"e{e}_") for e in range(epochs + 1))
             return Trained(models, tuple(float(a) for a in saved["test_accuracy"]), saved["test_probabilities"])
+
+
+def _lines(child: subprocess.Popen, stop: threading.Event | None):
+    """The child's output lines (bytes) as they come, until it closes its output; raises
+    TrainingStopped as soon as `stop` is set."""
+    fd, pending = child.stdout.fileno(), b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            if stop is not None and stop.is_set():
+                raise TrainingStopped
+            if not selector.select(0.2):
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                if pending:
+                    yield pending
+                return
+            *lines, pending = (pending + chunk).split(b"\n")
+            yield from lines
 
 
 def _model(specs: tuple[LayerSpec, ...], saved, prefix: str) -> Model:

@@ -35,8 +35,24 @@ def caches() -> dict[str, ByteCache]:
 @st.cache_resource
 def training_service() -> TrainingService:
     """The process's training queue and worker: one training at a time, off every script;
-    at most 16 finished trainings and 64 MB of them kept."""
-    return TrainingService(keep_bytes=64 * 2**20, keep_count=16)
+    at most 2 queued or running per visitor (a browser session) and 8 in all, served
+    round-robin by visitor; a closed tab's trainings given up within about 4 s (its session
+    looked up every second, gone for 2 s); at most 16 finished trainings and 64 MB of them
+    kept."""
+    return TrainingService(keep_bytes=64 * 2**20, keep_count=16, per_visitor=2, total=8, alive=session_alive,
+                           watch_every=1.0, gone_after=2.0)
+
+
+def session_alive(session_id: str) -> bool:
+    """True while the browser session `session_id` is connected to this server (its tab
+    open); a disconnected tab's session is not, even while Streamlit keeps it for a
+    reconnection. Outside a server (AppTest, a bare script) every session counts as alive.
+    Streamlit's Runtime is not public API: tests/test_training_service.py checks it."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(session_id)
 
 
 @st.cache_resource

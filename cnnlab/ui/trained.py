@@ -3,7 +3,6 @@ time, in a child process), and every layer untrained beside trained."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +16,7 @@ from cnnlab.classic_filters import closest_classic
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
-from cnnlab.training_service import CANCELLED, DONE, FAILED, QUEUED, Job, TrainingKey
+from cnnlab.training_service import DONE, FAILED, QUEUED, Job, QueueFull, TrainingKey
 from cnnlab.ui import widgets as w
 from cnnlab.ui.attribution import why_panel
 from cnnlab.ui.compute import dataset, training_service
@@ -64,6 +63,7 @@ def owner() -> str:
 
 
 CANCELLED_KEYS = "cancelled-trainings"  # this session's trainings it cancelled (not asked for again)
+RETRY = "retry-training"  # the failed training this session's Retry asked for again
 
 
 def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tuple[LayerSpec, ...], seed: int,
@@ -93,9 +93,19 @@ def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tupl
             st.info(tx("trained.cancelled", **settings_words(key)))
             st.button(tx("trained.again"), key="train-again", on_click=_forget_cancel, args=(key,))
             return
-        training_service().request(key, owner())
-        training_progress(tx, key)
-        return
+        try:
+            job = training_service().request(key, owner(), retry=st.session_state.pop(RETRY, None) == key)
+        except QueueFull as full:  # nothing queued: a click on the button (a rerun) asks again
+            st.warning(tx(f"trained.full.{full.scope}", limit=full.limit), icon=":material/hourglass_disabled:")
+            st.button(tx("trained.try_again"), key="train-try-again")
+            return
+        if job.state == FAILED:  # shown, never started again by itself: only Retry does
+            st.error(tx("trained.failed", **settings_words(key)), icon=":material/error:")
+            st.button(tx("trained.retry"), key="train-retry", on_click=_retry, args=(key,), icon=":material/refresh:")
+            return
+        if job.state != DONE:
+            training_progress(tx, key)
+            return
     trained_results(tx, job, stages, shown, display, shown_epoch)
 
 
@@ -105,6 +115,10 @@ def settings_words(key: TrainingKey) -> dict:
 
 def _forget_cancel(key: TrainingKey) -> None:
     st.session_state.get(CANCELLED_KEYS, set()).discard(key)
+
+
+def _retry(key: TrainingKey) -> None:
+    st.session_state[RETRY] = key
 
 
 def _cancel(key: TrainingKey) -> None:
@@ -118,15 +132,12 @@ def training_progress(tx: Text, key: TrainingKey) -> None:
     waiting in the script); the whole page reruns when it is done."""
     if key in st.session_state.get(CANCELLED_KEYS, set()):
         st.rerun()  # the whole page: it says so and offers to train again
-    job = training_service().current(key)
-    if job is None or job.state == CANCELLED:  # dropped meanwhile (another of this visitor's pages): asked again
+    try:  # this session's training (asked again if it was dropped meanwhile); a failed one is not restarted
         job = training_service().request(key, owner())
-    if job.state == DONE:
-        st.rerun()
-    if job.state == FAILED:
-        print(f"cnnlab: {job.error}", file=sys.stderr)  # the child's own words go to the log, not the page
-        st.error(tx("trained.failed"), icon=":material/error:")
-        return
+    except QueueFull:
+        st.rerun()  # the whole page says so
+    if job.state in (DONE, FAILED):
+        st.rerun()  # the whole page: the results, or the failure with Retry
     words = settings_words(key)
     position = training_service().position(job) if job.state == QUEUED else 0
     if position:
