@@ -1,6 +1,10 @@
 """Training in a child process gives exactly the in-process result, and stops at once."""
 
 import os
+import subprocess
+import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +13,8 @@ import pytest
 from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
 from cnnlab.presets import parse_stack
 from cnnlab.training import Progress, accuracy, init_model, predict, train
-from cnnlab.training_process import EpochDone, TrainingFailed, train_in_child
+from cnnlab.training_process import (FOLDER_PREFIX, EpochDone, TrainingFailed, TrainingStopped,
+                                     clean_stale_folders, train_in_child)
 
 
 def test_the_child_trains_exactly_what_the_parent_would():
@@ -68,3 +73,34 @@ def children() -> list[int]:
 def test_a_failing_child_says_so():
     with pytest.raises(TrainingFailed, match="ended with code 1: .*Group 2 must divide"):
         train_in_child(parse_stack("conv-4-3x3-g2"), 256, 1, seed=0)
+
+
+def test_a_training_whose_stop_event_is_set_is_stopped_and_its_child_killed():
+    stop = threading.Event()
+    with pytest.raises(TrainingStopped):  # the report does not raise: the event alone stops it
+        train_in_child(parse_stack("conv-16-5x5_max-2x2"), 20000, 10, seed=0, report=lambda p: stop.set(), stop=stop)
+    assert not children()
+
+
+def test_a_training_s_folder_names_its_server_and_is_removed_after():
+    mine = FOLDER_PREFIX + f"{os.getpid()}-"
+    seen = []
+    train_in_child(parse_stack("conv-2-3x3"), 256, 1, seed=0,
+                   report=lambda p: seen.extend(f.name for f in Path(tempfile.gettempdir()).glob(mine + "*")))
+    assert seen and not list(Path(tempfile.gettempdir()).glob(mine + "*"))
+
+
+def test_only_folders_of_servers_that_are_gone_are_cleaned(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid no process has any more (a killed server's)
+    stale = tmp_path / f"{FOLDER_PREFIX}{dead.pid}-abc123"
+    (stale / "sub").mkdir(parents=True)
+    (stale / "sub" / "model.npz").write_bytes(b"x" * 100)
+    live = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-def456"  # this server's, training now
+    live.mkdir()
+    other = tmp_path / f"{FOLDER_PREFIX}k2j3h4x9"  # not named by a pid: not ours to judge
+    other.mkdir()
+    unrelated = tmp_path / f"something-{dead.pid}-else"
+    unrelated.mkdir()
+    assert clean_stale_folders(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and other.exists() and unrelated.exists()
