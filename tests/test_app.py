@@ -828,6 +828,80 @@ def test_cancel_stops_the_training_and_it_is_not_asked_for_again_until_wanted():
     at.button(key="train-cancel").click().run()
 
 
+def test_a_training_whose_child_is_killed_shows_its_failure_once_with_retry_and_retry_trains_again():
+    import os
+    import signal
+    import time
+    from cnnlab.training_service import FAILED, RUNNING, TrainingKey
+    from cnnlab.ui.compute import training_service
+    from test_training_process import children
+    query = {"net": "conv-16-5x5_max-2x2", "max_epoch": "10", "train_images": "20000", "seed": "41"}
+    at = open_tab("Trained", query)
+    key = TrainingKey(parse_stack(query["net"]), 10, 41, 20000)
+    job = training_service().current(key)
+    end = time.monotonic() + 60
+    while not job.batches:
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    [child] = children()
+    os.kill(child, signal.SIGKILL)  # mid-epoch, as the system's out-of-memory killer would
+    while job.state != FAILED:
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    for _ in range(4):  # the page asks again and again (each run: what its poll does)
+        at.run()
+        assert [e.value for e in at.error] == [
+            "The training (seed 41, 10 epochs, 20,000 images) failed: its process ended without a model (stopped, or "
+            "out of memory; the server's log has the details). It is not started again by itself; the rest of the "
+            "page is not affected. Retry it, or try a smaller network."]
+        assert not at.get("progress") and not at.info and not children() and job.state == FAILED
+    at.button(key="train-retry").click().run()
+    again = training_service().current(key)
+    assert again is not job and again.state in ("queued", RUNNING) and not at.error
+    assert at.get("progress") or at.info  # its progress, or its place in the queue
+    while not children():
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    at.button(key="train-cancel").click().run()
+
+
+def test_a_full_training_queue_refuses_a_new_training_with_its_limit_in_both_languages():
+    import time
+    from cnnlab.training_service import CANCELLED, TrainingKey
+    from cnnlab.ui.compute import training_service
+    from test_training_process import children
+    service = training_service()
+    end = time.monotonic() + 20
+    while service.live_count():  # another test's cancelled training is still ending
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    others = [service.request(TrainingKey(parse_stack("conv-16-5x5_max-2x2"), 10, 100 + k, 20000), f"other-{k}")
+              for k in range(service.total)]  # eight other visitors' trainings: the queue is full
+    try:
+        for lang, words in (("en", "Not queued: this server's training queue is full (8 trainings queued or running, "
+                                   "the most it holds). Try again in a minute."),
+                            ("ja", "キューに入れませんでした: このサーバーの学習キューがいっぱいです（待機中と実行中で 8 件、上限です）。")):
+            query = {"lang": lang, "net": "conv-2-3x3_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": "42"}
+            at = open_tab("Trained" if lang == "en" else "学習後", query)
+            assert at.warning[0].value.startswith(words) and not at.get("progress") and not at.info
+            assert training_service().current(TrainingKey(parse_stack(query["net"]), 1, 42, 1000)) is None
+        service.cancel("other-7")
+        end = time.monotonic() + 20
+        while service.live_count() == service.total:  # the cancelled one leaves the queue
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        at.button(key="train-try-again").click().run()
+        assert not at.warning and (at.get("progress") or at.info)  # queued now
+        at.button(key="train-cancel").click().run()
+    finally:
+        for k in range(len(others)):
+            service.cancel(f"other-{k}")
+    end = time.monotonic() + 20
+    while not all(j.state == CANCELLED for j in others) or children():
+        assert time.monotonic() < end
+        time.sleep(0.05)
+
+
 def test_the_maps_tab_offers_the_network_as_code_and_every_download():
     import ast
     at = open_tab("Maps", {"net": "conv-8-3x3_relu_max-2x2"})
