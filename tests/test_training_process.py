@@ -1,10 +1,12 @@
 """Training in a child process gives exactly the in-process result, and stops at once."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +58,10 @@ def test_an_interrupted_training_is_killed_at_once():
     assert not children(), "the training process outlived the interruption"
 
 
-def children() -> list[int]:
-    """This process's living children running cnnlab.training_process."""
+def children(parent: int | None = None) -> list[int]:
+    """The living (not zombie) children of `parent` (this process by default) running
+    cnnlab.training_process."""
+    parent = os.getpid() if parent is None else parent
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -65,7 +69,8 @@ def children() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"cnnlab.training_process" in cmdline:
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == parent and state != "Z" and b"cnnlab.training_process" in cmdline:
             found.append(int(entry.name))
     return found
 
@@ -104,3 +109,30 @@ def test_only_folders_of_servers_that_are_gone_are_cleaned(tmp_path):
     unrelated.mkdir()
     assert clean_stale_folders(tmp_path) == [stale]
     assert not stale.exists() and live.exists() and other.exists() and unrelated.exists()
+
+
+def test_a_killed_server_s_training_child_dies_with_it_and_its_folder_is_cleaned_at_the_next_start(tmp_path):
+    from cnnlab.training_process import PACKAGE_ROOT
+    code = ("from cnnlab.presets import parse_stack; from cnnlab.training_process import train_in_child; "
+            "train_in_child(parse_stack('conv-16-5x5_max-2x2'), 20000, 10, 0, report=lambda p: print(1, flush=True))")
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(PACKAGE_ROOT)}
+    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, cwd=tmp_path)
+    server.stdout.readline()  # training: its first report
+    [child] = children(server.pid)
+    folders = list(tmp_path.glob(f"{FOLDER_PREFIX}{server.pid}-*"))
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait()
+    server.stdout.close()
+    end = time.monotonic() + 5
+    while _running(child):  # its next report finds no reader: it ends (it would otherwise train on, unseen)
+        assert time.monotonic() < end, "the training child outlived its server"
+        time.sleep(0.02)
+    assert len(folders) == 1 and folders[0].exists()  # left behind by the killed server
+    assert clean_stale_folders(tmp_path) == folders and not folders[0].exists()
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

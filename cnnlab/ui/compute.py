@@ -15,7 +15,10 @@ from cnnlab.drawing import Stroke, drawn_digit
 from cnnlab.kernel_edits import KernelEdit
 from cnnlab.layers import LayerSpec
 from cnnlab.pipeline import Stage, run
+from cnnlab.training_process import clean_stale_folders
 from cnnlab.training_service import TrainingService
+
+clean_stale_folders()  # once per server process (its first page imports this): a killed server's training folders
 
 
 @st.cache_resource
