@@ -9,7 +9,8 @@ import pytest
 import numpy as np
 
 from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
-                          PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, chromium_path, launch, streamlit_server, wait_for_app)
+                          PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, _children, chromium_path, launch, streamlit_process,
+                          streamlit_server, wait_for_app)
 from apptools import allowed_words
 from cnnlab.heatmaps import decode as decode_payload
 from cnnlab.data import load_mnist
@@ -1022,3 +1023,48 @@ def test_after_max_epoch_1_the_views_show_heatmaps_for_the_blog_digit_and_a_draw
         if label != "The input a map wants":  # the same map's wish, whatever the input
             assert not np.allclose(drawn[label], blog[label]), label
     page.locator(".st-key-why").screenshot(path=ARTIFACTS / "why-drawn.png")
+
+
+def _training_children(server_pid: int) -> list[int]:
+    """The server's living training processes."""
+    found = []
+    for pid in _children(server_pid):
+        try:
+            if b"cnnlab.training_process" in Path(f"/proc/{pid}/cmdline").read_bytes() and \
+                    Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_closing_a_tab_gives_its_training_up_within_10_s_and_a_shared_one_goes_on_while_a_tab_wants_it():
+    """Two tabs train the same network (one training, shared): closing one keeps it; closing
+    the last stops its child within 10 s of the tab's closing (its own server: its children
+    are counted)."""
+    import time
+    from playwright.sync_api import sync_playwright
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with streamlit_process() as (url, proc), sync_playwright() as p:
+        browser = launch(p)
+        link = f"{url}/?net=conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2&view=trained&max_epoch=10" \
+               f"&train_images=20000&seed=77"
+        tabs = []
+        for _ in range(2):
+            tab = browser.new_page(viewport={"width": 1400, "height": 1600})
+            tab.goto(link)
+            tab.get_by_text(re.compile(r"Training: epoch 1/10, batch [1-9]")).first.wait_for(timeout=90000)
+            tabs.append(tab)
+        [child] = _training_children(proc.pid)
+        tabs[0].close()
+        time.sleep(12)
+        assert _training_children(proc.pid) == [child]  # the other tab still wants it: the same child trains on
+        assert "Training: epoch" in _main_text(tabs[1])
+        closed = time.monotonic()
+        tabs[1].close()
+        while _training_children(proc.pid):
+            assert time.monotonic() - closed < 10, "the closed tab's training still runs"
+            time.sleep(0.05)
+        print(f"tab closed -> training child gone: {time.monotonic() - closed:.2f} s")
+        browser.close()
