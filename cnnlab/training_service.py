@@ -137,18 +137,18 @@ class TrainingService:
         it). A training of `key` that failed for this owner is returned as it is, failed,
         unless `retry`: then it is queued again."""
         with self._lock:
-            visitor = self._visitor_of[owner] = visitor or self._visitor_of.get(owner) or owner
+            visitor = visitor or self._visitor_of.get(owner) or owner
             mine = self._owned.get(owner)
             if mine is not None and mine.key == key and mine.state == FAILED:
                 if not retry:
                     return mine
-                del self._owned[owner]
+                self._leave(owner)
             self._leave(owner, keep=key)
             done = self._done.get(key)
             if done is not None:
                 return done
             job = self._live.get(key)
-            if job is None:
+            if job is None or job.cancel.is_set():  # none, or one whose child is being stopped: a new one
                 self._check_room(visitor)
                 job = Job(key, visitor=visitor)
                 self._live[key] = job
@@ -158,7 +158,7 @@ class TrainingService:
                 self._lanes[visitor].append(job)
                 self._start()
             job.owners.add(owner)
-            self._owned[owner] = job
+            self._owned[owner], self._visitor_of[owner] = job, visitor
             self._lock.notify_all()
             return job
 
@@ -205,6 +205,7 @@ class TrainingService:
         if job is None or job.key == keep:
             return
         del self._owned[owner]
+        self._visitor_of.pop(owner, None)
         job.owners.discard(owner)
         if job.live and not job.owners:
             job.cancel.set()
@@ -212,9 +213,15 @@ class TrainingService:
                 self._finish(job, CANCELLED)
 
     def _finish(self, job: Job, state: str) -> None:
+        """`job` ends in `state`; its owners keep it only if it failed (until they retry or leave)."""
         job.state = state
         if self._live.get(job.key) is job:
             del self._live[job.key]
+        if state != FAILED:
+            for owner in list(job.owners):
+                if self._owned.get(owner) is job:
+                    del self._owned[owner]
+                    self._visitor_of.pop(owner, None)
         lane = self._lanes.get(job.visitor)
         if lane is not None and job in lane:
             lane.remove(job)
@@ -270,7 +277,6 @@ class TrainingService:
             with self._lock:
                 for owner in gone:
                     self._leave(owner)
-                    self._visitor_of.pop(owner, None)
                     missing.pop(owner, None)
                 for owner in set(missing) - set(self._owned):
                     del missing[owner]

@@ -246,3 +246,34 @@ def test_streamlit_still_tells_which_sessions_are_connected():
     assert "del self._active_session_info_by_id[session_id]" in inspect.getsource(
         WebsocketSessionManager.disconnect_session)  # a closed tab is no longer active at once
     assert not Runtime.exists() and session_alive("any")  # outside a server: everyone counts as alive
+
+
+def test_a_finished_training_is_held_only_by_the_bounded_cache_not_by_its_owners():
+    import gc
+    import weakref
+    trainer = FakeTrainer()
+    service = TrainingService(trainer, keep_count=1)
+    first = service.request(key(1), "alice")
+    trainer.finish(1)
+    wait_for(lambda: first.state == DONE)
+    gone = weakref.ref(first)
+    del first
+    second = service.request(key(2), "bob")  # alice's tab stays open, on the finished training
+    trainer.finish(2)
+    wait_for(lambda: second.state == DONE)
+    gc.collect()
+    assert service.finished(key(1)) is None and gone() is None  # dropped from the cache: freed
+
+
+def test_asking_again_for_a_training_being_stopped_queues_a_new_one():
+    trainer = FakeTrainer()
+    service = TrainingService(trainer)
+    old = service.request(key(1), "alice")
+    wait_for(lambda: old.state == RUNNING)
+    service.cancel("alice")
+    new = service.request(key(1), "alice")  # Train it again at once, before the old child has stopped
+    assert new is not old
+    wait_for(lambda: old.state == CANCELLED and new.state == RUNNING)
+    trainer.finish(1)
+    wait_for(lambda: new.state == DONE)
+    assert trainer.started == [1, 1]
