@@ -76,14 +76,15 @@ def until(condition, seconds: float, step: float = 0.05) -> float:
 
 def new_tab(browser, url: str):
     tab = browser.new_page(viewport={"width": 1400, "height": 1600})
-    tab.goto(url)
+    tab.set_default_timeout(180000)  # a shared, loaded machine
+    tab.goto(url, wait_until="commit")
     return tab
 
 
 def child_killed(browser, url: str, proc) -> None:
     print("1. the training child killed mid-epoch")
     tab = new_tab(browser, link(url, 1))
-    tab.get_by_text(PROGRESS).first.wait_for(timeout=90000)
+    tab.get_by_text(PROGRESS).first.wait_for(timeout=180000)
     [child] = training_children(proc.pid)
     os.kill(child, signal.SIGKILL)
     t0 = time.monotonic()
@@ -101,7 +102,7 @@ def child_killed(browser, url: str, proc) -> None:
     print(f"   page: {main_text(tab).split(FAILED)[0][-80:]!r}...")
     retry.click()
     t0 = time.monotonic()
-    tab.get_by_text(PROGRESS).first.wait_for(timeout=90000)
+    tab.get_by_text(PROGRESS).first.wait_for(timeout=180000)
     print(f"   Retry: training again after {time.monotonic() - t0:.2f} s, children {len(training_children(proc.pid))}")
     tab.close()
 
@@ -111,7 +112,7 @@ def tab_closes(browser, url: str, proc, times: int) -> None:
     seconds = []
     for k in range(times):
         tab = new_tab(browser, link(url, 20 + k))
-        tab.get_by_text(PROGRESS).first.wait_for(timeout=90000)
+        tab.get_by_text(PROGRESS).first.wait_for(timeout=180000)
         tab.close()
         seconds.append(until(lambda: not training_children(proc.pid), 30))
     print(f"   tab closed -> child gone: {', '.join(f'{s:.2f}' for s in seconds)} s")
@@ -123,7 +124,7 @@ def ten_tabs(browser, url: str, proc, tabs: int) -> None:
     for seed in range(tabs):
         page = new_tab(browser, link(url, 100 + seed))
         page.get_by_text(re.compile(r"Training: epoch|Waiting: |Starting the training|Not queued")).first.wait_for(
-            timeout=90000)
+            timeout=180000)
         pages.append(page)
     texts = [main_text(p) for p in pages]
     refused = [t for t in texts if "Not queued" in t]
@@ -137,7 +138,7 @@ def ten_tabs(browser, url: str, proc, tabs: int) -> None:
     print(f"   all closed -> no training child after {gone:.2f} s")
     visitor = new_tab(browser, link(url, 999, 1))
     visitor.get_by_text(re.compile(r"Training: epoch|Waiting: |Starting the training|Training started")).first.wait_for(
-        timeout=90000)
+        timeout=180000)
     line = next(x for x in main_text(visitor).splitlines()
                 if re.search(r"Training: epoch|Waiting: |Starting the training|Training started", x))
     print(f"   a new visitor {time.monotonic() - t0:.1f} s after the closing: {line[:90]!r}")
@@ -149,7 +150,7 @@ def server_killed(p, tmp: Path) -> None:
     with streamlit_process() as (url, proc):
         browser = launch(p)
         tab = new_tab(browser, link(url, 2))
-        tab.get_by_text(PROGRESS).first.wait_for(timeout=90000)
+        tab.get_by_text(PROGRESS).first.wait_for(timeout=180000)
         [child] = training_children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -166,7 +167,7 @@ def server_killed(p, tmp: Path) -> None:
     with streamlit_process() as (url, proc):
         browser = launch(p)
         tab = new_tab(browser, f"{url}/")
-        tab.get_by_text("cnnlab").first.wait_for(timeout=90000)
+        tab.get_by_text("cnnlab").first.wait_for(timeout=180000)
         left = sorted(f.name for f in tmp.glob("cnnlab-training-*"))
         print(f"   a new server's first page loaded: folders left {left}")
         browser.close()
@@ -187,10 +188,13 @@ def main() -> None:
                 browser = launch(p)
                 child_killed(browser, url, proc)
                 tab_closes(browser, url, proc, args.closes)
-                if args.tabs:
-                    ten_tabs(browser, url, proc, args.tabs)
                 browser.close()
             server_killed(p, Path(tmp))
+            if args.tabs:
+                with streamlit_process() as (url, proc):
+                    browser = launch(p)
+                    ten_tabs(browser, url, proc, args.tabs)
+                    browser.close()
 
 
 if __name__ == "__main__":

@@ -94,11 +94,12 @@ def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tupl
             st.button(tx("trained.again"), key="train-again", on_click=_forget_cancel, args=(key,))
             return
         try:
-            job = training_service().request(key, owner(), retry=st.session_state.pop(RETRY, None) == key)
-        except QueueFull as full:  # nothing queued: a click on the button (a rerun) asks again
+            job = training_service().request(key, owner(), retry=st.session_state.get(RETRY) == key)
+        except QueueFull as full:  # nothing queued (a Retry stays asked): a click on the button (a rerun) asks again
             st.warning(tx(f"trained.full.{full.scope}", limit=full.limit), icon=":material/hourglass_disabled:")
             st.button(tx("trained.try_again"), key="train-try-again")
             return
+        st.session_state.pop(RETRY, None)
         if job.state == FAILED:  # shown, never started again by itself: only Retry does
             st.error(tx("trained.failed", **settings_words(key)), icon=":material/error:")
             st.button(tx("trained.retry"), key="train-retry", on_click=_retry, args=(key,), icon=":material/refresh:")
