@@ -35,6 +35,7 @@ from browsertools import _children, launch, streamlit_process  # noqa: E402
 NET = "conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2"  # the issue's link
 PROGRESS = re.compile(r"Training: epoch \d+/\d+, batch [1-9]")
 FAILED = "failed: its process ended without a model"
+STATUS = re.compile(r"Training: epoch|Training started|Waiting: |Starting the training|Not queued")  # a training's state
 
 
 def link(url: str, seed: int, epochs: int = 10) -> str:
@@ -121,10 +122,9 @@ def tab_closes(browser, url: str, proc, times: int) -> None:
 def ten_tabs(browser, url: str, proc, tabs: int) -> None:
     print(f"4. {tabs} tabs of the issue's link (seeds 0-{tabs - 1})")
     pages = []
-    for seed in range(tabs):
+    for seed in range(tabs):  # one after the other: the queue's order is the tabs' order
         page = new_tab(browser, link(url, 100 + seed))
-        page.get_by_text(re.compile(r"Training: epoch|Waiting: |Starting the training|Not queued")).first.wait_for(
-            timeout=180000)
+        page.get_by_text(STATUS).first.wait_for(timeout=300000)
         pages.append(page)
     texts = [main_text(p) for p in pages]
     refused = [t for t in texts if "Not queued" in t]
@@ -137,10 +137,8 @@ def ten_tabs(browser, url: str, proc, tabs: int) -> None:
     gone = until(lambda: not training_children(proc.pid), 60)
     print(f"   all closed -> no training child after {gone:.2f} s")
     visitor = new_tab(browser, link(url, 999, 1))
-    visitor.get_by_text(re.compile(r"Training: epoch|Waiting: |Starting the training|Training started")).first.wait_for(
-        timeout=180000)
-    line = next(x for x in main_text(visitor).splitlines()
-                if re.search(r"Training: epoch|Waiting: |Starting the training|Training started", x))
+    visitor.get_by_text(STATUS).first.wait_for(timeout=300000)
+    line = next(x for x in main_text(visitor).splitlines() if STATUS.search(x))
     print(f"   a new visitor {time.monotonic() - t0:.1f} s after the closing: {line[:90]!r}")
     visitor.close()
 
@@ -161,8 +159,10 @@ def server_killed(p, tmp: Path) -> None:
         folders = sorted(f.name for f in tmp.glob(f"cnnlab-training-{proc.pid}-*"))
         print(f"   its training child ended {gone} after; folders left: {folders}")
         tab.wait_for_timeout(3000)
-        body = " ".join(tab.locator("body").inner_text().split())
-        print(f"   page 3 s later: {body[:160]!r}")
+        status = tab.locator("[data-testid='stStatusWidget'], [role='dialog']")
+        shown = " | ".join(" ".join(t.split()) for t in status.all_inner_texts()) or "(no status or dialog)"
+        print(f"   page 3 s later: Streamlit's status/dialog: {shown!r}; the training's line: "
+              f"{next((x for x in main_text(tab).splitlines() if STATUS.search(x)), '(none)')!r}")
         browser.close()
     with streamlit_process() as (url, proc):
         browser = launch(p)
@@ -177,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tabs", type=int, default=10)
     parser.add_argument("--closes", type=int, default=3)
+    parser.add_argument("--steps", default="1234", help="which of the steps above to run, e.g. 4")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -184,13 +185,17 @@ def main() -> None:
         os.environ["TMPDIR"] = tmp  # the servers' (and their children's) temporary folders go here
         tempfile.tempdir = None
         with sync_playwright() as p:
-            with streamlit_process() as (url, proc):
-                browser = launch(p)
-                child_killed(browser, url, proc)
-                tab_closes(browser, url, proc, args.closes)
-                browser.close()
-            server_killed(p, Path(tmp))
-            if args.tabs:
+            if "1" in args.steps or "3" in args.steps:
+                with streamlit_process() as (url, proc):
+                    browser = launch(p)
+                    if "1" in args.steps:
+                        child_killed(browser, url, proc)
+                    if "3" in args.steps:
+                        tab_closes(browser, url, proc, args.closes)
+                    browser.close()
+            if "2" in args.steps:
+                server_killed(p, Path(tmp))
+            if "4" in args.steps and args.tabs:
                 with streamlit_process() as (url, proc):
                     browser = launch(p)
                     ten_tabs(browser, url, proc, args.tabs)
