@@ -14,7 +14,7 @@ Chromium, and what the page shows after each:
 Times are wall-clock on a shared machine (noisy): counts and states are the figures to
 trust. The servers get their own TMPDIR, so nothing of another process is touched.
 
-    python benchmarks/training_faults.py [--tabs 10] [--closes 3]
+    python benchmarks/training_faults.py [--steps 123] [--closes 3] [--tabs 10]
 """
 
 from __future__ import annotations
@@ -124,7 +124,14 @@ def ten_tabs(browser, url: str, proc, tabs: int) -> None:
     pages = []
     for seed in range(tabs):  # one after the other: the queue's order is the tabs' order
         page = new_tab(browser, link(url, 100 + seed))
-        page.get_by_text(STATUS).first.wait_for(timeout=300000)
+        t0 = time.monotonic()
+        try:
+            page.get_by_text(STATUS).first.wait_for(timeout=180000)
+        except Exception:
+            page.screenshot(path=f"training-faults-tab-{seed}.png", full_page=True)
+            raise
+        line = next(x for x in main_text(page).splitlines() if STATUS.search(x))
+        print(f"   tab {seed + 1} ({time.monotonic() - t0:.1f} s): {line[:70]!r}", flush=True)
         pages.append(page)
     texts = [main_text(p) for p in pages]
     refused = [t for t in texts if "Not queued" in t]
@@ -177,7 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tabs", type=int, default=10)
     parser.add_argument("--closes", type=int, default=3)
-    parser.add_argument("--steps", default="1234", help="which of the steps above to run, e.g. 4")
+    parser.add_argument("--steps", default="123", help="which of the steps above to run (4: ten browser tabs, heavy)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
