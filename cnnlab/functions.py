@@ -285,6 +285,18 @@ def deconvolution_output_size(length: int, k: int, pad: int, stride: int, dilati
     return (length - 1) * stride - 2 * pad + dilation * (k - 1) + 1
 
 
+def deconvolution_blocks(n: int, h: int, w: int, maps: int, kh: int, kw: int) -> tuple[int, int, int]:
+    """(output maps, input rows, images) per block of F.deconvolution, so that each block's
+    column matrix (maps x kh x kw) x (images x rows x W) holds at most _COLUMN_BLOCK_FLOATS
+    floats, or one map x one row x one image (kh * kw * W floats) when even that is more.
+    `maps` is OutMaps / Group."""
+    per_map_row = kh * kw * w
+    mb = max(1, min(maps, _COLUMN_BLOCK_FLOATS // per_map_row))
+    rb = max(1, min(h, _COLUMN_BLOCK_FLOATS // (mb * per_map_row)))
+    nb = 1 if rb < h else max(1, min(n, _COLUMN_BLOCK_FLOATS // (mb * per_map_row * h)))
+    return mb, rb, nb
+
+
 def deconvolution(
     x: np.ndarray,
     weight: np.ndarray,
@@ -301,6 +313,11 @@ def deconvolution(
         y_pad[n, g*M/G + m, i*sh + u*dh, j*sw + v*dw] += w[c, m, u, v] * x[n, c, i, j]  (c in group g)
         y = y_pad cropped by the padding (ph, pw) on each side, plus b
         Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1, likewise Wo.
+    With Strides 1 it is the convolution of x with the flipped kernels (padded by d(k - 1) - p,
+    see deconvolution_as_convolution_weight), in F.convolution's blocks; else one GEMM per group
+    and block (deconvolution_blocks: output maps x input rows x images), each block's products
+    added onto strided slices of the output, so the column matrix W^T . x never holds more than
+    about _COLUMN_BLOCK_FLOATS floats.
     """
     x = _as_nchw(x)
     weight = np.asarray(weight, dtype=x.dtype)
@@ -320,16 +337,54 @@ def deconvolution(
             f"the output would be {ho}x{wo}."
         )
     cg, m = c // group, mg * group
+    if sh == sw == 1:
+        return _deconvolution_as_convolution(x, weight, bias, (ph, pw), (dh, dw), group)
     yp = np.zeros((n, m, ho + 2 * ph, wo + 2 * pw), dtype=x.dtype)
+    mb, rb, nb = deconvolution_blocks(n, h, w, mg, kh, kw)
+    w_maps = weight.reshape(c, mg, kh * kw)
     for g in range(group):
-        x_rows = x[:, g * cg:(g + 1) * cg].transpose(1, 0, 2, 3).reshape(cg, n * h * w)
-        w_rows = weight[g * cg:(g + 1) * cg].reshape(cg, mg * kh * kw)
-        cols = (w_rows.T @ x_rows).reshape(mg, kh, kw, n, h, w)
-        for u in range(kh):
-            for v in range(kw):
-                yp[:, g * mg:(g + 1) * mg, u * dh:u * dh + (h - 1) * sh + 1:sh,
-                   v * dw:v * dw + (w - 1) * sw + 1:sw] += cols[:, u, v].transpose(1, 0, 2, 3)
+        for m0 in range(0, mg, mb):
+            mm = min(mb, mg - m0)
+            # W's rows for this block of output maps, transposed: (mm*kh*kw, cg)
+            w_cols = w_maps[g * cg:(g + 1) * cg, m0:m0 + mm].reshape(cg, mm * kh * kw).T
+            for n0 in range(0, n, nb):
+                nn = min(nb, n - n0)
+                for r0 in range(0, h, rb):
+                    rr = min(rb, h - r0)
+                    x_rows = x[n0:n0 + nn, g * cg:(g + 1) * cg, r0:r0 + rr].transpose(1, 0, 2, 3).reshape(cg, -1)
+                    cols = (w_cols @ x_rows).reshape(mm, kh, kw, nn, rr, w)
+                    top = r0 * sh
+                    for u in range(kh):
+                        for v in range(kw):
+                            yp[n0:n0 + nn, g * mg + m0:g * mg + m0 + mm,
+                               top + u * dh:top + u * dh + (rr - 1) * sh + 1:sh,
+                               v * dw:v * dw + (w - 1) * sw + 1:sw] += cols[:, u, v].transpose(1, 0, 2, 3)
     y = np.ascontiguousarray(yp[:, :, ph:ph + ho, pw:pw + wo])
     if bias is not None:
         y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)
     return y
+
+
+def deconvolution_as_convolution_weight(weight: np.ndarray, group: int) -> np.ndarray:
+    """Deconvolution's W (C, M/group, kh, kw) -> the weight Wc (M, C/group, kh, kw) of the
+    convolution that gives the same output with Strides 1:
+        Wc[g*M/G + m, c, u, v] = W[g*C/G + c, m, kh - 1 - u, kw - 1 - v]."""
+    c, mg, kh, kw = weight.shape
+    cg = c // group
+    flipped = weight.reshape(group, cg, mg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    return flipped.reshape(group * mg, cg, kh, kw)
+
+
+def _deconvolution_as_convolution(x: np.ndarray, weight: np.ndarray, bias, pad: tuple[int, int],
+                                  dilation: tuple[int, int], group: int) -> np.ndarray:
+    """F.deconvolution with Strides 1: y = F.convolution(x, Wc, padding d(k - 1) - p, dilation d)
+    (a negative padding crops x by as much on each side)."""
+    kh, kw = weight.shape[2:]
+    qh, qw = (d * (k - 1) - p for d, k, p in zip(dilation, (kh, kw), pad))
+    if qh < 0 or qw < 0:
+        h, w = x.shape[2:]
+        ch, cw = max(0, -qh), max(0, -qw)
+        x = x[:, :, ch:h - ch, cw:w - cw]
+        qh, qw = max(0, qh), max(0, qw)
+    return convolution(x, deconvolution_as_convolution_weight(weight, group), bias, (qh, qw), (1, 1), dilation,
+                       group)

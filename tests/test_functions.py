@@ -206,6 +206,45 @@ def test_deconvolution_matches_loops(data):
     assert_close(y, ref)
 
 
+@given(st.data())
+def test_blocked_convolutions_equal_the_loops_whatever_the_block(data):
+    """F.convolution and F.deconvolution cut their column matrices in blocks of
+    _COLUMN_BLOCK_FLOATS: with blocks of one float up to everything at once, the result
+    is the plain loops' (every block split: images, rows, output maps)."""
+    from reference import deconv_reference
+    group = data.draw(st.integers(1, 2))
+    c, mg = group * data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3))
+    hw = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)))
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+                             for lo, hi in ((0, 3), (1, 3), (1, 2)))
+    block = data.draw(st.sampled_from([1, 5, 37, 300, 10**9]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 999)))
+    x = rng.standard_normal((3, c, *hw)).astype(np.float32)
+    w = rng.standard_normal((c, mg, *kernel)).astype(np.float32)
+    b = rng.standard_normal(mg * group).astype(np.float32)
+    xc = rng.standard_normal((3, mg * group, *hw)).astype(np.float32)  # W read as (M=C, C'/group, kh, kw)
+    deconv_ref = deconv_reference(x, w, b, pad, stride, dilation, group)
+    bc = rng.standard_normal(c).astype(np.float32)
+    conv_ref = conv_reference(xc, w, bc, pad, stride, dilation, group)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(F, "_COLUMN_BLOCK_FLOATS", block)
+        if deconv_ref is not None:
+            assert_close(F.deconvolution(x, w, b, pad, stride, dilation, group), deconv_ref)
+        if conv_ref is not None:
+            assert_close(F.convolution(xc, w, bc, pad, stride, dilation, group), conv_ref)
+
+
+def test_deconvolution_blocks_bound_the_column_matrix():
+    """The review's deconv-16-15x15 on a 256x256 photo: one block of all 16 maps x 15 x 15 x
+    the whole image was 944 MB; each block now holds at most _COLUMN_BLOCK_FLOATS floats."""
+    for n, h, w, maps, kh, kw in [(1, 256, 256, 16, 15, 15), (64, 28, 28, 256, 15, 15), (1, 8, 8, 256, 13, 13),
+                                  (1, 5000, 5000, 256, 15, 15), (3, 1, 1, 1, 1, 1)]:
+        mb, rb, nb = F.deconvolution_blocks(n, h, w, maps, kh, kw)
+        assert 1 <= mb <= maps and 1 <= rb <= h and 1 <= nb <= n
+        assert mb * kh * kw * nb * rb * w <= max(F._COLUMN_BLOCK_FLOATS, kh * kw * w)
+
+
 def test_deconvolution_is_the_adjoint_of_convolution():
     """<conv(x), y> = <x, deconv(y)> with the same weight: what makes it "transposed"."""
     rng = np.random.default_rng(0)
