@@ -8,11 +8,15 @@ A page is priced in two numbers, a training in two more; each has one limit here
   (activation) for one image through the whole network;
 * values: the numbers the page holds and draws: every layer's output plus its weights
   (the browser receives about 7 bytes a value);
+* working memory: the bytes a layer allocates at once while it computes one image (its
+  padded input, patch-matrix blocks, output, temporaries: each kind's working_bytes, checked
+  against tracemalloc in the tests);
 * training time: predicted from its work (per-image work x 3, for the forward and
   the backward's two products, x images x epochs) and the values it keeps and reads
   back, on the 2-core reference machine;
 * training memory: what one batch of 64 keeps for the backward pass (every layer's
-  input and output, a Convolution's patch matrix), float32.
+  input and output, a Convolution's patch matrix), float32, plus the largest working
+  memory of one layer's forward and backward on that batch (each kind's training_bytes).
 
 A network over a limit is refused at the first layer that crosses it, with a message
 naming the layer and the numbers; the layers before it still run.
@@ -28,6 +32,7 @@ from cnnlab.layers import LayerSpec, Shape3
 
 MAX_WORK = 1_000_000_000  # one image through the network: ~0.05-0.25 s of NumPy on 2 cores
 MAX_VALUES = 1_500_000  # outputs + weights on one page: ~10 MB to the browser at most
+MAX_WORKING_BYTES = 40 * 2**20  # one layer computing one image; blocked layers stay near 16-30 MB
 MAX_TRAINING_SECONDS = 60  # predicted by TrainingCost.seconds
 SECONDS_PER_WORK = 1.5e-11
 SECONDS_PER_VALUE = 2.4e-9  # a value kept for the backward pass is written and read a few times
@@ -44,12 +49,15 @@ MESSAGES = {  # the English messages; a page shows its catalogue's "budget.KEY" 
     "values": ("Layer {index} ({kind}) is over this app's budget of values to draw: the network up to it holds "
                "{values:,} values (maps and weights; this layer {layer_values:,}); the limit is {limit:,}. "
                "Use fewer OutMaps, less Padding or larger Strides."),
+    "memory": ("Layer {index} ({kind}) is over this app's memory budget: computing it for one image needs "
+               "{megabytes:,} MB of working memory at once; the limit is {limit:,} MB. Use fewer OutMaps, "
+               "a smaller KernelShape, less Padding or larger Strides."),
     "training_time": ("This training is over the app's budget: {images:,} images x {epochs} epochs would take "
                       "about {seconds:,} s on this server (limit {limit} s). Lower Max Epoch or the number of "
                       "training images, or make the network smaller."),
     "training_memory": ("This network is too large to train here: one batch of {batch} images would keep "
-                        "{megabytes:,} MB for the backward pass; the limit is {limit:,} MB. Use fewer OutMaps or "
-                        "a smaller KernelShape."),
+                        "{megabytes:,} MB for the backward pass and a layer's working memory; the limit is "
+                        "{limit:,} MB. Use fewer OutMaps or a smaller KernelShape."),
     "attribution_work": ("This view is over the app's work budget: its images through the network need "
                          "{work_millions:,} million operations; the limit is {limit_millions:,} million. Use a larger "
                          "patch stride, fewer steps or a smaller network."),
@@ -71,24 +79,27 @@ class BudgetError(LayerShapeError):
 
 @dataclass(frozen=True)
 class LayerCost:
-    """One layer for one image: its work, output values and parameters."""
+    """One layer for one image: its work, output values, parameters and peak working bytes."""
 
     work: int
     values: int
     parameters: int
+    working_bytes: int = 0
 
 
 def layer_cost(spec: LayerSpec, in_shape: Shape3) -> LayerCost:
     """The cost of `spec` on an input (C, H, W); LayerShapeError if it cannot run."""
     out = spec.output_shape(in_shape)
-    return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape[0]))
+    return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape[0]),
+                     spec.working_bytes(in_shape))
 
 
 class PageBudget:
     """Adds up layer costs as a network is run and refuses the layer that crosses a limit."""
 
-    def __init__(self, in_shape: Shape3, max_work: int = MAX_WORK, max_values: int = MAX_VALUES) -> None:
-        self.max_work, self.max_values = max_work, max_values
+    def __init__(self, in_shape: Shape3, max_work: int = MAX_WORK, max_values: int = MAX_VALUES,
+                 max_working_bytes: int = MAX_WORKING_BYTES) -> None:
+        self.max_work, self.max_values, self.max_working_bytes = max_work, max_values, max_working_bytes
         self.work = 0
         self.values = in_shape[0] * in_shape[1] * in_shape[2]
         if self.values > max_values:
@@ -106,6 +117,9 @@ class PageBudget:
         if values > self.max_values:
             raise BudgetError("values", index=index, kind=spec.kind, values=values,
                               layer_values=cost.values + cost.parameters, limit=self.max_values)
+        if cost.working_bytes > self.max_working_bytes:
+            raise BudgetError("memory", index=index, kind=spec.kind, megabytes=-(-cost.working_bytes // 2**20),
+                              limit=self.max_working_bytes // 2**20)
         self.work, self.values = work, values
         return cost
 
@@ -128,15 +142,16 @@ class TrainingCost:
 
 def training_cost(specs: Sequence[LayerSpec], in_shape: Shape3, images: int, epochs: int) -> TrainingCost:
     """Price a training of `specs` + Affine(10) on `images` images for `epochs` epochs."""
-    shape, per_image, kept = in_shape, 0, 0
+    shape, per_image, kept, working = in_shape, 0, 0, 0
     for spec in specs:
         out = spec.output_shape(shape)
         per_image += spec.work(shape)
         kept += spec.training_values(shape)
+        working = max(working, spec.training_bytes(shape, BATCH))
         shape = out
     per_image += shape[0] * shape[1] * shape[2] * 10  # the Affine(10) head
     seen = images * epochs
-    return TrainingCost(per_image * BACKWARD_FACTOR * seen, kept * seen, kept * BATCH * 4)
+    return TrainingCost(per_image * BACKWARD_FACTOR * seen, kept * seen, kept * BATCH * 4 + working)
 
 
 def check_training(specs: Sequence[LayerSpec], in_shape: Shape3, images: int, epochs: int) -> TrainingCost:

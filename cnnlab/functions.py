@@ -19,6 +19,8 @@ IntPair = int | Sequence[int]
 # 10,000-image batch or a 512x512 image never builds one huge patch matrix.
 _COLUMN_BLOCK_FLOATS = 4 * 1024 * 1024
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+FLOAT_BYTES = 4  # a float32, what the layers' working_bytes / training_bytes price
+BUFFER_BYTES = 256 * 1024  # NumPy's own buffers (a few 8,192-element iteration and casting buffers)
 
 
 def as_float(x) -> np.ndarray:
@@ -42,6 +44,18 @@ def conv_geometry(pad: IntPair | None, stride: IntPair | None, dilation: IntPair
         return (0, 0), (1, 1), (1, 1)
     return (pair(0 if pad is None else pad, "Padding"), pair(1 if stride is None else stride, "Strides"),
             pair(1 if dilation is None else dilation, "Dilation"))
+
+
+def convolution_blocks(n: int, k: int, ho: int, wo: int) -> tuple[int, int, int]:
+    """(images, output rows, output columns) per block of F.convolution's patch matrix (k =
+    C/group * kh * kw rows): imgs x k x rows x cols floats, at most _COLUMN_BLOCK_FLOATS (or
+    2k floats when even that is more: two columns keep every block a matrix product, whose
+    sums BLAS adds in the same order as the whole one's). Columns are cut only when one output
+    row is too many."""
+    cols = min(wo, max(2, _COLUMN_BLOCK_FLOATS // max(1, k)))
+    rows = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo))) if cols == wo else 1
+    imgs = 1 if rows < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // max(1, k * ho * wo)))
+    return imgs, rows, cols
 
 
 def convolution(
@@ -84,15 +98,25 @@ def convolution(
     # built directly on xp's buffer (cheaper per call than as_strided): offset g*cg*s_c, these strides.
     strides = (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
 
-    # Blocks of (images, output rows) keep the patch matrix near _COLUMN_BLOCK_FLOATS.
-    rows_per_block = max(1, min(ho, _COLUMN_BLOCK_FLOATS // max(1, k * wo)))
-    imgs_per_block = 1 if rows_per_block < ho else max(1, min(n, _COLUMN_BLOCK_FLOATS // (k * p)))
+    imgs_per_block, rows_per_block, cols_per_block = convolution_blocks(n, k, ho, wo)
     if rows_per_block == ho and imgs_per_block == n:  # one block: one small image, or a batch of them
         cols = np.empty((n, cg, kh, kw, ho, wo), dtype=x.dtype)
         for g in range(group):
             np.copyto(cols, np.ndarray(cols.shape, xp.dtype, xp, g * cg * s_c, strides))
             out = y_rows if group == 1 else y_rows[:, g * mg:(g + 1) * mg]
             np.matmul(w_rows[g], cols.reshape(n, k, p), out=out)
+    elif cols_per_block < wo:  # one output row is too many: blocks of columns of one row
+        cols_buf = np.empty(k * cols_per_block, dtype=x.dtype)
+        for n0 in range(n):
+            for r0 in range(ho):
+                for c0 in range(0, wo, cols_per_block):
+                    cb = min(cols_per_block, wo - c0)
+                    cols = cols_buf[: k * cb].reshape(k, cb)
+                    for g in range(group):
+                        patches = np.ndarray((cg, kh, kw, cb), xp.dtype, xp,
+                                             n0 * s_n + g * cg * s_c + r0 * sh * s_h + c0 * sw * s_w, strides[1:4] + strides[5:])
+                        np.copyto(cols.reshape(cg, kh, kw, cb), patches)
+                        np.matmul(w_rows[g], cols, out=y[n0, g * mg:(g + 1) * mg, r0, c0:c0 + cb])
     else:
         cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
         for n0 in range(0, n, imgs_per_block):

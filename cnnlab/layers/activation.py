@@ -25,6 +25,10 @@ FORMULAS = {"ReLU": "max(0, x)", "LeakyReLU": "x if x > 0 else {alpha} * x", "Ta
             "Sigmoid": "1 / (1 + exp(-x))", "Identity": "x"}
 
 LIMITS: dict[str, Range] = {"alpha": Range("alpha", 0.0, 1.0)}
+# Bytes a value the forward / backward allocate at their peak (float32 arrays of 4 bytes, masks of 1,
+# LeakyReLU's backward slope of 8): e.g. LeakyReLU's forward x > 0, alpha * x and the output.
+FORWARD_BYTES = {"Identity": 0, "ReLU": 4, "LeakyReLU": 9, "Tanh": 4, "Sigmoid": 12}
+BACKWARD_BYTES = {"Identity": 0, "ReLU": 5, "LeakyReLU": 17, "Tanh": 12, "Sigmoid": 20}
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,18 @@ class ActivationSpec:
     def work(self, in_shape: Shape3) -> int:
         """What one image costs to compute here: one function value per input value."""
         return in_shape[0] * in_shape[1] * in_shape[2]
+
+    def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
+        """Peak bytes the forward allocates for `batch` images, float32 (input not counted):
+        FORWARD_BYTES per value (the output and the temporaries of its formula)."""
+        return FORWARD_BYTES[self.kind] * batch * int(np.prod(in_shape)) + F.BUFFER_BYTES
+
+    def training_bytes(self, in_shape: Shape3, batch: int) -> int:
+        """Peak bytes of train_forward then backward on a batch (input and dy not counted): the
+        output kept (4 bytes a value) + BACKWARD_BYTES per value (the gradient and the
+        temporaries of its formula, see backward.activation_backward)."""
+        values = batch * int(np.prod(in_shape))
+        return max(FORWARD_BYTES[self.kind], 4 + BACKWARD_BYTES[self.kind]) * values + F.BUFFER_BYTES
 
     def training_values(self, in_shape: Shape3) -> int:
         return 2 * int(np.prod(in_shape))

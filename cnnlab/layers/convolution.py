@@ -76,6 +76,49 @@ WEIGHT_FIELDS = (
 )
 """Settings the convolution family shares: BorderMode with its Padding, and the weights'."""
 
+FLOAT, SLACK_BYTES = F.FLOAT_BYTES, F.BUFFER_BYTES
+
+
+def forward_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
+                  strides: tuple[int, int], dilation: tuple[int, int], group: int) -> int:
+    """Peak bytes F.convolution allocates for n images (C, H, W), float32 (the input itself
+    not counted): the padded copy n*C*(H + 2ph)*(W + 2pw) (none without Padding), the output
+    n*M*Ho*Wo, one block of the patch matrix (functions.convolution_blocks), one block of the
+    GEMM's output and a copy of the weight (M * C/group * kh * kw)."""
+    c, h, w = in_shape
+    _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
+    k = c // group * kernel[0] * kernel[1]
+    imgs, rows, cols = F.convolution_blocks(n, k, ho, wo)
+    padded = n * c * (h + 2 * pad[0]) * (w + 2 * pad[1]) if pad[0] or pad[1] else 0
+    out_block = out_maps // group * imgs * rows * cols
+    floats = padded + n * out_maps * ho * wo + imgs * k * rows * cols + out_block + out_maps * k
+    return FLOAT * floats + SLACK_BYTES
+
+
+def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
+                   strides: tuple[int, int], dilation: tuple[int, int], group: int) -> int:
+    """Peak bytes of train_forward then backward (backward.convolution_with_columns and
+    convolution_backward) for a batch of n, float32, the input and dy not counted:
+        forward:  padded copy + every group's patch matrix (C*kh*kw x n*Ho*Wo, kept) + 2 outputs;
+        backward: the kept patches and output + dY's rows (n*M*Ho*Wo) + dW (x 3) + the padded dx
+                  + either (Strides and Dilation 1) dy padded by k - 1 and F.convolution's peak
+                  on it, or W^T . dY (C/group*kh*kw x n*Ho*Wo)."""
+    c, h, w = in_shape
+    _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
+    (kh, kw), mg, cg = kernel, out_maps // group, c // group
+    padded = n * c * (h + 2 * pad[0]) * (w + 2 * pad[1])
+    patches, y, weight = n * c * kh * kw * ho * wo, n * out_maps * ho * wo, out_maps * cg * kh * kw
+    forward = FLOAT * ((padded if pad[0] or pad[1] else 0) + patches + 2 * y)
+    if tuple(strides) == (1, 1) and tuple(dilation) == (1, 1):
+        full_shape = (mg, ho + 2 * (kh - 1), wo + 2 * (kw - 1))
+        dx_group = FLOAT * n * int(np.prod(full_shape)) + forward_bytes(n, full_shape, cg, kernel, (0, 0), (1, 1),
+                                                                         (1, 1), 1)
+    else:
+        dx_group = FLOAT * cg * kh * kw * n * ho * wo
+    backward = FLOAT * (patches + y + y + 3 * weight + padded) + dx_group
+    return max(forward, backward) + SLACK_BYTES
+
+
 @dataclass(frozen=True)
 class ConvolutionSpec:
     """NNC's Convolution layer. Padding, when given, overrides BorderMode."""
@@ -227,6 +270,16 @@ class ConvolutionSpec:
     def work(self, in_shape: Shape3) -> int:
         """What one image costs to compute here: its multiply-adds."""
         return self.multiply_adds(in_shape)
+
+    def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
+        """Peak bytes the forward allocates for `batch` images (see forward_bytes)."""
+        return forward_bytes(batch, in_shape, self.out_maps, self.kernel_shape, self.pad(), self.strides,
+                             self.dilation, self.group)
+
+    def training_bytes(self, in_shape: Shape3, batch: int) -> int:
+        """Peak bytes of train_forward then backward on a batch (see training_bytes)."""
+        return training_bytes(batch, in_shape, self.out_maps, self.kernel_shape, self.pad(), self.strides,
+                              self.dilation, self.group)
 
     def training_values(self, in_shape: Shape3) -> int:
         """Values one image keeps for the backward pass: input, output and every group's patch

@@ -191,6 +191,47 @@ class DeconvolutionSpec:
     def work(self, in_shape: Shape3) -> int:
         return self.multiply_adds(in_shape)
 
+    def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
+        """Peak bytes F.deconvolution allocates for `batch` images, float32 (input not counted).
+        Strides 1: the convolution's (convolution.forward_bytes) on x cropped or padded by
+        d(k - 1) - p, with a copy of the cropped input and of the flipped weight. Else: the
+        padded output n*M*(Ho + 2ph)*(Wo + 2pw), its cropped copy, and one block
+        (functions.deconvolution_blocks) of x's rows (C/group x images*rows*W), of the column
+        matrix (maps*kh*kw x images*rows*W) and of W (x 2)."""
+        n, (c, h, w) = batch, in_shape
+        m, ho, wo = self.output_shape(in_shape)
+        (kh, kw), (ph, pw), g = self.kernel_shape, self.padding, self.group
+        cg, mg = c // g, self.out_maps // g
+        weight = c * mg * kh * kw
+        if tuple(self.strides) == (1, 1):
+            q = [d * (k - 1) - p for d, k, p in zip(self.dilation, self.kernel_shape, self.padding)]
+            cropped = (c, h - 2 * max(0, -q[0]), w - 2 * max(0, -q[1]))
+            pad = (max(0, q[0]), max(0, q[1]))
+            copy = n * int(np.prod(cropped)) if pad == (0, 0) and min(q) < 0 else 0
+            return (convolution.forward_bytes(n, cropped, m, self.kernel_shape, pad, (1, 1), self.dilation, g)
+                    + convolution.FLOAT * (copy + weight))
+        mb, rb, nb = F.deconvolution_blocks(n, h, w, mg, kh, kw)
+        padded = n * m * (ho + 2 * ph) * (wo + 2 * pw)
+        floats = (padded + (n * m * ho * wo if ph or pw else 0) + cg * nb * rb * w + mb * kh * kw * nb * rb * w
+                  + 2 * cg * mb * kh * kw)
+        return convolution.FLOAT * floats + convolution.SLACK_BYTES
+
+    def training_bytes(self, in_shape: Shape3, batch: int) -> int:
+        """Peak bytes of train_forward then backward (backward.deconvolution_backward) on a
+        batch, float32, input and dy not counted: the forward's, or the output kept + dx (the
+        convolution of dy with W: convolution.forward_bytes) + the weight gradient's every
+        group's patch matrix of dy (M*kh*kw x n*H*W), dy padded, x's rows and dW (x 3)."""
+        n, (c, h, w) = batch, in_shape
+        m, ho, wo = self.output_shape(in_shape)
+        (kh, kw), (ph, pw) = self.kernel_shape, self.padding
+        y, weight = n * m * ho * wo, c * (m // self.group) * kh * kw
+        dx = convolution.forward_bytes(n, (m, ho, wo), c, self.kernel_shape, self.padding, self.strides,
+                                       self.dilation, self.group)
+        dweight = (n * c * h * w + (n * m * (ho + 2 * ph) * (wo + 2 * pw) if ph or pw else 0)
+                   + n * m * kh * kw * h * w + n * c * h * w + 3 * weight)
+        backward = convolution.FLOAT * y + max(dx, convolution.FLOAT * dweight)
+        return max(self.working_bytes(in_shape, batch), backward) + convolution.SLACK_BYTES
+
     def training_values(self, in_shape: Shape3) -> int:
         """Input, output, and the patch matrix of the convolution that gives the input gradient."""
         c, h, w = in_shape

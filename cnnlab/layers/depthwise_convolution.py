@@ -142,6 +142,12 @@ class DepthwiseConvolutionSpec:
     def work(self, in_shape: Shape3) -> int:
         return self.as_convolution(in_shape[0]).work(in_shape)
 
+    def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
+        return self.as_convolution(in_shape[0]).working_bytes(in_shape, batch)
+
+    def training_bytes(self, in_shape: Shape3, batch: int) -> int:
+        return self.as_convolution(in_shape[0]).training_bytes(in_shape, batch)
+
     def training_values(self, in_shape: Shape3) -> int:
         return self.as_convolution(in_shape[0]).training_values(in_shape)
 

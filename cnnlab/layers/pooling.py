@@ -212,6 +212,42 @@ class PoolingSpec:
         c, ho, wo = self.output_shape(in_shape)
         return c * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
 
+    def _padded_hw(self, in_shape: Shape3) -> tuple[int, int] | None:
+        """(H', W') of the copy functions.pad_for_pooling makes (padded so every window lies
+        inside), or None when it pads nothing and the input is used as it is."""
+        out = self.output_shape(in_shape)[1:]
+        if self.ignore_border and self.padding == (0, 0):
+            return None
+        after = [max(0, (o - 1) * s - p + k - n) for o, s, p, k, n in
+                 zip(out, self.stride(), self.padding, self.kernel_shape, in_shape[1:])]
+        if not (self.padding[0] or self.padding[1] or after[0] or after[1]):
+            return None
+        return (self.padding[0] + in_shape[1] + after[0], self.padding[1] + in_shape[2] + after[1])
+
+    def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
+        """Peak bytes the forward allocates for `batch` images, float32 (input not counted): the
+        padded copy (n*C*H'*W', if any), the output n*C*Ho*Wo and, for MaxPooling, the rows'
+        maxima n*C*Ho*((Wo - 1)*sw + kw); AveragePooling's divisors (Ho*Wo, float64 and float32)."""
+        n, (c, ho, wo) = batch, self.output_shape(in_shape)
+        padded_hw = self._padded_hw(in_shape)
+        floats = (0 if padded_hw is None else n * c * padded_hw[0] * padded_hw[1]) + n * c * ho * wo + 3 * ho * wo
+        if self.kind == "MaxPooling" and self.kernel_shape[0] > 1:
+            floats += n * c * ho * ((wo - 1) * self.stride()[1] + self.kernel_shape[1])
+        return F.FLOAT_BYTES * floats + F.BUFFER_BYTES
+
+    def training_bytes(self, in_shape: Shape3, batch: int) -> int:
+        """Peak bytes of train_forward then backward on a batch, float32, input and dy not
+        counted: the forward's, or its output kept + the padded copy again + the padded input's
+        gradient (n*C*H'*W', or n*C*H*W) + a gradient-sized temporary and (MaxPooling) two
+        boolean masks of the output's shape."""
+        n, (c, ho, wo) = batch, self.output_shape(in_shape)
+        padded_hw = self._padded_hw(in_shape)
+        padded = 0 if padded_hw is None else n * c * padded_hw[0] * padded_hw[1]
+        grad = padded or n * int(np.prod(in_shape))
+        y = n * c * ho * wo
+        backward = F.FLOAT_BYTES * (y + padded + grad + y + y // 2 + 3 * ho * wo)
+        return max(self.working_bytes(in_shape, batch), backward) + F.BUFFER_BYTES
+
     def training_values(self, in_shape: Shape3) -> int:
         """Values one image keeps for the backward pass: input and output."""
         return int(np.prod(in_shape)) + int(np.prod(self.output_shape(in_shape)))

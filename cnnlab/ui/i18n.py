@@ -628,12 +628,17 @@ JA: dict[str, str] = {
         "（マップと重み。この層 {layer_values:,} 個）で、上限は {limit:,} 個です。"
         "OutMaps を減らす、Padding を減らす、Strides を大きくする、のいずれかをしてください。"
     ),
+    "budget.memory": (
+        "層 {index}（{kind}）でこのアプリのメモリの上限を超えます: 画像 1 枚の計算に一度に {megabytes:,} MB の作業メモリが"
+        "必要で、上限は {limit:,} MB です。OutMaps を減らす、KernelShape を小さくする、Padding を減らす、"
+        "Strides を大きくする、のいずれかをしてください。"
+    ),
     "budget.training_time": (
         "この学習はアプリの上限を超えます: {images:,} 枚 x {epochs} エポックはこのサーバーで約 {seconds:,} 秒かかります"
         "（上限 {limit} 秒）。Max Epoch か学習画像の数を減らすか、ネットワークを小さくしてください。"
     ),
     "budget.training_memory": (
-        "このネットワークはここでは学習できない大きさです: {batch} 枚のバッチ 1 つが逆伝播のために {megabytes:,} MB を使います"
+        "このネットワークはここでは学習できない大きさです: {batch} 枚のバッチ 1 つが逆伝播のための値と層 1 つの作業メモリに {megabytes:,} MB を使います"
         "（上限 {limit:,} MB）。OutMaps を減らすか KernelShape を小さくしてください。"
     ),
     "budget.attribution_work": (
