@@ -383,6 +383,7 @@ def deconvolution(
                             yp[n0:n0 + nn, g * mg + m0:g * mg + m0 + mm,
                                top + u * dh:top + u * dh + (rr - 1) * sh + 1:sh,
                                v * dw:v * dw + (w - 1) * sw + 1:sw] += cols[:, u, v].transpose(1, 0, 2, 3)
+                    del cols, x_rows  # before the next block's product: one block alive at a time
     y = np.ascontiguousarray(yp[:, :, ph:ph + ho, pw:pw + wo])
     if bias is not None:
         y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)

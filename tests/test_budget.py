@@ -1,18 +1,22 @@
 """The work budget: costs equal brute-force counts; a network over a limit is refused at
 the layer that crosses it, before anything of it is computed; trainings are priced."""
 
+import gc
+import tracemalloc
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab import budget
 from cnnlab.budget import BudgetError, PageBudget, check_training, layer_cost
-from cnnlab.data import load_mnist
+from cnnlab.data import load_mnist, load_photo
 from cnnlab.pipeline import run
 from cnnlab.presets import PRESETS, parse_stack
 from cnnlab.shapes import LayerShapeError
-from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import (ActivationSpec, ConvolutionSpec, DeconvolutionSpec, DepthwiseConvolutionSpec,
+                           PoolingSpec)
 
 
 def walked_conv_multiply_adds(spec: ConvolutionSpec, in_shape) -> int:
@@ -94,3 +98,109 @@ def test_trainings_are_priced():
         check_training(parse_stack("conv-256-15x15-full-d8x8"), (1, 28, 28), 20000, 10)
     with pytest.raises(BudgetError, match="one batch of 64 images would keep"):
         check_training(parse_stack("conv-256-15x15-same_conv-256-3x3-same"), (1, 28, 28), 1, 1)
+
+
+# --- working memory: each kind's price against what tracemalloc measures (NumPy reports its arrays) ---
+
+def measured_peak(compute) -> int:
+    """Bytes allocated at the peak of compute() (its result included), by tracemalloc."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        result = compute()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak
+
+
+@st.composite
+def layer_settings(draw):
+    """(spec, input shape (C, H, W), batch): every kind, its settings over their ranges (sizes
+    kept small enough to run quickly, large enough that the arrays outweigh NumPy's buffers)."""
+    kind = draw(st.sampled_from(["conv", "dwconv", "deconv", "max", "avg", "sum", "relu", "leaky", "tanh",
+                                 "sigmoid", "identity"]))
+    pair = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
+    c, h, w = draw(st.integers(1, 8)), draw(st.integers(8, 32)), draw(st.integers(8, 32))
+    kernel, strides, dilation = draw(pair(1, 6)), draw(pair(1, 3)), draw(pair(1, 2))
+    padding = draw(st.one_of(st.none(), pair(0, 6)))
+    border = draw(st.sampled_from(["valid", "same", "full"]))
+    if kind == "conv":
+        group = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+        spec = ConvolutionSpec(group * draw(st.integers(1, 12)), kernel, border, padding, strides, dilation, group)
+    elif kind == "dwconv":
+        spec = DepthwiseConvolutionSpec(kernel, draw(st.integers(1, 4)), border, padding, strides, dilation)
+    elif kind == "deconv":
+        group = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+        spec = DeconvolutionSpec(group * draw(st.integers(1, 12)), kernel, padding or (0, 0), strides, dilation, group)
+    elif kind in ("max", "avg", "sum"):
+        pool_kind = {"max": "MaxPooling", "avg": "AveragePooling", "sum": "SumPooling"}[kind]
+        spec = PoolingSpec(pool_kind, kernel, strides, (draw(st.integers(0, kernel[0] - 1)),
+                                                        draw(st.integers(0, kernel[1] - 1))),
+                           draw(st.booleans()), draw(st.booleans()))
+    else:
+        spec = ActivationSpec({"relu": "ReLU", "leaky": "LeakyReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
+                               "identity": "Identity"}[kind])
+    return spec, (c, h, w), draw(st.integers(1, 4))
+
+
+@settings(max_examples=50, deadline=None)
+@given(layer_settings(), st.integers(0, 99))
+def test_every_kinds_measured_peak_memory_is_within_its_price(setting, seed):
+    """forward (a page's one image, or a batch) and train_forward + backward (a training's
+    batch): the peak tracemalloc measures never exceeds working_bytes / training_bytes."""
+    spec, in_shape, batch = setting
+    try:
+        out_shape = spec.output_shape(in_shape)
+    except LayerShapeError:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, *in_shape)).astype(np.float32)
+    dy = rng.standard_normal((batch, *out_shape)).astype(np.float32)
+    params = spec.init_params(in_shape[0], rng)
+
+    def train():
+        y, kept = spec.train_forward(x, params)
+        return y, kept, spec.backward(dy, x, params, y, kept)
+
+    assert measured_peak(lambda: spec.forward(x, params)) <= spec.working_bytes(in_shape, batch)
+    assert measured_peak(train) <= spec.training_bytes(in_shape, batch)
+
+
+@pytest.mark.parametrize("text, in_shape", [
+    ("conv-16-5x5-p2x2", (3, 96, 96)), ("conv-1-15x15-same", (64, 36, 160)), ("dwconv-15x15-d8x8-full", (1, 28, 28)),
+    ("deconv-16-15x15", (3, 128, 128)), ("deconv-8-4x4-s2x2-p1x1", (16, 64, 64)), ("max-3x3-s1x1-p1x1", (16, 96, 96)),
+    ("avg-3x3-s2x2-p1x1", (16, 96, 96)), ("sigmoid", (16, 96, 96)),
+])
+def test_the_memory_price_of_large_layers_is_close_to_the_measured_peak(text, in_shape):
+    """An upper bound, and not a loose one: within 2x of the measured peak where it matters."""
+    spec = parse_stack(text)[0]
+    x = np.random.default_rng(0).standard_normal((1, *in_shape)).astype(np.float32)
+    params = spec.init_params(in_shape[0], np.random.default_rng(0))
+    peak = measured_peak(lambda: spec.forward(x, params))
+    assert peak <= spec.working_bytes(in_shape) <= 2 * peak
+
+
+@pytest.mark.parametrize("image, text", [
+    ("photo", "deconv-16-15x15"),  # ?pick=photo&photo=astronaut&net=deconv-16-15x15: was 905 MB at its peak
+    ("digit", "deconv-1-8x8-s2x2_deconv-256-13x13"),  # was 640 MB
+])
+def test_the_reviews_deconvolutions_run_in_bounded_memory(image, text):
+    x = load_photo("astronaut").astype(np.float32) / 255 if image == "photo" else load_mnist().image(4)
+    stages = []
+    peak = measured_peak(lambda: stages.extend(run(x, parse_stack(text))))
+    assert all(s.error is None for s in stages) and len(stages) == len(parse_stack(text)) + 1
+    assert peak < 40 * 2**20
+
+
+def test_a_layer_over_the_memory_budget_is_refused_before_it_runs():
+    page = PageBudget((3, 256, 256), max_working_bytes=8 * 2**20)
+    page.charge(1, parse_stack("max-2x2")[0], (3, 256, 256))
+    with pytest.raises(BudgetError, match=r"Layer 2 \(Deconvolution\) is over this app's memory budget: computing it "
+                                          r"for one image needs 1[0-9] MB of working memory at once; the limit is 8 MB"):
+        page.charge(2, parse_stack("deconv-16-15x15")[0], (3, 128, 128))
+    assert budget.MAX_WORKING_BYTES <= 40 * 2**20
+    with pytest.raises(BudgetError, match="one batch of 64 images would keep"):  # its batch's working memory
+        check_training(parse_stack("deconv-16-15x15"), (1, 28, 28), 1, 1)
