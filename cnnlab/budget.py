@@ -6,6 +6,10 @@ A page is priced in two numbers, a training in two more; each has one limit here
 
 * work: multiply-adds (Convolution), window reads (pooling) or function values
   (activation) for one image through the whole network;
+* time: the CPU seconds each kind's seconds() prices one image at (its GEMMs, the patch
+  floats it copies, its outputs and its NumPy calls: what makes a DepthwiseConvolution or
+  a strided Deconvolution cost more per multiply-add than a dense Convolution), summed over
+  the network;
 * values: the numbers the page holds and draws: every layer's output plus its weights
   (the browser receives about 7 bytes a value);
 * working memory: the bytes a layer allocates at once while it computes one image (its
@@ -32,6 +36,7 @@ from cnnlab.layers import LayerSpec, Shape3
 
 MAX_WORK = 1_000_000_000  # one image through the network: ~0.05-0.25 s of NumPy on 2 cores
 MAX_VALUES = 1_500_000  # outputs + weights on one page: ~10 MB to the browser at most
+MAX_PAGE_SECONDS = 0.25  # priced CPU seconds of one image through the network (prices are ~1-2x measured)
 MAX_WORKING_BYTES = 40 * 2**20  # one layer computing one image; blocked layers stay near 16-30 MB
 MAX_TRAINING_SECONDS = 60  # predicted by TrainingCost.seconds
 SECONDS_PER_WORK = 1.5e-11
@@ -49,6 +54,9 @@ MESSAGES = {  # the English messages; a page shows its catalogue's "budget.KEY" 
     "values": ("Layer {index} ({kind}) is over this app's budget of values to draw: the network up to it holds "
                "{values:,} values (maps and weights; this layer {layer_values:,}); the limit is {limit:,}. "
                "Use fewer OutMaps, less Padding or larger Strides."),
+    "time": ("Layer {index} ({kind}) is over this app's time budget: the network up to it is priced at "
+             "{milliseconds:,} ms of computing for one image (this layer {layer_milliseconds:,} ms); the limit is "
+             "{limit_milliseconds:,} ms. Use fewer OutMaps, a smaller KernelShape, less Padding or larger Strides."),
     "memory": ("Layer {index} ({kind}) is over this app's memory budget: computing it for one image needs "
                "{megabytes:,} MB of working memory at once; the limit is {limit:,} MB. Use fewer OutMaps, "
                "a smaller KernelShape, less Padding or larger Strides."),
@@ -79,28 +87,31 @@ class BudgetError(LayerShapeError):
 
 @dataclass(frozen=True)
 class LayerCost:
-    """One layer for one image: its work, output values, parameters and peak working bytes."""
+    """One layer for one image: its work, output values, parameters, peak working bytes and
+    priced CPU seconds."""
 
     work: int
     values: int
     parameters: int
     working_bytes: int = 0
+    seconds: float = 0.0
 
 
 def layer_cost(spec: LayerSpec, in_shape: Shape3) -> LayerCost:
     """The cost of `spec` on an input (C, H, W); LayerShapeError if it cannot run."""
     out = spec.output_shape(in_shape)
     return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape[0]),
-                     spec.working_bytes(in_shape))
+                     spec.working_bytes(in_shape), spec.seconds(in_shape))
 
 
 class PageBudget:
     """Adds up layer costs as a network is run and refuses the layer that crosses a limit."""
 
     def __init__(self, in_shape: Shape3, max_work: int = MAX_WORK, max_values: int = MAX_VALUES,
-                 max_working_bytes: int = MAX_WORKING_BYTES) -> None:
+                 max_working_bytes: int = MAX_WORKING_BYTES, max_seconds: float = MAX_PAGE_SECONDS) -> None:
         self.max_work, self.max_values, self.max_working_bytes = max_work, max_values, max_working_bytes
-        self.work = 0
+        self.max_seconds = max_seconds
+        self.work, self.seconds = 0, 0.0
         self.values = in_shape[0] * in_shape[1] * in_shape[2]
         if self.values > max_values:
             raise BudgetError("input", values=self.values, limit=max_values)
@@ -117,10 +128,15 @@ class PageBudget:
         if values > self.max_values:
             raise BudgetError("values", index=index, kind=spec.kind, values=values,
                               layer_values=cost.values + cost.parameters, limit=self.max_values)
+        seconds = self.seconds + cost.seconds
+        if seconds > self.max_seconds:
+            raise BudgetError("time", index=index, kind=spec.kind, milliseconds=round(seconds * 1e3),
+                              layer_milliseconds=round(cost.seconds * 1e3),
+                              limit_milliseconds=round(self.max_seconds * 1e3))
         if cost.working_bytes > self.max_working_bytes:
             raise BudgetError("memory", index=index, kind=spec.kind, megabytes=-(-cost.working_bytes // 2**20),
                               limit=self.max_working_bytes // 2**20)
-        self.work, self.values = work, values
+        self.work, self.values, self.seconds = work, values, seconds
         return cost
 
 

@@ -21,6 +21,14 @@ _COLUMN_BLOCK_FLOATS = 4 * 1024 * 1024
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 FLOAT_BYTES = 4  # a float32, what the layers' working_bytes / training_bytes price
 BUFFER_BYTES = 256 * 1024  # NumPy's own buffers (a few 8,192-element iteration and casting buffers)
+# CPU seconds of these functions on the reference machine (one BLAS thread), per unit, as the layers'
+# seconds() price them (fitted with benchmarks/bench_budget.py, which prints measured / priced per kind):
+SECONDS_PER_MULTIPLY_ADD = 5e-11  # inside a GEMM
+SECONDS_PER_COLUMN_FLOAT = 1e-9  # a patch-matrix float copied out of the input (im2col), or added back (col2im)
+SECONDS_PER_OUTPUT_VALUE = 1e-9  # a value written to a layer's output (and padded copies)
+SECONDS_PER_WINDOW_READ = 5e-10  # a pooling window's cell
+SECONDS_PER_CALL = 5e-6  # one NumPy call in a layer's Python loop (a block's GEMM, an offset's slice)
+SECONDS_PER_FUNCTION_VALUE = {"Identity": 0.0, "ReLU": 1e-9, "LeakyReLU": 8e-9, "Tanh": 2e-9, "Sigmoid": 4e-9}
 
 
 def as_float(x) -> np.ndarray:

@@ -2,6 +2,7 @@
 the layer that crosses it, before anything of it is computed; trainings are priced."""
 
 import gc
+import re
 import tracemalloc
 
 import numpy as np
@@ -204,3 +205,27 @@ def test_a_layer_over_the_memory_budget_is_refused_before_it_runs():
     assert budget.MAX_WORKING_BYTES <= 40 * 2**20
     with pytest.raises(BudgetError, match="one batch of 64 images would keep"):  # its batch's working memory
         check_training(parse_stack("deconv-16-15x15"), (1, 28, 28), 1, 1)
+
+
+def test_the_reviews_depthwise_stack_is_refused_by_its_priced_time():
+    """Twelve dwconv-15x15-d8x8-full ran 1.68 CPU-s under the work budget (each layer's
+    patch floats cost what a dense Convolution's multiply-adds do not): now priced, the
+    layer that takes the network over MAX_PAGE_SECONDS is refused before it runs."""
+    specs = parse_stack("_".join(["dwconv-15x15-d8x8-full"] * 12))
+    stages = run(load_mnist().image(4), specs)
+    assert all(s.error is None for s in stages[:-1]) and stages[-1].output is None
+    assert re.match(r"Layer \d+ \(DepthwiseConvolution\) is over this app's time budget: the network up to it is "
+                    r"priced at \d+ ms of computing for one image \(this layer \d+ ms\); the limit is 250 ms",
+                    stages[-1].error)
+    priced = sum(layer_cost(s.spec, s.input_shape).seconds for s in stages[1:-1])
+    assert priced <= budget.MAX_PAGE_SECONDS < priced + layer_cost(stages[-1].spec, stages[-1].input_shape).seconds
+
+
+def test_a_depthwise_convolution_is_priced_by_the_floats_it_copies_not_only_its_multiply_adds():
+    dense, depthwise = parse_stack("conv-64-3x3-same")[0], parse_stack("dwconv-3x3-same")[0]
+    per_unit = [spec.seconds((64, 28, 28)) / spec.work((64, 28, 28)) for spec in (dense, depthwise)]
+    assert per_unit[1] > 10 * per_unit[0]  # one GEMM row per group: the copy dominates
+    for text in ("conv-16-5x5", "dwconv-5x5", "deconv-8-4x4-s2x2", "deconv-8-3x3", "max-2x2", "avg-3x3", "sum-2x2",
+                 "relu", "leaky", "tanh", "sigmoid"):
+        spec = parse_stack(text)[0]
+        assert 0 < spec.seconds((4, 28, 28)) < spec.seconds((4, 28, 28), batch=8)

@@ -128,6 +128,10 @@ class ActivationSpec:
         FORWARD_BYTES per value (the output and the temporaries of its formula)."""
         return FORWARD_BYTES[self.kind] * batch * int(np.prod(in_shape)) + F.BUFFER_BYTES
 
+    def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
+        """CPU seconds the forward is priced at for `batch` images: per value, its function's."""
+        return F.SECONDS_PER_FUNCTION_VALUE[self.kind] * batch * int(np.prod(in_shape)) + 3 * F.SECONDS_PER_CALL
+
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch (input and dy not counted): the
         output kept (4 bytes a value) + BACKWARD_BYTES per value (the gradient and the

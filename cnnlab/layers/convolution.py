@@ -95,6 +95,22 @@ def forward_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, in
     return FLOAT * floats + SLACK_BYTES
 
 
+def seconds(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
+            strides: tuple[int, int], dilation: tuple[int, int], group: int) -> float:
+    """CPU seconds F.convolution is priced at for n images: its multiply-adds (the GEMMs), its
+    patch matrix (C * kh * kw x Ho * Wo floats per image, copied out of the input: what makes
+    a DepthwiseConvolution, one GEMM row per group, cost more per multiply-add than a dense
+    one), its output and padded input, and its NumPy calls (two per group and block)."""
+    c, h, w = in_shape
+    _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
+    columns = n * c * kernel[0] * kernel[1] * ho * wo
+    values = n * (out_maps * ho * wo + (c * (h + 2 * pad[0]) * (w + 2 * pad[1]) if pad[0] or pad[1] else 0))
+    imgs, rows, cols = F.convolution_blocks(n, c // group * kernel[0] * kernel[1], ho, wo)
+    calls = 2 * group * -(-n // imgs) * -(-ho // rows) * -(-wo // cols)  # a copy and a GEMM per group and block
+    return (F.SECONDS_PER_MULTIPLY_ADD * columns * (out_maps // group) + F.SECONDS_PER_COLUMN_FLOAT * columns
+            + F.SECONDS_PER_OUTPUT_VALUE * values + F.SECONDS_PER_CALL * calls)
+
+
 def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
                    strides: tuple[int, int], dilation: tuple[int, int], group: int) -> int:
     """Peak bytes of train_forward then backward (backward.convolution_with_columns and
@@ -275,6 +291,11 @@ class ConvolutionSpec:
         """Peak bytes the forward allocates for `batch` images (see forward_bytes)."""
         return forward_bytes(batch, in_shape, self.out_maps, self.kernel_shape, self.pad(), self.strides,
                              self.dilation, self.group)
+
+    def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
+        """CPU seconds the forward is priced at for `batch` images (see seconds)."""
+        return seconds(batch, in_shape, self.out_maps, self.kernel_shape, self.pad(), self.strides, self.dilation,
+                       self.group)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch (see training_bytes)."""

@@ -216,6 +216,26 @@ class DeconvolutionSpec:
                   + 2 * cg * mb * kh * kw)
         return convolution.FLOAT * floats + convolution.SLACK_BYTES
 
+    def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
+        """CPU seconds the forward is priced at for `batch` images: with Strides 1, the
+        convolution's (convolution.seconds) it runs as; else its GEMMs' multiply-adds, its
+        column matrix (OutMaps * kh * kw x H * W floats per image) added back onto the output,
+        the output, and its NumPy calls (a slice added per kernel offset and block)."""
+        n, (c, h, w) = batch, in_shape
+        m, ho, wo = self.output_shape(in_shape)
+        if tuple(self.strides) == (1, 1):
+            q = [d * (k - 1) - p for d, k, p in zip(self.dilation, self.kernel_shape, self.padding)]
+            cropped = (c, h - 2 * max(0, -q[0]), w - 2 * max(0, -q[1]))
+            return convolution.seconds(n, cropped, m, self.kernel_shape, (max(0, q[0]), max(0, q[1])), (1, 1),
+                                       self.dilation, self.group)
+        (kh, kw), mg = self.kernel_shape, m // self.group
+        columns = n * m * kh * kw * h * w
+        values = n * m * (ho + 2 * self.padding[0]) * (wo + 2 * self.padding[1])
+        mb, rb, nb = F.deconvolution_blocks(n, h, w, mg, kh, kw)
+        calls = self.group * -(-mg // mb) * -(-n // nb) * -(-h // rb) * (kh * kw + 3)  # a slice add per offset
+        return (F.SECONDS_PER_MULTIPLY_ADD * columns * (c // self.group) + F.SECONDS_PER_COLUMN_FLOAT * columns
+                + F.SECONDS_PER_OUTPUT_VALUE * values + F.SECONDS_PER_CALL * calls)
+
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward (backward.deconvolution_backward) on a
         batch, float32, input and dy not counted: the forward's, or the output kept + dx (the

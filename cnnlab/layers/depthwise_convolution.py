@@ -145,6 +145,9 @@ class DepthwiseConvolutionSpec:
     def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
         return self.as_convolution(in_shape[0]).working_bytes(in_shape, batch)
 
+    def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
+        return self.as_convolution(in_shape[0]).seconds(in_shape, batch)
+
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         return self.as_convolution(in_shape[0]).training_bytes(in_shape, batch)
 

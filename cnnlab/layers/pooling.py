@@ -235,6 +235,17 @@ class PoolingSpec:
             floats += n * c * ho * ((wo - 1) * self.stride()[1] + self.kernel_shape[1])
         return F.FLOAT_BYTES * floats + F.BUFFER_BYTES
 
+    def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
+        """CPU seconds the forward is priced at for `batch` images: its window reads, its output,
+        its padded copy and its passes over the map (kh + kw for MaxPooling, kh * kw else)."""
+        padded_hw = self._padded_hw(in_shape)
+        values = int(np.prod(self.output_shape(in_shape))) + (0 if padded_hw is None else
+                                                              in_shape[0] * padded_hw[0] * padded_hw[1])
+        kh, kw = self.kernel_shape
+        calls = kh + kw if self.kind == "MaxPooling" else kh * kw + 4  # passes over the map
+        return (batch * (F.SECONDS_PER_WINDOW_READ * self.work(in_shape) + F.SECONDS_PER_OUTPUT_VALUE * values)
+                + F.SECONDS_PER_CALL * calls)
+
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch, float32, input and dy not
         counted: the forward's, or its output kept + the padded copy again + the padded input's

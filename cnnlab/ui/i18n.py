@@ -628,6 +628,11 @@ JA: dict[str, str] = {
         "（マップと重み。この層 {layer_values:,} 個）で、上限は {limit:,} 個です。"
         "OutMaps を減らす、Padding を減らす、Strides を大きくする、のいずれかをしてください。"
     ),
+    "budget.time": (
+        "層 {index}（{kind}）でこのアプリの計算時間の上限を超えます: ここまでのネットワークは画像 1 枚あたり "
+        "{milliseconds:,} ms の計算と見積もられ（この層 {layer_milliseconds:,} ms）、上限は {limit_milliseconds:,} ms です。"
+        "OutMaps を減らす、KernelShape を小さくする、Padding を減らす、Strides を大きくする、のいずれかをしてください。"
+    ),
     "budget.memory": (
         "層 {index}（{kind}）でこのアプリのメモリの上限を超えます: 画像 1 枚の計算に一度に {megabytes:,} MB の作業メモリが"
         "必要で、上限は {limit:,} MB です。OutMaps を減らす、KernelShape を小さくする、Padding を減らす、"
