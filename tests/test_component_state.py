@@ -152,3 +152,18 @@ def test_the_largest_drawing_the_pad_can_send_is_read():
     text = json.dumps({"strokes": drawing}, separators=(",", ":"))
     assert cs.strokes(cs.decode(text)["strokes"]) == drawing
     assert len(parse_strokes(drawing)) == MAX_STROKES
+
+
+@pytest.mark.parametrize("lang, words", [("en", "too many long or wide strokes to draw here (over 12,000,000 pixel "
+                                                 "evaluations)"), ("ja", "長い線や太い線が多すぎて")])
+def test_a_drawing_priced_over_the_rasterisers_budget_gives_the_apps_message(lang, words):
+    """The review's zigzag of 20,000 points of width 48 corner to corner (each segment its own):
+    refused before any pixel is drawn, the blog's digit shown meanwhile; the plain zigzag (the
+    same segment back and forth) is drawn."""
+    points = [[0, round(k * 0.014, 1)] if k % 2 == 0 else [280, round(280 - k * 0.014, 1)] for k in range(20000)]
+    at = new_app({"pick": "draw", "lang": lang}).run()
+    send_component(at, "drawing", json.dumps({"strokes": [{"w": 48, "p": points}]}, separators=(",", ":")))
+    assert not at.exception and words in " ".join(e.value for e in at.error)
+    plain = [[0, 0] if k % 2 == 0 else [280, 280] for k in range(20000)]
+    send_component(at, "drawing", json.dumps({"strokes": [{"w": 48, "p": plain}]}))
+    assert not at.exception and not at.error

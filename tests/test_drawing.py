@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnlab.data import area_resize, fit_and_centre
-from cnnlab.drawing import MAX_POINTS, MAX_STROKES, PAD, DrawingError, Stroke, drawn_digit, parse_strokes, rasterize
+from cnnlab.drawing import (MAX_POINTS, MAX_RASTER_CELLS, MAX_STROKES, PAD, DrawingError, Stroke, distinct_segments,
+                            drawn_digit, parse_strokes, raster_cells, rasterize)
 
 
 @pytest.mark.parametrize("sent", [
@@ -78,3 +79,75 @@ def test_a_drawing_is_fitted_into_20x20_and_centred_by_its_mass():
         drawn_digit(())
     assert err.value.key == "drawing.empty"
     assert not fit_and_centre(np.zeros((5, 5))).any()
+
+
+def per_segment_raster(strokes, size):
+    """The rasteriser as it was (each segment over its box, one at a time): the reference."""
+    ink = np.zeros((size, size), dtype=np.float32)
+    for stroke in strokes:
+        points = stroke.points if len(stroke.points) > 1 else stroke.points * 2
+        radius = stroke.width / 2
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+            top = max(0, int(math.floor(min(y0, y1) - radius - 1)))
+            bottom = min(size, int(math.ceil(max(y0, y1) + radius + 1)))
+            left = max(0, int(math.floor(min(x0, x1) - radius - 1)))
+            right = min(size, int(math.ceil(max(x0, x1) + radius + 1)))
+            if top >= bottom or left >= right:
+                continue
+            ys = np.arange(top, bottom, dtype=np.float32)[:, None] + 0.5
+            xs = np.arange(left, right, dtype=np.float32)[None, :] + 0.5
+            dx, dy = x1 - x0, y1 - y0
+            length2 = dx * dx + dy * dy
+            t = 0.0 if length2 == 0 else np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0, 1)
+            cover = np.clip(radius + 0.5 - np.hypot(xs - (x0 + t * dx), ys - (y0 + t * dy)), 0, 1)
+            np.maximum(ink[top:bottom, left:right], cover, out=ink[top:bottom, left:right])
+    return ink
+
+
+coordinate = st.one_of(st.integers(0, 60).map(float), st.floats(0, 60))
+
+
+@given(st.lists(st.tuples(st.integers(6, 48), st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=8)),
+                min_size=1, max_size=4), st.booleans(), st.integers(8, 80))
+def test_the_batched_rasteriser_equals_the_one_segment_at_a_time_one(strokes, back_and_forth, size):
+    """Same ink as the rasteriser it replaced, with dots, repeated points and strokes going
+    back and forth over the same segments (counted once: float32 rounding of the other
+    direction aside)."""
+    strokes = tuple(Stroke(float(w), tuple(p) + (tuple(reversed(p)) if back_and_forth else ())) for w, p in strokes)
+    np.testing.assert_allclose(rasterize(strokes, size), per_segment_raster(strokes, size), atol=1e-5, rtol=0)
+
+
+def zigzag(points: int, jitter: bool) -> list:
+    """The review's pad payload: width 48 corner to corner and back (with jitter: every
+    segment its own)."""
+    step = PAD / points if jitter else 0.0
+    return [{"w": 48, "p": [[0, k * step] if k % 2 == 0 else [PAD, PAD - k * step] for k in range(points)]}]
+
+
+def test_the_reviews_zigzag_is_drawn_once_per_segment_and_its_variants_are_priced_before_they_run():
+    """20,000 points of width 48 zig-zagging corner to corner kept the script busy 55-58 s:
+    the same segment drawn back and forth is one segment; a zigzag whose every segment
+    differs is refused before any pixel, as is any drawing over MAX_RASTER_CELLS."""
+    strokes = parse_strokes(zigzag(MAX_POINTS, jitter=False))
+    assert len(distinct_segments(strokes)) == 1 and raster_cells(strokes) <= 336 * 336
+    assert drawn_digit(strokes).max() > 0
+    heavy = parse_strokes(zigzag(MAX_POINTS, jitter=True))
+    assert raster_cells(heavy) > MAX_RASTER_CELLS
+    with pytest.raises(DrawingError) as err:
+        rasterize(heavy)
+    assert err.value.key == "drawing.too_much"
+    small = parse_strokes(zigzag(40, jitter=True))
+    assert raster_cells(small) <= MAX_RASTER_CELLS and rasterize(small).any()
+
+
+@given(st.integers(6, 48), st.integers(1, 60), st.integers(0, 99))
+def test_the_price_counts_every_cell_the_rasteriser_evaluates(width, points, seed):
+    """raster_cells is the sum of the evaluated boxes, each at least its segment's box."""
+    rng = np.random.default_rng(seed)
+    strokes = (Stroke(float(width), tuple(map(tuple, rng.uniform(0, PAD, (points, 2)).tolist()))),)
+    boxes = 0
+    for x0, y0, x1, y1, r in distinct_segments(strokes):
+        h = min(PAD, math.ceil(max(y0, y1) + r + 1)) - max(0, math.floor(min(y0, y1) - r - 1))
+        w = min(PAD, math.ceil(max(x0, x1) + r + 1)) - max(0, math.floor(min(x0, x1) - r - 1))
+        boxes += max(0, h) * max(0, w)
+    assert boxes <= raster_cells(strokes) <= boxes + sum(16 * (PAD + 8) for _ in distinct_segments(strokes))

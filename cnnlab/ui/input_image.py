@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
-from cnnlab.drawing import DrawingError, parse_strokes
+from cnnlab.drawing import MAX_RASTER_CELLS, DrawingError, parse_strokes
 from cnnlab.ui import component_state, compute
 from cnnlab.ui import widgets as w
 from cnnlab.ui.drawpad import drawpad
@@ -85,6 +85,8 @@ def _drawing(tx: Text) -> InputChoice:
     except DrawingError as err:
         if err.key == "drawing.empty":
             return InputChoice(BLOG_DIGIT_INDEX, note=tx(err.key))
+        if err.key == "drawing.too_much":
+            return InputChoice(BLOG_DIGIT_INDEX, problem=tx(err.key, cells=f"{MAX_RASTER_CELLS:,}"))
         return InputChoice(BLOG_DIGIT_INDEX, problem=tx(err.key))
 
 
