@@ -9,7 +9,9 @@
 3. Four amplifying uploads at once (16-bit PNG, float TIFF, RGBA PNG and a JPEG, each
    near the decoded-size limit): the server's memory peak and what each tab shows.
 
-    python benchmarks/heavy_links.py
+    python benchmarks/heavy_links.py [--review-only] [--match TEXT]
+
+--review-only stops after part 1; --match keeps only the review's links containing TEXT.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ REVIEW_LINKS = [
     "more=conv-8-3x3-p1000000000000000000000", "more=conv-16-1x1-p99999999999", "more=conv-1-1x1-p20000x20000",
     "out_maps=" + quote("[click here to log in](https://evil.example/login)"), "out_maps=" + quote("![t](http://host/x.png)"),
     "seed=5&seed=7", "seed=1e3", "out_maps=1.5", "insp_layer=5", "digit=" + quote("٣"),
+    # the second review (#20): working memory and time of every kind priced
+    "pick=photo&photo=astronaut&net=deconv-16-15x15_relu", "net=deconv-1-8x8-s2x2_deconv-256-13x13",
+    "net=" + "_".join(["dwconv-15x15-d8x8-full"] * 12), "pick=photo&photo=astronaut&color=true&net=deconv-16-15x15_relu",
 ]
 HEAVY_LINKS = [f"border_mode=explicit&pad_h=15&pad_w=15&kernel_h=15&kernel_w=15&out_maps=256&more=conv-{8 + k}-15x15-p15x15"
                f"&seed={k}" for k in range(15)] + [
@@ -97,7 +102,7 @@ async def upload(browser, url: str, path: Path) -> str:
     return f"{path.name} ({path.stat().st_size / 1e3:.0f} kB): {shown}"
 
 
-async def main_async(url: str, pid: int) -> None:
+async def main_async(url: str, pid: int, review_only: bool = False, match: str = "") -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -107,10 +112,17 @@ async def main_async(url: str, pid: int) -> None:
         print(f"0. an ordinary link (?seed=k, new weights each time) for comparison: {plain:.2f} s (median of 5): "
               "a new tab's page load, connection and first run")
         print("1. the review's links (seconds to the message; server memory before -> after):")
-        for link in REVIEW_LINKS:
+        for link in [link for link in REVIEW_LINKS if match in link]:
             before = rss_mb(pid)
+            sampler = Sampler([pid], every=0.02)
+            sampler.start()
             seconds, message = await open_link(browser, f"{url}/?{link}")
-            print(f"  {seconds:5.2f} s  {before:4.0f} -> {rss_mb(pid):4.0f} MB  ?{link[:60]}\n      {message}")
+            sampler.stopped.set()
+            print(f"  {seconds:5.2f} s  {before:4.0f} -> {rss_mb(pid):4.0f} MB (peak {max(sampler.samples):4.0f})"
+                  f"  ?{link[:60]}\n      {message}")
+        if review_only:
+            await browser.close()
+            return
         print("2. 30 different heavy links (memory after each):")
         sampler = Sampler([pid])
         sampler.start()
@@ -136,9 +148,14 @@ async def main_async(url: str, pid: int) -> None:
 
 
 def main() -> None:
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--review-only", action="store_true")
+    parser.add_argument("--match", default="")
+    args = parser.parse_args()
     with streamlit_process() as (url, proc):
         print(f"server memory at start: {rss_mb(proc.pid):.0f} MB")
-        asyncio.run(main_async(url, proc.pid))
+        asyncio.run(main_async(url, proc.pid, args.review_only, args.match))
 
 
 if __name__ == "__main__":
