@@ -531,6 +531,17 @@ def test_the_review_s_heavy_first_layer_is_refused_and_the_input_stays():
     assert subheaders(at)[0] == "Input → 1 x 28 x 28"
 
 
+@pytest.mark.parametrize("lang, words", [
+    ("en", "Layer 6 (DepthwiseConvolution) is over this app's time budget: the network up to it is priced at"),
+    ("ja", "層 6（DepthwiseConvolution）でこのアプリの計算時間の上限を超えます")])
+def test_the_review_s_depthwise_stack_is_refused_by_its_priced_time(lang, words):
+    """Twelve dwconv-15x15-d8x8-full ran 1.68 CPU-s under the work budget: the layer that
+    takes the network over the time budget is refused, the five before it drawn."""
+    at = open_tab("Maps", {"lang": lang, "net": "_".join(["dwconv-15x15-d8x8-full"] * 12)})
+    assert words in at.error[0].value and not at.exception
+    assert len(subheaders(at)) == 1 + 5 + 1  # the input, five layers, the refused one
+
+
 def test_the_server_shows_visitors_no_traceback():
     import tomllib
     from pathlib import Path

@@ -12,7 +12,7 @@ from apptools import new_app
 from fuzzing import STACKS, queries
 from cnnlab import limits
 from cnnlab.layers import convolution, pooling
-from cnnlab.budget import MAX_VALUES, MAX_WORK, layer_cost
+from cnnlab.budget import MAX_PAGE_SECONDS, MAX_VALUES, MAX_WORK, MAX_WORKING_BYTES, layer_cost
 from cnnlab.data import load_mnist
 from cnnlab.explain import explain_pixel, receptive_field
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
@@ -86,7 +86,7 @@ ANY_STACK = st.lists(st.one_of(ANY_CONV, ANY_POOL, st.builds(ActivationSpec, st.
 def test_any_accepted_stack_runs_within_the_budget(text, seed):
     specs = parse_stack(text)  # every setting the widgets allow, in any order
     stages = run(load_mnist().image(4), specs, seed)
-    work = values = 0
+    work = values = seconds = 0
     for stage in stages[1:]:
         if stage.error is not None:
             assert stage is stages[-1]
@@ -94,7 +94,9 @@ def test_any_accepted_stack_runs_within_the_budget(text, seed):
         cost = layer_cost(stage.spec, stage.input_shape)
         work += cost.work
         values += cost.values + cost.parameters
-    assert work <= MAX_WORK and values + 28 * 28 <= MAX_VALUES
+        seconds += cost.seconds
+        assert cost.working_bytes <= MAX_WORKING_BYTES
+    assert work <= MAX_WORK and values + 28 * 28 <= MAX_VALUES and seconds <= MAX_PAGE_SECONDS
     usable = [s for s in stages[1:] if s.error is None]
     if usable:  # the inspector's work on the deepest pixel stays bounded too
         last = usable[-1]
