@@ -24,7 +24,8 @@ BUFFER_BYTES = 256 * 1024  # NumPy's own buffers (a few 8,192-element iteration 
 # CPU seconds of these functions on the reference machine (one BLAS thread), per unit, as the layers'
 # seconds() price them (fitted with benchmarks/bench_budget.py, which prints measured / priced per kind):
 SECONDS_PER_MULTIPLY_ADD = 5e-11  # inside a GEMM
-SECONDS_PER_COLUMN_FLOAT = 1e-9  # a patch-matrix float copied out of the input (im2col), or added back (col2im)
+SECONDS_PER_COLUMN_FLOAT = 1e-9  # a patch-matrix float copied out of the input (im2col)
+SECONDS_PER_SCATTERED_FLOAT = 3e-9  # a column-matrix float added back onto strided output slices (col2im)
 SECONDS_PER_OUTPUT_VALUE = 1e-9  # a value written to a layer's output (and padded copies)
 SECONDS_PER_WINDOW_READ = 5e-10  # a pooling window's cell
 SECONDS_PER_CALL = 5e-6  # one NumPy call in a layer's Python loop (a block's GEMM, an offset's slice)

@@ -233,7 +233,7 @@ class DeconvolutionSpec:
         values = n * m * (ho + 2 * self.padding[0]) * (wo + 2 * self.padding[1])
         mb, rb, nb = F.deconvolution_blocks(n, h, w, mg, kh, kw)
         calls = self.group * -(-mg // mb) * -(-n // nb) * -(-h // rb) * (kh * kw + 3)  # a slice add per offset
-        return (F.SECONDS_PER_MULTIPLY_ADD * columns * (c // self.group) + F.SECONDS_PER_COLUMN_FLOAT * columns
+        return (F.SECONDS_PER_MULTIPLY_ADD * columns * (c // self.group) + F.SECONDS_PER_SCATTERED_FLOAT * columns
                 + F.SECONDS_PER_OUTPUT_VALUE * values + F.SECONDS_PER_CALL * calls)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
