@@ -154,7 +154,7 @@ def test_the_largest_drawing_the_pad_can_send_is_read():
     assert len(parse_strokes(drawing)) == MAX_STROKES
 
 
-@pytest.mark.parametrize("lang, words", [("en", "too many long or wide strokes to draw here (over 12,000,000 pixel "
+@pytest.mark.parametrize("lang, words", [("en", "too many long or wide strokes to draw here (over 3,000,000 pixel "
                                                  "evaluations)"), ("ja", "長い線や太い線が多すぎて")])
 def test_a_drawing_priced_over_the_rasterisers_budget_gives_the_apps_message(lang, words):
     """The review's zigzag of 20,000 points of width 48 corner to corner (each segment its own):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cnnlab import drawing
 from cnnlab.data import area_resize, fit_and_centre
 from cnnlab.drawing import (MAX_POINTS, MAX_RASTER_CELLS, MAX_STROKES, PAD, DrawingError, Stroke, distinct_segments,
                             drawn_digit, parse_strokes, raster_cells, rasterize)
@@ -141,13 +142,16 @@ def test_the_reviews_zigzag_is_drawn_once_per_segment_and_its_variants_are_price
 
 
 @given(st.integers(6, 48), st.integers(1, 60), st.integers(0, 99))
-def test_the_price_counts_every_cell_the_rasteriser_evaluates(width, points, seed):
-    """raster_cells is the sum of the evaluated boxes, each at least its segment's box."""
+def test_the_price_counts_every_row_and_edge_pixel_and_grows_with_the_brush_width_not_its_area(width, points, seed):
+    """raster_cells bounds what the rasteriser computes (a span per segment and row of its box,
+    and the soft-edge pixels; the inside is filled by spans), and a dot of the widest brush
+    costs its rows and rim, not its disc (51 x 51 cells for the one-at-a-time rasteriser)."""
     rng = np.random.default_rng(seed)
     strokes = (Stroke(float(width), tuple(map(tuple, rng.uniform(0, PAD, (points, 2)).tolist()))),)
-    boxes = 0
-    for x0, y0, x1, y1, r in distinct_segments(strokes):
-        h = min(PAD, math.ceil(max(y0, y1) + r + 1)) - max(0, math.floor(min(y0, y1) - r - 1))
-        w = min(PAD, math.ceil(max(x0, x1) + r + 1)) - max(0, math.floor(min(x0, x1) - r - 1))
-        boxes += max(0, h) * max(0, w)
-    assert boxes <= raster_cells(strokes) <= boxes + sum(16 * (PAD + 8) for _ in distinct_segments(strokes))
+    segments = distinct_segments(strokes)
+    seg, index, rows = drawing._rows(segments, PAD, drawing._boxes(segments, PAD))
+    _, _, oa, left_end, right_start, ob = drawing._edges(seg, index, rows, PAD)
+    edge = np.maximum(0, left_end - oa + 1) + np.maximum(0, ob - right_start + 1)
+    assert len(rows) + int(edge.sum()) <= raster_cells(strokes)  # what it computes, within its price
+    dot = lambda w: raster_cells((Stroke(float(w), ((140.0, 140.0),)),))  # noqa: E731
+    assert dot(48) < 8 * 48 < 51 * 51 and dot(48) < 5 * dot(12)  # rows and rim: linear in the width
