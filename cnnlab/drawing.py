@@ -12,10 +12,11 @@ Rasterising is priced before it runs: each distinct segment is taken row by row 
 bounding box (the segment widened by the brush radius + 1 on every side, clipped to the
 pad); on each row the span within r - 0.5 of the segment is filled with 1 and only the soft
 edge (r - 0.5 < distance < r + 0.5) is computed by the formula, so a segment costs its rows
-and its edge pixels, which grow with the brush's width, not its area. Their sum
-(raster_cells) may not pass MAX_RASTER_CELLS. Segments that add nothing are dropped first (a zero-length segment inside a stroke, whose disc its neighbours
-cover; the same segment drawn again with the same width), so a stroke going back and forth
-over the same line costs one segment.
+and its edge pixels, which grow with the brush's width, not its area. Their bound from the
+boxes alone (raster_cells: 3 per row + 4 per column of every box) may not pass
+MAX_RASTER_CELLS. Segments that add nothing are dropped first (a zero-length segment inside
+a stroke, whose disc its neighbours cover; the same segment drawn again with the same
+width), so a stroke going back and forth over the same line costs one segment.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ PAD = 280  # the pad's side in CSS pixels (10 per MNIST pixel)
 WIDTHS = (6, 48)  # brush widths the pad offers, in pad pixels
 MAX_STROKES = 200
 MAX_POINTS = 20_000  # over all strokes
-MAX_RASTER_CELLS = 3_000_000  # raster_cells of one drawing (rows and edge pixels, ~0.1 us each on the reference machine)
+MAX_RASTER_CELLS = 3_000_000  # raster_cells of one drawing (rows and edge pixels: ~0.1 us each here)
 
 
 class DrawingError(ValueError):

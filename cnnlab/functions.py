@@ -122,8 +122,8 @@ def convolution(
                     cb = min(cols_per_block, wo - c0)
                     cols = cols_buf[: k * cb].reshape(k, cb)
                     for g in range(group):
-                        patches = np.ndarray((cg, kh, kw, cb), xp.dtype, xp,
-                                             n0 * s_n + g * cg * s_c + r0 * sh * s_h + c0 * sw * s_w, strides[1:4] + strides[5:])
+                        offset = n0 * s_n + g * cg * s_c + r0 * sh * s_h + c0 * sw * s_w
+                        patches = np.ndarray((cg, kh, kw, cb), xp.dtype, xp, offset, strides[1:4] + strides[5:])
                         np.copyto(cols.reshape(cg, kh, kw, cb), patches)
                         np.matmul(w_rows[g], cols, out=y[n0, g * mg:(g + 1) * mg, r0, c0:c0 + cb])
     else:
