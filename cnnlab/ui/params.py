@@ -22,10 +22,11 @@ from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, Activa
 from cnnlab.limits import Range
 from cnnlab.mosaic import COLOR_SCALES, NORMALIZATIONS
 from cnnlab.presets import MAX_TEXT, StackFormatError, format_stack, parse_stack
+from cnnlab.questions import parse_kinds
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
-VIEWS = ("maps", "inspect", "trained", "learn")  # the tabs, as the URL names them
+VIEWS = ("maps", "inspect", "trained", "learn", "quiz")  # the tabs, as the URL names them
 DEFAULT_NET = format_stack(BLOG_NETWORK)  # conv-16-5x5_max-2x2
 # ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
 _INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
@@ -124,6 +125,8 @@ PARAMS: dict[str, Param] = {
         Param("learn_pk", 2, 1, 4),
         Param("learn_ps", 2, 1, 4),
         Param("learn_pool_pos", 0, 0, 63),
+        Param("quiz", 0, 0, 2**31 - 1),
+        Param("quiz_kinds", "", check=parse_kinds, longest=120),
         Param("color_scale", "gray", options=COLOR_SCALES),
         Param("normalization", "layer", options=NORMALIZATIONS),
         Param("colorbar", True),
@@ -202,6 +205,8 @@ def refusal(key: str, raw: str) -> StackFormatError | EditError | None:
         param.check(raw)
     except (StackFormatError, EditError) as err:
         return err
+    except ValueError:  # a check without words of its own (quiz_kinds): the notice names the value only
+        return None
     return None
 
 
