@@ -12,7 +12,7 @@ from cnnlab.kernel_edits import format_edits
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
 from cnnlab.ui import attribution, component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
-from cnnlab.ui import questions
+from cnnlab.ui import lesson, questions
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.page import Settings, page_icon
@@ -61,6 +61,7 @@ def main() -> None:
 
     with st.sidebar:
         tx = Text(display_settings.language_control(browser_language(st.context.locale)))
+        lesson.open_lesson(tx)
         choice = input_image.input_controls(tx, compute.dataset())
         network_box = st.container()  # drawn by the workspace
         inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
@@ -75,7 +76,8 @@ def main() -> None:
         st.error(choice.problem, icon=":material/broken_image:")
     if choice.note:
         st.info(choice.note, icon=":material/draw:")
-    workspace(Settings(tx, choice, epochs, train_images, shown_epoch, display), network_box, inspector_box)
+    step = lesson.lesson_panel(tx)
+    workspace(Settings(tx, choice, epochs, train_images, shown_epoch, display, step), network_box, inspector_box)
 
 
 @st.fragment
@@ -97,6 +99,8 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
         pixel, notes = inspector.inspector_controls(tx, stages)
     for note in notes:
         st.info(note)
+    if settings.lesson is not None:
+        lesson.step_body(tx, settings.lesson, stages)
     kernel_editor.ignored_notice(tx, stages, len(specs))
     trained.prediction_line(tx, stages, specs, seed, settings.epochs, settings.train_images,
                             settings.shown_epoch)

@@ -38,3 +38,4 @@ class Settings:
     train_images: int
     shown_epoch: int
     display: Display
+    lesson: tuple | None = None  # the guided lesson's step and its box (cnnlab.ui.lesson), when the link opens one
