@@ -1,0 +1,97 @@
+"""For teachers, in a real browser (headless Chromium via Playwright against `streamlit
+run app.py`): the guided lesson (cnnlab/ui/lesson.py), lesson links, drawings in the link
+and the A/B comparison."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from browsertools import wait_for_app
+from test_browser import page, server  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def selected_tab(page) -> str:
+    return page.locator("[role='tab'][aria-selected='true']").first.inner_text().strip()
+
+
+def outlined(page, key: str) -> bool:
+    """Whether the element keyed `key` comes on the page with the lesson's orange outline."""
+    page.wait_for_function("""(key) => { const e = document.querySelector('.st-key-' + key);
+        return !!e && getComputedStyle(e).outlineStyle === 'solid' && getComputedStyle(e).outlineWidth === '3px'; }""",
+                           arg=key, timeout=30000)
+    return True
+
+
+# step -> (title shown, the tab it opens, an element outlined, a text the step's state shows, Max Epoch)
+BLOG_STEPS = [
+    ('An MNIST "4"', "Maps", "chart-input", "MNIST test index 4, label 4", "0"),
+    ("Convolution: OutMaps 16, KernelShape 5x5", "Maps", "chart-stage-1", "Convolution → 16 x 24 x 24", "0"),
+    ("One output value: the post's 84", "Learn", "chart-learn-conv-input", "= 84", "0"),
+    ('The same sum on the real "4"', "Inspect a pixel", "chart-pick", "map 0, row 14, column 10 =", "0"),
+    ("MaxPooling 2x2: 24 x 24 becomes 12 x 12", "Maps", "chart-stage-2", "MaxPooling → 16 x 12 x 12", "0"),
+    ("The post's max: 1, 2, 7, 8 gives 8", "Learn", "chart-learn-pool-input", "max(1, 2, 7, 8) = 8", "0"),
+    ("Max Epoch 0: random kernels", "Maps", "chart-kernels-1", "Kernels (weights W) → 16 x 1 x 5 x 5", "0"),
+    ("Train, then compare", "Trained", "lesson-panel", "Max Epoch 1", "1"),
+]
+
+
+def check_step(page, n: int) -> None:
+    title, tab, key, text, epochs = BLOG_STEPS[n]
+    page.wait_for_function("(n) => new URLSearchParams(location.search).get('step') === String(n)", arg=n,
+                           timeout=30000)
+    page.wait_for_function("(t) => { const e = document.querySelector('.st-key-lesson-panel');"
+                           " return e && e.innerText.includes(t); }", arg=f"step {n + 1} of {len(BLOG_STEPS)}: {title}",
+                           timeout=30000)
+    wait_for_app(page)
+    page.wait_for_function("(t) => { const e = document.querySelector(\"[role='tab'][aria-selected='true']\");"
+                           " return e && e.innerText.trim() === t; }", arg=tab, timeout=30000)
+    page.locator(f".st-key-{key}").first.wait_for(state="attached", timeout=30000)
+    assert key == "lesson-panel" or outlined(page, key), (n, key)
+    page.get_by_text(text, exact=False).first.wait_for(state="attached", timeout=30000)
+    assert query(page).get("max_epoch", "0") == epochs, n
+    assert query(page)["lesson"] == "blog"
+
+
+def test_the_blog_lesson_walks_every_step_forward_and_back(page, server):
+    page.goto(f"{server}/?lesson=blog")
+    wait_for_app(page)
+    check_step(page, 0)
+    # a step that asks: the explanation only after answering (or "Show me")
+    for n in range(1, len(BLOG_STEPS)):
+        page.locator(".st-key-lesson-next button").click()
+        check_step(page, n)
+        if n == 1:
+            assert "16 x 24 x 24: the 16 maps" not in page.locator(".st-key-lesson-panel").inner_text()
+            page.locator(".st-key-lesson-panel").get_by_text("16 x 24 x 24", exact=True).click()
+            page.locator(".st-key-lesson-panel").get_by_text("Right:").wait_for(timeout=30000)
+            page.locator(".st-key-lesson-panel").get_by_text("floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24").first \
+                .wait_for(timeout=30000)
+    assert page.locator(".st-key-lesson-next button").is_disabled()
+    for n in range(len(BLOG_STEPS) - 2, -1, -1):
+        page.locator(".st-key-lesson-back button").click()
+        check_step(page, n)
+    assert page.locator(".st-key-lesson-back button").is_disabled()
+
+
+def test_a_lesson_link_opens_its_step_and_the_learner_may_change_things_and_come_back(page, server):
+    page.goto(f"{server}/?lesson=blog&step=4&lang=ja")
+    wait_for_app(page)
+    header = page.locator(".st-key-lesson-panel").first.inner_text()
+    assert "ステップ 5 / 8" in header and "MaxPooling 2x2" in header
+    assert selected_tab(page) == "マップ"
+    seed = page.locator(".st-key-seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    page.wait_for_function("() => location.search.includes('seed=7')", timeout=20000)
+    wait_for_app(page)
+    assert "ステップ 5 / 8" in page.locator(".st-key-lesson-panel").first.inner_text()  # still the same step
+    page.locator(".st-key-lesson-again button").first.click()
+    page.wait_for_function("() => !location.search.includes('seed=')", timeout=20000)
+    wait_for_app(page)
+    assert page.locator(".st-key-seed input").input_value() == "0"
