@@ -12,7 +12,7 @@ from cnnlab.kernel_edits import format_edits
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
 from cnnlab.ui import attribution, component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
-from cnnlab.ui import lesson, questions
+from cnnlab.ui import classroom, lesson, questions
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.page import Settings, page_icon
@@ -62,6 +62,7 @@ def main() -> None:
     with st.sidebar:
         tx = Text(display_settings.language_control(browser_language(st.context.locale)))
         lesson.open_lesson(tx)
+        classroom.class_mode(tx)
         choice = input_image.input_controls(tx, compute.dataset())
         network_box = st.container()  # drawn by the workspace
         inspector_box = st.container()  # drawn by the workspace: it needs the layers' shapes
@@ -70,6 +71,7 @@ def main() -> None:
 
     st.title(tx("app.title"))
     st.markdown(tx("app.intro"))
+    classroom.note_view(tx)
     if st.session_state.url_problems:
         maps.url_notice_view(tx, st.session_state.url_problems)
     if choice.problem:

@@ -52,3 +52,37 @@ first); the post's max of 1, 2, 7, 8 = 8; Max Epoch 0: random kernels; train and
 
 LESSONS: dict[str, tuple[Step, ...]] = {"blog": BLOG}
 MAX_STEPS = max(len(steps) for steps in LESSONS.values())
+
+
+# --- lesson links for a class: a teacher's note, the controls the class may change ------
+
+NOTE_MAX = 200  # characters of a teacher's note (percent-encoded: at most 1,800 URL characters)
+NOTE_LINES = 8
+ALLOWABLE = ("input", "out_maps", "kernel_shape", "strides", "padding", "dilation", "pooling", "net", "seed")
+"""What a lesson link may let a class change: the input; one setting of every layer
+(OutMaps, KernelShape, Strides, BorderMode with its Padding, Dilation, the pooling's kind);
+the whole network (text, presets, layers added, moved, removed); the weights' seed."""
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def check_note(text: str) -> str:
+    """A teacher's note as a link carries it: at most NOTE_MAX characters and NOTE_LINES
+    lines, no control, format (bidi), private-use or unassigned character but the line
+    break. ValueError otherwise."""
+    import unicodedata
+    if len(text) > NOTE_MAX or text.count("\n") >= NOTE_LINES:
+        raise ValueError("note too long")
+    if any(ch != "\n" and unicodedata.category(ch) in _HIDDEN for ch in text):
+        raise ValueError("note has a hidden character")
+    return text
+
+
+def parse_allowed(text: str) -> tuple[str, ...]:
+    """'kernel_shape.strides' -> the ALLOWABLE codes named (dot-separated, each once),
+    in ALLOWABLE's order; '' -> () (nothing restricted: see the page). ValueError otherwise."""
+    if not text:
+        return ()
+    names = text.split(".")
+    if len(set(names)) != len(names) or any(n not in ALLOWABLE for n in names):
+        raise ValueError("not a list of controls")
+    return tuple(a for a in ALLOWABLE if a in names)

@@ -95,3 +95,42 @@ def test_a_lesson_link_opens_its_step_and_the_learner_may_change_things_and_come
     page.wait_for_function("() => !location.search.includes('seed=')", timeout=20000)
     wait_for_app(page)
     assert page.locator(".st-key-seed input").input_value() == "0"
+
+
+NOTE = "**Change only** <b>KernelShape</b> and :red[Strides] $x$ [a](https://example.com)\n2nd line 日本語"
+
+
+def visible(page, selector: str) -> bool:
+    found = page.locator(selector)
+    return any(found.nth(i).is_visible() for i in range(found.count()))
+
+
+def test_a_lesson_link_shows_only_the_chosen_controls_and_the_note_as_plain_text(page, server):
+    from urllib.parse import urlencode
+    link = urlencode({"note": NOTE, "allow": "kernel_shape.strides", "quiz_kinds": "output_size.pixel",
+                      "quiz": "3", "view": "quiz"})
+    page.goto(f"{server}/?{link}")
+    wait_for_app(page)
+    note = page.locator(".st-key-class-note [data-testid='stText']")
+    note.wait_for(timeout=30000)
+    assert note.inner_text() == NOTE  # no bold, tag, colour, formula or link formed
+    assert page.locator(".st-key-class-note a, .st-key-class-note b, .st-key-class-note strong").count() == 0
+    for shown in ("edit-0-ConvolutionSpec-kernel_shape-h", "edit-0-ConvolutionSpec-strides-w",
+                  "edit-1-PoolingSpec-kernel_shape-h", "edit-1-PoolingSpec-strides-h", "lang"):
+        page.locator(f".st-key-{shown}").first.wait_for(state="visible", timeout=30000)
+    for hidden in ("edit-0-ConvolutionSpec-out_maps", "net", "pick", "digit", "seed", "seed-new", "presets",
+                   "add-layer", "up-0", "del-0", "edit-0-ConvolutionSpec-border_mode", "more-0-ConvolutionSpec"):
+        assert page.locator(f".st-key-{hidden}").count() and not visible(page, f".st-key-{hidden}"), hidden
+    sidebar = page.locator("[data-testid='stSidebarUserContent']")
+    labels = [t.strip() for t in sidebar.locator("[data-testid='stWidgetLabel']:visible").all_inner_texts()]
+    assert labels and all(t.startswith(("KernelShape", "Strides", "Language")) for t in labels), labels
+    # the chosen questions only
+    radios = page.locator("[class*='st-key-quiz-output_size-'], [class*='st-key-quiz-pixel-']")
+    assert radios.count() == 2
+    assert page.locator("[class*='st-key-quiz-edge-']").count() == 0
+    # a control the class may change still works: Strides 2 halves the maps
+    slider = page.locator(".st-key-edit-0-ConvolutionSpec-strides-h input[type='range']").first
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('net') === 'conv-16-5x5-s2x1_max-2x2'",
+                           timeout=30000)

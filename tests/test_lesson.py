@@ -55,3 +55,50 @@ def test_hostile_lesson_values_are_refused_and_shown_literally():
     assert not [b for b in at.button if (b.key or "").startswith("lesson-")]
     notice = " ".join(w.value for w in at.warning)
     assert "`lesson=blog<script>`" in notice and "`step=99`" in notice
+
+
+# --- lesson links for a class (cnnlab/ui/classroom.py) ---------------------------------
+
+from urllib.parse import parse_qs, urlparse  # noqa: E402
+
+import pytest  # noqa: E402
+
+from apptools import open_tab  # noqa: E402
+from cnnlab.lesson import NOTE_MAX, check_note, parse_allowed  # noqa: E402
+from cnnlab.ui.classroom import class_link  # noqa: E402
+
+
+@pytest.mark.parametrize("bad", ["a\u202eb", "x" * (NOTE_MAX + 1), "\n" * 8, "tab\there", "\x00", "nul\u2028"])
+def test_a_note_with_hidden_characters_or_too_long_is_refused(bad):
+    with pytest.raises(ValueError):
+        check_note(bad)
+
+
+def test_allowed_controls_parse_like_any_list_value():
+    assert parse_allowed("strides.kernel_shape") == ("kernel_shape", "strides")
+    assert parse_allowed("") == ()
+    for bad in ("strides.strides", "strides.", "everything", "Strides"):
+        with pytest.raises(ValueError):
+            parse_allowed(bad)
+
+
+def test_the_class_link_round_trips_through_the_url_checks():
+    from cnnlab.ui.params import url_problems
+    link = class_link("http://host", {"net": "conv-8-3x3", "view": "learn", "note": "old"}, "日本語 **x**\r\nline",
+                      ["strides", "kernel_shape"], ["pixel", "edge"])
+    query = parse_qs(urlparse(link).query)
+    assert query == {"net": ["conv-8-3x3"], "note": ["日本語 **x**\nline"], "allow": ["kernel_shape.strides"],
+                     "quiz_kinds": ["pixel.edge"], "view": ["quiz"]}
+    assert url_problems(query) == []
+    assert class_link("http://host", {}, "a\u202eb", [], []) is None
+
+
+def test_the_link_maker_and_a_hostile_note_in_the_link():
+    at = open_tab("Predict")
+    at.text_area(key="class-note-text").input("Look at **Strides**").run()
+    link = at.code[-1].value
+    assert parse_qs(urlparse(link).query)["note"] == ["Look at **Strides**"]
+    assert parse_qs(urlparse(link).query)["allow"] == ["kernel_shape.strides"]
+    at = open_tab("Predict", {"note": "evil\u202e", "allow": "kernel_shape"})
+    assert "note" not in at.query_params and not at.text  # refused, so no note is shown
+    assert "`note=evil\\u202e`" in " ".join(w.value for w in at.warning)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.kernel_edits import MAX_EDITS, EditError, parse_edits
-from cnnlab.lesson import LESSONS, MAX_STEPS
+from cnnlab.lesson import LESSONS, MAX_STEPS, NOTE_MAX, check_note, parse_allowed
 from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
                            PoolingSpec, activation, convolution, pooling)
 from cnnlab.limits import Range
@@ -128,6 +128,8 @@ PARAMS: dict[str, Param] = {
         Param("learn_pool_pos", 0, 0, 63),
         Param("lesson", NONE, options=(NONE, *LESSONS)),
         Param("step", 0, 0, MAX_STEPS - 1),
+        Param("note", "", check=check_note, longest=NOTE_MAX),
+        Param("allow", "", check=parse_allowed, longest=120),
         Param("quiz", 0, 0, 2**31 - 1),
         Param("quiz_kinds", "", check=parse_kinds, longest=120),
         Param("color_scale", "gray", options=COLOR_SCALES),

@@ -52,6 +52,9 @@ def questions_view(tx: Text, stages: Sequence[Stage], kinds: Sequence[str] | Non
               on_click=_new_set, args=(seed,))
     for question in questions:
         question_view(tx, question, key)
+    if key == "quiz":
+        from cnnlab.ui.classroom import link_maker
+        link_maker(tx)
 
 
 def _new_set(seed: int) -> None:
