@@ -1173,7 +1173,7 @@ JA: dict[str, str] = {
     "stack.too_long": "ネットワークのテキストが {length} 文字あります。読むのは {most} 文字までです。",
     "stack.empty": "ネットワークのテキストが空です。",
     "stack.too_many": "層は {most} 個までです（{count} 個あります）。",
-    "stack.layer": "{layer} 番目の層（{layer_code}）を読み取れません: {reason}",
+    "stack.layer": "{layer} 番目の層（{token}）を読み取れません: {reason}",
     "stack.kind": "層はその種類（{kinds}）で始まります。{part} ではありません。",
     "stack.expected": "{after} の後には {what} が来るはずですが、{part} になっています。",
     "stack.missing": "{after} の後には {what} が来るはずですが、層がそこで終わっています。",
