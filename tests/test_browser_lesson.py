@@ -134,3 +134,41 @@ def test_a_lesson_link_shows_only_the_chosen_controls_and_the_note_as_plain_text
     slider.press("ArrowRight")
     page.wait_for_function("() => new URLSearchParams(location.search).get('net') === 'conv-16-5x5-s2x1_max-2x2'",
                            timeout=30000)
+
+
+def test_a_drawn_digit_s_link_reproduces_its_28x28_exactly_in_a_fresh_browser(page, server):
+    import numpy as np
+    from browsertools import FINGERPRINT_JS, MAPS_TAB_CHARTS, PAD_BOX_JS
+    from test_browser import STROKES_JS, VALUES_JS, reference_digit
+    page.goto(f"{server}/?pick=draw")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    left, top, width, height = page.evaluate(PAD_BOX_JS)
+    before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
+    for path in ([(90, 60), (190, 60), (120, 230)], [(100, 150), (180, 150)]):  # a "7" with a bar: two strokes
+        page.mouse.move(left + path[0][0] * width / 280, top + path[0][1] * height / 280)
+        page.mouse.down()
+        for x, y in path[1:]:
+            page.mouse.move(left + x * width / 280, top + y * height / 280, steps=15)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+    page.wait_for_function("() => new URLSearchParams(location.search).has('ink')", timeout=30000)
+    page.wait_for_function(f"(b) => {{ const f = ({FINGERPRINT_JS})('chart-stage-1'); return f !== null && f !== b; }}",
+                           arg=before, timeout=30000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('ink').length > 20", timeout=30000)
+    strokes = page.evaluate(STROKES_JS)
+    assert len(strokes) == 2
+    drawn = np.array(page.evaluate(VALUES_JS, "chart-input"), dtype=np.float32).reshape(28, 28)
+    np.testing.assert_allclose(drawn, reference_digit(strokes), atol=1e-4)  # the pad's own strokes
+    link = page.url
+    assert len(link) < 4200
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1600})  # fresh: no session, no pad
+    fresh = context.new_page()
+    fresh.goto(link)
+    wait_for_app(fresh, MAPS_TAB_CHARTS)
+    again = np.array(fresh.evaluate(VALUES_JS, "chart-input"), dtype=np.float32).reshape(28, 28)
+    assert fresh.evaluate(STROKES_JS) == strokes  # the pad shows the same strokes
+    assert fresh.locator("[data-testid='stAlert']").count() == 0
+    context.close()
+    np.testing.assert_array_equal(again, drawn)
+    assert again.max() == 1.0

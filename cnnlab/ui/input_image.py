@@ -10,11 +10,11 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.data import BLOG_DIGIT_INDEX, ImageError, Mnist, load_photo
-from cnnlab.drawing import MAX_RASTER_CELLS, DrawingError, parse_strokes
+from cnnlab.drawing import MAX_RASTER_CELLS, DrawingError
 from cnnlab.ui import component_state, compute
 from cnnlab.ui import widgets as w
-from cnnlab.ui.drawpad import drawpad
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.linked_drawing import drawing_strokes
 from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import thumbnail
@@ -79,7 +79,7 @@ def _drawing(tx: Text) -> InputChoice:
     """The pad, then its strokes MNIST-style (28x28), or why not."""
     st.caption(tx("draw.explain"))
     try:
-        return InputChoice(BLOG_DIGIT_INDEX, compute.drawn(parse_strokes(drawpad(tx))))
+        return InputChoice(BLOG_DIGIT_INDEX, compute.drawn(drawing_strokes(tx)))
     except component_state.BadState:
         return InputChoice(BLOG_DIGIT_INDEX, problem=tx("drawing.bad"))
     except DrawingError as err:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
+from cnnlab.ink import MAX_INK
+from cnnlab.ink import decode as decode_ink
 from cnnlab.kernel_edits import MAX_EDITS, EditError, parse_edits
 from cnnlab.lesson import LESSONS, MAX_STEPS, NOTE_MAX, check_note, parse_allowed
 from cnnlab.layers import (ACTIVATION_KINDS, BLOG_NETWORK, POOLING_KINDS, ActivationSpec, ConvolutionSpec,
@@ -107,6 +109,7 @@ PARAMS: dict[str, Param] = {
         Param("example", 0, 0, 1134),
         Param("index", 4, 0, 9999),
         Param("mnist_style", True),
+        Param("ink", "", check=decode_ink, longest=MAX_INK),  # a drawing's strokes (pick=draw)
         Param("seed", 0, 0, 2**31 - 1),
         Param("net", DEFAULT_NET, check=parse_stack),
         Param("kernels", "", check=parse_edits, longest=MAX_EDITS * 24),
