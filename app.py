@@ -12,7 +12,7 @@ from cnnlab.kernel_edits import format_edits
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.statistics import network_statistics
 from cnnlab.ui import attribution, component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
-from cnnlab.ui import classroom, lesson, questions
+from cnnlab.ui import classroom, compare, lesson, questions
 from cnnlab.ui import display as display_settings
 from cnnlab.ui.i18n import Text, browser_language
 from cnnlab.ui.page import Settings, page_icon
@@ -110,7 +110,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     overview.overview(tx, stages, statistics[0], pixel.layer if pixel else None, display)
     labels = [tx(f"tab.{code}") for code in VIEWS]
     open_tab_from_url(labels)
-    maps_tab, inspect_tab, trained_tab, learn_tab, quiz_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
+    maps_tab, inspect_tab, trained_tab, learn_tab, quiz_tab, compare_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
     needed = pixel is not None and (maps_tab.open or inspect_tab.open)
     inspected = inspector.Inspected.of(stages, specs, pixel) if needed else None
     if maps_tab.open:
@@ -141,6 +141,9 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     if quiz_tab.open:
         with quiz_tab:
             questions.questions_view(tx, stages)
+    if compare_tab.open:
+        with compare_tab:
+            compare.compare_view(tx, stages, choice, display)
     # not the drawing or the image source: a phone keeps the sidebar open while one draws
     phone.close_sidebar_after_a_change(repr((specs, seed, edits, choice.index, display, settings.epochs,
                                              settings.shown_epoch)))

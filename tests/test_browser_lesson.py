@@ -172,3 +172,30 @@ def test_a_drawn_digit_s_link_reproduces_its_28x28_exactly_in_a_fresh_browser(pa
     context.close()
     np.testing.assert_array_equal(again, drawn)
     assert again.max() == 1.0
+
+
+def test_the_a_b_view_shows_two_mosaics_and_their_difference(page, server):
+    import numpy as np
+    from browsertools import Z_SHAPE_JS
+    from test_browser import VALUES_JS
+
+    page.goto(f"{server}/?view=compare&net_b=conv-16-5x5-iClassicFilters_max-2x2&ab_layer=2")
+    keys = ("chart-ab-A", "chart-ab-B", "chart-ab-diff")
+    wait_for_app(page, keys)
+    assert selected_tab(page) == "Compare"
+    shapes = [page.evaluate(Z_SHAPE_JS, key) for key in keys]
+    assert shapes[0] == shapes[1] == shapes[2] and shapes[0][0] * shapes[0][1] >= 16 * 12 * 12  # 16 maps of 12 x 12
+    a, b, d = (np.array(page.evaluate(VALUES_JS, key), dtype=np.float32) for key in keys)
+    cells = ~np.isnan(a)
+    np.testing.assert_allclose(d[cells], a[cells] - b[cells], atol=1e-6)
+    assert np.abs(d[cells]).max() > 0
+    text = page.locator("[data-testid='stMain']").inner_text()
+    assert "A: MaxPooling (layer 2) → 16 x 12 x 12" in text and "B: MaxPooling (layer 2) → 16 x 12 x 12" in text
+    # B's network typed anew: its maps follow, and the link keeps it
+    box = page.locator(".st-key-net_b input")
+    box.fill("conv-16-3x3-s2x2_max-2x2")
+    box.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('net_b') === 'conv-16-3x3-s2x2_max-2x2'",
+                           timeout=30000)
+    page.get_by_text("B: MaxPooling (layer 2) → 16 x 6 x 6").wait_for(timeout=30000)
+    page.get_by_text("The shapes differ (16 x 12 x 12 and 16 x 6 x 6)").wait_for(timeout=30000)

@@ -29,7 +29,7 @@ from cnnlab.questions import parse_kinds
 from cnnlab.shapes import BORDER_MODES
 
 NONE = "none"
-VIEWS = ("maps", "inspect", "trained", "learn", "quiz")  # the tabs, as the URL names them
+VIEWS = ("maps", "inspect", "trained", "learn", "quiz", "compare")  # the tabs, as the URL names them
 DEFAULT_NET = format_stack(BLOG_NETWORK)  # conv-16-5x5_max-2x2
 # ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
 _INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
@@ -134,6 +134,9 @@ PARAMS: dict[str, Param] = {
         Param("note", "", check=check_note, longest=NOTE_MAX),
         Param("allow", "", check=parse_allowed, longest=120),
         Param("quiz", 0, 0, 2**31 - 1),
+        Param("net_b", "conv-16-5x5-s2x2_max-2x2", check=parse_stack),  # A/B: the second network
+        Param("seed_b", 0, 0, 2**31 - 1),
+        Param("ab_layer", 1, 1, 16),
         Param("quiz_kinds", "", check=parse_kinds, longest=120),
         Param("color_scale", "gray", options=COLOR_SCALES),
         Param("normalization", "layer", options=NORMALIZATIONS),
