@@ -2,9 +2,11 @@
 tests run it): a digit drawn on the pad, a colour photo through the classic filters
 (Sobel x and y among them), the network overview with the sliding window paused
 mid-way, and what the trained network responds to (saliency and occlusion of a drawn
-digit after Max Epoch 1). Writes docs/images/*.png; `why` takes only the last two.
+digit after Max Epoch 1). Writes docs/images/*.png; `why` takes only the last two,
+`teachers` only the "For teachers" ones (the guided lesson at a step that asked, and a
+class's lesson link on the Predict tab).
 
-    python scripts/screenshots.py [why]
+    python scripts/screenshots.py [why | teachers]
 """
 
 from __future__ import annotations
@@ -53,6 +55,32 @@ def why(page, url: str) -> list[str]:
     return ["why-saliency.png", "why-occlusion.png"]
 
 
+CLASS_LINK = ("note=Change+only+KernelShape+and+Strides.+Predict+the+output+size+before+you+look%21"
+              "&allow=kernel_shape.strides&quiz_kinds=output_size.multiply_adds&quiz=2&view=quiz")
+
+
+def teachers(page, url: str) -> list[str]:
+    """The guided lesson's second step, answered; a lesson link on the Predict tab, answered."""
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(f"{url}/?lesson=blog&step=1")
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    panel = page.locator(".st-key-lesson-panel")
+    panel.get_by_text("16 x 24 x 24", exact=True).click()
+    panel.get_by_text("Right:").wait_for(timeout=30000)
+    wait_for_app(page, MAPS_TAB_CHARTS)
+    page.wait_for_timeout(500)
+    page.screenshot(path=OUT / "lesson.png")
+    page.goto(f"{url}/?{CLASS_LINK}")
+    wait_for_app(page)
+    box = page.locator("[class*='st-key-quiz-box-output_size']")
+    box.locator("label").nth(1).click()
+    box.get_by_text("How it comes about:").wait_for(timeout=30000)
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=OUT / "class-link.png")
+    return ["lesson.png", "class-link.png"]
+
+
 def main(only: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -60,8 +88,8 @@ def main(only: list[str]) -> None:
     with streamlit_server() as url, sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1250})
-        if only == ["why"]:
-            written = why(page, url)
+        if only in (["why"], ["teachers"]):
+            written = why(page, url) if only == ["why"] else teachers(page, url)
             browser.close()
             print(f"wrote {', '.join(str(OUT / n) for n in written)}")
             return

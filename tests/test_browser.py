@@ -817,7 +817,8 @@ VISIBLE_TEXT_JS = """() => {
 def test_a_japanese_page_shows_no_english_outside_nnc_s_names(page, server):
     allowed = allowed_words()
     found = {}
-    for query in ("", "view=inspect", "view=learn", "view=trained", "slide=true&insp_layer=2"):
+    for query in ("", "view=inspect", "view=learn", "view=trained", "slide=true&insp_layer=2", "view=quiz",
+                  "view=compare&net_b=conv-8-3x3", "lesson=blog&step=1"):
         page.goto(f"{server}/?lang=ja&{query}")
         wait_for_app(page)
         if not query:  # the title on one line at this width (no character left alone on a second)
