@@ -31,7 +31,8 @@ class Step:
     ask_layer: int | None = None
 
 
-_BLOG_INPUT = {"pick": "digit", "digit": 4, "example": 0, "net": BLOG_NET, "seed": 0, "max_epoch": 0}
+_BLOG_INPUT = {"pick": "digit", "digit": 4, "example": 0, "net": BLOG_NET, "seed": 0, "max_epoch": 0,
+               "train_images": 10000}
 
 BLOG: tuple[Step, ...] = (
     Step("digit", {**_BLOG_INPUT}, "maps", ("chart-input",)),

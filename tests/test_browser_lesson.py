@@ -54,7 +54,8 @@ def check_step(page, n: int) -> None:
     page.locator(f".st-key-{key}").first.wait_for(state="attached", timeout=30000)
     assert key == "lesson-panel" or outlined(page, key), (n, key)
     page.get_by_text(text, exact=False).first.wait_for(state="attached", timeout=30000)
-    assert query(page).get("max_epoch", "0") == epochs, n
+    page.wait_for_function("(e) => (new URLSearchParams(location.search).get('max_epoch') || '0') === e", arg=epochs,
+                           timeout=30000)
     assert query(page)["lesson"] == "blog"
 
 
@@ -73,6 +74,11 @@ def test_the_blog_lesson_walks_every_step_forward_and_back(page, server):
             page.locator(".st-key-lesson-panel").get_by_text("floor((28 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = 24").first \
                 .wait_for(timeout=30000)
     assert page.locator(".st-key-lesson-next button").is_disabled()
+    # the last step trains (off the page) and then compares: every layer untrained beside trained
+    for key in ("chart-untrained-stage-1", "chart-trained-stage-1", "chart-trained-stage-2"):
+        page.locator(f".st-key-{key}").first.wait_for(state="attached", timeout=180000)
+    wait_for_app(page)
+    assert outlined(page, "chart-trained-stage-1")
     for n in range(len(BLOG_STEPS) - 2, -1, -1):
         page.locator(".st-key-lesson-back button").click()
         check_step(page, n)
