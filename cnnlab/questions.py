@@ -135,8 +135,9 @@ def parameters(stages: Sequence[Stage], rng: np.random.Generator) -> Question | 
     spec, cin = stage.spec, stage.input_shape[0]
     m, cg, kh, kw = spec.weight_shape(cin)
     weights, biases = m * cg * kh * kw, m if spec.with_bias else 0
-    right = weights + biases
-    assert right == spec.statistics(stage.input_shape)["CostParameter"]
+    right = spec.statistics(stage.input_shape)["CostParameter"]  # what the page shows
+    if right != weights + biases:  # a kind counted otherwise: no working to show for it
+        return None
     wrongs = [weights if biases else weights + m, m * kh * kw + biases if cg != 1 else weights + biases + 1,
               m * cin * kh * kw + biases, kh * kw + 1, right + m]
     options, answer = _choices(rng, f"{right:,}", [f"{v:,}" for v in wrongs], lambda n: f"{right + n * kh:,}")
@@ -156,8 +157,9 @@ def multiply_adds(stages: Sequence[Stage], rng: np.random.Generator) -> Question
     spec = stage.spec
     m, ho, wo = stage.shape
     _, cg, kh, kw = spec.weight_shape(stage.input_shape[0])
-    right = m * ho * wo * cg * kh * kw
-    assert right == spec.statistics(stage.input_shape)["CostMultiplyAdd"]
+    right = spec.statistics(stage.input_shape)["CostMultiplyAdd"]  # what the page shows
+    if right != m * ho * wo * cg * kh * kw:
+        return None
     hin, win = stage.input_shape[1:]
     wrongs = [m * cg * kh * kw, m * hin * win * cg * kh * kw, m * ho * wo, ho * wo * cg * kh * kw, right * 2]
     options, answer = _choices(rng, f"{right:,}", [f"{v:,}" for v in wrongs], lambda n: f"{right + n * m:,}")
