@@ -89,6 +89,8 @@ def lesson_panel(tx: Text) -> tuple | None:
     name, steps = lesson
     index = _step_index(steps)
     step = steps[index]
+    if st.query_params.get(STEP) != str(index):  # the link names the step shown
+        st.query_params[STEP] = str(index)
     with st.container(border=True, key="lesson-panel"):
         st.markdown(tx("lesson.header", n=index + 1, total=len(steps),
                        title=tx(f"lesson.{name}.{step.name}.title")))
