@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab import ink
-from cnnlab.drawing import Stroke, parse_strokes
+from cnnlab.drawing import MAX_RASTER_CELLS, DrawingError, Stroke, parse_strokes, raster_cells
 from cnnlab.ui.drawpad import drawpad
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.widgets import current
@@ -29,12 +29,16 @@ def as_sent(strokes: tuple[Stroke, ...]) -> list[dict]:
 def drawing_strokes(tx: Text) -> tuple[Stroke, ...]:
     """The pad (starting from the link's drawing) and the strokes the input is made from:
     the pad's as the link holds them (cnnlab.ink.for_link), else the link's. DrawingError
-    or component_state.BadState for strokes that cannot be used."""
+    (also for a drawing over the rasteriser's budget as drawn) or component_state.BadState
+    for strokes that cannot be used."""
     from_link = linked()
     sent = drawpad(tx, initial=as_sent(from_link))
     if sent is None:  # the pad has sent nothing this session: the link's drawing
         return from_link
-    strokes = ink.for_link(parse_strokes(sent))
+    drawn = parse_strokes(sent)
+    if raster_cells(drawn) > MAX_RASTER_CELLS:  # priced as drawn, before a long drawing is thinned for the link
+        raise DrawingError("drawing.too_much")
+    strokes = ink.for_link(drawn)
     text = ink.encode(strokes)
     if not text:
         st.query_params.pop("ink", None)
