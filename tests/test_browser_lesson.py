@@ -126,6 +126,7 @@ def test_a_lesson_link_shows_only_the_chosen_controls_and_the_note_as_plain_text
         page.locator(f".st-key-{shown}").first.wait_for(state="visible", timeout=30000)
     for hidden in ("edit-0-ConvolutionSpec-out_maps", "net", "pick", "digit", "seed", "seed-new", "presets",
                    "add-layer", "up-0", "del-0", "edit-0-ConvolutionSpec-border_mode", "more-0-ConvolutionSpec"):
+        page.locator(f".st-key-{hidden}").first.wait_for(state="hidden", timeout=30000)  # on the page, not shown
         assert page.locator(f".st-key-{hidden}").count() and not visible(page, f".st-key-{hidden}"), hidden
     sidebar = page.locator("[data-testid='stSidebarUserContent']")
     labels = [t.strip() for t in sidebar.locator("[data-testid='stWidgetLabel']:visible").all_inner_texts()]
