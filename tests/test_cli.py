@@ -3,6 +3,7 @@ a non-zero exit and the reason, only flags that change the files, the blog post'
 every test image in bounded chunks; the package installed (`cnnlab` from any folder) and
 its wheel carrying every file it reads."""
 
+import ctypes
 import hashlib
 import os
 import re
@@ -19,6 +20,7 @@ import pytest
 import numpy as np
 from PIL import Image
 
+from cnnlab import cli as cli_module
 from cnnlab import exports
 from cnnlab.cli import main
 from cnnlab.data import load_mnist
@@ -31,8 +33,20 @@ from cnnlab.presets import StackFormatError, parse_stack
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cnnlab", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def cli(*args: str, cwd: Path = ROOT, unprivileged: bool = False) -> subprocess.CompletedProcess:
+    """`python -m cnnlab *args` as a user runs it (this checkout's package, from any `cwd`);
+    `unprivileged`: without root's power to write where the permissions say no (Linux:
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped from the child's bounding set)."""
+    def drop_override() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cnnlab", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env=env,
+                          preexec_fn=drop_override if unprivileged and os.geteuid() == 0 else None)
 
 
 def test_the_files_are_the_app_s_downloads_for_the_same_query(tmp_path):
@@ -82,6 +96,8 @@ def test_all_test_images_stream_into_one_npz(tmp_path):
     done = cli("--all-test-images", "--net", "conv-4-5x5_relu_max-2x2", "--seed", "2", "--kernels", "1.3.0.2.2:3",
                "--out", str(tmp_path))
     assert done.returncode == 0 and "10,000/10,000 images" in done.stderr
+    planned = cli_module.all_test_images_bytes((10000, 4, 12, 12))
+    assert 0 <= planned - (tmp_path / "all-test-images.npz").stat().st_size <= 2048  # the size checked beforehand
     with np.load(tmp_path / "all-test-images.npz") as npz:
         maps, labels = npz["maps"], npz["labels"]
     assert maps.shape == (10000, 4, 12, 12) and maps.dtype == np.float32
@@ -118,7 +134,7 @@ def test_help_lists_only_flags_that_change_the_files(tmp_path):
     helped = cli("--help")
     assert helped.returncode == 0
     listed = set(re.findall(r"^  (?:-h, )?--([a-z_-]+)", helped.stdout, re.M))
-    assert listed == {"help", "out", "blog", "all-test-images", *CHANGES}
+    assert listed == {"help", "out", "force", "blog", "all-test-images", *CHANGES}
     for n, (flag, (needs, other)) in enumerate(CHANGES.items()):
         base = needs if flag == "net" else [*needs, "--net", SMALL]  # a small network but where net is the flag
         before, after = written(base, tmp_path / f"{n}a"), written([*base, f"--{flag}", other], tmp_path / f"{n}b")
@@ -243,3 +259,134 @@ def test_kernel_edits_naming_no_cell_are_said_on_stderr_and_the_others_used(tmp_
     assert "1.0.0.1.1:2" not in done.stderr
     with np.load(tmp_path / "cnnlab-network.npz") as npz:
         assert npz["W_1"][0, 0, 1, 1] == 2  # the edit that names a cell is used
+
+
+# --- --out: a folder, written by name only, never through a link -----------------------------
+
+def refused(done: subprocess.CompletedProcess, says: str) -> None:
+    assert done.returncode == 2 and "Traceback" not in done.stderr and says in done.stderr, done.stderr
+
+
+def test_an_out_that_is_no_folder_or_cannot_be_made_exits_2_with_the_reason(tmp_path):
+    kept = tmp_path / "notes.txt"
+    kept.write_text("mine")
+    refused(cli("--net", "conv-2-3x3", "--out", "/dev/null"), "--out /dev/null: /dev/null is a file, not a folder")
+    refused(cli("--net", "conv-2-3x3", "--out", str(kept)), f"{kept} is a file, not a folder")
+    refused(cli("--net", "conv-2-3x3", "--out", str(kept / "sub")), f"{kept} is a file, not a folder")
+    assert kept.read_text() == "mine"
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    refused(cli("--net", "conv-2-3x3", "--out", "a" * 300, cwd=tmp_path),
+            f"(300 characters): the name is too long: a part of it has 300 bytes, this system takes {name_max}")
+    deep = "/".join(["b" * 200] * 30)
+    refused(cli("--net", "conv-2-3x3", "--out", deep, cwd=tmp_path), "the name is too long: it has 6,029 bytes")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no folder of the long names was made
+    refused(cli("--net", "conv-2-3x3", "--out", "", cwd=tmp_path), "--out is empty: name the folder to write to")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_an_out_folder_that_cannot_be_written_exits_2_with_the_reason(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    for out in (locked, locked / "new"):
+        refused(cli("--net", "conv-2-3x3", "--out", str(out), unprivileged=True),
+                f"--out {out}: no permission to write there (Permission denied)")
+    assert list(locked.iterdir()) == []
+
+
+def test_a_link_in_the_out_folder_is_refused_and_nothing_outside_it_is_written(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("mine")
+    away = tmp_path / "away"
+    away.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "layer1-Convolution.png").symlink_to(outside)
+    refused(cli("--net", "conv-2-3x3", "--out", str(out)),
+            f"{out}/layer1-Convolution.png is a symbolic link: nothing is written through a link")
+    (out / "all-test-images.npz").symlink_to(outside)
+    refused(cli("--all-test-images", "--out", str(out)), f"{out}/all-test-images.npz is a symbolic link")
+    (out / "convolution").symlink_to(away, target_is_directory=True)
+    refused(cli("--blog", "--out", str(out)), f"{out}/convolution is a symbolic link")
+    (out / "maxpooling").mkdir()
+    (out / "maxpooling" / "map_003.png").symlink_to(outside)
+    (out / "convolution").unlink()
+    refused(cli("--blog", "--out", str(out)), f"{out}/maxpooling/map_003.png is a symbolic link")
+    assert outside.read_text() == "mine" and list(away.iterdir()) == []
+    assert sorted(p.name for p in out.iterdir()) == ["all-test-images.npz", "layer1-Convolution.png", "maxpooling"]
+    # a hard link is not written through either: the file is replaced by a new one
+    (out / "layer1-Convolution.png").unlink()
+    os.link(outside, out / "layer1-Convolution.png")
+    done = cli("--net", "conv-2-3x3", "--out", str(out / "."))
+    assert done.returncode == 0, done.stderr
+    assert outside.read_text() == "mine" and (out / "layer1-Convolution.png").read_bytes()[:4] == b"\x89PNG"
+    (out / "cnnlab-network.npz").unlink()
+    (out / "cnnlab-network.npz").mkdir()
+    refused(cli("--net", "conv-2-3x3", "--out", str(out)), f"{out}/cnnlab-network.npz is in the way: it exists and "
+                                                           "is not a file")
+    assert not [p for p in out.rglob(".*.part")]  # no temporary file is left behind
+
+
+def test_only_the_files_written_are_counted(tmp_path):
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.txt").write_text("d")
+    done = cli("--net", "conv-2-3x3_relu", "--out", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"cnnlab: wrote 9 files \(\d+ kB\) to \.\n", done.stdout), done.stdout
+    blog = cli("--blog", "--out", ".", cwd=tmp_path)
+    assert re.fullmatch(r"cnnlab: wrote 32 files \(\d+ kB\) to \.\n", blog.stdout), blog.stdout
+
+
+def test_files_over_the_stated_size_are_refused_with_the_size_unless_forced(tmp_path):
+    big = cli("--net", "conv-256-15x15-same", "--all-test-images", "--out", str(tmp_path / "big"))
+    refused(big, "these files would take up to 8.0 GB (all-test-images.npz: 10,000 x 256 x 28 x 28 float32 values); "
+                 "more than 1.0 GB is written only with --force")
+    assert not (tmp_path / "big").exists()
+    forced = cli("--net", "conv-256-15x15-same", "--all-test-images", "--force", "--out", "/dev/null")
+    refused(forced, "--out /dev/null: /dev/null is a file, not a folder")  # past the size check, to the folder's
+    assert "GB" not in forced.stderr
+    helped = cli("--help")
+    assert "--force" in helped.stdout and "more than 1.0 GB" in " ".join(helped.stdout.split())
+
+
+@pytest.mark.parametrize("argv", [
+    ["--net", "conv-8-3x3_relu_max-2x2", "--pick", "photo", "--photo", "rocket", "--seed", "3"],
+    ["--net", "conv-3-5x5-same_tanh", "--pick", "photo", "--photo_color", "false", "--columns", "1",
+     "--colorbar", "false", "--normalization", "map"],
+    ["--net", "conv-30-3x3_conv-1-1x1-p15x15", "--color_scale", "diverging", "--kernels", "1.0.0.1.1:2"],
+    ["--net", "conv-256-3x3", "--columns", "32", "--normalization", "nnc"],
+    ["--blog", "--pick", "photo"],
+])
+def test_the_planned_size_bounds_every_file_written(tmp_path, argv, capsys):
+    """cli's plan (worked out before writing) names every file written, each at least as
+    large as it is; noisy maps (a photo through random weights) compress little."""
+    planned: dict[str, int] = {}
+    real_check = cli_module.OutFolder.check
+
+    def check(self, names):
+        if isinstance(names, dict):
+            planned.update(names)
+        return real_check(self, names)
+
+    cli_module.OutFolder.check = check
+    try:
+        assert main([*argv, "--out", str(tmp_path)]) == 0
+    finally:
+        cli_module.OutFolder.check = real_check
+    files = {f.relative_to(tmp_path).as_posix(): f.stat().st_size for f in tmp_path.rglob("*") if f.is_file()}
+    assert files.keys() == planned.keys()
+    assert all(files[name] <= planned[name] for name in files), {n: (files[n], planned[n]) for n in files}
+    assert f"wrote {len(files)} files" in capsys.readouterr().out
+
+
+def test_a_file_not_finished_is_not_kept(tmp_path):
+    out = cli_module.OutFolder.open(str(tmp_path))
+    (tmp_path / "x.bin").write_bytes(b"before")
+    with pytest.raises(KeyboardInterrupt):
+        with out.create("x.bin") as fh:
+            fh.write(b"half")
+            raise KeyboardInterrupt
+    assert (tmp_path / "x.bin").read_bytes() == b"before" and sorted(p.name for p in tmp_path.iterdir()) == ["x.bin"]
+    assert out.written.files == 0

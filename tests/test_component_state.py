@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from cnnlab.drawing import parse_strokes
 from cnnlab.ui import component_state as cs
 from apptools import new_app, open_tab, send_component
+from fuzzing import COMPONENT_MESSAGES
 
 HUGE_INT = "9" * 5001
 def short(text: str) -> str:
@@ -167,3 +168,32 @@ def test_a_drawing_priced_over_the_rasterisers_budget_gives_the_apps_message(lan
     plain = [[0, 0] if k % 2 == 0 else [280, 280] for k in range(20000)]
     send_component(at, "drawing", json.dumps({"strokes": [{"w": 48, "p": plain}]}))
     assert not at.exception and not at.error
+
+
+_PAGES: dict[str, object] = {}
+
+
+def _page(where: str):
+    """One running page per kind, reused across messages as one visitor's session is."""
+    if where not in _PAGES:
+        _PAGES[where] = {"inspect": lambda: open_tab("Inspect a pixel"),
+                         "maps": lambda: open_tab("Maps", {"net": "conv-4-3x3_relu_max-2x2"}),
+                         "draw": lambda: new_app({"pick": "draw"}).run()}[where]()
+    return _PAGES[where]
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(COMPONENT_MESSAGES)  # more: benchmarks/fuzz_links.py --only components
+def test_any_component_message_through_streamlit_s_intake_raises_nothing(message):
+    """Hostile texts, any JSON value, near-valid picks, selects and strokes, sent to the
+    heatmap, the overview and the drawing pad of a running page (their state or an
+    event, declared or not): the page answers without an exception."""
+    where, key, event, text = message
+    at = _page(where)
+    try:
+        send_component(at, key, text, event)
+    except KeyError:  # an earlier message moved the page on: a fresh page takes this one
+        _PAGES.pop(where)
+        at = _page(where)
+        send_component(at, key, text, event)
+    assert not at.exception, (message[:3], text[:80], [e.value for e in at.exception])

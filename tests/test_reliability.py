@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apptools import new_app
-from fuzzing import STACKS, queries
+from fuzzing import NETWORKS, STACKS, queries
 from cnnlab import limits
 from cnnlab.layers import convolution, pooling
 from cnnlab.budget import MAX_PAGE_SECONDS, MAX_VALUES, MAX_WORK, MAX_WORKING_BYTES, layer_cost
-from cnnlab.data import load_mnist
+from cnnlab.data import load_mnist, load_photo
 from cnnlab.explain import explain_pixel, receptive_field
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.pipeline import run
@@ -104,6 +104,29 @@ def test_any_accepted_stack_runs_within_the_budget(text, seed):
         explain_pixel(last.spec, last.params, stages[last.index - 1].output, out)
         field = receptive_field(specs, [s.output.shape for s in stages[:last.index]], last.index, out)
         assert field.shape == (1, 28, 28)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(NETWORKS, st.booleans(), st.integers(0, 3))  # more: benchmarks/fuzz_links.py --only stacks
+def test_any_network_text_is_refused_or_run_with_the_app_s_messages_only(text, on_photo, seed):
+    """Well-formed texts over every layer kind and option (near and past their limits):
+    parsed or refused with StackFormatError, then run within the budget (a layer that
+    cannot run ends the stages with its message), and the inspector's work on the
+    deepest pixel; nothing else raises."""
+    try:
+        specs = parse_stack(text)
+    except StackFormatError as err:
+        assert str(err)
+        return
+    image = load_photo("rocket").astype(np.float32) / 255 if on_photo else load_mnist().image(4)
+    stages = run(image, specs, seed)
+    assert all(s.error is None for s in stages[:-1]) and (stages[-1].error is None or stages[-1].output is None)
+    usable = [s for s in stages[1:] if s.error is None]
+    if usable:
+        last = usable[-1]
+        out = tuple(n - 1 for n in last.shape)
+        explain_pixel(last.spec, last.params, stages[last.index - 1].output, out)
+        receptive_field(specs, [s.output.shape for s in stages[:last.index]], last.index, out)
 
 
 def test_the_review_s_heavy_links_are_refused_before_any_work():
