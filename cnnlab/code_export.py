@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cnnlab.exports import parameter_key
+
 NPZ = "cnnlab-network.npz"
 
 
@@ -26,11 +28,9 @@ def torch_code(stages: Sequence, npz: str = NPZ) -> str:
             note = (f"# Layer {stage.index} ({stage.name}: {stage.spec.token()}) has no torch.nn equivalent "
                     "(nnabla keeps windows torch does not); the model stops before it.\n")
             break
-        if stage.params is not None:
-            loads.append(f"model[{len(modules)}].weight.data = "
-                         f"torch.from_numpy(weights['W_{stage.index}']).reshape(model[{len(modules)}].weight.shape)")
-            if stage.params[1] is not None:
-                loads.append(f"model[{len(modules)}].bias.data = torch.from_numpy(weights['b_{stage.index}'])")
+        for name in stage.params or {}:
+            loads.append(stage.spec.torch_load(f"model[{len(modules)}]", name,
+                                               f"weights[{parameter_key(stage, name)!r}]"))
         modules.append(f"    {line},  # layer {stage.index}: {stage.spec.token()}")
     return "\n".join([
         "import numpy as np",
@@ -42,6 +42,7 @@ def torch_code(stages: Sequence, npz: str = NPZ) -> str:
         ")",
         f"weights = np.load({npz!r})  # the app's 'whole network' download",
         *loads,
+        "model.eval()  # nnabla's inference: BatchNormalization uses its stored mean and var",
         "x = torch.from_numpy(weights['stage_0'])[None]  # the input, (1, C, H, W)",
         "with torch.no_grad():",
         "    for k, layer in enumerate(model, start=1):",
@@ -57,10 +58,8 @@ def nnabla_code(stages: Sequence, npz: str = NPZ) -> str:
     for stage in _usable(stages):
         call, scope = stage.spec.nnabla_code("h", f"layer{stage.index}")
         calls.append(f"    h = {call}  # {stage.spec.token()}")
-        if scope is not None:
-            loads.append(f"params[{scope + '/W'!r}].d = weights['W_{stage.index}']")
-            if stage.params[1] is not None:
-                loads.append(f"params[{scope + '/b'!r}].d = weights['b_{stage.index}']")
+        for name in stage.params or {}:
+            loads.append(f"params[{scope + '/' + name!r}].d = weights[{parameter_key(stage, name)!r}]")
     return "\n".join([
         "import numpy as np",
         "import nnabla as nn",
@@ -76,7 +75,7 @@ def nnabla_code(stages: Sequence, npz: str = NPZ) -> str:
         "",
         f"weights = np.load({npz!r})  # the app's 'whole network' download",
         "x = nn.Variable.from_numpy_array(weights['stage_0'][None])",
-        "y = network(x)",
+        "y = network(x)  # batch_stat=False: BatchNormalization uses its stored mean and var",
         "params = nn.get_parameters()",
         *loads,
         "y.forward()",

@@ -78,16 +78,20 @@ def values_csv(maps: np.ndarray) -> str:
     return out.getvalue()
 
 
+def parameter_key(stage, name: str) -> str:
+    """A layer's parameter as nnabla names it: 'layer1/conv/W', 'layer2/bn/mean'."""
+    return f"layer{stage.index}/{stage.spec.SCOPE}/{name}"
+
+
 def network_npz(stages: Sequence, manifest: dict) -> bytes:
-    """Every stage's output (stage_0 is the input), every layer's weights (W_k, b_k, k = the
-    layer's index) and `manifest` (the settings and the link) as JSON text."""
+    """Every stage's output (stage_0 is the input), every layer's parameters under nnabla's
+    names (parameter_key: layer1/conv/W, layer1/conv/b, ...) and `manifest` (the settings and
+    the link) as JSON text."""
     arrays: dict[str, np.ndarray] = {"manifest": np.array(json.dumps(manifest, sort_keys=True))}
     for stage in stages:
         if stage.output is None:
             continue
         arrays[f"stage_{stage.index}"] = stage.output
-        if stage.params is not None:
-            arrays[f"W_{stage.index}"] = stage.params[0]
-            if stage.params[1] is not None:
-                arrays[f"b_{stage.index}"] = stage.params[1]
+        for name, array in (stage.params or {}).items():
+            arrays[parameter_key(stage, name)] = array
     return values_npz(**arrays)

@@ -108,8 +108,8 @@ def apply_edits(spec: Any, params: Any, edits: tuple[KernelEdit, ...], layer: in
     mine = [e for e in edits if e.layer == layer]
     if not mine or params is None or spec.kernels(params) is None:
         return params, len(mine)
-    weight = params[0]
-    where = spec.kernels((np.arange(weight.size).reshape(weight.shape), *params[1:]))
+    weight = params["W"]
+    where = spec.kernels({**params, "W": np.arange(weight.size).reshape(weight.shape)})
     new = weight.copy()
     missed = 0
     for e in mine:
@@ -117,7 +117,7 @@ def apply_edits(spec: Any, params: Any, edits: tuple[KernelEdit, ...], layer: in
             new.flat[where[e.map, e.channel, e.row, e.column]] = e.value
         else:
             missed += 1
-    return (new, *params[1:]), missed
+    return {**params, "W": new}, missed
 
 
 def ignored_edits(text: str, stages: Sequence[Any], layers: int) -> list[tuple[str, str, dict]]:

@@ -10,9 +10,7 @@ import numpy as np
 from cnnlab.budget import PageBudget
 from cnnlab.kernel_edits import KernelEdit, apply_edits
 from cnnlab.shapes import LayerShapeError
-from cnnlab.layers import LayerSpec
-
-Params = tuple[np.ndarray, np.ndarray | None]  # (W, b or None) of a layer with weights
+from cnnlab.layers import LayerSpec, Params
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,8 @@ def layer_rng(seed: int, index: int) -> np.random.Generator:
 
 
 def fresh_params(spec: LayerSpec, in_channels: int, seed: int, index: int) -> Params | None:
-    """Untrained parameters of layer `index` (1-based): a convolution's W and b, else None."""
+    """Untrained parameters of layer `index` (1-based) by nnabla's names ({"W": ..., "b": ...}),
+    or None for a layer without any."""
     return spec.init_params(in_channels, layer_rng(seed, index))
 
 

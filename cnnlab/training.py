@@ -18,8 +18,7 @@ from cnnlab import backward as B
 from cnnlab.memory import freed_memory_kept
 from cnnlab.threads import limited_blas_threads
 from cnnlab.pipeline import init_params, layer_rng
-from cnnlab.layers import LayerSpec
-from cnnlab.pipeline import Params
+from cnnlab.layers import LayerSpec, Params
 
 
 @dataclass
@@ -33,14 +32,14 @@ class Model:
     head_b: np.ndarray
 
     def arrays(self) -> list[np.ndarray]:
-        """Every trainable array, in a fixed order (the optimiser's view)."""
-        out = []
-        for p in self.params:
-            if p is not None:
-                out.append(p[0])
-                if p[1] is not None:
-                    out.append(p[1])
-        return out + [self.head_w, self.head_b]
+        """Every trained array (each layer's TRAINED names it holds), layer by layer, then the
+        head's: the optimiser's view, in the order backward gives the gradients."""
+        return [p[name] for spec, p in zip(self.specs, self.params) if p is not None
+                for name in spec.TRAINED if name in p] + [self.head_w, self.head_b]
+
+    def nbytes(self) -> int:
+        """Bytes of every array, trained or a statistic."""
+        return sum(a.nbytes for p in self.params if p for a in p.values()) + self.head_w.nbytes + self.head_b.nbytes
 
 
 def init_model(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:
@@ -95,10 +94,22 @@ def backward(model: Model, trace: list, dlogits: np.ndarray) -> list[np.ndarray]
     dy = (dlogits @ model.head_w.T).reshape(features.shape)
     layer_grads: dict[int, list[np.ndarray]] = {}
     for k, x, kept, y in reversed(trace[:-1]):
-        dy, grads = model.specs[k].backward(dy, x, model.params[k], y, kept, need_dx=k > 0)
-        if grads:
-            layer_grads[k] = grads
+        spec, p = model.specs[k], model.params[k]
+        dy, grads = spec.backward(dy, x, p, y, kept, need_dx=k > 0)
+        if p is not None:
+            layer_grads[k] = [grads[name] for name in spec.TRAINED if name in p]
     return [g for k in sorted(layer_grads) for g in layer_grads[k]] + grads_head
+
+
+def batch_statistics(model: Model, trace: list) -> dict[int, dict[str, np.ndarray]]:
+    """{layer index: its batch statistics} (LayerKind.batch_statistics: sums over the batch,
+    so the parts of a batch add up) for the layers that keep any."""
+    out = {}
+    for k, x, kept, y in trace[:-1]:
+        statistics = model.specs[k].batch_statistics(kept)
+        if statistics:
+            out[k] = statistics
+    return out
 
 
 @dataclass
@@ -140,12 +151,21 @@ class Progress:
 
 
 def _batch_gradients(model: Model, x: np.ndarray, labels: np.ndarray, total: int):
-    """(gradients of the mean loss over `total` images, loss sum, correct) for one part of a batch."""
+    """(gradients of the mean loss over `total` images, loss sum, correct, batch statistics)
+    for one part of a batch."""
     logits, trace = forward(model, x, keep=True)
     loss, prob, dlogits = B.softmax_cross_entropy(logits, labels)
     dlogits *= len(labels) / total
     grads = backward(model, trace, dlogits.astype(np.float32))
-    return grads, loss * len(labels), int((prob.argmax(axis=1) == labels).sum())
+    return grads, loss * len(labels), int((prob.argmax(axis=1) == labels).sum()), batch_statistics(model, trace)
+
+
+def update_statistics(model: Model, parts: list[dict[int, dict[str, np.ndarray]]]) -> None:
+    """Fold the batch statistics of a batch's parts (added up, in a fixed order) into the
+    layers' statistics parameters (BatchNormalization's running mean and var)."""
+    for k in parts[0] if parts else ():
+        total = {name: sum(part[k][name] for part in parts) for name in parts[0][k]}
+        model.specs[k].update_statistics(model.params[k], total)
 
 
 def train(
@@ -183,6 +203,7 @@ def train(
                 results = [job.result() for job in jobs]
                 grads = [sum(g) for g in zip(*(r[0] for r in results))]
                 optimiser.step(model.arrays(), grads)
+                update_statistics(model, [r[3] for r in results])
                 loss_sum += sum(r[1] for r in results)
                 correct += sum(r[2] for r in results)
                 seen += len(idx)

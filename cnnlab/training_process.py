@@ -104,7 +104,7 @@ class Trained:
         return self.test_accuracy[-1]
 
     def nbytes(self) -> int:
-        return self.test_probabilities.nbytes + sum(a.nbytes for m in self.models for a in m.arrays())
+        return self.test_probabilities.nbytes + sum(m.nbytes() for m in self.models)
 
 
 def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: int,
@@ -165,12 +165,15 @@ def _lines(child: subprocess.Popen, stop: threading.Event | None):
 
 
 def _model(specs: tuple[LayerSpec, ...], saved, prefix: str) -> Model:
-    params = []
-    for k in range(len(specs)):
-        if f"{prefix}w{k}" in saved:
-            params.append((saved[f"{prefix}w{k}"], saved[f"{prefix}b{k}"] if f"{prefix}b{k}" in saved else None))
-        else:
-            params.append(None)
+    """The model saved under `prefix`: layer k's parameters are the arrays {prefix}{k}/{name}
+    (every name, trained or a statistic, in the order it was saved)."""
+    params: list[dict | None] = [None] * len(specs)
+    for key in saved.files:
+        if key.startswith(prefix) and "/" in key:
+            k, name = key[len(prefix):].split("/", 1)
+            if params[int(k)] is None:
+                params[int(k)] = {}
+            params[int(k)][name] = saved[key]
     return Model(specs, params, saved[f"{prefix}head_w"], saved[f"{prefix}head_b"])
 
 
@@ -195,10 +198,8 @@ def main(argv: list[str]) -> None:
     def keep(epoch: int, model: training.Model) -> None:
         arrays[f"e{epoch}_head_w"], arrays[f"e{epoch}_head_b"] = model.head_w.copy(), model.head_b.copy()
         for k, p in enumerate(model.params):
-            if p is not None:
-                arrays[f"e{epoch}_w{k}"] = p[0].copy()
-                if p[1] is not None:
-                    arrays[f"e{epoch}_b{k}"] = p[1].copy()
+            for name, array in (p or {}).items():
+                arrays[f"e{epoch}_{k}/{name}"] = array.copy()
         accuracies.append(training.accuracy(model, test.images, test.labels))
         if epoch > 0:
             print(json.dumps(asdict(EpochDone(epoch, accuracies[-1]))), flush=True)

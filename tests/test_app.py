@@ -625,7 +625,7 @@ def test_a_colour_photo_through_convolution_gives_the_numbers_of_a_plain_loop_ov
     photo = load_photo("coffee").astype(np.float64) / 255
     np.testing.assert_allclose(heatmap_values(at, "chart-input")[:171, :256], photo[0], atol=1e-6)  # red first
     stages = run(photo.astype(np.float32), parse_stack("conv-2-3x3"), 0)
-    w = stages[1].params[0].astype(np.float64)
+    w = stages[1].params["W"].astype(np.float64)
     for m, i, j in [(0, 0, 0), (1, 80, 120), (1, 168, 253), (0, 100, 3)]:
         total = sum(w[m, c, u, v] * photo[c, i + u, j + v] for c in range(3) for u in range(3) for v in range(3))
         assert float(stages[1].output[m, i, j]) == pytest.approx(total, abs=1e-5)  # bias 0 untrained
@@ -771,7 +771,7 @@ def test_the_epoch_scrubber_shows_each_epoch_s_network_and_epoch_0_exactly_the_u
         expected = run(image, specs, 6) if epoch == 0 else run(image, specs, 6, params=job.result.models[epoch].params)
         z = heatmap_values(at, "chart-stage-1")
         np.testing.assert_array_equal(z[~np.isnan(z)], tile(expected[1].output, 8).z[~np.isnan(z)])
-    np.testing.assert_array_equal(job.result.models[0].params[0][0], run(image, specs, 6)[1].params[0])
+    np.testing.assert_array_equal(job.result.models[0].params[0]["W"], run(image, specs, 6)[1].params["W"])
 
 
 def test_the_epoch_slider_runs_from_0_to_max_epoch_and_starts_at_the_last():

@@ -736,7 +736,7 @@ def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, s
     page.wait_for_function("() => (" + FIND_ROOT_JS + ")('slide-1', 'wp') !== null", timeout=20000)
     assert player_state(page, 1)["step"] == 14 * 24 + 10
     stages = run(load_mnist().image(4), BLOG_NETWORK, seed=0)
-    weight, bias = stages[1].params
+    weight, bias = stages[1].params["W"], stages[1].params["b"]
     for _ in range(5):
         page.locator(".st-key-slide-1 .wp-next").click()
     state = player_state(page, 1)

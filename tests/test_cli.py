@@ -66,7 +66,7 @@ def test_the_files_are_the_app_s_downloads_for_the_same_query(tmp_path):
         with zipfile.ZipFile(tmp_path / f"{name}-maps.zip") as zf:
             assert len(zf.namelist()) == 8
     with np.load(tmp_path / "cnnlab-network.npz") as npz:
-        assert '"kernels": "1.0.0.1.1:2"' in str(npz["manifest"]) and npz["W_1"][0, 0, 1, 1] == 2
+        assert '"kernels": "1.0.0.1.1:2"' in str(npz["manifest"]) and npz["layer1/conv/W"][0, 0, 1, 1] == 2
 
 
 def test_flags_take_the_same_names_and_bad_settings_exit_with_the_app_s_message(tmp_path):
@@ -106,7 +106,7 @@ def test_all_test_images_stream_into_one_npz(tmp_path):
     some = [0, 4, 777, 9999]
     params = [apply_edits(spec, p, parse_edits("1.3.0.2.2:3"), i)[0]
               for i, (spec, p) in enumerate(zip(specs, init_params(specs, (1, 28, 28), 2)), start=1)]
-    assert params[0][0][3, 0, 2, 2] == 3  # the edited cell is in the weights used
+    assert params[0]["W"][3, 0, 2, 2] == 3  # the edited cell is in the weights used
     expected = forward_batch(mnist.images[some, None].astype(np.float32) / 255, specs, params)
     np.testing.assert_allclose(maps[some], expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(labels, mnist.labels)
@@ -258,7 +258,7 @@ def test_kernel_edits_naming_no_cell_are_said_on_stderr_and_the_others_used(tmp_
     assert "the kernel edit 2.0.0.0.0:1 is ignored: layer 2 (MaxPooling) has no kernels" in done.stderr
     assert "1.0.0.1.1:2" not in done.stderr
     with np.load(tmp_path / "cnnlab-network.npz") as npz:
-        assert npz["W_1"][0, 0, 1, 1] == 2  # the edit that names a cell is used
+        assert npz["layer1/conv/W"][0, 0, 1, 1] == 2  # the edit that names a cell is used
 
 
 # --- --out: a folder, written by name only, never through a link -----------------------------

@@ -131,7 +131,7 @@ def test_the_seed_convolution_example_reads_like_the_post():
     x = np.zeros((1, 7, 7), dtype=np.float32)
     x[0, :3, :3] = np.arange(9).reshape(3, 3)
     w = np.arange(8, -1, -1, dtype=np.float32).reshape(1, 1, 3, 3)
-    step = explain_pixel(ConvolutionSpec(1, (3, 3), strides=(2, 2), with_bias=False), (w, None), x, (0, 0, 0))
+    step = explain_pixel(ConvolutionSpec(1, (3, 3), strides=(2, 2), with_bias=False), {"W": w}, x, (0, 0, 0))
     assert sum_lines(step) == ["0*8 + 1*7 + 2*6 + 3*5 + 4*4 + 5*3 + 6*2 + 7*1 + 8*0 = 84"]
     assert step.value == 84
 
@@ -147,7 +147,7 @@ def test_the_seed_pooling_example_marks_the_8():
 def test_padding_and_partial_windows_are_marked():
     x = np.arange(25, dtype=np.float32).reshape(1, 5, 5)
     step = explain_pixel(ConvolutionSpec(1, (3, 3), "same", w_initializer="Constant"),
-                         (np.ones((1, 1, 3, 3), np.float32), None), x, (0, 0, 0))
+                         {"W": np.ones((1, 1, 3, 3), np.float32)}, x, (0, 0, 0))
     assert step.padded((5, 5)).sum() == 5 and step.patch[0, 0, 0] == 0
     pool = explain_pixel(PoolingSpec("AveragePooling", (2, 2), None, (0, 0), ignore_border=False), None, x, (0, 2, 2))
     assert np.isnan(pool.values).sum() == 3 and pool.divisor == 1 and pool.value == 24
@@ -157,7 +157,7 @@ def test_long_sums_fold_per_channel():
     rng = np.random.default_rng(0)
     spec = ConvolutionSpec(2, (7, 7), w_initializer="Normal")
     w = rng.standard_normal((2, 3, 7, 7)).astype(np.float32)
-    step = explain_pixel(spec, (w, np.zeros(2, np.float32)), rng.random((3, 10, 10)), (1, 2, 3))
+    step = explain_pixel(spec, {"W": w, "b": np.zeros(2, np.float32)}, rng.random((3, 10, 10)), (1, 2, 3))
     lines = sum_lines(step)
     assert len(lines) == 3 and lines[2].startswith("channel 2: ")
     assert "... (34 more)" in lines[0] and lines[0].count("*") == 15
@@ -200,7 +200,7 @@ def test_kernels_with_exact_fractions_are_written_as_fractions():
         w = rng.normal(scale=0.3, size=(5, 5)).astype(np.float32)
         assert kernel_texts(w).tolist() == [[format_number(v) for v in row] for row in w]
     x = np.ones((1, 3, 3), np.float32)
-    step = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (box[None, None], None), x, (0, 0, 0))
+    step = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), {"W": box[None, None]}, x, (0, 0, 0))
     assert sum_lines(step) == [" + ".join(["1*(1/9)"] * 9) + " = 1"]
     assert grid_html(box, "kernel", texts=kernel_texts(box)).count(">1/9<") == 9
 

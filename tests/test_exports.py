@@ -66,6 +66,6 @@ def test_the_network_npz_holds_every_stage_every_weight_and_the_settings():
         assert json.loads(str(npz["manifest"])) == manifest
         for stage in STAGES:
             np.testing.assert_array_equal(npz[f"stage_{stage.index}"], stage.output)
-        np.testing.assert_array_equal(npz["W_1"], STAGES[1].params[0])
-        np.testing.assert_array_equal(npz["b_1"], STAGES[1].params[1])
-        assert "W_2" not in npz and "W_3" not in npz  # ReLU and MaxPooling have no weights
+        np.testing.assert_array_equal(npz["layer1/conv/W"], STAGES[1].params["W"])  # nnabla's names
+        np.testing.assert_array_equal(npz["layer1/conv/b"], STAGES[1].params["b"])
+        assert not any(key.startswith(("layer2/", "layer3/")) for key in npz.files)  # ReLU, MaxPooling: none

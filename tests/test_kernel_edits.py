@@ -68,7 +68,7 @@ def test_edits_naming_cells_a_layer_does_not_have_are_counted_and_left_out():
     params = spec.init_params(1, np.random.default_rng(0))
     new, missed = apply_edits(spec, params, (KernelEdit(1, 5, 0, 0, 0, 1.0), KernelEdit(1, 0, 0, 9, 0, 1.0),
                                              KernelEdit(1, 0, 0, 0, 0, 1.0), KernelEdit(2, 0, 0, 0, 0, 1.0)), 1)
-    assert missed == 2 and new[0][0, 0, 0, 0] == 1.0 and params[0][0, 0, 0, 0] != 1.0
+    assert missed == 2 and new["W"][0, 0, 0, 0] == 1.0 and params["W"][0, 0, 0, 0] != 1.0
 
 
 def test_entries_naming_no_cell_of_the_network_are_named_as_written_with_why():

@@ -48,8 +48,9 @@ def _setup(spec, seed: int, hw=(6, 7), channels: int = 2):
     except LayerShapeError:
         assume(False)
     params = spec.init_params(channels, rng)
-    if params is not None:  # random biases too, so they are checked
-        params = (params[0], None if params[1] is None else rng.standard_normal(params[1].shape).astype(np.float32))
+    if params is not None:  # random values for every parameter but W (its initializer's), so each is checked
+        params = {name: a if name == "W" else rng.standard_normal(a.shape).astype(np.float32)
+                  for name, a in params.items()}
     x = rng.standard_normal(in_shape).astype(np.float64)
     return x, params, out_shape
 
@@ -60,13 +61,13 @@ def test_output_shape_and_values_against_plain_loops(spec, seed):
     y = spec.forward(x[None], params)[0]
     assert y.shape == out_shape
     if isinstance(spec, ConvolutionSpec):
-        ref = conv_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation, spec.group)
+        ref = conv_reference(x[None], params["W"], params.get("b"), spec.pad(), spec.strides, spec.dilation, spec.group)
         np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
     if isinstance(spec, DeconvolutionSpec):
-        ref = deconv_reference(x[None], params[0], params[1], spec.padding, spec.strides, spec.dilation, spec.group)
+        ref = deconv_reference(x[None], params["W"], params.get("b"), spec.padding, spec.strides, spec.dilation, spec.group)
         np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
     if isinstance(spec, DepthwiseConvolutionSpec):
-        ref = depthwise_reference(x[None], params[0], params[1], spec.pad(), spec.strides, spec.dilation,
+        ref = depthwise_reference(x[None], params["W"], params.get("b"), spec.pad(), spec.strides, spec.dilation,
                                   spec.multiplier)
         np.testing.assert_allclose(y, ref[0], rtol=1e-6, atol=1e-6)
 
@@ -103,7 +104,7 @@ def test_receptive_field_is_exactly_what_perturbations_reach(spec, seed, data):
 def test_backward_equals_numerical_differentiation(spec, seed):
     x, params, out_shape = _setup(spec, seed, hw=(4, 5))
     if params is not None:
-        params = tuple(None if p is None else p.astype(np.float64) for p in params)
+        params = {name: a.astype(np.float64) for name, a in params.items()}
     if isinstance(spec, ActivationSpec):
         x = x + np.sign(x) * 0.05  # keep away from ReLU's kink
     r = np.random.default_rng(seed + 1).standard_normal((1, *out_shape))
@@ -113,8 +114,8 @@ def test_backward_equals_numerical_differentiation(spec, seed):
 
     y, kept = spec.train_forward(x[None], params)
     dx, grads = spec.backward(r, x[None], params, y, kept)
-    wrt = [x] + [p for p in (params or ()) if p is not None]
-    for analytic, array in zip([dx[0]] + list(grads), wrt):
+    assert set(grads) == set(spec.TRAINED) & set(params or {})  # a gradient for every trained parameter
+    for analytic, array in zip([dx[0]] + [grads[n] for n in grads], [x] + [params[n] for n in grads]):
         numeric = np.zeros_like(array)
         for idx in np.ndindex(*array.shape):
             old = array[idx]
@@ -139,7 +140,7 @@ def test_token_reads_back_as_itself(spec):
 @given(any_spec, st.integers(0, 999))
 def test_parameter_count_is_what_the_arrays_hold(spec, seed):
     x, params, out_shape = _setup(spec, seed)
-    held = 0 if params is None else sum(p.size for p in params if p is not None)
+    held = 0 if params is None else sum(a.size for a in params.values())
     assert spec.parameter_count(x.shape[0]) == held == spec.statistics(x.shape).get("CostParameter", 0)
     kernels = spec.kernels(params)
     assert kernels is None or (kernels.ndim == 4 and kernels.shape[0] == out_shape[0])

@@ -12,8 +12,8 @@ def test_seed_experiment_28_to_24_to_12():
     assert [s.name for s in stages] == ["Input", "Convolution", "MaxPooling"]
     assert [s.shape for s in stages] == [(1, 28, 28), (16, 24, 24), (16, 12, 12)]
     conv = stages[1]
-    assert conv.params[0].shape == (16, 1, 5, 5)
-    np.testing.assert_array_equal(conv.params[1], np.zeros(16))
+    assert conv.params["W"].shape == (16, 1, 5, 5)
+    np.testing.assert_array_equal(conv.params["b"], np.zeros(16))
     # 16 different random kernels give 16 different maps
     assert len({conv.output[i].tobytes() for i in range(16)}) == 16
     np.testing.assert_array_equal(stages[2].output, F.max_pooling(conv.output[None], 2, 2)[0])
@@ -32,7 +32,7 @@ def test_same_seed_same_everything_and_new_seed_new_kernels():
     img = load_mnist().image(0)
     a, b, c = run(img, BLOG_NETWORK, 1), run(img, BLOG_NETWORK, 1), run(img, BLOG_NETWORK, 2)
     np.testing.assert_array_equal(a[2].output, b[2].output)
-    assert not np.array_equal(a[1].params[0], c[1].params[0])
+    assert not np.array_equal(a[1].params["W"], c[1].params["W"])
 
 
 def test_impossible_layer_keeps_earlier_stages_and_says_why():

@@ -87,13 +87,13 @@ def test_a_convolution_s_window_is_where_plain_loops_put_it(kernel, pad, stride,
     i, j = data.draw(st.integers(0, ho - 1)), data.draw(st.integers(0, wo - 1))
     assert payload["rows"][i] == [i * stride[0] - pad[0] + u * dilation[0] for u in range(kernel[0])]
     assert payload["cols"][j] == [j * stride[1] - pad[1] + v * dilation[1] for v in range(kernel[1])]
-    total = float(params[1][1])
+    total = float(params["b"][1])
     for c in range(2):
         for u in range(kernel[0]):
             for v in range(kernel[1]):
                 r, q = payload["rows"][i][u], payload["cols"][j][v]
                 if 0 <= r < x.shape[1] and 0 <= q < x.shape[2]:
-                    total += x[c, r, q] * float(params[0][1, c, u, v])
+                    total += x[c, r, q] * float(params["W"][1, c, u, v])
     source = _floats(payload, "input", (2, *x.shape[1:])).astype(np.float64)
     kernels = _floats(payload, "kernel", (2, *kernel))
     assert step_value(payload, source, kernels, i * wo + j) == pytest.approx(total, abs=1e-5)

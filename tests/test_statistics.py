@@ -19,7 +19,7 @@ def test_counts_equal_what_the_arrays_hold_and_totals_add_up(text, seed):
     rows, totals = network_statistics(specs, (1, 28, 28))
     assert [r.output for r in rows] == [s.shape for s in stages[1:]]
     for row, stage in zip(rows, stages[1:]):
-        held = sum(a.size for a in stage.params if a is not None) if stage.params else 0
+        held = sum(a.size for a in stage.params.values()) if stage.params else 0
         assert row.costs["CostParameter"] == held  # every weight and bias, counted from the arrays
         inputs, outputs = int(np.prod(stage.input_shape)), stage.output.size
         if stage.name == "Convolution":

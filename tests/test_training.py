@@ -13,8 +13,7 @@ from cnnlab import backward as B
 
 
 def _float64(model: Model) -> Model:
-    params = [None if p is None else (p[0].astype(np.float64), None if p[1] is None else p[1].astype(np.float64))
-              for p in model.params]
+    params = [None if p is None else {name: a.astype(np.float64) for name, a in p.items()} for p in model.params]
     return Model(model.specs, params, model.head_w.astype(np.float64), model.head_b.astype(np.float64))
 
 
@@ -64,7 +63,7 @@ def test_untrained_model_uses_the_app_s_weights():
     from cnnlab.pipeline import run
     model = init_model(PRESETS["blog"], (1, 28, 28), seed=7)
     stages = run(load_mnist().image(4), PRESETS["blog"], seed=7)
-    np.testing.assert_array_equal(model.params[0][0], stages[1].params[0])
+    np.testing.assert_array_equal(model.params[0]["W"], stages[1].params["W"])
 
 
 def test_progress_is_reported():

@@ -35,7 +35,7 @@ def test_the_child_trains_exactly_what_the_parent_would():
     for a, b in zip(trained.models[0].arrays(), untrained.arrays()):
         np.testing.assert_array_equal(a, b)  # epoch 0 is exactly the untrained network
     model = trained.model
-    assert model.params[0][1] is None and model.params[1] is None  # no bias; ReLU has no weights
+    assert set(model.params[0]) == {"W"} and model.params[1] is None  # no bias; ReLU has no weights
     test = load_mnist()
     assert trained.accuracy == accuracy(here, test.images, test.labels)
     assert trained.test_accuracy[0] == accuracy(untrained, test.images, test.labels)

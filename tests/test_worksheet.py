@@ -61,11 +61,11 @@ def test_no_minus_zero_and_the_kernel_as_the_page_writes_it():
     x = np.zeros((1, 5, 5), np.float32)
     x[0, 2, 2] = 1.0
     weight = -np.ones((1, 1, 3, 3), np.float32)
-    conv = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (weight, None), x, (0, 0, 0))
+    conv = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), {"W": weight}, x, (0, 0, 0))
     assert (np.signbit(conv.products) & (conv.products == 0)).any()  # the -0.0 is there
     text = worksheet_csv(conv) + worksheet_html(conv, "t", WORDS)
     assert not re.search(r"(^|[^\d.])-0(?![\d.])", text), text
-    blur = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), (classic_weight((2, 1, 3, 3))[1:], None), x,
+    blur = explain_pixel(ConvolutionSpec(1, (3, 3), with_bias=False), {"W": classic_weight((2, 1, 3, 3))[1:]}, x,
                          (0, 1, 1))
     page = worksheet_html(blur, "t", WORDS)
     assert page.count("<td>1/9</td>") == 9 and "0.111" not in page.split(WORDS["kernel"])[1].split("</table>")[0]

@@ -1,12 +1,7 @@
 """The layer kinds and their registry. Each kind lives in one module (its spec, limits,
-forward, backward, size arithmetic, window, explanation, stack-text token and costs);
-adding a kind is a new module and one line in KINDS.
-
-Every spec answers: check_limits, output_shape, size_arithmetic, init_params, forward,
-addable, train_forward, backward, swaps_with_next, kernels, explain, input_cells, token (and the
-class method from_token), parameter_count, work, training_values, statistics; and has
-kind (NNC's name), HEADS (its stack-text heads), LIMITS, FIELDS (its settings as the
-editor shows them, see cnnlab.layers.fields) and WORK_UNIT.
+forward, backward, size arithmetic, window, explanation, stack-text token, code and costs);
+adding a kind is a new module and one line in KINDS. The contract every kind keeps, and
+its defaults, are cnnlab.layers.base.LayerKind.
 """
 
 from __future__ import annotations
@@ -14,6 +9,7 @@ from __future__ import annotations
 from typing import Union
 
 from cnnlab.layers.activation import ACTIVATION_KINDS, ActivationSpec
+from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.convolution import ConvolutionSpec
 from cnnlab.layers.deconvolution import DeconvolutionSpec
 from cnnlab.layers.depthwise_convolution import DepthwiseConvolutionSpec
@@ -22,7 +18,6 @@ from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
 LayerSpec = Union[ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec]
 KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
-Shape3 = tuple[int, int, int]
 
 ADDABLE: tuple[LayerSpec, ...] = tuple(spec for kind in KINDS for spec in kind.addable())
 """What the network editor's "Add a layer" offers, kind by kind."""
@@ -34,4 +29,5 @@ BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
 __all__ = ["ACTIVATION_KINDS", "ADDABLE", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
-           "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerSpec", "PoolingSpec", "Shape3"]
+           "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerKind", "LayerSpec", "Params",
+           "PoolingSpec", "Shape3"]

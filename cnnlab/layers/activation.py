@@ -12,11 +12,11 @@ from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.layers import text
+from cnnlab.layers.base import LayerKind, Shape3
 from cnnlab.layers.fields import Field
-from cnnlab.limits import Range, check_fields
+from cnnlab.limits import Range
 from cnnlab.shapes import LayerShapeError
 
-Shape3 = tuple[int, int, int]
 ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
 SHORT = {"ReLU": "relu", "LeakyReLU": "leaky", "Tanh": "tanh", "Sigmoid": "sigmoid"}
@@ -32,7 +32,7 @@ BACKWARD_BYTES = {"Identity": 0, "ReLU": 5, "LeakyReLU": 17, "Tanh": 12, "Sigmoi
 
 
 @dataclass(frozen=True)
-class ActivationSpec:
+class ActivationSpec(LayerKind):
     """An element-wise activation; alpha is LeakyReLU's slope for x < 0."""
 
     kind: ActivationKind = "ReLU"
@@ -49,18 +49,8 @@ class ActivationSpec:
         """The layers the editor's "Add a layer" offers of this kind."""
         return tuple(cls(kind) for kind in SHORT)
 
-    def check_limits(self) -> None:
-        """LayerShapeError naming the first setting outside LIMITS."""
-        check_fields(self, LIMITS)
-
     def output_shape(self, in_shape: Shape3) -> Shape3:
         return in_shape
-
-    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
-        return []
-
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> None:
-        return None
 
     def forward(self, x: np.ndarray, params: None = None) -> np.ndarray:
         if self.kind == "LeakyReLU":
@@ -69,15 +59,9 @@ class ActivationSpec:
             raise LayerShapeError(f"Unknown activation {self.kind!r}.")
         return FUNCTIONS[self.kind](x)
 
-    def train_forward(self, x: np.ndarray, params: None) -> tuple[np.ndarray, None]:
-        return self.forward(x), None
-
     def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
-                 need_dx: bool = True) -> tuple[np.ndarray, list]:
-        return B.activation_backward(self.kind, dy, x, self.alpha), []
-
-    def kernels(self, params: None) -> None:
-        return None
+                 need_dx: bool = True) -> tuple[np.ndarray, dict]:
+        return B.activation_backward(self.kind, dy, x, self.alpha), {}
 
     def swaps_with_next(self, following: object) -> bool:
         """A ReLU directly before a MaxPooling may run after it: max(relu(a), relu(b)) =
@@ -115,9 +99,6 @@ class ActivationSpec:
             raise text.TokenError("ends", fields[extra], at=(extra + 1, 0))
         kind = {v: k for k, v in SHORT.items()}[head]
         return cls(kind, text.read(fields, 0, text.number, "alpha") if fields else 0.1)
-
-    def parameter_count(self, in_channels: int) -> int:
-        return 0
 
     def work(self, in_shape: Shape3) -> int:
         """What one image costs to compute here: one function value per input value."""

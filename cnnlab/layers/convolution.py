@@ -17,12 +17,10 @@ from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
 from cnnlab.layers import text
+from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
-from cnnlab.limits import Range, check_fields
+from cnnlab.limits import Range
 from cnnlab.shapes import BORDER_MODES, BorderMode, border_mode_padding, conv_output_shape, conv_output_size
-
-Shape3 = tuple[int, int, int]
-Params = tuple[np.ndarray, np.ndarray | None]
 
 LIMITS: dict[str, Range] = {
     "out_maps": Range("OutMaps", 1, 256),
@@ -136,7 +134,7 @@ def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, i
 
 
 @dataclass(frozen=True)
-class ConvolutionSpec:
+class ConvolutionSpec(LayerKind):
     """NNC's Convolution layer. Padding, when given, overrides BorderMode."""
 
     out_maps: int = 16
@@ -154,6 +152,8 @@ class ConvolutionSpec:
     HEADS = ("conv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
+    SCOPE = "conv"
+    TRAINED = ("W", "b")
     FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
               Field("strides", "pair", "stride"), BORDER_MODE, EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
@@ -165,10 +165,6 @@ class ConvolutionSpec:
         return (cls(8, (3, 3)),)
 
     # --- settings and shapes -----------------------------------------------------------
-
-    def check_limits(self) -> None:
-        """LayerShapeError naming the first setting outside LIMITS."""
-        check_fields(self, LIMITS)
 
     def pad(self) -> tuple[int, int]:
         """Padding per side (ph, pw): the explicit Padding, else BorderMode's rule."""
@@ -192,36 +188,32 @@ class ConvolutionSpec:
         return (self.out_maps, in_channels // self.group, *self.kernel_shape)
 
     def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
-        """Fresh (untrained, "Max Epoch 0") W and b: W from W.Initializer, b = 0."""
+        """Fresh (untrained, "Max Epoch 0") W and b: W from W.Initializer, b = 0 (no b
+        without WithBias)."""
         weight = initialize_weight(
             self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier, rng
         )
-        bias = np.zeros(self.out_maps, dtype=np.float32) if self.with_bias else None
-        return weight, bias
+        return {"W": weight, **({"b": np.zeros(self.out_maps, dtype=np.float32)} if self.with_bias else {})}
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
         """(N, C, H, W) -> (N, OutMaps, Ho, Wo)."""
-        weight, bias = params
-        return F.convolution(x, weight, bias, self.pad(), self.strides, self.dilation, self.group)
+        return F.convolution(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation, self.group)
 
     def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
         """forward, and what backward reuses: each group's patch matrix."""
-        return B.convolution_with_columns(x, params[0], params[1], self.pad(), self.strides, self.dilation,
+        return B.convolution_with_columns(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation,
                                           self.group)
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
-                 need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
-        """(dx, [dW, db]) from dy (N, M, Ho, Wo); see backward.convolution_backward."""
-        dx, dw, db = B.convolution_backward(dy, x, params[0], params[1] is not None, self.pad(), self.strides,
+                 need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """(dx, {W: dW, b: db}) from dy (N, M, Ho, Wo); see backward.convolution_backward."""
+        dx, dw, db = B.convolution_backward(dy, x, params["W"], "b" in params, self.pad(), self.strides,
                                             self.dilation, self.group, kept, need_dx=need_dx)
-        return dx, [dw] + ([db] if db is not None else [])
-
-    def swaps_with_next(self, following: object) -> bool:
-        return False
+        return dx, {"W": dw, **({"b": db} if db is not None else {})}
 
     def kernels(self, params: Params | None) -> np.ndarray | None:
         """The weights to draw as kernels: W (OutMaps, C/group, kh, kw)."""
-        return None if params is None else params[0]
+        return None if params is None else params["W"]
 
     # --- explanation -------------------------------------------------------------------
 
@@ -238,10 +230,9 @@ class ConvolutionSpec:
 
     def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> explain.ConvolutionStep:
         """Output pixel out = (map, row, column) on x (C, H, W): patch x kernel, summed, + bias."""
-        weight, bias = params
         rows, cols, channels = self.window(x.shape[0], out)
-        return explain.weighted_sum(x, out, channels, rows, cols, weight[out[0]],
-                                    None if bias is None else float(bias[out[0]]))
+        return explain.weighted_sum(x, out, channels, rows, cols, params["W"][out[0]],
+                                    float(params["b"][out[0]]) if "b" in params else None)
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """The input cells (C, H, W bool) feeding the True cells of an output mask."""

@@ -19,12 +19,10 @@ from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.initializers import InitializerName, initialize_weight
 from cnnlab.layers import convolution, text
+from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
-from cnnlab.limits import Range, check_fields
+from cnnlab.limits import Range
 from cnnlab.shapes import LayerShapeError
-
-Shape3 = tuple[int, int, int]
-Params = tuple[np.ndarray, np.ndarray | None]
 
 LIMITS: dict[str, Range] = {
     **convolution.LIMITS,
@@ -33,7 +31,7 @@ LIMITS: dict[str, Range] = {
 
 
 @dataclass(frozen=True)
-class DeconvolutionSpec:
+class DeconvolutionSpec(LayerKind):
     """NNC's Deconvolution layer."""
 
     out_maps: int = 16
@@ -50,6 +48,8 @@ class DeconvolutionSpec:
     HEADS = ("deconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
+    SCOPE = "deconv"
+    TRAINED = ("W", "b")
     FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
               Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
@@ -59,9 +59,6 @@ class DeconvolutionSpec:
     def addable(cls) -> tuple["DeconvolutionSpec", ...]:
         """The layers the editor's "Add a layer" offers of this kind."""
         return (cls(8, (4, 4), padding=(1, 1), strides=(2, 2)),)
-
-    def check_limits(self) -> None:
-        check_fields(self, LIMITS)
 
     def output_shape(self, in_shape: Shape3) -> Shape3:
         """(OutMaps, Ho, Wo), Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1; LayerShapeError if impossible."""
@@ -86,33 +83,27 @@ class DeconvolutionSpec:
     def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
         weight = initialize_weight(self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier,
                                    rng)
-        return weight, (np.zeros(self.out_maps, dtype=np.float32) if self.with_bias else None)
+        return {"W": weight, **({"b": np.zeros(self.out_maps, dtype=np.float32)} if self.with_bias else {})}
 
     def _geometry(self) -> tuple:
         return (self.padding, self.strides, self.dilation, self.group)
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
-        return F.deconvolution(x, params[0], params[1], *self._geometry())
-
-    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, None]:
-        return self.forward(x, params), None
+        return F.deconvolution(x, params["W"], params.get("b"), *self._geometry())
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: None,
-                 need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
-        dx, dw, db = B.deconvolution_backward(dy, x, params[0], params[1] is not None, *self._geometry(),
+                 need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        dx, dw, db = B.deconvolution_backward(dy, x, params["W"], "b" in params, *self._geometry(),
                                               need_dx=need_dx)
-        return dx, [dw] + ([db] if db is not None else [])
-
-    def swaps_with_next(self, following: object) -> bool:
-        return False
+        return dx, {"W": dw, **({"b": db} if db is not None else {})}
 
     def kernels(self, params: Params | None) -> np.ndarray | None:
         """The kernels of each output map, (OutMaps, C/group, kh, kw), taken from W (C, OutMaps/group, kh, kw)."""
         if params is None:
             return None
-        c, mg, kh, kw = params[0].shape
+        c, mg, kh, kw = params["W"].shape
         g = self.group
-        return params[0].reshape(g, c // g, mg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(g * mg, c // g, kh, kw)
+        return params["W"].reshape(g, c // g, mg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(g * mg, c // g, kh, kw)
 
     def between_strides(self, axis: int, position: int) -> np.ndarray:
         """(k,) bool along `axis`: True at kernel offsets u where position + p - u*d is not a
@@ -138,7 +129,7 @@ class DeconvolutionSpec:
         channels = tuple(range(g * cg, (g + 1) * cg))
         rows, cols = self._sources(0, i, x.shape[1]), self._sources(1, j, x.shape[2])
         return explain.weighted_sum(x, out, channels, rows, cols, self.kernels(params)[m],
-                                    None if params[1] is None else float(params[1][m]))
+                                    float(params["b"][m]) if "b" in params else None)
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """Input cells (C, H, W bool) whose spread reaches a True cell of the output mask:

@@ -18,13 +18,11 @@ from cnnlab import functions as F
 from cnnlab.initializers import InitializerName
 from cnnlab.layers import text
 from cnnlab.layers import convolution
+from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.layers.convolution import ConvolutionSpec, padding_per_side
-from cnnlab.limits import Range, check_fields
+from cnnlab.limits import Range
 from cnnlab.shapes import BorderMode
-
-Shape3 = tuple[int, int, int]
-Params = tuple[np.ndarray, np.ndarray | None]
 
 LIMITS: dict[str, Range] = {
     **{field: convolution.LIMITS[field] for field in
@@ -34,7 +32,7 @@ LIMITS: dict[str, Range] = {
 
 
 @dataclass(frozen=True)
-class DepthwiseConvolutionSpec:
+class DepthwiseConvolutionSpec(LayerKind):
     """NNC's DepthwiseConvolution. Padding, when given, overrides BorderMode."""
 
     kernel_shape: tuple[int, int] = (5, 5)
@@ -51,6 +49,8 @@ class DepthwiseConvolutionSpec:
     HEADS = ("dwconv",)
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
+    SCOPE = "depthwise_conv"
+    TRAINED = ("W", "b")
     FIELDS = (Field("kernel_shape", "pair", "kernel"), Field("multiplier", "int", "dw_multiplier"),
               Field("strides", "pair", "stride"), convolution.BORDER_MODE, convolution.EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), *convolution.WEIGHT_FIELDS)
@@ -59,9 +59,6 @@ class DepthwiseConvolutionSpec:
     def addable(cls) -> tuple["DepthwiseConvolutionSpec", ...]:
         """The layers the editor's "Add a layer" offers of this kind."""
         return (cls((3, 3), border_mode="same"),)
-
-    def check_limits(self) -> None:
-        check_fields(self, LIMITS)
 
     def as_convolution(self, in_channels: int) -> ConvolutionSpec:
         """The same layer as a Convolution with Group = C and OutMaps = C x Multiplier, whose
@@ -76,7 +73,7 @@ class DepthwiseConvolutionSpec:
 
     @staticmethod
     def _as_convolution_params(params: Params) -> Params:
-        return params[0][:, None], params[1]
+        return {**params, "W": params["W"][:, None]}
 
     def output_shape(self, in_shape: Shape3) -> Shape3:
         """(C x Multiplier, Ho, Wo); LayerShapeError if the kernel does not fit."""
@@ -87,28 +84,25 @@ class DepthwiseConvolutionSpec:
 
     def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
         """W (C x Multiplier, kh, kw) from W.Initializer (one input channel per kernel), b = 0."""
-        weight, bias = self.as_convolution(in_channels).init_params(in_channels, rng)
-        return weight[:, 0], bias
+        params = self.as_convolution(in_channels).init_params(in_channels, rng)
+        return {**params, "W": params["W"][:, 0]}
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
-        return F.depthwise_convolution(x, params[0], params[1], self.pad(), self.strides,
+        return F.depthwise_convolution(x, params["W"], params.get("b"), self.pad(), self.strides,
                                        self.dilation, self.multiplier)
 
     def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
         return self.as_convolution(x.shape[1]).train_forward(x, self._as_convolution_params(params))
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
-                 need_dx: bool = True) -> tuple[np.ndarray | None, list[np.ndarray]]:
+                 need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         dx, grads = self.as_convolution(x.shape[1]).backward(dy, x, self._as_convolution_params(params), y, kept,
                                                              need_dx)
-        return dx, [grads[0][:, 0], *grads[1:]]
-
-    def swaps_with_next(self, following: object) -> bool:
-        return False
+        return dx, {**grads, "W": grads["W"][:, 0]}
 
     def kernels(self, params: Params | None) -> np.ndarray | None:
         """W as kernels of one channel each: (C x Multiplier, 1, kh, kw)."""
-        return None if params is None else params[0][:, None]
+        return None if params is None else params["W"][:, None]
 
     def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> ConvolutionStep:
         """Output pixel (map, row, column): channel map // Multiplier's patch x kernel map, summed, + bias."""

@@ -17,11 +17,11 @@ from cnnlab import backward as B
 from cnnlab import explain
 from cnnlab import functions as F
 from cnnlab.layers import text
+from cnnlab.layers.base import LayerKind, Shape3
 from cnnlab.layers.fields import Field
-from cnnlab.limits import Range, check_fields
+from cnnlab.limits import Range
 from cnnlab.shapes import LayerShapeError, pool_output_shape, pool_output_size
 
-Shape3 = tuple[int, int, int]
 PoolingKind = Literal["MaxPooling", "AveragePooling", "SumPooling"]
 POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
 SHORT = {"MaxPooling": "max", "AveragePooling": "avg", "SumPooling": "sum"}
@@ -34,7 +34,7 @@ LIMITS: dict[str, Range] = {
 
 
 @dataclass(frozen=True)
-class PoolingSpec:
+class PoolingSpec(LayerKind):
     """NNC's MaxPooling / AveragePooling / SumPooling. Strides None means = KernelShape."""
 
     kind: PoolingKind = "MaxPooling"
@@ -62,10 +62,6 @@ class PoolingSpec:
 
     # --- settings and shapes -----------------------------------------------------------
 
-    def check_limits(self) -> None:
-        """LayerShapeError naming the first setting outside LIMITS."""
-        check_fields(self, LIMITS)
-
     def stride(self) -> tuple[int, int]:
         return self.kernel_shape if self.strides is None else self.strides
 
@@ -84,9 +80,6 @@ class PoolingSpec:
 
     # --- parameters and compute --------------------------------------------------------
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> None:
-        return None
-
     def _args(self, x: np.ndarray) -> tuple:
         return (x, self.kernel_shape, self.stride(), self.ignore_border, self.padding)
 
@@ -100,24 +93,15 @@ class PoolingSpec:
             return F.average_pooling(*self._args(x), including_pad=self.including_pad)
         raise LayerShapeError(f"Unknown pooling {self.kind!r}.")
 
-    def train_forward(self, x: np.ndarray, params: None) -> tuple[np.ndarray, None]:
-        return self.forward(x), None
-
     def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
-                 need_dx: bool = True) -> tuple[np.ndarray, list]:
+                 need_dx: bool = True) -> tuple[np.ndarray, dict]:
         """(dx, []): MaxPooling's gradient goes to each window's maximum, the others' to every cell."""
         args = (dy, *self._args(x))
         if self.kind == "MaxPooling":
-            return B.max_pooling_backward(*args, y=y), []
+            return B.max_pooling_backward(*args, y=y), {}
         if self.kind == "SumPooling":
-            return B.sum_pooling_backward(*args), []
-        return B.average_pooling_backward(*args, including_pad=self.including_pad), []
-
-    def kernels(self, params: None) -> None:
-        return None
-
-    def swaps_with_next(self, following: object) -> bool:
-        return False
+            return B.sum_pooling_backward(*args), {}
+        return B.average_pooling_backward(*args, including_pad=self.including_pad), {}
 
     # --- explanation -------------------------------------------------------------------
 
@@ -203,9 +187,6 @@ class PoolingSpec:
         return cls(**spec)
 
     # --- costs -------------------------------------------------------------------------
-
-    def parameter_count(self, in_channels: int) -> int:
-        return 0
 
     def work(self, in_shape: Shape3) -> int:
         """What one image costs to compute here: every window reads kh * kw values."""

@@ -1,0 +1,111 @@
+"""The written contract of a layer kind, with defaults for its trivial parts.
+
+A kind is a frozen dataclass deriving from LayerKind, in one module of its own. It must give:
+
+    kind            NNC's name ("Convolution"); a field where one class stands for several
+    HEADS           its stack-text heads ("conv",)
+    WORK_UNIT       what `work` counts ("multiply-adds")
+    output_shape(in_shape) -> Shape3, LayerShapeError when the input does not fit
+    forward(x (N, C, H, W), params) -> (N, *output_shape)
+    backward(dy, x, params, y, kept, need_dx) -> (dx or None, {name: gradient} of TRAINED)
+    explain(params, x (C, H, W), out) -> a step of cnnlab.explain (ConvolutionStep,
+                    PoolingStep or ActivationStep): what the inspector, the worksheet and
+                    the sliding-window player show
+    input_cells(mask (M, Ho, Wo) bool, in_shape) -> the input cells (C, H, W bool) it reads
+    torch_code(in_channels) -> a torch.nn module's text, or None where torch has none
+    nnabla_code(var, name) -> (nnabla's call, its parameters' scope or None)
+    token() (its grammar as docstring) and from_token(head, fields)
+    work(in_shape), statistics(in_shape) (NNC's Cost* names)
+
+and may override the defaults below: LIMITS and FIELDS (its settings, see
+cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward,
+swaps_with_next, kernels, parameter_count, training_values, batch_statistics,
+update_statistics, torch_load. Its words (field labels, its explanation) are WORDS,
+merged into the app's catalogue (cnnlab.ui.i18n).
+
+Parameters are named as nnabla names them (W, b, gamma, beta, mean, var): a layer's
+params are a dict {name: array} in nnabla's order, or None for a layer without any.
+TRAINED lists the names gradient descent changes; the others (BatchNormalization's
+mean and var) are statistics, updated by update_statistics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from cnnlab.limits import Range, check_fields
+
+Shape3 = tuple[int, int, int]
+Params = dict[str, np.ndarray]
+"""A layer's parameters by nnabla's names ({"W": ..., "b": ...}); None for a layer without any."""
+
+TORCH_NAMES: dict[str, str] = {"W": "weight", "b": "bias", "gamma": "weight", "beta": "bias",
+                               "mean": "running_mean", "var": "running_var"}
+"""nnabla's parameter names -> the torch.nn module attributes that hold them."""
+
+
+class LayerKind:
+    """Defaults of the contract (see the module's docstring); a kind overrides what is its own."""
+
+    HEADS: ClassVar[tuple[str, ...]] = ()
+    WORK_UNIT: ClassVar[str] = "values"
+    LIMITS: ClassVar[dict[str, Range]] = {}
+    FIELDS: ClassVar[tuple] = ()
+    SCOPE: ClassVar[str | None] = None
+    """nnabla's parameter scope under the layer's name (conv, bn, affine): NPZ keys are
+    layer{index}/{SCOPE}/{name}, as nnabla's parametric functions name them."""
+    TRAINED: ClassVar[tuple[str, ...]] = ()
+    WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ja": {}}
+
+    @classmethod
+    def addable(cls) -> tuple[Any, ...]:
+        """The layers the editor's "Add a layer" offers of this kind."""
+        return (cls(),)
+
+    def check_limits(self) -> None:
+        """LayerShapeError naming the first setting outside LIMITS."""
+        check_fields(self, self.LIMITS)
+
+    def size_arithmetic(self, in_shape: Shape3) -> list[str]:
+        """The output's H and W as arithmetic with this layer's numbers; [] when it keeps them."""
+        return []
+
+    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params | None:
+        """Fresh (untrained, "Max Epoch 0") parameters; None for a layer without any."""
+        return None
+
+    def train_forward(self, x: np.ndarray, params: Params | None) -> tuple[np.ndarray, Any]:
+        """forward for training, and what backward reuses (None: nothing)."""
+        return self.forward(x, params), None
+
+    def swaps_with_next(self, following: object) -> bool:
+        """Whether training may run this layer after the next one (same outputs, less work)."""
+        return False
+
+    def kernels(self, params: Params | None) -> np.ndarray | None:
+        """The weights to draw and edit as kernels, (OutMaps, C', kh, kw); None without any."""
+        return None
+
+    def parameter_count(self, in_channels: int) -> int:
+        """NNC's CostParameter: how many numbers the parameters hold."""
+        return 0
+
+    def training_values(self, in_shape: Shape3) -> int:
+        """Values one image keeps for the backward pass: its input and output."""
+        return int(np.prod(in_shape)) + int(np.prod(self.output_shape(in_shape)))
+
+    def batch_statistics(self, kept: Any) -> dict[str, np.ndarray]:
+        """Statistics of a training batch (from train_forward's `kept`) that update_statistics
+        folds into the parameters gradient descent does not train; sums over the batch (so
+        the parts of a batch trained on different threads add up); {} for most kinds."""
+        return {}
+
+    def update_statistics(self, params: Params, statistics: dict[str, np.ndarray]) -> None:
+        """Fold a batch's statistics (batch_statistics, summed over its parts) into params, in place."""
+
+    def torch_load(self, module: str, name: str, array: str) -> str:
+        """The line that puts parameter `name` (its array's expression) into torch `module`."""
+        attr = TORCH_NAMES[name]
+        return f"{module}.{attr}.data = torch.from_numpy({array}).reshape({module}.{attr}.shape)"
