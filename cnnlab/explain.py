@@ -61,7 +61,8 @@ class PoolingStep:
     rows (kh,), cols (kw,): input positions of the window (i*sh - ph + u); values (kh, kw)
     the input there, NaN where the window lies on padding or past the border.
     reduce: "max" (`chosen` is the (u, v) of the maximum), "sum", or "mean" (the sum /
-    `divisor`). kind: the layer's name.
+    `divisor`). kind: the layer's name. note: the catalogue key of the sentence the
+    inspector writes under it (formatted with `divisor`), from the layer's own kind.
     """
 
     kind: str
@@ -73,6 +74,7 @@ class PoolingStep:
     chosen: tuple[int, int] | None
     value: float
     reduce: str = "max"
+    note: str = "insp.pool.MaxPooling"
 
 
 @dataclass(frozen=True)

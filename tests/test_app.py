@@ -1257,3 +1257,28 @@ def test_inspect_shows_the_trained_network_s_saliency_for_the_input():
     s = A.saliency(job.result.models[1], load_mnist().image(4)[None])
     np.testing.assert_array_equal(heatmap_values(at, "chart-inspect-saliency"), tile(s.gradient, 8).z)
     assert "Saliency of the trained network (after epoch 1)" in [h.value for h in at.subheader]
+
+
+NEW_KINDS = [  # (layers after the blog's two, layer inspected, its title's kind, a phrase of its explanation)
+    ("bn-e0.001", "BatchNormalization", "BatchNormalization(x) = 1 * (x - 0) / sqrt(1 + 0.001) + 0"),
+]
+
+
+@pytest.mark.parametrize("more, kind, explained", NEW_KINDS)
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_new_kind_in_the_stack_is_drawn_explained_and_played(more, kind, explained, lang):
+    """Each kind added through the contract: its maps and words (both languages), the
+    inspector's explanation with the engine's value, the player and the worksheet."""
+    query = {"more": more, "insp_layer": "3", "insp_map": "1", "insp_row": "0", "insp_col": "0", "slide": "true",
+             "lang": lang}
+    at = open_tab("Maps" if lang == "en" else "マップ", query)
+    assert not at.error and not at.exception
+    stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack(more)), 0)
+    assert f"{kind} → {' x '.join(map(str, stages[3].shape))}" in subheaders(at)
+    at = open_tab("Inspect a pixel" if lang == "en" else "ピクセルを調べる", query)
+    assert not at.error and not at.exception
+    markdown = " ".join(m.value for m in at.markdown)
+    value = format_number(float(stages[3].output[1, 0, 0]))
+    assert f"**{kind}**" in markdown and f"= **{value}**" in markdown
+    assert explained in markdown or explained in " ".join(c.value for c in at.code)
+    assert any(b.proto.label for b in at.get("download_button"))

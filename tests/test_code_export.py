@@ -16,7 +16,7 @@ import pytest
 from cnnlab.code_export import nnabla_code, torch_code
 from cnnlab.data import load_mnist, load_photo
 from cnnlab.exports import network_npz
-from cnnlab.pipeline import run
+from cnnlab.pipeline import init_params, run
 from cnnlab.presets import PRESETS, parse_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +65,25 @@ def test_the_pytorch_code_reproduces_every_stage(specs, image, tmp_path):
         k, *rest = line.split(" ", 1)
         assert int(k) == stage.index and f"{stage.output.shape}"[1:-1] in rest[0]
         assert float(line.rsplit(" ", 1)[1]) <= 1e-5 * max(1.0, float(np.abs(stage.output).max()))
+
+
+@pytest.mark.parametrize("stack", ["conv-4-3x3_bn-d0.8-e0.001_relu"])
+def test_the_pytorch_code_reproduces_layers_with_stored_statistics(stack, tmp_path):
+    """Every named parameter reaches torch: a BatchNormalization's beta, gamma, mean and var
+    (random, so none is its untrained value) in eval mode."""
+    needs_torch()
+    specs = parse_stack(stack)
+    rng = np.random.default_rng(0)
+    params = [None if p is None else {k: (rng.random(a.shape) + 0.5).astype(np.float32) for k, a in p.items()}
+              for p in init_params(specs, (1, 28, 28), 2)]
+    stages = run(load_mnist().image(4), specs, 2, params=params)
+    (tmp_path / "cnnlab-network.npz").write_bytes(network_npz(stages, {"net": stack}))
+    (tmp_path / "model.py").write_text(torch_code(stages))
+    done = subprocess.run([sys.executable, "model.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for line, stage in zip(done.stdout.strip().splitlines(), stages[1:]):
+        assert float(line.rsplit(" ", 1)[1]) <= 1e-5 * max(1.0, float(np.abs(stage.output).max()))
+    assert "layer2/bn/var" in nnabla_code(stages) and "running_var" in torch_code(stages)
 
 
 def test_a_pooling_torch_cannot_express_ends_the_model_with_a_note():

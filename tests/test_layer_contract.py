@@ -10,8 +10,8 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, ConvolutionSpec, DeconvolutionSpec,
-                           DepthwiseConvolutionSpec, PoolingSpec)
+from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, BatchNormalizationSpec, ConvolutionSpec,
+                           DeconvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec)
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.shapes import LayerShapeError
 from reference import conv_reference, deconv_reference, depthwise_reference
@@ -31,6 +31,8 @@ SPECS = {
                            pairs(1, 3), pairs(1, 2), st.just((0, 0)), st.booleans(), st.booleans()),
     ActivationSpec: st.builds(ActivationSpec, st.sampled_from(["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]),
                               st.sampled_from([0.1, 0.25])),
+    BatchNormalizationSpec: st.builds(BatchNormalizationSpec, st.sampled_from([0.9, 0.5, 0.99]),
+                                      st.sampled_from([0.00001, 0.001, 0.5])),
 }
 any_spec = st.one_of(*SPECS.values())
 
@@ -49,7 +51,8 @@ def _setup(spec, seed: int, hw=(6, 7), channels: int = 2):
         assume(False)
     params = spec.init_params(channels, rng)
     if params is not None:  # random values for every parameter but W (its initializer's), so each is checked
-        params = {name: a if name == "W" else rng.standard_normal(a.shape).astype(np.float32)
+        params = {name: a if name == "W" else (rng.random(a.shape) + 0.5 if name == "var"  # a variance is > 0
+                                               else rng.standard_normal(a.shape)).astype(np.float32)
                   for name, a in params.items()}
     x = rng.standard_normal(in_shape).astype(np.float64)
     return x, params, out_shape
@@ -109,8 +112,8 @@ def test_backward_equals_numerical_differentiation(spec, seed):
         x = x + np.sign(x) * 0.05  # keep away from ReLU's kink
     r = np.random.default_rng(seed + 1).standard_normal((1, *out_shape))
 
-    def loss() -> float:
-        return float((spec.forward(x[None], params) * r).sum())
+    def loss() -> float:  # the training forward (BatchNormalization: the batch's own statistics)
+        return float((spec.train_forward(x[None], params)[0] * r).sum())
 
     y, kept = spec.train_forward(x[None], params)
     dx, grads = spec.backward(r, x[None], params, y, kept)
@@ -150,7 +153,7 @@ def test_parameter_count_is_what_the_arrays_hold(spec, seed):
 def test_training_values_cover_what_the_forward_keeps_for_backward(spec, seed):
     x, params, out_shape = _setup(spec, seed)
     y, kept = spec.train_forward(x[None].astype(np.float32), params)
-    kept_values = sum(a.size for a in (kept or []))  # a Convolution's patch matrix, one per group
+    kept_values = sum(a.size for a in (kept or []) if isinstance(a, np.ndarray))  # patch matrices, x_hat...
     assert spec.training_values(x.shape) >= x.size + y.size + kept_values
 
 

@@ -8,12 +8,15 @@ import re
 import numpy as np
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnlab.data import load_mnist
 from cnnlab.explain import explain_pixel, format_number
 from cnnlab.pipeline import run
 from cnnlab.presets import parse_stack
 from cnnlab.worksheet import BLANK, number, worksheet_csv, worksheet_html
+from test_layer_contract import _setup, any_spec
 
 STAGES = run(load_mnist().image(4), parse_stack("conv-2-3x3-p1x1_relu_max-2x2"), 0)
 WORDS = {k: k for k in ("channel", "patch", "kernel", "products", "sum", "bias", "window", "result")}
@@ -70,3 +73,18 @@ def test_no_minus_zero_and_the_kernel_as_the_page_writes_it():
     page = worksheet_html(blur, "t", WORDS)
     assert page.count("<td>1/9</td>") == 9 and "0.111" not in page.split(WORDS["kernel"])[1].split("</table>")[0]
     assert [r[4] for r in csv.reader(io.StringIO(worksheet_csv(blur)))][1:10] == ["0.111"] * 9
+
+
+@settings(max_examples=40, deadline=None)
+@given(any_spec, st.integers(0, 999), st.data())
+def test_every_kind_s_worksheet_writes_the_pixel_s_value(spec, seed, data):
+    """Whatever kind the pixel's layer is (its explanation's step), the CSV's last line and
+    the page's answer are the layer's own value."""
+    x, params, out_shape = _setup(spec, seed)
+    out = tuple(data.draw(st.integers(0, n - 1)) for n in out_shape)
+    y = spec.forward(x[None], params)[0]
+    step = explain_pixel(spec, params, x, out, y)
+    value = number(float(y[out]))
+    assert worksheet_csv(step).strip().splitlines()[-1].endswith(value)
+    words = dict.fromkeys(("channel", "patch", "kernel", "products", "sum", "bias", "window", "result"), "w")
+    assert f"<b>{value}</b>" in worksheet_html(step, "title", words)

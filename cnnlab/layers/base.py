@@ -58,6 +58,11 @@ class LayerKind:
     layer{index}/{SCOPE}/{name}, as nnabla's parametric functions name them."""
     TRAINED: ClassVar[tuple[str, ...]] = ()
     WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ja": {}}
+    """The kind's own words, by language: its settings' labels and help ("{Field.text}.label",
+    ".help"), what it does ("explain.{kind}"), its inspector notes and, in Japanese,
+    "stack.what.{field}" (the English is EXPECTED's). cnnlab.ui.i18n merges them."""
+    EXPECTED: ClassVar[dict[str, str]] = {}
+    """What the stack-text grammar expects at its own fields, in English (cnnlab.layers.text.EXPECTED)."""
 
     @classmethod
     def addable(cls) -> tuple[Any, ...]:

@@ -25,6 +25,8 @@ from cnnlab.shapes import LayerShapeError, pool_output_shape, pool_output_size
 PoolingKind = Literal["MaxPooling", "AveragePooling", "SumPooling"]
 POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
 SHORT = {"MaxPooling": "max", "AveragePooling": "avg", "SumPooling": "sum"}
+NOTES = {"MaxPooling": "insp.pool.MaxPooling", "AveragePooling": "insp.pool.AveragePooling",
+         "SumPooling": "insp.pool.SumPooling"}  # the inspector's sentence under the window
 
 LIMITS: dict[str, Range] = {
     "kernel_shape": Range("KernelShape", 1, 15),
@@ -121,14 +123,14 @@ class PoolingSpec(LayerKind):
         if self.kind == "MaxPooling":
             u, v = np.unravel_index(np.nanargmax(values), values.shape)
             return explain.PoolingStep(self.kind, out, rows, cols, values, 1, (int(u), int(v)), float(values[u, v]),
-                                       "max")
+                                       "max", NOTES[self.kind])
         total = float(np.nansum(values))
         if self.kind == "SumPooling":
-            return explain.PoolingStep(self.kind, out, rows, cols, values, 1, None, total, "sum")
+            return explain.PoolingStep(self.kind, out, rows, cols, values, 1, None, total, "sum", NOTES[self.kind])
         div_h = F.pool_divisors(h, kh, sh, ph, i + 1, self.including_pad)[i]
         div_w = F.pool_divisors(w, kw, sw, pw, j + 1, self.including_pad)[j]
         divisor = int(div_h * div_w)
-        return explain.PoolingStep(self.kind, out, rows, cols, values, divisor, None, total / divisor, "mean")
+        return explain.PoolingStep(self.kind, out, rows, cols, values, divisor, None, total / divisor, "mean", NOTES[self.kind])
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """The input cells (C, H, W bool) feeding the True cells of an output mask."""

@@ -8,6 +8,7 @@ import string
 
 from cnnlab.budget import MESSAGES as BUDGET_MESSAGES
 from cnnlab.kernel_edits import EditError
+from cnnlab.layers import KINDS
 from cnnlab.presets import MESSAGES as STACK_MESSAGES
 from cnnlab.presets import USER_TEXT, StackFormatError
 from cnnlab.shapes import MESSAGES as SHAPE_MESSAGES
@@ -1353,6 +1354,20 @@ JA: dict[str, str] = {
 EN.update({f"budget.{key}": message for key, message in BUDGET_MESSAGES.items()})  # the engine's own English
 EN.update({f"shape.{key}": message for key, message in SHAPE_MESSAGES.items()})
 EN.update({f"stack.{key}": message for key, message in STACK_MESSAGES.items()})
+
+
+def _kind_words() -> None:
+    """Each layer kind's own words (its WORDS, beside its code) join the catalogue; a key
+    the catalogue already has is refused, so a kind cannot change another's words."""
+    for kind in KINDS:
+        for lang, catalogue in (("en", EN), ("ja", JA)):
+            clash = set(kind.WORDS.get(lang, {})) & set(catalogue)
+            if clash:
+                raise KeyError(f"{kind.__name__}.WORDS repeats catalogue keys: {sorted(clash)}")
+            catalogue.update(kind.WORDS.get(lang, {}))
+
+
+_kind_words()
 CATALOGUE: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 

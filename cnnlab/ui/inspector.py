@@ -244,7 +244,7 @@ def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
     st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
     st.html(figures.grid_html(step.values, tx("insp.window"), chosen=step.chosen))
     st.code(explain.pooling_line(step), language=None, wrap_lines=True)
-    st.caption(tx(f"insp.pool.{step.kind}", divisor=step.divisor))
+    st.caption(tx(step.note, divisor=step.divisor))
 
 
 def _span(idx: np.ndarray) -> str:
