@@ -1261,6 +1261,7 @@ def test_inspect_shows_the_trained_network_s_saliency_for_the_input():
 
 NEW_KINDS = [  # (layers after the blog's two, layer inspected, its title's kind, a phrase of its explanation)
     ("bn-e0.001", "BatchNormalization", "BatchNormalization(x) = 1 * (x - 0) / sqrt(1 + 0.001) + 0"),
+    ("gap", "GlobalAveragePooling", ") / 144 = "),
 ]
 
 
@@ -1282,3 +1283,13 @@ def test_a_new_kind_in_the_stack_is_drawn_explained_and_played(more, kind, expla
     assert f"**{kind}**" in markdown and f"= **{value}**" in markdown
     assert explained in markdown or explained in " ".join(c.value for c in at.code)
     assert any(b.proto.label for b in at.get("download_button"))
+
+
+def test_a_layer_of_one_value_per_map_is_also_drawn_as_bars():
+    at = open_tab("Maps", {"more": "gap"})
+    stages = run(load_mnist().image(4), (ConvolutionSpec(), PoolingSpec(), *parse_stack("gap")), 0)
+    [chart] = at.get("vega_lite_chart")
+    assert "One value per map: the 16 values as bars." in [c.value for c in at.caption]
+    import pyarrow as pa
+    bars = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().column("value").to_numpy()
+    np.testing.assert_allclose(bars, stages[3].output[:, 0, 0], rtol=1e-6)  # map m's bar is its value

@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, BatchNormalizationSpec, ConvolutionSpec,
-                           DeconvolutionSpec, DepthwiseConvolutionSpec, PoolingSpec)
+                           DeconvolutionSpec, DepthwiseConvolutionSpec, GlobalAveragePoolingSpec, PoolingSpec)
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.shapes import LayerShapeError
 from reference import conv_reference, deconv_reference, depthwise_reference
@@ -33,6 +33,7 @@ SPECS = {
                               st.sampled_from([0.1, 0.25])),
     BatchNormalizationSpec: st.builds(BatchNormalizationSpec, st.sampled_from([0.9, 0.5, 0.99]),
                                       st.sampled_from([0.00001, 0.001, 0.5])),
+    GlobalAveragePoolingSpec: st.just(GlobalAveragePoolingSpec()),
 }
 any_spec = st.one_of(*SPECS.values())
 

@@ -13,11 +13,12 @@ from cnnlab.layers.batch_normalization import BatchNormalizationSpec
 from cnnlab.layers.convolution import ConvolutionSpec
 from cnnlab.layers.deconvolution import DeconvolutionSpec
 from cnnlab.layers.depthwise_convolution import DepthwiseConvolutionSpec
+from cnnlab.layers.global_average_pooling import GlobalAveragePoolingSpec
 from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
 
 LayerSpec = LayerKind  # any registered kind
 KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec,
-                           BatchNormalizationSpec)
+                           BatchNormalizationSpec, GlobalAveragePoolingSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 for _kind in KINDS:  # what each kind's own token fields expect, for the grammar's messages
     text.EXPECTED.update(_kind.EXPECTED)
@@ -32,6 +33,6 @@ BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
 __all__ = ["ACTIVATION_KINDS", "ADDABLE", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
-           "BatchNormalizationSpec",
+           "BatchNormalizationSpec", "GlobalAveragePoolingSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerKind", "LayerSpec", "Params",
            "PoolingSpec", "Shape3"]

@@ -41,8 +41,8 @@ def decimal(value: float) -> str:
 
 
 def _channel(a: np.ndarray) -> np.ndarray:
-    """(C,) or (1, C, 1, 1) -> (1, C, 1, 1), to broadcast over (N, C, H, W)."""
-    return np.asarray(a).reshape(1, -1, 1, 1)
+    """(C,) or (1, C, 1, 1) -> (1, C, 1, 1) float64, to broadcast over (N, C, H, W)."""
+    return np.asarray(a, dtype=np.float64).reshape(1, -1, 1, 1)
 
 
 def batch_normalization(x: np.ndarray, beta: np.ndarray, gamma: np.ndarray, mean: np.ndarray, var: np.ndarray,

@@ -276,6 +276,9 @@ EN: dict[str, str] = {
     "kernels.explain.classic": "{count} kernels of {kh}x{kw}: the classic filters in order (map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again), each divided among the input channels. Not random: the seed does not change them. The hover writes 3 significant digits (a box blur's 1/9 as 0.111); the Inspect a pixel tab writes each kernel exactly (1/9, 2/16).",
     "stage.title": "{name} → {shape}",
     "stage.size": "Output size {axis}: {arithmetic}",
+    "stage.bars": "One value per map: the {count} values as bars.",
+    "stage.bars.map": "map",
+    "stage.bars.value": "value",
     "stage.error": "{name} cannot run: {message} The layers before it are shown above.",
     "explain.Convolution": (
         "Each output value = the input patch under the kernel, multiplied element by element "
@@ -955,6 +958,9 @@ JA: dict[str, str] = {
     "kernels.explain.classic": "{kh}x{kw} のカーネル {count} 枚: 古典的なフィルターを順に（マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し）、入力チャネルで等分したもの。乱数ではないので、シードでは変わりません。カーソルを合わせると有効数字 3 桁で出ます（平均ぼかしの 1/9 なら 0.111）。「ピクセルを調べる」タブではカーネルを正確に書きます（1/9、2/16）。",
     "stage.title": "{name} → {shape}",
     "stage.size": "出力サイズ {axis}: {arithmetic}",
+    "stage.bars": "マップごとに 1 つの値: {count} 個の値を棒で示します。",
+    "stage.bars.map": "マップ",
+    "stage.bars.value": "値",
     "stage.error": "{name} は計算できません: {message} その前の層は上に表示しています。",
     "explain.Convolution": (
         "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"

@@ -104,6 +104,13 @@ def kernels_view(tx: Text, stage: Stage, display: Display, seed: int, selected: 
     heatmap(tx, heatmaps.kernels_heatmap(weight, display, selected=selected), key=f"chart-kernels-{stage.index}")
 
 
+def bars_view(tx: Text, stage: Stage) -> None:
+    """A layer of one value per map (M, 1, 1) as M bars, map by map."""
+    st.caption(tx("stage.bars", count=stage.shape[0]))
+    st.bar_chart({tx("stage.bars.value"): stage.output[:, 0, 0].astype(np.float64)},
+                 x_label=tx("stage.bars.map"), y_label=tx("stage.bars.value"), height=220)
+
+
 def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], seed: int,
                pixel: tuple[int, int, int] | None = None, window: np.ndarray | None = None,
                before: Stage | None = None) -> None:
@@ -121,6 +128,8 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
                                       window=None if window is None else window[:shown]),
             key=f"chart-stage-{stage.index}", on_pick=partial(inspector.pick_from_map, stage.index),
             inspected=pixel)
+    if stage.shape[1:] == (1, 1):  # one value per map (GlobalAveragePooling, Affine): also drawn as bars
+        bars_view(tx, stage)
     if before is not None and pixel is not None:
         window_player(tx, stage, before, pixel, display)
     if stage.index > 1 and kernels_of(stage) is not None:  # the first layer's kernels sit beside the input
