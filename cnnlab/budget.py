@@ -100,7 +100,7 @@ class LayerCost:
 def layer_cost(spec: LayerSpec, in_shape: Shape3) -> LayerCost:
     """The cost of `spec` on an input (C, H, W); LayerShapeError if it cannot run."""
     out = spec.output_shape(in_shape)
-    return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape[0]),
+    return LayerCost(spec.work(in_shape), out[0] * out[1] * out[2], spec.parameter_count(in_shape),
                      spec.working_bytes(in_shape), spec.seconds(in_shape))
 
 

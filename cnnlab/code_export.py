@@ -23,7 +23,7 @@ def torch_code(stages: Sequence, npz: str = NPZ) -> str:
     IgnoreBorder off, or Padding over half its KernelShape) ends the model with a note."""
     modules, loads, note = [], [], ""
     for stage in _usable(stages):
-        line = stage.spec.torch_code(stage.input_shape[0])
+        line = stage.spec.torch_code(stage.input_shape)
         if line is None:
             note = (f"# Layer {stage.index} ({stage.name}: {stage.spec.token()}) has no torch.nn equivalent "
                     "(nnabla keeps windows torch does not); the model stops before it.\n")

@@ -36,10 +36,10 @@ def layer_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(index)])
 
 
-def fresh_params(spec: LayerSpec, in_channels: int, seed: int, index: int) -> Params | None:
+def fresh_params(spec: LayerSpec, in_shape: tuple[int, int, int], seed: int, index: int) -> Params | None:
     """Untrained parameters of layer `index` (1-based) by nnabla's names ({"W": ..., "b": ...}),
     or None for a layer without any."""
-    return spec.init_params(in_channels, layer_rng(seed, index))
+    return spec.init_params(tuple(in_shape), layer_rng(seed, index))
 
 
 def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> list[Params | None]:
@@ -51,7 +51,7 @@ def init_params(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed
     shape = in_shape
     for i, spec in enumerate(specs, start=1):
         new_shape = spec.output_shape(shape)
-        params.append(fresh_params(spec, shape[0], seed, i))
+        params.append(fresh_params(spec, shape, seed, i))
         shape = new_shape
     return params
 
@@ -81,7 +81,7 @@ def run(image: np.ndarray, specs: Sequence[LayerSpec], seed: int = 0,
                 page.charge(i, spec, x.shape)  # also checks that the layer fits its input
             else:
                 spec.output_shape(x.shape)
-            p = params[i - 1] if params is not None else fresh_params(spec, x.shape[0], seed, i)
+            p = params[i - 1] if params is not None else fresh_params(spec, x.shape, seed, i)
             if edits:
                 p, _ = apply_edits(spec, p, edits, i)
             y = spec.forward(x[None], p)[0]

@@ -577,7 +577,7 @@ def test_a_deconvolution_in_the_stack_is_drawn_and_explained_with_its_size_rule(
     assert f"**Deconvolution**, map 1, row 9, column 12 = **{format_number(value)}**" in " ".join(m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("name", ["blog", "lenet", "allconv", "separable", "updown"])
+@pytest.mark.parametrize("name", ["blog", "lenet", "allconv", "separable", "updown", "modern"])
 def test_every_preset_loads_its_whole_network(name):
     from cnnlab.presets import PRESETS
     at = new_app().run()
@@ -1261,7 +1261,8 @@ def test_inspect_shows_the_trained_network_s_saliency_for_the_input():
 
 NEW_KINDS = [  # (layers after the blog's two, layer inspected, its title's kind, a phrase of its explanation)
     ("bn-e0.001", "BatchNormalization", "BatchNormalization(x) = 1 * (x - 0) / sqrt(1 + 0.001) + 0"),
-    ("gap", "GlobalAveragePooling", ") / 144 = "),
+    ("gap", "GlobalAveragePooling", ") / 144 = {value}"),
+    ("affine-10", "Affine", " 0 = {value}`"),  # the channels' sums + the bias (untrained: 0) = the output
 ]
 
 
@@ -1281,6 +1282,7 @@ def test_a_new_kind_in_the_stack_is_drawn_explained_and_played(more, kind, expla
     markdown = " ".join(m.value for m in at.markdown)
     value = format_number(float(stages[3].output[1, 0, 0]))
     assert f"**{kind}**" in markdown and f"= **{value}**" in markdown
+    explained = explained.format(value=value)
     assert explained in markdown or explained in " ".join(c.value for c in at.code)
     assert any(b.proto.label for b in at.get("download_button"))
 

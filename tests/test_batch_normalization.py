@@ -77,7 +77,7 @@ def test_against_torch_batchnorm2d(mode):
     rng = np.random.default_rng(3)
     spec = BatchNormalizationSpec(decay_rate=0.8, epsilon=0.001)
     x, p = rng.standard_normal((4, 3, 5, 5)), _params(rng, 3)
-    module = eval(spec.torch_code(3), {"nn": torch.nn}).double()
+    module = eval(spec.torch_code((3, 5, 5)), {"nn": torch.nn}).double()
     for name, attr in (("gamma", "weight"), ("beta", "bias"), ("mean", "running_mean"), ("var", "running_var")):
         getattr(module, attr).data = torch.from_numpy(p[name].ravel().copy())
     getattr(module, mode)()

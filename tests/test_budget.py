@@ -51,10 +51,10 @@ def test_convolution_costs_equal_a_brute_force_count(maps, groups, kh, kw, pad, 
         return
     assert spec.multiply_adds(in_shape) == walked_conv_multiply_adds(spec, in_shape)
     weights = np.zeros(spec.weight_shape(in_shape[0]))
-    assert spec.parameter_count(in_shape[0]) == weights.size + (spec.out_maps if bias else 0)
+    assert spec.parameter_count(in_shape) == weights.size + (spec.out_maps if bias else 0)
     cost = layer_cost(spec, in_shape)
     x = np.zeros((1, *in_shape), dtype=np.float32)
-    params = spec.init_params(in_shape[0], np.random.default_rng(0))
+    params = spec.init_params(in_shape, np.random.default_rng(0))
     assert cost.values == spec.forward(x, params).size
 
 

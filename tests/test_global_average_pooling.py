@@ -34,7 +34,7 @@ def test_against_torch():
     needs_torch()
     import torch
     x = np.random.default_rng(1).standard_normal((2, 3, 5, 4))
-    module = eval(GlobalAveragePoolingSpec().torch_code(3), {"nn": torch.nn})
+    module = eval(GlobalAveragePoolingSpec().torch_code((3, 5, 4)), {"nn": torch.nn})
     tx = torch.from_numpy(x).requires_grad_(True)
     ty = module(tx)
     r = np.random.default_rng(2).standard_normal(ty.shape)

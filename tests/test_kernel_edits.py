@@ -65,7 +65,7 @@ def test_an_edit_lands_where_the_kernels_view_draws_it(stack, layer):
 
 def test_edits_naming_cells_a_layer_does_not_have_are_counted_and_left_out():
     spec = parse_stack("conv-2-3x3")[0]
-    params = spec.init_params(1, np.random.default_rng(0))
+    params = spec.init_params((1, 8, 8), np.random.default_rng(0))
     new, missed = apply_edits(spec, params, (KernelEdit(1, 5, 0, 0, 0, 1.0), KernelEdit(1, 0, 0, 9, 0, 1.0),
                                              KernelEdit(1, 0, 0, 0, 0, 1.0), KernelEdit(2, 0, 0, 0, 0, 1.0)), 1)
     assert missed == 2 and new["W"][0, 0, 0, 0] == 1.0 and params["W"][0, 0, 0, 0] != 1.0

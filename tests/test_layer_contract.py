@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, BatchNormalizationSpec, ConvolutionSpec,
+from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, AffineSpec, BatchNormalizationSpec, ConvolutionSpec,
                            DeconvolutionSpec, DepthwiseConvolutionSpec, GlobalAveragePoolingSpec, PoolingSpec)
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.shapes import LayerShapeError
@@ -34,6 +34,7 @@ SPECS = {
     BatchNormalizationSpec: st.builds(BatchNormalizationSpec, st.sampled_from([0.9, 0.5, 0.99]),
                                       st.sampled_from([0.00001, 0.001, 0.5])),
     GlobalAveragePoolingSpec: st.just(GlobalAveragePoolingSpec()),
+    AffineSpec: st.builds(AffineSpec, st.integers(1, 4), st.booleans()),
 }
 any_spec = st.one_of(*SPECS.values())
 
@@ -50,7 +51,7 @@ def _setup(spec, seed: int, hw=(6, 7), channels: int = 2):
         out_shape = spec.output_shape(in_shape)
     except LayerShapeError:
         assume(False)
-    params = spec.init_params(channels, rng)
+    params = spec.init_params(in_shape, rng)
     if params is not None:  # random values for every parameter but W (its initializer's), so each is checked
         params = {name: a if name == "W" else (rng.random(a.shape) + 0.5 if name == "var"  # a variance is > 0
                                                else rng.standard_normal(a.shape)).astype(np.float32)
@@ -145,7 +146,7 @@ def test_token_reads_back_as_itself(spec):
 def test_parameter_count_is_what_the_arrays_hold(spec, seed):
     x, params, out_shape = _setup(spec, seed)
     held = 0 if params is None else sum(a.size for a in params.values())
-    assert spec.parameter_count(x.shape[0]) == held == spec.statistics(x.shape).get("CostParameter", 0)
+    assert spec.parameter_count(x.shape) == held == spec.statistics(x.shape).get("CostParameter", 0)
     kernels = spec.kernels(params)
     assert kernels is None or (kernels.ndim == 4 and kernels.shape[0] == out_shape[0])
 
@@ -189,4 +190,4 @@ def test_every_editor_setting_writes_what_it_reads_and_the_text_keeps_it(spec, d
 def test_every_kind_offers_a_layer_to_add_that_its_own_text_reads_back():
     from cnnlab.layers import ADDABLE
     assert {type(spec) for spec in ADDABLE} == set(KINDS)
-    assert parse_stack(format_stack(ADDABLE)) == ADDABLE
+    assert all(parse_stack(format_stack((spec,))) == (spec,) for spec in ADDABLE)

@@ -105,7 +105,7 @@ def test_a_tour_too_large_to_send_is_refused_before_anything_is_built():
     spec = ConvolutionSpec(2, (3, 3), "valid", None, (1, 1), (1, 1), 1, True)
     side = int((MAX_VALUES / 3) ** 0.5) + 1  # 3 input channels of side x side: past the limit
     x = np.zeros((3, side, side), dtype=np.float32)
-    params = spec.init_params(3, np.random.default_rng(0))
+    params = spec.init_params((3, 8, 8), np.random.default_rng(0))
     y = spec.forward(x[None], params)[0]
     with pytest.raises(TourTooLarge) as refused:
         tour(spec, params, x, y, 0, Display())

@@ -7,6 +7,7 @@ its defaults, are cnnlab.layers.base.LayerKind.
 from __future__ import annotations
 
 from cnnlab.layers.activation import ACTIVATION_KINDS, ActivationSpec
+from cnnlab.layers.affine import AffineSpec
 from cnnlab.layers import text
 from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.batch_normalization import BatchNormalizationSpec
@@ -18,7 +19,7 @@ from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
 
 LayerSpec = LayerKind  # any registered kind
 KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec,
-                           BatchNormalizationSpec, GlobalAveragePoolingSpec)
+                           BatchNormalizationSpec, GlobalAveragePoolingSpec, AffineSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 for _kind in KINDS:  # what each kind's own token fields expect, for the grammar's messages
     text.EXPECTED.update(_kind.EXPECTED)
@@ -33,6 +34,6 @@ BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 """The blog post's network: Input -> Convolution (16, 5x5) -> MaxPooling (2x2 / 2)."""
 
 __all__ = ["ACTIVATION_KINDS", "ADDABLE", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
-           "BatchNormalizationSpec", "GlobalAveragePoolingSpec",
+           "AffineSpec", "BatchNormalizationSpec", "GlobalAveragePoolingSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerKind", "LayerSpec", "Params",
            "PoolingSpec", "Shape3"]

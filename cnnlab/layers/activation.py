@@ -77,7 +77,7 @@ class ActivationSpec(LayerKind):
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         return mask.copy()
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         """The same function as a torch.nn module."""
         return {"ReLU": "nn.ReLU()", "LeakyReLU": f"nn.LeakyReLU({self.alpha})", "Tanh": "nn.Tanh()",
                 "Sigmoid": "nn.Sigmoid()", "Identity": "nn.Identity()"}[self.kind]

@@ -12,7 +12,8 @@ A kind is a frozen dataclass deriving from LayerKind, in one module of its own. 
                     PoolingStep or ActivationStep): what the inspector, the worksheet and
                     the sliding-window player show
     input_cells(mask (M, Ho, Wo) bool, in_shape) -> the input cells (C, H, W bool) it reads
-    torch_code(in_channels) -> a torch.nn module's text, or None where torch has none
+    torch_code(in_shape) -> a torch.nn module's text for an input (C, H, W), or None where
+                    torch has none
     nnabla_code(var, name) -> (nnabla's call, its parameters' scope or None)
     token() (its grammar as docstring) and from_token(head, fields)
     work(in_shape), statistics(in_shape) (NNC's Cost* names)
@@ -77,8 +78,8 @@ class LayerKind:
         """The output's H and W as arithmetic with this layer's numbers; [] when it keeps them."""
         return []
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params | None:
-        """Fresh (untrained, "Max Epoch 0") parameters; None for a layer without any."""
+    def init_params(self, in_shape: Shape3, rng: np.random.Generator) -> Params | None:
+        """Fresh (untrained, "Max Epoch 0") parameters for an input (C, H, W); None for a layer without any."""
         return None
 
     def train_forward(self, x: np.ndarray, params: Params | None) -> tuple[np.ndarray, Any]:
@@ -93,8 +94,8 @@ class LayerKind:
         """The weights to draw and edit as kernels, (OutMaps, C', kh, kw); None without any."""
         return None
 
-    def parameter_count(self, in_channels: int) -> int:
-        """NNC's CostParameter: how many numbers the parameters hold."""
+    def parameter_count(self, in_shape: Shape3) -> int:
+        """NNC's CostParameter for an input (C, H, W): how many numbers the parameters hold."""
         return 0
 
     def training_values(self, in_shape: Shape3) -> int:

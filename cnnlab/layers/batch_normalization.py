@@ -128,9 +128,9 @@ class BatchNormalizationSpec(LayerKind):
     def output_shape(self, in_shape: Shape3) -> Shape3:
         return in_shape
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
+    def init_params(self, in_shape: Shape3, rng: np.random.Generator) -> Params:
         """nnabla's initial values: beta 0, gamma 1, mean 0, var 1, each (1, C, 1, 1)."""
-        zeros, ones = (np.full((1, in_channels, 1, 1), v, dtype=np.float32) for v in (0.0, 1.0))
+        zeros, ones = (np.full((1, in_shape[0], 1, 1), v, dtype=np.float32) for v in (0.0, 1.0))
         return {"beta": zeros, "gamma": ones, "mean": zeros.copy(), "var": ones.copy()}
 
     # --- compute -----------------------------------------------------------------------
@@ -180,10 +180,10 @@ class BatchNormalizationSpec(LayerKind):
 
     # --- code --------------------------------------------------------------------------
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         """torch.nn.BatchNorm2d: momentum = 1 - DecayRate; eval() uses the stored statistics,
         train() the batch's (and updates them, with the unbiased variance as nnabla)."""
-        return f"nn.BatchNorm2d({in_channels}, eps={self.epsilon}, momentum={1 - self.decay_rate:.6g})"
+        return f"nn.BatchNorm2d({in_shape[0]}, eps={self.epsilon}, momentum={1 - self.decay_rate:.6g})"
 
     def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
         """(nnabla's call on `var` in scope `name`, its parameters' scope: beta, gamma, mean, var)."""
@@ -213,9 +213,9 @@ class BatchNormalizationSpec(LayerKind):
 
     # --- costs -------------------------------------------------------------------------
 
-    def parameter_count(self, in_channels: int) -> int:
+    def parameter_count(self, in_shape: Shape3) -> int:
         """beta, gamma, mean and var: 4 per channel."""
-        return 4 * in_channels
+        return 4 * in_shape[0]
 
     def work(self, in_shape: Shape3) -> int:
         """One multiply-add per value (the channel's scale and shift)."""
@@ -227,4 +227,4 @@ class BatchNormalizationSpec(LayerKind):
 
     def statistics(self, in_shape: Shape3) -> dict[str, int]:
         """CostParameter (4 per channel) and, per value, one CostMultiplyAdd (y = x * scale + shift)."""
-        return {"CostParameter": self.parameter_count(in_shape[0]), "CostMultiplyAdd": int(np.prod(in_shape))}
+        return {"CostParameter": self.parameter_count(in_shape), "CostMultiplyAdd": int(np.prod(in_shape))}

@@ -187,11 +187,11 @@ class ConvolutionSpec(LayerKind):
         """W's shape (OutMaps, C/group, kh, kw)."""
         return (self.out_maps, in_channels // self.group, *self.kernel_shape)
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
+    def init_params(self, in_shape: Shape3, rng: np.random.Generator) -> Params:
         """Fresh (untrained, "Max Epoch 0") W and b: W from W.Initializer, b = 0 (no b
         without WithBias)."""
         weight = initialize_weight(
-            self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier, rng
+            self.w_initializer, self.weight_shape(in_shape[0]), self.initializer_multiplier, rng
         )
         return {"W": weight, **({"b": np.zeros(self.out_maps, dtype=np.float32)} if self.with_bias else {})}
 
@@ -241,9 +241,9 @@ class ConvolutionSpec(LayerKind):
 
     # --- code ------------------------------------------------------------------------
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         """The same layer as a torch.nn module (weights loaded separately)."""
-        return (f"nn.Conv2d({in_channels}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
+        return (f"nn.Conv2d({in_shape[0]}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
                 f"padding={self.pad()}, dilation={self.dilation}, groups={self.group}, bias={self.with_bias})")
 
     def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
@@ -264,9 +264,9 @@ class ConvolutionSpec(LayerKind):
 
     # --- costs -------------------------------------------------------------------------
 
-    def parameter_count(self, in_channels: int) -> int:
+    def parameter_count(self, in_shape: Shape3) -> int:
         """NNC's CostParameter: weights M * C/group * kh * kw, plus M biases with WithBias."""
-        m, cg, kh, kw = self.weight_shape(in_channels)
+        m, cg, kh, kw = self.weight_shape(in_shape[0])
         return m * cg * kh * kw + (m if self.with_bias else 0)
 
     def multiply_adds(self, in_shape: Shape3) -> int:
@@ -304,6 +304,6 @@ class ConvolutionSpec(LayerKind):
         """NNC's costs for one image: CostParameter, CostAdd (a bias add per output value
         with WithBias) and CostMultiplyAdd."""
         m, ho, wo = self.output_shape(in_shape)
-        return {"CostParameter": self.parameter_count(in_shape[0]),
+        return {"CostParameter": self.parameter_count(in_shape),
                 "CostAdd": m * ho * wo if self.with_bias else 0,
                 "CostMultiplyAdd": self.multiply_adds(in_shape)}

@@ -80,8 +80,8 @@ class DeconvolutionSpec(LayerKind):
         """W's shape (C, OutMaps/group, kh, kw)."""
         return (in_channels, self.out_maps // self.group, *self.kernel_shape)
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
-        weight = initialize_weight(self.w_initializer, self.weight_shape(in_channels), self.initializer_multiplier,
+    def init_params(self, in_shape: Shape3, rng: np.random.Generator) -> Params:
+        weight = initialize_weight(self.w_initializer, self.weight_shape(in_shape[0]), self.initializer_multiplier,
                                    rng)
         return {"W": weight, **({"b": np.zeros(self.out_maps, dtype=np.float32)} if self.with_bias else {})}
 
@@ -149,9 +149,9 @@ class DeconvolutionSpec(LayerKind):
                     reached[:, rows[keep_r][:, None], cols[keep_c][None, :]]
         return np.repeat(cells, c // self.group, axis=0)
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         """The same layer as a torch.nn module (ConvTranspose2d's weight is this W's layout)."""
-        return (f"nn.ConvTranspose2d({in_channels}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
+        return (f"nn.ConvTranspose2d({in_shape[0]}, {self.out_maps}, {self.kernel_shape}, stride={self.strides}, "
                 f"padding={self.padding}, dilation={self.dilation}, groups={self.group}, bias={self.with_bias})")
 
     def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
@@ -169,8 +169,8 @@ class DeconvolutionSpec(LayerKind):
         return text.read_options(cls, fields, 2, out_maps=text.read(fields, 0, text.integer, "out_maps"),
                                  kernel_shape=text.read(fields, 1, text.pair, "kernel_shape"))
 
-    def parameter_count(self, in_channels: int) -> int:
-        c, mg, kh, kw = self.weight_shape(in_channels)
+    def parameter_count(self, in_shape: Shape3) -> int:
+        c, mg, kh, kw = self.weight_shape(in_shape[0])
         return c * mg * kh * kw + (self.out_maps if self.with_bias else 0)
 
     def multiply_adds(self, in_shape: Shape3) -> int:
@@ -253,6 +253,6 @@ class DeconvolutionSpec(LayerKind):
     def statistics(self, in_shape: Shape3) -> dict[str, int]:
         """NNC's costs: CostParameter, CostAdd (bias adds with WithBias), CostMultiplyAdd."""
         m, ho, wo = self.output_shape(in_shape)
-        return {"CostParameter": self.parameter_count(in_shape[0]),
+        return {"CostParameter": self.parameter_count(in_shape),
                 "CostAdd": m * ho * wo if self.with_bias else 0,
                 "CostMultiplyAdd": self.multiply_adds(in_shape)}

@@ -82,9 +82,9 @@ class DepthwiseConvolutionSpec(LayerKind):
     def size_arithmetic(self, in_shape: Shape3) -> list[str]:
         return self.as_convolution(in_shape[0]).size_arithmetic(in_shape)
 
-    def init_params(self, in_channels: int, rng: np.random.Generator) -> Params:
+    def init_params(self, in_shape: Shape3, rng: np.random.Generator) -> Params:
         """W (C x Multiplier, kh, kw) from W.Initializer (one input channel per kernel), b = 0."""
-        params = self.as_convolution(in_channels).init_params(in_channels, rng)
+        params = self.as_convolution(in_shape[0]).init_params(in_shape, rng)
         return {**params, "W": params["W"][:, 0]}
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
@@ -111,10 +111,11 @@ class DepthwiseConvolutionSpec(LayerKind):
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         return self.as_convolution(in_shape[0]).input_cells(mask, in_shape)
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         """The same layer as a torch.nn module: a Conv2d with groups = C."""
-        return (f"nn.Conv2d({in_channels}, {in_channels * self.multiplier}, {self.kernel_shape}, stride={self.strides}, "
-                f"padding={self.pad()}, dilation={self.dilation}, groups={in_channels}, bias={self.with_bias})")
+        c = in_shape[0]
+        return (f"nn.Conv2d({c}, {c * self.multiplier}, {self.kernel_shape}, stride={self.strides}, "
+                f"padding={self.pad()}, dilation={self.dilation}, groups={c}, bias={self.with_bias})")
 
     def nnabla_code(self, var: str, name: str) -> tuple[str, str]:
         """(nnabla's call on `var` in scope `name`, its parameters' scope)."""
@@ -130,8 +131,8 @@ class DepthwiseConvolutionSpec(LayerKind):
     def from_token(cls, head: str, fields: list[str]) -> "DepthwiseConvolutionSpec":
         return text.read_options(cls, fields, 1, kernel_shape=text.read(fields, 0, text.pair, "kernel_shape"))
 
-    def parameter_count(self, in_channels: int) -> int:
-        return self.as_convolution(in_channels).parameter_count(in_channels)
+    def parameter_count(self, in_shape: Shape3) -> int:
+        return self.as_convolution(in_shape[0]).parameter_count(in_shape)
 
     def work(self, in_shape: Shape3) -> int:
         return self.as_convolution(in_shape[0]).work(in_shape)

@@ -71,7 +71,7 @@ class GlobalAveragePoolingSpec(LayerKind):
         """A map's one output reads every cell of that map."""
         return np.broadcast_to(mask.any(axis=(1, 2))[:, None, None], in_shape).copy()
 
-    def torch_code(self, in_channels: int) -> str:
+    def torch_code(self, in_shape: Shape3) -> str:
         return "nn.AdaptiveAvgPool2d(1)"
 
     def nnabla_code(self, var: str, name: str) -> tuple[str, None]:

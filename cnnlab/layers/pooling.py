@@ -139,7 +139,7 @@ class PoolingSpec(LayerKind):
 
     # --- stack text --------------------------------------------------------------------
 
-    def torch_code(self, in_channels: int) -> str | None:
+    def torch_code(self, in_shape: Shape3) -> str | None:
         """The same layer as a torch.nn module, or None where torch's pooling differs from
         nnabla's (IgnoreBorder off keeps windows torch would not; Padding over half the
         KernelShape torch refuses)."""

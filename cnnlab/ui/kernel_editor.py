@@ -81,7 +81,7 @@ def _on_grid(key: str, stage: Stage, in_channels: int, map_index: int, channel: 
         st.session_state[ERROR] = (key, err)
         return
     st.session_state.pop(ERROR, None)
-    fresh = stage.spec.kernels(fresh_params(stage.spec, in_channels, seed, stage.index))
+    fresh = stage.spec.kernels(fresh_params(stage.spec, stage.input_shape, seed, stage.index))
     cells = {e.cell: e for e in edits}
     for row, column in np.ndindex(typed.shape):
         value = float(typed[row, column])
