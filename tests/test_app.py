@@ -1263,6 +1263,7 @@ NEW_KINDS = [  # (layers after the blog's two, layer inspected, its title's kind
     ("bn-e0.001", "BatchNormalization", "BatchNormalization(x) = 1 * (x - 0) / sqrt(1 + 0.001) + 0"),
     ("gap", "GlobalAveragePooling", ") / 144 = {value}"),
     ("affine-10", "Affine", " 0 = {value}`"),  # the channels' sums + the bias (untrained: 0) = the output
+    ("unpool-2x2", "Unpooling", "{value} = {value}"),  # the one cell it copies
 ]
 
 

@@ -21,7 +21,8 @@ from cnnlab.presets import PRESETS, parse_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 NETWORKS = [*PRESETS.values(), parse_stack("conv-4-3x3_conv-6-4x4-s2x2-same-d2x1-g2-nobias_leaky-0.2_avg-3x3-s2x2-p1x1-nopad"),
-            parse_stack("conv-4-3x3-full_tanh_sum-2x2_sigmoid"), parse_stack("conv-4-3x3_dwconv-3x3-x2-p1x0_deconv-2-3x3-s2x2-g2")]
+            parse_stack("conv-4-3x3-full_tanh_sum-2x2_sigmoid"), parse_stack("conv-4-3x3_dwconv-3x3-x2-p1x0_deconv-2-3x3-s2x2-g2"),
+            parse_stack("conv-4-3x3_bn_relu_unpool-2x3_gap_affine-10")]
 
 
 @pytest.mark.parametrize("specs", NETWORKS)

@@ -11,7 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cnnlab.layers import (BY_HEAD, KINDS, ActivationSpec, AffineSpec, BatchNormalizationSpec, ConvolutionSpec,
-                           DeconvolutionSpec, DepthwiseConvolutionSpec, GlobalAveragePoolingSpec, PoolingSpec)
+                           DeconvolutionSpec, DepthwiseConvolutionSpec, GlobalAveragePoolingSpec, PoolingSpec,
+                           UnpoolingSpec)
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.shapes import LayerShapeError
 from reference import conv_reference, deconv_reference, depthwise_reference
@@ -35,6 +36,7 @@ SPECS = {
                                       st.sampled_from([0.00001, 0.001, 0.5])),
     GlobalAveragePoolingSpec: st.just(GlobalAveragePoolingSpec()),
     AffineSpec: st.builds(AffineSpec, st.integers(1, 4), st.booleans()),
+    UnpoolingSpec: st.builds(UnpoolingSpec, pairs(1, 3)),
 }
 any_spec = st.one_of(*SPECS.values())
 

@@ -71,7 +71,7 @@ def test_x_and_spaces_are_read_where_they_can_mean_one_thing(text, canonical):
     ("relu-5", "after 'relu' the layer ends (only leaky takes a number, its alpha: leaky-0.2), not '5'."),
     ("leaky-0.2-3", "after 'leaky-0.2' the layer ends"),
     ("pool-2x2", "a layer starts with its kind (affine, avg, bn, conv, deconv, dwconv, gap, leaky, max, relu, "
-                 "sigmoid, sum, tanh), not 'pool'."),
+                 "sigmoid, sum, tanh, unpool), not 'pool'."),
     ("conv-99999-5x5", "Layer 1 ('conv-99999-5x5') is not understood: OutMaps 99999 is outside 1-256."),
 ])
 def test_a_text_that_cannot_be_read_says_what_the_grammar_expects_there(text, message):

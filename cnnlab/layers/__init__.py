@@ -16,10 +16,11 @@ from cnnlab.layers.deconvolution import DeconvolutionSpec
 from cnnlab.layers.depthwise_convolution import DepthwiseConvolutionSpec
 from cnnlab.layers.global_average_pooling import GlobalAveragePoolingSpec
 from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
+from cnnlab.layers.unpooling import UnpoolingSpec
 
 LayerSpec = LayerKind  # any registered kind
 KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec,
-                           BatchNormalizationSpec, GlobalAveragePoolingSpec, AffineSpec)
+                           BatchNormalizationSpec, GlobalAveragePoolingSpec, AffineSpec, UnpoolingSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 for _kind in KINDS:  # what each kind's own token fields expect, for the grammar's messages
     text.EXPECTED.update(_kind.EXPECTED)
@@ -36,4 +37,4 @@ BLOG_NETWORK: tuple[LayerSpec, ...] = (ConvolutionSpec(), PoolingSpec())
 __all__ = ["ACTIVATION_KINDS", "ADDABLE", "BY_HEAD", "GRAMMAR", "KINDS", "POOLING_KINDS", "BLOG_NETWORK", "ActivationSpec",
            "AffineSpec", "BatchNormalizationSpec", "GlobalAveragePoolingSpec",
            "ConvolutionSpec", "DeconvolutionSpec", "DepthwiseConvolutionSpec", "LayerKind", "LayerSpec", "Params",
-           "PoolingSpec", "Shape3"]
+           "PoolingSpec", "Shape3", "UnpoolingSpec"]
