@@ -63,3 +63,13 @@ def test_quick_edits_land_when_the_browser_sends_back_its_stale_copy_of_the_netw
     assert at.text_input(key="net").value == "conv-19-5x5_max-2x2"
     at.text_input(key="net").set_value("conv-16-5x5_max-2x2").run()  # typed back on its own: it stands
     assert at.text_input(key="net").value == "conv-16-5x5_max-2x2"
+
+
+def test_a_small_float_setting_shows_its_value_not_zero():
+    """BatchNormalization's Epsilon 0.00001 is written as such (not Streamlit's two decimals, "0.00")."""
+    from apptools import layer_control, new_app
+    at = new_app({"net": "conv-4-3x3_bn"}).run()
+    eps = layer_control(at, 1, "epsilon")
+    assert eps.value == 0.00001 and eps.proto.format == "%g"
+    at = eps.set_value(0.001).run()
+    assert at.text_input(key="net").value == "conv-4-3x3_bn-e0.001"

@@ -136,3 +136,16 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_the_child_keeps_every_named_parameter_statistics_too():
+    """A BatchNormalization's running mean and var (not trained by gradient) come back from
+    the child as the parent's own training leaves them."""
+    specs = parse_stack("conv-2-3x3_bn_relu")
+    trained = train_in_child(specs, 128, 1, seed=1)
+    data = load_mnist(MNIST_TRAIN_PATH)
+    here = train(specs, data.images[:128], data.labels[:128], 1, 1)
+    assert set(trained.model.params[1]) == {"beta", "gamma", "mean", "var"}
+    for name, array in here.params[1].items():
+        np.testing.assert_array_equal(trained.model.params[1][name], array)
+    assert not np.array_equal(trained.models[0].params[1]["var"], trained.model.params[1]["var"])
