@@ -161,3 +161,12 @@ def test_two_trainings_at_once_in_two_threads_equal_each_alone_and_leave_blas_as
         for x, y in zip(alone[k].arrays(), together[k].arrays()):
             np.testing.assert_array_equal(x, y)
     assert blas_threads() == before
+
+
+def test_a_conv_bn_relu_stack_reaches_97_percent_in_3_epochs():
+    """BatchNormalization trained as nnabla does (batch statistics, running mean and var kept
+    for inference): LeNet-like with BatchNormalization, every shipped training image, 3 epochs."""
+    data, test = load_mnist(MNIST_TRAIN_PATH), load_mnist()
+    model = train(parse_stack("conv-16-5x5_bn_relu_max-2x2_conv-16-5x5_bn_relu_max-2x2"), data.images, data.labels,
+                  epochs=3, seed=0)
+    assert accuracy(model, test.images, test.labels) >= 0.97
