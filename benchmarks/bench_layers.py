@@ -110,7 +110,7 @@ def case_all_mnist(repeats: int, chunk: int) -> None:
     peer = None
     if torch is not None:
         tx = torch.from_numpy(x)
-        tw, tb = torch.from_numpy(params[0][0]), torch.from_numpy(params[0][1])
+        tw, tb = torch.from_numpy(params[0]["W"]), torch.from_numpy(params[0]["b"])
         peer = lambda: torch.nn.functional.max_pool2d(torch.nn.functional.conv2d(tx, tw, tb), 2, 2)  # noqa: E731
     ours, peers = compare(run, peer, repeats, blocks=repeats, warmup=1)
     report(f"10,000 x 28x28 (chunks of {chunk})", ours, peers, f"peak extra memory {peak / 1e6:.0f} MB")

@@ -64,7 +64,7 @@ def convolution_example(tx: Text) -> None:
     st.markdown(tx("learn.size", arithmetic=f"`{spec.size_arithmetic((1, 7, 7))[0]}`"))
     pos = _stepper(tx, "learn_conv_pos", y.size)
     i, j = divmod(pos, y.shape[1])
-    step = explain.explain_pixel(spec, (w[None, None], None), x[None], (0, i, j))
+    step = explain.explain_pixel(spec, {"W": w[None, None]}, x[None], (0, i, j))
     padded = np.pad(x, p, constant_values=np.nan)
     left, mid, right = st.columns([7, 4, 4])
     with left:
