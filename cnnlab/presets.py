@@ -137,7 +137,7 @@ PRESETS: dict[str, tuple[LayerSpec, ...]] = {
     "separable": parse_stack("conv-16-3x3-same_relu_dwconv-3x3-same_conv-16-1x1_relu_max-2x2"),
     "updown": parse_stack("conv-8-4x4-s2x2-p1x1_relu_deconv-1-4x4-s2x2-p1x1"),
     "classic": parse_stack("conv-10-3x3-same-iClassicFilters"),
-    "modern": parse_stack("conv-16-5x5-s2x2-same_bn_relu_conv-32-5x5-s2x2-same_bn_relu_gap_affine-10"),
+    "modern": parse_stack("conv-32-5x5_bn_relu_max-2x2_conv-64-5x5_bn_relu_max-2x2_gap_affine-10"),
 }
 """The blog post's network; a LeNet-like stack; an all-convolutional one (strided
 convolutions instead of pooling, global average at the end); a depthwise-separable
@@ -145,4 +145,4 @@ block (DepthwiseConvolution, then a 1x1 Convolution that mixes the channels, as 
 MobileNet); down and up again (a strided Convolution halves the digit to 14x14, a
 Deconvolution brings it back to 28x28); the ten classic filters (identity, blurs,
 sharpen, Sobel, Prewitt, Laplacian, emboss, 45° edge), one per map; a "modern" one
-(Convolution-BatchNormalization-ReLU twice, GlobalAveragePooling, Affine to 10 outputs)."""
+(Convolution-BatchNormalization-ReLU-MaxPooling twice, GlobalAveragePooling, Affine to 10 outputs)."""
