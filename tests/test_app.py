@@ -1229,7 +1229,7 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
                 "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), None, A.predicted(model, image), 40,
                                                   seed=5).images[-1]),
                 "gradcam": ("chart-gradcam", A.grad_cam(model, image).upsampled[None].astype(np.float32)),
-                "epochs": ("chart-epochs-kernels-1", model.params[0][0].reshape(4, 5, 5))}
+                "epochs": ("chart-epochs-kernels-1", model.params[0]["W"].reshape(4, 5, 5))}
     for view, (key, values) in expected.items():
         at.segmented_control(key="why-view").set_value(view)
         at.run()
@@ -1237,7 +1237,7 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
         np.testing.assert_array_equal(heatmap_values(at, key), tile(values, 8 if view != "gradcam" else 1).z)
         if view == "epochs":  # and the untrained ones beside
             np.testing.assert_array_equal(heatmap_values(at, "chart-epochs-kernels-0"),
-                                          tile(job.result.models[0].params[0][0].reshape(4, 5, 5), 8).z)
+                                          tile(job.result.models[0].params[0]["W"].reshape(4, 5, 5), 8).z)
         assert not at.get("download_button")  # built while the popover is open
         at.session_state[f"why-{view}-downloads"] = True
         at.run()

@@ -22,7 +22,7 @@ def small_model(stack: str = "conv-3-3x3_relu_max-2x2", shape=(1, 10, 10), seed:
                 dtype=np.float64) -> Model:
     """A random network (weights scaled up so every class score depends on the input)."""
     model = init_model(parse_stack(stack), shape, seed)
-    params = [None if p is None else (p[0].astype(dtype) * 2, None if p[1] is None else p[1].astype(dtype) + 0.1)
+    params = [None if p is None else {k: a.astype(dtype) * 2 if k == "W" else a.astype(dtype) + 0.1 for k, a in p.items()}
               for p in model.params]
     return Model(model.specs, params, model.head_w.astype(dtype) * 3, model.head_b.astype(dtype))
 
@@ -187,7 +187,7 @@ def test_grad_cam_and_saliency_match_torch_autograd():
     import torch
 
     model, x = small_model("conv-3-3x3_relu_max-2x2", shape=(1, 12, 12)), image((1, 12, 12))
-    (w, b), head_w, head_b = model.params[0], model.head_w, model.head_b
+    (w, b), head_w, head_b = (model.params[0]["W"], model.params[0]["b"]), model.head_w, model.head_b
     tx = torch.tensor(x[None], requires_grad=True)
     conv = torch.nn.functional.conv2d(tx, torch.tensor(w), torch.tensor(b))
     conv.retain_grad()
@@ -228,7 +228,7 @@ def test_kernels_across_epochs_and_the_distance_each_moved():
     per_kernel, whole = A.kernel_moves(kernels)
     for e in (1, 2):
         for m in range(3):
-            d = models[e].params[0][0][m] - models[e - 1].params[0][0][m]
+            d = models[e].params[0]["W"][m] - models[e - 1].params[0]["W"][m]
             assert per_kernel[e - 1, m] == pytest.approx(np.sqrt((d ** 2).sum()), rel=1e-6)
         assert whole[e - 1] == pytest.approx(np.sqrt((per_kernel[e - 1] ** 2).sum()), rel=1e-9)
     assert A.kernels_across([small_model("max-2x2")]) is None
