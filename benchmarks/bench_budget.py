@@ -71,7 +71,7 @@ def bench_kinds() -> None:
     for text, in_shape in KIND_CASES:
         spec = parse_stack(text)[0]
         x = np.random.default_rng(0).standard_normal((1, *in_shape)).astype(np.float32)
-        params = spec.init_params(in_shape[0], np.random.default_rng(0))
+        params = spec.init_params(in_shape, np.random.default_rng(0))
         spec.forward(x, params)
         measured, priced = cpu_seconds(lambda: spec.forward(x, params)), spec.seconds(in_shape)
         ratio = measured / priced if priced else float("inf")

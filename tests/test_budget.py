@@ -160,7 +160,7 @@ def test_every_kinds_measured_peak_memory_is_within_its_price(setting, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, *in_shape)).astype(np.float32)
     dy = rng.standard_normal((batch, *out_shape)).astype(np.float32)
-    params = spec.init_params(in_shape[0], rng)
+    params = spec.init_params(in_shape, rng)
 
     def train():
         y, kept = spec.train_forward(x, params)
@@ -179,7 +179,7 @@ def test_the_memory_price_of_large_layers_is_close_to_the_measured_peak(text, in
     """An upper bound, and not a loose one: within 2x of the measured peak where it matters."""
     spec = parse_stack(text)[0]
     x = np.random.default_rng(0).standard_normal((1, *in_shape)).astype(np.float32)
-    params = spec.init_params(in_shape[0], np.random.default_rng(0))
+    params = spec.init_params(in_shape, np.random.default_rng(0))
     peak = measured_peak(lambda: spec.forward(x, params))
     assert peak <= spec.working_bytes(in_shape) <= 2 * peak
 
@@ -229,3 +229,23 @@ def test_a_depthwise_convolution_is_priced_by_the_floats_it_copies_not_only_its_
                  "relu", "leaky", "tanh", "sigmoid"):
         spec = parse_stack(text)[0]
         assert 0 < spec.seconds((4, 28, 28)) < spec.seconds((4, 28, 28), batch=8)
+
+
+@pytest.mark.parametrize("text", ["bn", "bn-e0.001", "gap", "affine-10", "affine-3-nobias", "unpool-2x2", "unpool-3x1"])
+@pytest.mark.parametrize("in_shape, batch", [((4, 12, 12), 1), ((16, 28, 28), 3), ((3, 5, 7), 64)])
+def test_the_contract_s_default_memory_price_covers_the_kinds_that_use_it(text, in_shape, batch):
+    """BatchNormalization, GlobalAveragePooling, Affine and Unpooling are priced by
+    LayerKind's defaults: the measured peaks stay within them."""
+    spec = parse_stack(text)[0]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *in_shape)).astype(np.float32)
+    params = spec.init_params(in_shape, rng)
+    dy = rng.standard_normal((batch, *spec.output_shape(in_shape))).astype(np.float32)
+
+    def train():
+        y, kept = spec.train_forward(x, params)
+        return y, kept, spec.backward(dy, x, params, y, kept)
+
+    assert measured_peak(lambda: spec.forward(x, params)) <= spec.working_bytes(in_shape, batch)
+    assert measured_peak(train) <= spec.training_bytes(in_shape, batch)
+    assert 0 < spec.seconds(in_shape) < spec.seconds(in_shape, batch=8)
