@@ -301,7 +301,7 @@ def downloads_plan(stages: list[Stage], display: Display, manifest: dict) -> dic
     for stage in stages:
         if stage.output is None:
             break
-        arrays += npy_bound(stage.output.size) + sum(npy_bound(p.size) for p in stage.params or () if p is not None)
+        arrays += npy_bound(stage.output.size) + sum(npy_bound(p.size) for p in (stage.params or {}).values())
         if stage.index == 0:
             continue
         name, shape = f"layer{stage.index}-{stage.name}", stage.output.shape

@@ -42,7 +42,7 @@ def test_output_size_answer_is_the_shape_the_layer_gives(net, seed):
     stage = stages[q.facts["layer"]]
     x = stages[stage.index - 1].output
     if stage.spec.kind == "Convolution":
-        expected = conv_reference(x[None].astype(np.float64), stage.params[0].astype(np.float64), None,
+        expected = conv_reference(x[None].astype(np.float64), stage.params["W"].astype(np.float64), None,
                                   stage.spec.pad(), stage.spec.strides, stage.spec.dilation, stage.spec.group)[0].shape
         assert expected == loop_conv_shape(*x.shape, stage.spec)
     else:
@@ -61,8 +61,7 @@ def test_parameter_and_multiply_add_answers_count_weights_and_products_by_hand(n
         qs = by_kind(Q.generate(stages, seed))
         p, m = qs["parameters"], qs["multiply_adds"]
         stage = stages[p.facts["layer"]]
-        w, b = stage.params
-        assert int(p.right.replace(",", "")) == w.size + (0 if b is None else b.size)
+        assert int(p.right.replace(",", "")) == sum(a.size for a in stage.params.values())
         stage = stages[m.facts["layer"]]
         # every output value: one multiply-add per kernel cell of its group's channels
         count = 0
@@ -70,7 +69,7 @@ def test_parameter_and_multiply_add_answers_count_weights_and_products_by_hand(n
         for _m in range(out_maps):
             for _i in range(ho):
                 for _j in range(wo):
-                    count += stage.params[0].shape[1] * stage.params[0].shape[2] * stage.params[0].shape[3]
+                    count += stage.params["W"].shape[1] * stage.params["W"].shape[2] * stage.params["W"].shape[3]
         assert int(m.right.replace(",", "")) == count
 
 
@@ -82,7 +81,7 @@ def test_pixel_answer_is_the_sum_of_patch_times_kernel_plus_bias(net, seed):
     stage = stages[q.facts["layer"]]
     m, i, j = q.facts["map"], q.facts["row"], q.facts["col"]
     x = stages[stage.index - 1].output.astype(np.float64)
-    w, b = stage.params
+    w, b = stage.params["W"], stage.params.get("b")
     (ph, pw), (sh, sw), (dh, dw) = stage.spec.pad(), stage.spec.strides, stage.spec.dilation
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
     total = 0.0 if b is None else float(b[m])
