@@ -76,3 +76,14 @@ def test_a_message_over_the_limit_closes_that_connection_before_anything_decodes
                     pass
                 close = b"\x88\x02" + struct.pack(">H", 1009)
                 assert (close in received) is closed, (size, received[:40])
+
+
+def test_no_full_garbage_collection_after_every_script_run():
+    """Streamlit's default gc.collect(2) after each run costs every change tens of ms of the
+    shared interpreter: the project's config turns it off, as Streamlit reads it from the app's folder."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    read = subprocess.run([sys.executable, "-c", "from streamlit import config; print(config.get_option('runner.postScriptGC'))"],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+    assert read.stdout.strip() == "False", read.stderr
