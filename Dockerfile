@@ -8,6 +8,8 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 ENV REPLICAS=2
+# one OpenBLAS thread a replica (see scripts/replicas.py)
+ENV OPENBLAS_NUM_THREADS=1
 EXPOSE 8080
 # exec: the script gets docker's SIGTERM and stops every replica and nginx
 CMD exec python scripts/replicas.py --replicas "$REPLICAS" --port 8080 --address 0.0.0.0 --dir /tmp/replicas
