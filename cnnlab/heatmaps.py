@@ -183,12 +183,28 @@ def three_digits(v: np.ndarray) -> np.ndarray:
     return np.where(nonzero, np.sign(v).astype(np.int64) * (n * 100 + e + 50), 0)
 
 
-def half_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+HALF_BLOCK = 131_072  # values converted at once: the float64 temporaries stay near 10 MB
+
+
+def half_values(values: np.ndarray, block: int = HALF_BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """values (float32, NaN allowed) -> (float16 values, flat indices of the cells float16
     cannot carry). Each float16 is the nearest one whose 3 significant digits are the float32
     value's (the nearest, or its neighbour towards the value: every 3-digit interval in the
-    range is wider than float16's spacing), so the hover writes what the page writes."""
+    range is wider than float16's spacing), so the hover writes what the page writes.
+    Converted `block` values at a time (each value on its own, so the result is the same)."""
     flat = np.asarray(values, dtype=np.float32).ravel()
+    if flat.size <= block:
+        return _half_block(flat)
+    halves, exact = [], []
+    for start in range(0, flat.size, block):
+        half, cells = _half_block(flat[start:start + block])
+        halves.append(half)
+        exact.append(cells + start)
+    return np.concatenate(halves), np.concatenate(exact)
+
+
+def _half_block(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """half_values of a flat float32 array."""
     half = flat.astype(np.float16)
     a = np.abs(flat)
     fits = np.isfinite(flat) & ((a == 0) | ((a >= _HALF_LO) & (a < _HALF_HI)))

@@ -306,3 +306,27 @@ def test_a_large_mosaic_sends_its_hover_values_apart_and_they_decode_the_same():
     rgba_whole, hover_whole = decode(large)
     np.testing.assert_array_equal(rgba, rgba_whole)
     np.testing.assert_array_equal(hover, hover_whole)
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(1, 400), block=st.integers(1, 64), seed=st.integers(0, 2**16))
+def test_half_values_in_blocks_are_the_whole_array_s(size, block, seed):
+    from cnnlab.heatmaps import half_values
+    rng = np.random.default_rng(seed)
+    values = (rng.normal(size=size) * 10.0 ** rng.integers(-7, 5, size=size)).astype(np.float32)
+    values[rng.random(size) < 0.05] = np.nan
+    whole_half, whole_exact = half_values(values, block=size)
+    half, exact = half_values(values, block=block)
+    np.testing.assert_array_equal(half.view(np.uint16), whole_half.view(np.uint16))
+    np.testing.assert_array_equal(exact, whole_exact)
+
+
+def test_half_values_of_a_large_layer_keep_their_temporaries_small():
+    import tracemalloc
+    from cnnlab.heatmaps import half_values
+    values = np.random.default_rng(0).normal(size=(16, 270, 270)).astype(np.float32)  # 1.17 M values
+    tracemalloc.start()
+    half_values(values)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 30 * 2**20, peak  # was 95 MB converted at once
