@@ -29,7 +29,8 @@ MESSAGES = {  # the English text of the stack's refusals; a page shows its catal
     "kind": "a layer starts with its kind ({kinds}), not {part}.",
     "expected": "after {after} the grammar expects {what}, not {part}.",
     "missing": "after {after} the grammar expects {what}, but the layer ends there.",
-    "ends": "after {after} the layer ends (only leaky takes a number, its alpha: leaky-0.2), not {part}.",
+    "ends": "after {after} the layer ends, not {part}.",
+    "ends_alpha": "after {after} the layer ends (only leaky takes a number, its alpha: leaky-0.2), not {part}.",
     "fit": "its options do not fit this layer.",
     "plain": "{message}",
     **{f"what.{key}": text for key, text in EXPECTED.items()},
@@ -126,7 +127,7 @@ def _placed(err: TokenError, layer: int, token: str) -> StackFormatError:
     if err.at is not None:
         pieces, (i, skip) = token.split("-"), err.at
         after = "-".join(pieces[:i]) + "-" + (pieces[i][:skip] if i < len(pieces) else "")
-        fields["after"] = after.rstrip("-") if err.key == "ends" else after
+        fields["after"] = after.rstrip("-") if err.key in ("ends", "ends_alpha") else after
     return StackFormatError(f"stack.{err.key}", layer, token, err.what, **fields)
 
 

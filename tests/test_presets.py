@@ -69,6 +69,7 @@ def test_x_and_spaces_are_read_where_they_can_mean_one_thing(text, canonical):
     ("conv-8-3x3-iXavier", "after 'conv-8-3x3-i' the grammar expects a W.Initializer (NormalConvolutionGlorot"),
     ("leaky-x", "after 'leaky-' the grammar expects an alpha like 0.2, not 'x'."),
     ("relu-5", "after 'relu' the layer ends (only leaky takes a number, its alpha: leaky-0.2), not '5'."),
+    ("gap-3", "after 'gap' the layer ends, not '3'."),
     ("leaky-0.2-3", "after 'leaky-0.2' the layer ends"),
     ("pool-2x2", "a layer starts with its kind (affine, avg, bn, conv, deconv, dwconv, gap, leaky, max, relu, "
                  "sigmoid, sum, tanh, unpool), not 'pool'."),

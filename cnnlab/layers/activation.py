@@ -96,7 +96,7 @@ class ActivationSpec(LayerKind):
     def from_token(cls, head: str, fields: list[str]) -> "ActivationSpec":
         extra = 0 if head != "leaky" else 1  # the first piece past what the kind takes
         if len(fields) > extra:
-            raise text.TokenError("ends", fields[extra], at=(extra + 1, 0))
+            raise text.TokenError("ends_alpha", fields[extra], at=(extra + 1, 0))
         kind = {v: k for k, v in SHORT.items()}[head]
         return cls(kind, text.read(fields, 0, text.number, "alpha") if fields else 0.1)
 
