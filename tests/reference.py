@@ -136,3 +136,17 @@ def deconv_reference(x, w, b, pad, stride, dilation, group):
     if b is not None:
         y += np.asarray(b).reshape(1, -1, 1, 1)
     return y
+
+
+def numerical_grad(f, x, eps=1e-6):
+    """d f(x) / dx by central differences, f scalar, x float64 (modified in place, restored)."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        plus = f()
+        x[idx] = old - eps
+        minus = f()
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * eps)
+    return grad

@@ -16,6 +16,7 @@ from cnnlab import functions as F
 from cnnlab.budget import MAX_WORK, BudgetError
 from cnnlab.presets import parse_stack
 from cnnlab.training import Model, init_model
+from reference import numerical_grad
 
 
 def small_model(stack: str = "conv-3-3x3_relu_max-2x2", shape=(1, 10, 10), seed: int = 0,
@@ -29,19 +30,6 @@ def small_model(stack: str = "conv-3-3x3_relu_max-2x2", shape=(1, 10, 10), seed:
 
 def image(shape=(1, 10, 10), seed: int = 1, dtype=np.float64) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 1, shape).astype(dtype)
-
-
-def numerical_grad(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        plus = f()
-        x[idx] = old - eps
-        minus = f()
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def plain_forward(model: Model, x: np.ndarray) -> np.ndarray:

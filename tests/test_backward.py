@@ -8,22 +8,9 @@ from hypothesis import strategies as st
 from cnnlab import backward as B
 from cnnlab import functions as F
 from cnnlab.shapes import LayerShapeError
+from reference import numerical_grad
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
-
-
-def numerical_grad(f, x, eps=1e-6):
-    """d f(x) / dx by central differences, f scalar, x float64 (modified in place, restored)."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        plus = f()
-        x[idx] = old - eps
-        minus = f()
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def close(analytic, numeric):
