@@ -225,7 +225,7 @@ def _half_block(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return half, np.union1d(np.flatnonzero(np.isfinite(flat) & ~fits), still)
 
 
-HALF_VALUES = ByteCache(32 * 2**20)  # half_values of large mosaics by content, shared by every visitor
+HALF_VALUES = ByteCache(16 * 2**20)  # half_values of large mosaics by content, shared by every visitor
 
 
 def half_values_by_content(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

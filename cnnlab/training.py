@@ -184,22 +184,22 @@ def train(
     untrained model (e = 0) and after each epoch (the live model: copy what you keep).
     """
     workers = workers or min(2, os.cpu_count() or 1)
-    x_all = _as_input(images)
-    model = init_model(specs, x_all.shape[1:], seed)
+    images = np.asarray(images)
+    model = init_model(specs, _as_input(images[:1]).shape[1:], seed)
     optimiser = Adam(lr)
     rng = np.random.default_rng([int(seed), 999])
-    batches = -(-len(x_all) // batch_size)
+    batches = -(-len(images) // batch_size)
     blas = limited_blas_threads(1) if workers > 1 else nullcontext()
     if on_epoch is not None:
         on_epoch(0, model)
     with ThreadPoolExecutor(workers) as pool, blas, freed_memory_kept():
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(len(x_all))
+            order = rng.permutation(len(images))
             loss_sum = correct = seen = 0.0
             for b in range(batches):
                 idx = np.sort(order[b * batch_size:(b + 1) * batch_size])
                 parts = [p for p in np.array_split(idx, workers) if len(p)]
-                jobs = [pool.submit(_batch_gradients, model, x_all[p], labels[p], len(idx)) for p in parts]
+                jobs = [pool.submit(_batch_gradients, model, _as_input(images[p]), labels[p], len(idx)) for p in parts]
                 results = [job.result() for job in jobs]
                 grads = [sum(g) for g in zip(*(r[0] for r in results))]
                 optimiser.step(model.arrays(), grads)
@@ -215,18 +215,22 @@ def train(
 
 
 def _as_input(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) uint8 or (N, C, H, W) -> (N, C, H, W) float32 in [0, 1]; training and
+    prediction convert a batch at a time, so a set is held once, as it came (uint8: a
+    quarter of float32's bytes)."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / np.float32(255)
     return images[:, None] if images.ndim == 3 else images.astype(np.float32)
 
 
-def predict(model: Model, images: np.ndarray, chunk: int = 500) -> np.ndarray:
-    """Class probabilities (N, 10)."""
-    x_all = _as_input(images)
+def predict(model: Model, images: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """Class probabilities (N, 10), `chunk` images at a time: a training batch's size by
+    default, the size whose working memory the training budget priced (cnnlab.budget)."""
+    images = np.asarray(images)
     out = []
-    for start in range(0, len(x_all), chunk):
-        logits, _ = forward(model, x_all[start:start + chunk])
+    for start in range(0, len(images), chunk):
+        logits, _ = forward(model, _as_input(images[start:start + chunk]))
         z = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         out.append(e / e.sum(axis=1, keepdims=True))

@@ -103,7 +103,7 @@ class TrainingService:
     `keep_bytes` and `keep_count`, least recently used dropped first. Starting one removes
     the temporary folders of trainings whose server was killed (`clean`)."""
 
-    def __init__(self, trainer: Trainer = train_key, keep_bytes: int = 64 * 2**20, keep_count: int = 16,
+    def __init__(self, trainer: Trainer = train_key, keep_bytes: int = 32 * 2**20, keep_count: int = 16,
                  per_visitor: int = 2, total: int = 8, alive: Callable[[str], bool] = always_alive,
                  watch_every: float = 1.0, gone_after: float = 2.0, clean: bool = True) -> None:
         self._trainer = trainer

@@ -170,3 +170,26 @@ def test_a_conv_bn_relu_stack_reaches_97_percent_in_3_epochs():
     model = train(parse_stack("conv-16-5x5_bn_relu_max-2x2_conv-16-5x5_bn_relu_max-2x2"), data.images, data.labels,
                   epochs=3, seed=0)
     assert accuracy(model, test.images, test.labels) >= 0.97
+
+
+def test_predicting_a_test_set_holds_one_batch_at_a_time_within_the_training_price():
+    """The per-epoch test accuracy ran 500 images at a time, unpriced (a child of ~1 GB
+    for a network priced at 245 MB); now a batch, as the budget prices it, and the set is
+    converted to float32 a batch at a time."""
+    import tracemalloc
+
+    from cnnlab import budget
+
+    specs = parse_stack("conv-8-3x3-same_relu_conv-16-3x3-same_relu")
+    model = init_model(specs, (1, 28, 28), 0)
+    images = load_mnist().images[:1000]
+    priced = budget.training_cost(specs, (1, 28, 28), 1, 1).batch_bytes
+    tracemalloc.start()
+    try:
+        probabilities = predict(model, images)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert probabilities.shape == (1000, 10)
+    np.testing.assert_allclose(probabilities[:3], predict(model, images[:3]), rtol=1e-5)
+    assert peak <= priced, (peak, priced)

@@ -42,7 +42,7 @@ def training_service() -> TrainingService:
     round-robin by visitor; a closed tab's trainings given up within about 4 s (its session
     looked up every second, gone for 2 s); at most 16 finished trainings and 64 MB of them
     kept."""
-    return TrainingService(keep_bytes=64 * 2**20, keep_count=16, per_visitor=2, total=8, alive=session_alive,
+    return TrainingService(keep_bytes=32 * 2**20, keep_count=16, per_visitor=2, total=8, alive=session_alive,
                            watch_every=1.0, gone_after=2.0)
 
 
