@@ -1,7 +1,7 @@
 """A training child's peak memory against its price: for each network, the training
 budget's priced batch memory (`cnnlab.budget.training_cost(...).batch_bytes`) and the
-peak resident memory of a real training child (`python -m cnnlab.training_process`, as
-the server starts it, OpenBLAS on one thread), sampled every --every seconds, over one
+peak resident memory of a real training child (`python -m cnnlab.training_process` in
+the environment the server gives it, OpenBLAS on one thread as scripts/replicas.py sets), sampled every --every seconds, over one
 epoch on --images images (the per-epoch test-set accuracy included).
 
     python benchmarks/bench_training_memory.py [--images 640] [--every 0.02] [NET ...]
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from cnnlab import budget  # noqa: E402
 from cnnlab.presets import parse_stack  # noqa: E402
+from cnnlab.training_process import child_environment  # noqa: E402
 
 NETWORKS = (
     "conv-16-5x5_relu_max-2x2",
@@ -45,7 +46,7 @@ NETWORKS = (
 def child_peak(net: str, images: int, every: float) -> float:
     """Peak RSS MB of one training child."""
     request = json.dumps({"stack": net, "images": images, "epochs": 1, "seed": 1, "nice": 0})
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**child_environment(), "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         child = subprocess.Popen([sys.executable, "-m", "cnnlab.training_process", request, f"{tmp}/m.npz"],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -104,7 +104,7 @@ def main() -> None:
         timer.start()
         protocol: list[float] = []
         latencies, answers, errors, trainings = asyncio.run(run_load(
-            url, args.visitors, args.seconds, not args.no_training,
+            url, args.visitors, args.seconds, 0 if args.no_training else 1,
             (int(args.pause[0] * 1000), int(args.pause[1] * 1000)), args.browsers, protocol))
         timer.join()
         (own1, children1), = at_deadline

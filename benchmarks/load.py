@@ -1,16 +1,17 @@
-"""Load: N browser tabs for T seconds against one real `streamlit run app.py`, one of
-them training, with the server's memory sampled.
+"""Load: N browser tabs for T seconds against one real `streamlit run app.py`, --trainers
+of them training (one by default), with the server's memory sampled.
 
 Each explorer tab types a new weight seed + Enter over and over (every map changes),
 waits for the kernels, convolution and pooling heatmaps to repaint, then looks at the
 maps for 1-3 s (--pause) as a person would. The browsers share the server's 2 cores
 here: the latency includes their own drawing under that contention, and "the server's
 answer" (its last WebSocket frame before the repaint, as the page saw it) is printed
-beside it, as is the server's own CPU use. The training tab opens the LeNet-like stack with Max Epoch
-1 on all 20,000 training images, opens the Trained tab and waits for the result, then
+beside it, as is the server's own CPU use. The first training tab opens the LeNet-like stack with Max Epoch
+1 on all 20,000 training images (the second a 64-map 5x5 convolution near the training
+budget's batch memory limit), opens the Trained tab and waits for the result, then
 trains again with a new seed while time remains.
 
-    python benchmarks/load.py [--tabs 8] [--seconds 60]
+    python benchmarks/load.py [--tabs 8] [--seconds 60] [--trainers 1]
     python benchmarks/load.py --url http://127.0.0.1:8080 --pid 123 --pid 124  # replicas behind nginx
 
 With --url it loads a server already running (e.g. scripts/replicas.py's nginx) and measures
@@ -56,6 +57,8 @@ FRAMES_INIT_JS = """(() => {
 })();"""
 LAST_FRAME_JS = "([t0, t1]) => Math.max(0, ...window.__frames.filter(t => t >= t0 && t <= t1)) - t0"
 TRAINING = "max_epoch=1&train_images=20000&net=conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2"
+TRAININGS = (TRAINING, "max_epoch=1&train_images=20000&net=conv-64-5x5-same_relu_max-2x2")
+"""What the training tabs train, in turn: LeNet-like, then a network near the training budget's batch memory limit."""
 TIMEOUT_MS = 120_000
 
 
@@ -148,12 +151,12 @@ async def protocol_explorer(url: str, k: int, deadline: float, latencies: list, 
             i += 1
 
 
-async def trainer(browser, url: str, deadline: float, done: list, errors: list) -> None:
+async def trainer(browser, url: str, deadline: float, done: list, errors: list, k: int = 0) -> None:
     page = await browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.on("pageerror", lambda e: errors.append(f"trainer: script error {e}"))
+    page.on("pageerror", lambda e: errors.append(f"trainer {k}: script error {e}"))
     seed = 0
     while time.monotonic() < deadline:
-        await page.goto(f"{url}/?{TRAINING}&seed={seed}")
+        await page.goto(f"{url}/?{TRAININGS[k % len(TRAININGS)]}&seed={100 * k + seed}")
         await drawn(page)
         t0 = time.monotonic()
         await page.get_by_role("tab", name="Trained").click()
@@ -161,14 +164,14 @@ async def trainer(browser, url: str, deadline: float, done: list, errors: list) 
             await page.get_by_text(re.compile(r"^Trained with seed")).first.wait_for(timeout=300_000)
             done.append(time.monotonic() - t0)
         except Exception as err:  # noqa: BLE001 (reported, not raised: the run goes on)
-            errors.append(f"trainer: no result ({type(err).__name__})")
+            errors.append(f"trainer {k}: no result ({type(err).__name__})")
         if await page.locator("[data-testid='stException']").count():
-            errors.append("trainer: an exception is shown")
+            errors.append(f"trainer {k}: an exception is shown")
         seed += 1
     await page.close()
 
 
-async def run_load(url: str, tabs: int, seconds: float, training: bool = True,
+async def run_load(url: str, tabs: int, seconds: float, training: int = 1,
                    pause_ms: tuple[int, int] = (1000, 3000), browsers: int | None = None,
                    protocol_latencies: list | None = None) -> tuple[list, list, list, list]:
     from playwright.async_api import async_playwright
@@ -180,7 +183,7 @@ async def run_load(url: str, tabs: int, seconds: float, training: bool = True,
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         deadline = time.monotonic() + seconds
-        jobs = [trainer(browser, url, deadline, trainings, errors)] if training else []
+        jobs = [trainer(browser, url, deadline, trainings, errors, k) for k in range(int(training))]
         explorers = list(range(len(jobs), tabs))
         in_browser = explorers if browsers is None else explorers[:browsers]
         jobs += [explorer(browser, url, k, deadline, latencies, errors, answers, pause_ms) for k in in_browser]
@@ -212,6 +215,8 @@ def main() -> None:
     parser.add_argument("--browsers", type=int, default=None,
                         help="explorers in a real browser (the rest speak Streamlit's protocol without one)")
     parser.add_argument("--no-training", action="store_true", help="every tab explores (to split the causes)")
+    parser.add_argument("--trainers", type=int, default=1,
+                        help="tabs training (in turn LeNet-like and a network near the batch memory limit)")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait after the tabs close")
     parser.add_argument("--url", default=None,
                         help="load this running server (e.g. nginx before replicas) instead of starting one")
@@ -225,14 +230,15 @@ def main() -> None:
         start, cpu0, t0 = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids)), time.monotonic()
         protocol: list[float] = []
         latencies, answers, errors, trainings = asyncio.run(run_load(
-            url, args.tabs, args.seconds, not args.no_training, (int(args.pause[0] * 1000), int(args.pause[1] * 1000)),
+            url, args.tabs, args.seconds, 0 if args.no_training else args.trainers, (int(args.pause[0] * 1000), int(args.pause[1] * 1000)),
             args.browsers, protocol))
         server_cpu = (sum(map(cpu_seconds, pids)) - cpu0) / (time.monotonic() - t0)
         time.sleep(args.settle)
         after = sum(map(rss_mb, pids))
         sampler.stopped.set()
         peak = max(sampler.samples)
-    training = "no training" if args.no_training else "one of them training"
+    trainers = 0 if args.no_training else args.trainers
+    training = f"{trainers} of them training" if trainers else "no training"
     print(f"{args.tabs} tabs x {args.seconds:.0f} s, {training}, explorers pausing {args.pause[0]:g}-{args.pause[1]:g} s "
           f"between changes: {len(errors)} errors")
     for e in errors[:20]:
@@ -244,7 +250,7 @@ def main() -> None:
         print(f"server CPU: {server_cpu:.2f} cores on average (the browsers, on the same 2 cores, use the rest)")
         print(f"server memory (with its training child): start {start:.0f} MB, peak {peak:.0f} MB, {args.settle:.0f} s after the tabs closed {after:.0f} MB")
     if latencies:
-        explorers = args.browsers if args.browsers is not None else args.tabs - (0 if args.no_training else 1)
+        explorers = args.browsers if args.browsers is not None else args.tabs - trainers
         print(f"control change -> repaint ({len(latencies)} changes in {explorers} browser tabs): median "
               f"{statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms, max {max(latencies):.0f} ms")
         print(f"  of which the server's answer (its last frame before the repaint): median "

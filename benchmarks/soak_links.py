@@ -8,7 +8,8 @@ The links are the heaviest the app allows of each kind: convolutions on a digit 
 colour photos near both of the work budget's limits (work and values), deconvolutions
 (their working memory is not priced yet: issue #20 item 1), stacked dilated depthwise
 convolutions, the inspector on the deepest pixel, 256 maps drawn, and three trainings of
-the largest size the training budget allows (each closed as soon as it is queued).
+the largest the training budget allows: two at its time limit, one near its batch memory
+limit (each tab closed --hold seconds after its page is drawn, its training then given up).
 Each template is opened with three seeds, so no link repeats and no cache answers it.
 
     python benchmarks/soak_links.py [--every 0.05] [--idle 20]
@@ -54,6 +55,7 @@ class Sampler(threading.Thread):
             time.sleep(max(0.0, self.every - (time.monotonic() - now)))
 
 TRAINING = "net=conv-16-5x5_relu_max-2x2_conv-8-5x5_relu_max-2x2&view=trained&max_epoch=10&train_images=20000"
+TRAINING_MEMORY = "net=conv-64-5x5-same_relu_max-2x2&view=trained&max_epoch=4&train_images=20000"  # 120 of 128 MB
 TEMPLATES = [  # (work, values) as fractions of the budget's limits, where all layers run
     "net=conv-256-5x5-same_conv-160-5x5-same",  # 0.81, 0.91
     "net=conv-256-15x15-same_conv-16-15x15-same",  # 0.77, 0.80
@@ -65,12 +67,13 @@ TEMPLATES = [  # (work, values) as fractions of the budget's limits, where all l
     "net=" + "_".join(["conv-128-3x3-same_relu"] * 4) + "&view=inspect",  # 0.35, 0.76; the deepest pixel
     "net=conv-256-3x3-same&columns=32&normalization=map&view=inspect&insp_map=255",  # 256 maps drawn
 ]
-LINKS = [f"{t}&seed={k}" for k in (1, 2, 3) for t in TEMPLATES] + [f"{TRAINING}&seed={k}" for k in (1, 2, 3)]
+LINKS = ([f"{t}&seed={k}" for k in (1, 2, 3) for t in TEMPLATES]
+         + [f"{TRAINING}&seed=1", f"{TRAINING_MEMORY}&seed=2", f"{TRAINING}&seed=3"])
 
 
-async def visit(url: str, query: str, timeout: float = 300) -> tuple[float, str]:
+async def visit(url: str, query: str, timeout: float = 300, hold: float = 0) -> tuple[float, str]:
     """A new visitor opening ?query: (seconds until the script finished, the first notice
-    shown or what went wrong)."""
+    shown or what went wrong); the tab stays open `hold` seconds after (a training runs on)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -98,10 +101,12 @@ async def visit(url: str, query: str, timeout: float = 300) -> tuple[float, str]
                 elif which == "alert" and not notice:
                     notice = element.alert.body[:100].replace("\n", " ")
             if kind == "script_finished":
-                return time.monotonic() - t0, notice or "(maps sent)"
+                seconds = time.monotonic() - t0
+                await asyncio.sleep(hold)
+                return seconds, notice or "(maps sent)"
 
 
-async def soak(url: str, pid: int, every: float, idle: float) -> None:
+async def soak(url: str, pid: int, every: float, idle: float, hold: float) -> None:
     sampler = Sampler(pid, every)
     await visit(url, "seed=987654")  # warm up: imports, the MNIST load
     start = rss_mb(pid)
@@ -109,7 +114,7 @@ async def soak(url: str, pid: int, every: float, idle: float) -> None:
     rows = []
     for link in LINKS:
         first = len(sampler.samples)
-        seconds, notice = await visit(url, link)
+        seconds, notice = await visit(url, link, hold=hold if "view=trained" in link else 0)
         await asyncio.sleep(every * 2)
         peak = max(sampler.samples[first:] or [rss_mb(pid)])
         rows.append((link, seconds, peak, rss_mb(pid), notice))
@@ -135,12 +140,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=float, default=0.05, help="seconds between memory samples (0.02-0.1)")
     parser.add_argument("--idle", type=float, default=20, help="seconds to wait after the last link")
+    parser.add_argument("--hold", type=float, default=10,
+                        help="seconds a training link's tab stays open (its child trains meanwhile)")
     parser.add_argument("--links", type=int, default=len(LINKS), help="only the first N links (a quick check)")
     args = parser.parse_args()
     del LINKS[args.links:]
     with streamlit_process() as (url, proc):
         print(f"server memory at start: {rss_mb(proc.pid):.0f} MB; {len(LINKS)} links, each a new visitor")
-        asyncio.run(soak(url, proc.pid, args.every, args.idle))
+        asyncio.run(soak(url, proc.pid, args.every, args.idle, args.hold))
 
 
 if __name__ == "__main__":

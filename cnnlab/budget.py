@@ -41,7 +41,7 @@ MAX_WORKING_BYTES = 40 * 2**20  # one layer computing one image; blocked layers 
 MAX_TRAINING_SECONDS = 60  # predicted by TrainingCost.seconds
 SECONDS_PER_WORK = 1.5e-11
 SECONDS_PER_VALUE = 2.4e-9  # a value kept for the backward pass is written and read a few times
-MAX_TRAINING_BATCH_BYTES = 128 * 2**20  # priced; a child measured up to 55 MB + 1.53x this (bench_training_memory.py)
+MAX_TRAINING_BATCH_BYTES = 128 * 2**20  # priced; a child peaks below its base + this (bench_training_memory.py)
 BATCH = 64
 BACKWARD_FACTOR = 3  # forward + the backward's input and weight gradients
 

@@ -149,3 +149,13 @@ def test_the_child_keeps_every_named_parameter_statistics_too():
     for name, array in here.params[1].items():
         np.testing.assert_array_equal(trained.model.params[1][name], array)
     assert not np.array_equal(trained.models[0].params[1]["var"], trained.model.params[1]["var"])
+
+
+def test_the_child_runs_with_one_malloc_arena_and_finds_this_package():
+    """One arena (glibc): with one per worker thread, each kept its own freed blocks and a
+    child peaked up to 1.5x its priced batch memory above its base (bench_training_memory.py)."""
+    from cnnlab.training_process import PACKAGE_ROOT, child_environment
+
+    env = child_environment()
+    assert env["MALLOC_ARENA_MAX"] == "1"
+    assert str(PACKAGE_ROOT) in env["PYTHONPATH"].split(os.pathsep)
