@@ -54,6 +54,32 @@ class DeconvolutionSpec(LayerKind):
               Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
               *convolution.WEIGHT_FIELDS)
+    WORDS = {
+        "en": {
+            "explain.Deconvolution": (
+                "A transposed convolution: every input value, times its kernel, is added into the output around "
+                "its place (Strides apart), then Padding is cut from each side. It makes maps larger."
+            ),
+            "insp.deconv.window": "Input rows {rows} and columns {cols} land on this pixel, through kernel rows {krows} and columns {kcols}: {count} input {count:cell|cells} (row, column) {count:contributes|contribute}, in kernel order: {cells}.",
+            "insp.deconv.gaps": "The other kernel cells (marked –) get no input: {reason}.",
+            "insp.deconv.between": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart)",
+            "insp.deconv.outside": "they fall past the edge of the input",
+            "insp.deconv.both": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart) or past the edge of the input",
+            "insp.deconv.none": "No input cell lands on this pixel: {reason}. The value is the bias alone.",
+        },
+        "ja": {
+            "explain.Deconvolution": (
+                "転置畳み込み: 入力の値 1 つずつにカーネルを掛けて、出力のその位置のまわりに足し込みます（Strides おき）。"
+                "最後に Padding の分を両端から切り取ります。マップが大きくなります。"
+            ),
+            "insp.deconv.window": "このピクセルに届くのは入力の行 {rows}、列 {cols} で、カーネルの行 {krows}、列 {kcols} を通ります。寄与する入力のマス（行, 列）は {count} 個、カーネルの順に: {cells}。",
+            "insp.deconv.gaps": "ほかのカーネルのマス（– の印）には入力が来ません: {reason}。",
+            "insp.deconv.between": "ストライドの間にあたるからです（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）",
+            "insp.deconv.outside": "入力の端の外にあたるからです",
+            "insp.deconv.both": "ストライドの間（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）か、入力の端の外にあたるからです",
+            "insp.deconv.none": "このピクセルに届く入力のマスはありません: {reason}。値はバイアスだけです。",
+        },
+    }
 
     @classmethod
     def addable(cls) -> tuple["DeconvolutionSpec", ...]:
