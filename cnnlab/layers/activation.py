@@ -21,6 +21,8 @@ ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
 SHORT = {"ReLU": "relu", "LeakyReLU": "leaky", "Tanh": "tanh", "Sigmoid": "sigmoid"}
 FUNCTIONS = {"Identity": F.identity, "ReLU": F.relu, "Tanh": F.tanh, "Sigmoid": F.sigmoid}
+EXPLANATIONS = {"ReLU": "explain.ReLU", "LeakyReLU": "explain.LeakyReLU", "Tanh": "explain.Tanh",
+                "Sigmoid": "explain.Sigmoid", "Identity": "explain.Identity"}  # LayerKind.explanation_key
 FORMULAS = {"ReLU": "max(0, x)", "LeakyReLU": "x if x > 0 else {alpha} * x", "Tanh": "tanh(x)",
             "Sigmoid": "1 / (1 + exp(-x))", "Identity": "x"}
 
@@ -68,6 +70,9 @@ class ActivationSpec(LayerKind):
             "stack.what.alpha": "0.2 のような alpha",
         },
     }
+
+    def explanation_key(self) -> str:
+        return EXPLANATIONS[self.kind]
 
     @classmethod
     def addable(cls) -> tuple["ActivationSpec", ...]:

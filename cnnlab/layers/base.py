@@ -63,6 +63,10 @@ class LayerKind:
     """The kind's own words, by language: its settings' labels and help ("{Field.text}.label",
     ".help"), what it does ("explain.{kind}"), its inspector notes and, in Japanese,
     "stack.what.{field}" (the English is EXPECTED's). cnnlab.ui.i18n merges them."""
+    EXPLANATION: ClassVar[str] = ""
+    """The catalogue key (in WORDS) of what the kind does, formatted with the spec's fields:
+    the Maps tab's sentence under the layer's title. A class standing for several kinds
+    overrides explanation_key instead."""
     EXPECTED: ClassVar[dict[str, str]] = {}
     """What the stack-text grammar expects at its own fields, in English (cnnlab.layers.text.EXPECTED)."""
 
@@ -70,6 +74,10 @@ class LayerKind:
     def addable(cls) -> tuple[Any, ...]:
         """The layers the editor's "Add a layer" offers of this kind."""
         return (cls(),)
+
+    def explanation_key(self) -> str:
+        """The catalogue key of what this layer does (EXPLANATION)."""
+        return self.EXPLANATION
 
     def check_limits(self) -> None:
         """LayerShapeError naming the first setting outside LIMITS."""

@@ -158,6 +158,7 @@ class ConvolutionSpec(LayerKind):
               Field("strides", "pair", "stride"), BORDER_MODE, EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
               *WEIGHT_FIELDS)
+    EXPLANATION = "explain.Convolution"
     WORDS = {
         "en": {
             "out_maps.label": "OutMaps",

@@ -54,6 +54,7 @@ class DeconvolutionSpec(LayerKind):
               Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
               *convolution.WEIGHT_FIELDS)
+    EXPLANATION = "explain.Deconvolution"
     WORDS = {
         "en": {
             "explain.Deconvolution": (

@@ -54,6 +54,7 @@ class DepthwiseConvolutionSpec(LayerKind):
     FIELDS = (Field("kernel_shape", "pair", "kernel"), Field("multiplier", "int", "dw_multiplier"),
               Field("strides", "pair", "stride"), convolution.BORDER_MODE, convolution.EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), *convolution.WEIGHT_FIELDS)
+    EXPLANATION = "explain.DepthwiseConvolution"
     WORDS = {
         "en": {
             "dw_multiplier.label": "Multiplier",

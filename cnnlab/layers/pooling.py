@@ -27,6 +27,8 @@ POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
 SHORT = {"MaxPooling": "max", "AveragePooling": "avg", "SumPooling": "sum"}
 NOTES = {"MaxPooling": "insp.pool.MaxPooling", "AveragePooling": "insp.pool.AveragePooling",
          "SumPooling": "insp.pool.SumPooling"}  # the inspector's sentence under the window
+EXPLANATIONS = {"MaxPooling": "explain.MaxPooling", "AveragePooling": "explain.AveragePooling",
+                "SumPooling": "explain.SumPooling"}  # the Maps tab's sentence (LayerKind.explanation_key)
 
 LIMITS: dict[str, Range] = {
     "kernel_shape": Range("KernelShape", 1, 15),
@@ -110,6 +112,9 @@ class PoolingSpec(LayerKind):
             "insp.pool.SumPooling": "窓の合計です。",
         },
     }
+
+    def explanation_key(self) -> str:
+        return EXPLANATIONS[self.kind]
 
     @classmethod
     def addable(cls) -> tuple["PoolingSpec", ...]:

@@ -43,6 +43,7 @@ class UnpoolingSpec(LayerKind):
     WORK_UNIT = "values written"
     LIMITS = LIMITS
     FIELDS = (Field("kernel_shape", "pair", "unpool_kernel"),)
+    EXPLANATION = "explain.Unpooling"
     WORDS = {
         "en": {
             "unpool_kernel_h.label": "KernelShape (height)",

@@ -28,6 +28,8 @@ from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 
 VIEWS = ("saliency", "occlusion", "ascent", "gradcam", "epochs")
+VIEW_WORDS = {"saliency": "why.view.saliency", "occlusion": "why.view.occlusion", "ascent": "why.view.ascent",
+              "gradcam": "why.view.gradcam", "epochs": "why.view.epochs"}  # VIEWS -> their catalogue keys
 HEAT = Display("diverging", "layer", True, 8)  # signed values, 0 white
 WIDTH = 300
 
@@ -66,7 +68,7 @@ def why_panel(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, s
 def _why(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, seed: int) -> None:
     st.subheader(tx("why.title"))
     view = st.segmented_control(tx("why.view"), VIEWS, key="why-view", default="saliency",
-                                format_func=lambda v: tx(f"why.view.{v}"), label_visibility="collapsed")
+                                format_func=lambda v: tx(VIEW_WORDS[v]), label_visibility="collapsed")
     if view is None:
         return
     tag = (job.key, epoch, digest(np.ascontiguousarray(image, dtype=np.float32).tobytes()))

@@ -1269,17 +1269,22 @@ class Text:
         return err.describe(literal, self)
 
 
-HOVER_WORDS = ("map", "kernel", "channel", "row", "column", "value", "weight", "raw", "click", "tap", "inspected")
+HOVER_WORDS = {"map": "hover.map", "kernel": "hover.kernel", "channel": "hover.channel", "row": "hover.row",
+               "column": "hover.column", "value": "hover.value", "weight": "hover.weight", "raw": "hover.raw",
+               "click": "hover.click", "tap": "hover.tap", "inspected": "hover.inspected"}
+"""The heatmaps' hover words -> their catalogue keys."""
+BAR_WORDS = {"map_max": "bar.map_max", "map_min": "bar.map_min", "map_abs": "bar.map_abs"}
+"""A normalised colour bar's words -> their catalogue keys."""
 
 
 def hover_words(tx: Text) -> dict[str, str]:
     """The words the heatmaps' hover labels use, in tx's language."""
-    return {word: tx(f"hover.{word}") for word in HOVER_WORDS}
+    return {word: tx(key) for word, key in HOVER_WORDS.items()}
 
 
 def bar_words(tx: Text) -> dict[str, str]:
     """The words of a normalised colour bar's labels ({map_max}, {map_min}, {map_abs}) in tx's language."""
-    return {word: tx(f"bar.{word}") for word in ("map_max", "map_min", "map_abs")}
+    return {word: tx(key) for word, key in BAR_WORDS.items()}
 
 
 def browser_language(locale: str | None) -> str:

@@ -54,6 +54,10 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     return pixel, notes
 
 
+PLACE_LABELS = {"insp_map": "insp_map.label", "insp_row": "insp_row.label", "insp_col": "insp_col.label"}
+"""The inspected place's controls -> their labels' catalogue keys (a clamped value's note names them)."""
+
+
 def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]:
     st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
     layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
@@ -67,7 +71,7 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
         with row:
             value = int(w.number(tx, key))
         if value >= size:
-            notes.append(tx("insp.clamped", name=tx(f"{key}.label"), value=value, last=size - 1))
+            notes.append(tx("insp.clamped", name=tx(PLACE_LABELS[key]), value=value, last=size - 1))
             value = size - 1
         values.append(value)
     return Pixel(layer, *values), notes
