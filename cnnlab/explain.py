@@ -103,9 +103,6 @@ class ConvolutionStep(Step):
     bias: float | None
     value: float
 
-    PAD_MARK: ClassVar[str] = "pad"
-    """What a patch cell off the input reads in the inspector."""
-
     def padded(self, in_hw: tuple[int, int]) -> np.ndarray:
         """(kh, kw) bool: True where the kernel reads padding."""
         row_out = (self.rows < 0) | (self.rows >= in_hw[0])
@@ -114,6 +111,10 @@ class ConvolutionStep(Step):
 
     def input_channels(self) -> tuple[int, ...]:
         return self.channels
+
+    def pad_mark(self, tx) -> str:
+        """What a patch cell off the input reads in the inspector: padding."""
+        return tx("insp.pad")
 
     def window_caption(self, tx, padded: np.ndarray) -> list[Block]:
         """Which input rows and columns the kernel reads (padding named only where it is read)."""
@@ -131,7 +132,7 @@ class ConvolutionStep(Step):
             if in_shape[0] > 1:
                 blocks.append(("markdown", tx("insp.channel", channel=channel)))
             blocks.append(("html",
-                           grid_html(self.patch[k], tx("insp.patch"), marked=padded, mark=self.PAD_MARK)
+                           grid_html(self.patch[k], tx("insp.patch"), marked=padded, mark=self.pad_mark(tx))
                            + grid_html(self.kernel[k], tx("insp.kernel", map=self.out[0]),
                                        texts=kernel_texts(self.kernel[k]))
                            + grid_html(self.products[k], tx("insp.products"))))

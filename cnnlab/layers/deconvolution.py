@@ -305,7 +305,9 @@ class DeconvolutionStep(explain.ConvolutionStep):
     between: np.ndarray
     strides: tuple[int, int]
 
-    PAD_MARK = "–"
+    def pad_mark(self, tx) -> str:
+        """A kernel cell no input reaches reads '–' (not padding)."""
+        return "–"
 
     def window_caption(self, tx, padded: np.ndarray) -> list[explain.Block]:
         """Which input cells land on the pixel, in kernel order (row-major over the kernel),

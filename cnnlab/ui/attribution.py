@@ -25,7 +25,7 @@ from cnnlab.training import Model
 from cnnlab.training_service import Job, TrainingKey
 from cnnlab.ui.compute import caches, digest, training_service
 from cnnlab.ui.heatmap import heatmap
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 
 VIEWS = ("saliency", "occlusion", "ascent", "gradcam", "epochs")
 VIEW_WORDS = {"saliency": "why.view.saliency", "occlusion": "why.view.occlusion", "ascent": "why.view.ascent",
@@ -171,7 +171,7 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
         kernels = model.specs[layer - 1].kernels(model.params[layer - 1])
         if kernels is not None and m < len(kernels):
             name, score = closest_classic(kernels[m])
-            classic = tx("why.ascent.classic", name=tx("classic." + name), score=f"{score:.2f}") if name else ""
+            classic = tx("why.ascent.classic", name=tx(CLASSIC_WORDS[name]), score=f"{score:.2f}") if name else ""
             st.caption(tx("why.ascent.kernel", map=m) + classic)
             heatmap(tx, heatmaps.kernels_heatmap(kernels[m:m + 1], HEAT, max_width=160), key="chart-ascent-kernel")
     _downloads(tx, f"ascent-{layer or 'class'}-{m}", run.images[-1], HEAT, "why-ascent", images=run.images,

@@ -252,6 +252,7 @@ EN: dict[str, str] = {
     "insp.channel": "Input channel {channel}",
     "insp.before": "What this pixel reads: layer {layer} ({name}), the window boxed on every map it reads.",
     "insp.patch": "input patch",
+    "insp.pad": "pad",
     "insp.kernel": "kernel of map {map}",
     "insp.products": "patch x kernel",
     "insp.window": "window",
@@ -852,6 +853,7 @@ JA: dict[str, str] = {
     "insp.channel": "入力チャネル {channel}",
     "insp.before": "このピクセルが読むもの: 層 {layer}（{name}）。読むマップのそれぞれで窓を枠で囲んでいます。",
     "insp.patch": "入力の一部",
+    "insp.pad": "パディング",
     "insp.kernel": "マップ {map} のカーネル",
     "insp.products": "入力 × カーネル",
     "insp.window": "窓",
@@ -1269,6 +1271,14 @@ class Text:
         return err.describe(literal, self)
 
 
+TAB_WORDS = {"maps": "tab.maps", "learn": "tab.learn", "inspect": "tab.inspect", "quiz": "tab.quiz",
+             "compare": "tab.compare", "trained": "tab.trained"}
+"""The tabs (the URL's view codes) -> their labels' catalogue keys (a tab is opened by its label)."""
+CLASSIC_WORDS = {"identity": "classic.identity", "box blur": "classic.box blur", "Gaussian": "classic.Gaussian",
+                 "sharpen": "classic.sharpen", "Sobel x": "classic.Sobel x", "Sobel y": "classic.Sobel y",
+                 "Prewitt x": "classic.Prewitt x", "Laplacian": "classic.Laplacian", "emboss": "classic.emboss",
+                 "45° edge": "classic.45° edge"}
+"""The classic filters' names (cnnlab.classic_filters) -> their catalogue keys."""
 HOVER_WORDS = {"map": "hover.map", "kernel": "hover.kernel", "channel": "hover.channel", "row": "hover.row",
                "column": "hover.column", "value": "hover.value", "weight": "hover.weight", "raw": "hover.raw",
                "click": "hover.click", "tap": "hover.tap", "inspected": "hover.inspected"}

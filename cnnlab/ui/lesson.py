@@ -17,14 +17,11 @@ from cnnlab.layers import ConvolutionSpec, PoolingSpec
 from cnnlab.lesson import LESSONS, Step
 from cnnlab.pipeline import Stage
 from cnnlab.questions import generate
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import TAB_WORDS, Text
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.questions import question_view
 from cnnlab.ui.widgets import current
 
-TAB_WORDS = {"maps": "tab.maps", "learn": "tab.learn", "inspect": "tab.inspect", "quiz": "tab.quiz",
-             "compare": "tab.compare", "trained": "tab.trained"}
-"""A step's tab -> the tab's label's catalogue key (the tabs are named by their labels)."""
 LESSON_WORDS = {
     ("blog", "digit"): ("lesson.blog.digit.title", "lesson.blog.digit.text"),
     ("blog", "convolution"): ("lesson.blog.convolution.title", "lesson.blog.convolution.text"),

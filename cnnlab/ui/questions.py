@@ -12,7 +12,7 @@ import streamlit as st
 from cnnlab import explain
 from cnnlab.pipeline import Stage
 from cnnlab.questions import KINDS, Question, generate, parse_kinds
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 from cnnlab.ui.widgets import current
 
 QUIZ_TITLES = {"output_size": "quiz.title.output_size", "parameters": "quiz.title.parameters",
@@ -32,11 +32,6 @@ EFFECT_WORDS = {"unchanged": "quiz.effect.unchanged", "blurred": "quiz.effect.bl
 EDGE_WORDS = {"left_dark": "quiz.edge.left_dark", "left_bright": "quiz.edge.left_bright",
               "top_dark": "quiz.edge.top_dark", "top_bright": "quiz.edge.top_bright"}
 """cnnlab.questions.EDGES -> their catalogue keys."""
-CLASSIC_WORDS = {"identity": "classic.identity", "box blur": "classic.box blur", "Gaussian": "classic.Gaussian",
-                 "sharpen": "classic.sharpen", "Sobel x": "classic.Sobel x", "Sobel y": "classic.Sobel y",
-                 "Prewitt x": "classic.Prewitt x", "Laplacian": "classic.Laplacian", "emboss": "classic.emboss",
-                 "45° edge": "classic.45° edge"}
-"""The classic filters' names (cnnlab.classic_filters) -> their catalogue keys."""
 GRID_WORDS = {"image": "quiz.grid.image", "kernel": "quiz.grid.kernel", "patch": "quiz.grid.patch",
               "response": "quiz.grid.response"}
 """A question's grids (their names' first word) -> their captions' catalogue keys."""

@@ -21,7 +21,7 @@ from cnnlab.ui import widgets as w
 from cnnlab.ui.attribution import why_panel
 from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 from cnnlab.ui.maps import kernels_of
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import shape_text, thumbnail
@@ -258,7 +258,7 @@ def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
     labels = [closest_classic(kernel) for kernel in kernels]
     if not labels or not labels[0][0]:
         return
-    items = " · ".join(f"{m}: {tx('classic.' + name)} {round(score, 2) + 0.0:.2f}" for m, (name, score) in enumerate(labels))
+    items = " · ".join(f"{m}: {tx(CLASSIC_WORDS[name])} {round(score, 2) + 0.0:.2f}" for m, (name, score) in enumerate(labels))
     st.caption(tx("trained.classic", items=items))
 
 
