@@ -14,7 +14,7 @@ from cnnlab.statistics import network_statistics
 from cnnlab.ui import attribution, component_state, compute, input_image, inspector, kernel_editor, learn, maps, network, overview, phone, trained
 from cnnlab.ui import classroom, compare, lesson, questions
 from cnnlab.ui import display as display_settings
-from cnnlab.ui.i18n import Text, browser_language
+from cnnlab.ui.i18n import TAB_WORDS, Text, browser_language
 from cnnlab.ui.page import Settings, page_icon
 from cnnlab.ui.params import DEFAULT_NET, LEGACY, VIEWS, legacy_network, url_problems
 
@@ -108,7 +108,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
                             settings.shown_epoch)
     statistics = network_statistics([s.spec for s in stages[1:] if s.error is None], stages[0].shape)
     overview.overview(tx, stages, statistics[0], pixel.layer if pixel else None, display)
-    labels = [tx(f"tab.{code}") for code in VIEWS]
+    labels = [tx(TAB_WORDS[code]) for code in VIEWS]
     open_tab_from_url(labels)
     maps_tab, inspect_tab, trained_tab, learn_tab, quiz_tab, compare_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
     needed = pixel is not None and (maps_tab.open or inspect_tab.open)

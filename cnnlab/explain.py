@@ -5,8 +5,9 @@ activation), plus its receptive field traced back to the input."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+import html
 from dataclasses import dataclass, replace
-from typing import Union
+from typing import ClassVar
 
 import numpy as np
 
@@ -26,10 +27,65 @@ def size_arithmetic(spec, in_shape: Shape3) -> list[tuple[str, str]]:
 
 
 # --- One output pixel, explained -----------------------------------------------------
+#
+# A step is what a layer kind's `explain` returns, and it carries its own views: the
+# inspector's body (inspector_view), the worksheet (csv_rows, sheet_html) and the
+# sliding-window player's data (player). The inspector, the worksheet, the player and its
+# JavaScript read those generically, so a kind whose pixel is explained some other way
+# brings a Step subclass of its own and edits none of them.
+
+Block = tuple[str, str]
+"""One piece of the inspector's body: (how, content), how one of "caption", "markdown"
+(catalogue text, already in the page's language), "html" (a figure) or "code" (a line of
+arithmetic)."""
+
+
+class Step:
+    """The views every explanation step gives (see above). Subclasses are frozen
+    dataclasses with at least `out` (map, row, column) and `value`."""
+
+    out: tuple[int, int, int]
+    value: float
+
+    def input_channels(self) -> tuple[int, ...]:
+        """The input channels the pixel reads (the player sends these)."""
+        return (self.out[0],)
+
+    def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
+        """The inspector's body under the pixel's title, in tx's language (tx: the catalogue's
+        lookup, tx(key, **fields)); in_shape: the layer's input (C, H, W)."""
+        raise NotImplementedError
+
+    def csv_rows(self) -> list[list]:
+        """The worksheet's CSV: a header, one row per term, the result last."""
+        raise NotImplementedError
+
+    def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
+        """The printable worksheet's body (HTML parts, every text escaped), named by `words`
+        (cnnlab.worksheet.SHEET_WORDS in the page's language); `exercise` leaves the answers blank."""
+        raise NotImplementedError
+
+    def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
+        """The sliding-window player's description of output map self.out[0] over x (C, H, W),
+        whose output is size (Ho, Wo): reduce ("sum" weighted by `kernel` (Cg, kh, kw) + bias,
+        "max", "sum-only", "mean" (by `divisors`, Ho*Wo), "function"), rows (Ho, k) and cols
+        (Wo, k) the input positions each output row and column reads, grids [{of: "patch" |
+        "kernel" | "products", title: catalogue key, marks: cells off the input marked}], lines
+        (catalogue keys of templates the browser fills with {channel} {depth} {cells} {count}
+        {sum} {bias} {divisor} {x} {formula} {value}) and formula. The browser draws only this."""
+        raise NotImplementedError
+
+
+def windows(spec, params, x: np.ndarray, m: int, size: tuple[int, int]) -> tuple[list, list]:
+    """(rows, cols): the input rows every output row of map m reads, and the columns every
+    output column reads, from the kind's own explain (one call per output row and column)."""
+    down = [spec.explain(params, x, (m, i, 0)) for i in range(size[0])]
+    across = [spec.explain(params, x, (m, 0, j)) for j in range(size[1])]
+    return down, across
 
 
 @dataclass(frozen=True)
-class ConvolutionStep:
+class ConvolutionStep(Step):
     """How y[m, i, j] of a Convolution is computed.
 
     rows (kh,), cols (kw,): input positions each kernel row/column reads (i*sh - ph + u*dh);
@@ -53,9 +109,78 @@ class ConvolutionStep:
         col_out = (self.cols < 0) | (self.cols >= in_hw[1])
         return row_out[:, None] | col_out[None, :]
 
+    def input_channels(self) -> tuple[int, ...]:
+        return self.channels
+
+    def pad_mark(self, tx) -> str:
+        """What a patch cell off the input reads in the inspector: padding."""
+        return tx("insp.pad")
+
+    def window_caption(self, tx, padded: np.ndarray) -> list[Block]:
+        """Which input rows and columns the kernel reads (padding named only where it is read)."""
+        key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"
+        return [("caption", tx(key, rows=span(self.rows), cols=span(self.cols)))]
+
+    def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
+        """The patch, kernel and products of each input channel the pixel reads (named when
+        the layer's input has several, at most 3 drawn), and the sums."""
+        from cnnlab.figures import grid_html  # figures imports this module
+
+        padded = self.padded(in_shape[1:])
+        blocks = self.window_caption(tx, padded)
+        for k, channel in enumerate(self.channels[:3]):
+            if in_shape[0] > 1:
+                blocks.append(("markdown", tx("insp.channel", channel=channel)))
+            blocks.append(("html",
+                           grid_html(self.patch[k], tx("insp.patch"), marked=padded, mark=self.pad_mark(tx))
+                           + grid_html(self.kernel[k], tx("insp.kernel", map=self.out[0]),
+                                       texts=kernel_texts(self.kernel[k]))
+                           + grid_html(self.products[k], tx("insp.products"))))
+        if len(self.channels) > 3:
+            blocks.append(("caption", tx("insp.more_channels", count=len(self.channels) - 3)))
+        blocks.append(("code", "\n".join(sum_lines(self, channel_word=tx("insp.sum.channel"),
+                                                   more_word=tx("insp.sum.more")))))
+        blocks.append(("markdown", tx("insp.conv.total", line=f"`{total_line(self, tx('sheet.bias'))}`")))
+        blocks.append(("caption", tx("insp.rounding")))
+        return blocks
+
+    def csv_rows(self) -> list[list]:
+        rows: list[list] = [["channel", "input_row", "input_column", "input", "kernel", "product"]]
+        for c, channel in enumerate(self.channels):
+            for u, row in enumerate(self.rows):
+                for v, col in enumerate(self.cols):
+                    rows.append([channel, int(row), int(col), sheet_number(self.patch[c, u, v]),
+                                 sheet_number(self.kernel[c, u, v]), sheet_number(self.products[c, u, v])])
+        rows.append(["bias", "", "", "", "", sheet_number(self.bias or 0.0)])
+        rows.append(["sum", "", "", "", "", sheet_number(self.value)])
+        return rows
+
+    def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
+        parts = []
+        for c, channel in enumerate(self.channels):
+            parts.append(f"<h2>{html.escape(words['channel'])} {channel}</h2><div class=row>"
+                         f"<div><h3>{html.escape(words['patch'])}</h3>{sheet_grid(self.patch[c])}</div>"
+                         f"<div><h3>{html.escape(words['kernel'])}</h3>"
+                         f"{sheet_grid(self.kernel[c], texts=kernel_texts(self.kernel[c]))}</div>"
+                         f"<div><h3>{html.escape(words['products'])}</h3>{sheet_grid(self.products[c], exercise)}</div>"
+                         "</div>")
+        answer = SHEET_BLANK if exercise else sheet_number(self.value)
+        parts.append(f"<p>{html.escape(words['sum'])} + {html.escape(words['bias'])} {sheet_number(self.bias or 0.0)}"
+                     f" = <b>{answer}</b></p>")
+        return parts
+
+    def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
+        down, across = windows(spec, params, x, self.out[0], size)
+        sums = ["slide.grids_channel", "slide.channels"] if len(self.channels) > 1 else ["slide.products_sum"]
+        return {"reduce": "sum", "rows": [s.rows.tolist() for s in down], "cols": [s.cols.tolist() for s in across],
+                "kernel": self.kernel, "bias": self.bias,
+                "grids": [{"of": "patch", "title": "slide.patch", "marks": True},
+                          {"of": "kernel", "title": "slide.kernel"}, {"of": "products", "title": "slide.products"}],
+                "lines": [*sums, "slide.result" if self.bias is None else "slide.with_bias"]}
+
 
 @dataclass(frozen=True)
-class PoolingStep:
+class PoolingStep(Step):
     """How y[c, i, j] of a pooling layer is computed.
 
     rows (kh,), cols (kw,): input positions of the window (i*sh - ph + u); values (kh, kw)
@@ -76,9 +201,46 @@ class PoolingStep:
     reduce: str = "max"
     note: str = "insp.pool.MaxPooling"
 
+    PLAYER_REDUCE: ClassVar[dict[str, str]] = {"max": "max", "sum": "sum-only", "mean": "mean"}
+    PLAYER_LINE: ClassVar[dict[str, str]] = {"max": "slide.max", "sum": "slide.sum_only", "mean": "slide.mean"}
+
+    def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
+        """The window (the max outlined), its arithmetic and the kind's note."""
+        from cnnlab.figures import grid_html  # figures imports this module
+
+        return [("caption", tx("insp.pool.window", rows=span(self.rows), cols=span(self.cols))),
+                ("html", grid_html(self.values, tx("insp.window"), chosen=self.chosen)),
+                ("code", pooling_line(self)),
+                ("caption", tx(self.note, divisor=self.divisor))]
+
+    def csv_rows(self) -> list[list]:
+        rows: list[list] = [["input_row", "input_column", "input"]]
+        for u, row in enumerate(self.rows):
+            for v, col in enumerate(self.cols):
+                rows.append([int(row), int(col), sheet_number(self.values[u, v])])
+        rows.append([self.kind, "", sheet_number(self.value)])
+        return rows
+
+    def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
+        answer = SHEET_BLANK if exercise else sheet_number(self.value)
+        return [f"<h2>{html.escape(words['window'])}</h2>{sheet_grid(self.values)}",
+                f"<p>{html.escape(self.kind)}: {html.escape(words['result'])} = <b>{answer}</b></p>"]
+
+    def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
+        down, across = windows(spec, params, x, self.out[0], size)
+        data = {"reduce": self.PLAYER_REDUCE[self.reduce], "rows": [s.rows.tolist() for s in down],
+                "cols": [s.cols.tolist() for s in across],
+                "grids": [{"of": "patch", "title": "slide.window"}], "lines": [self.PLAYER_LINE[self.reduce]]}
+        if self.reduce == "mean":
+            # divisor(i, j) = per-row count x per-column count (NNC's including_pad rule per axis)
+            by_row = np.array([s.divisor for s in down], dtype=np.int64)
+            by_col = np.array([s.divisor for s in across], dtype=np.int64)
+            data["divisors"] = (np.outer(by_row, by_col) // self.divisor).ravel().tolist()
+        return data
+
 
 @dataclass(frozen=True)
-class ActivationStep:
+class ActivationStep(Step):
     """y = f(x) for one value; formula says f with its numbers ('max(0, x)')."""
 
     kind: str
@@ -87,8 +249,25 @@ class ActivationStep:
     x: float
     value: float
 
+    def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
+        return [("markdown", tx("insp.activation", name=self.kind, formula=self.formula,
+                                x=format_number(self.x), y=format_number(self.value)))]
 
-PixelStep = Union[ConvolutionStep, PoolingStep, ActivationStep]
+    def csv_rows(self) -> list[list]:
+        return [["function", "x", "value"], [self.formula, sheet_number(self.x), sheet_number(self.value)]]
+
+    def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
+        answer = SHEET_BLANK if exercise else sheet_number(self.value)
+        return [f"<p>{html.escape(self.formula)}, x = {sheet_number(self.x)}: {html.escape(words['result'])} = "
+                f"<b>{answer}</b></p>"]
+
+    def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
+        return {"reduce": "function", "rows": [[i] for i in range(size[0])], "cols": [[j] for j in range(size[1])],
+                "formula": f"{self.kind}(x) = {self.formula}", "grids": [], "lines": ["slide.function"]}
+
+
+PixelStep = Step
+"""Any explanation step (ConvolutionStep, PoolingStep, ActivationStep, or a kind's own)."""
 
 
 def explain_pixel(spec, params, x: np.ndarray, out: tuple[int, int, int], y: np.ndarray | None = None) -> PixelStep:
@@ -273,3 +452,28 @@ def total_line(step: ConvolutionStep, bias_word: str = "bias") -> str:
         bias = format_number(step.bias)
         text += f" - {bias_word} {bias[1:]}" if bias.startswith("-") else f" + {bias_word} {bias}"
     return f"{text} = {format_number(step.value)}"
+
+
+def span(idx: np.ndarray) -> str:
+    """[3, 4, 5] -> '3-5'; [0, 2, 4] -> '0, 2, 4'."""
+    idx = [int(v) for v in idx]
+    if len(idx) > 1 and all(b - a == 1 for a, b in zip(idx, idx[1:])):
+        return f"{idx[0]}-{idx[-1]}"
+    return ", ".join(map(str, idx))
+
+
+SHEET_BLANK = "&nbsp;" * 8  # an answer cell of the worksheet's exercise
+
+
+def sheet_number(value: float | None) -> str:
+    """The worksheet's one number format (format_number: 3 significant digits, never
+    '-0'); blank for None, NaN and infinities."""
+    return "" if value is None or not np.isfinite(value) else format_number(value)
+
+
+def sheet_grid(values: np.ndarray, blank: bool = False, texts: np.ndarray | None = None) -> str:
+    """A worksheet table of values (h, w) as sheet_number writes them, or `texts` (h, w), or blanks."""
+    texts = np.vectorize(sheet_number, otypes=[object])(values) if texts is None else texts
+    rows = "".join("<tr>" + "".join(f"<td>{SHEET_BLANK if blank else html.escape(t)}</td>" for t in row) + "</tr>"
+                   for row in texts)
+    return f"<table>{rows}</table>"

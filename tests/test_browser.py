@@ -786,6 +786,37 @@ def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, s
     assert state["value"] == pytest.approx(float(stages[2].output[1, i, j]), abs=1e-6)
 
 
+
+@pytest.mark.parametrize("net, grids, line", [
+    ("conv-4-3x3_deconv-2-3x3-s2x2", ["input patch", "kernel", "patch x kernel"],
+     "The grids show channel 0 of 4.Sum of the products over 4 channels = {sum}+ bias {bias} = {value}"),
+    ("conv-4-3x3_unpool-2x2", ["window"], "A copy of the input value = {value}"),
+    ("conv-4-3x3_relu", [], "ReLU(x) = max(0, x): x = {x} → {value}"),
+])
+def test_the_player_draws_the_grids_and_lines_each_kind_s_step_describes(page, server, net, grids, line):
+    """The browser knows no kind: a Deconvolution, an Unpooling and an activation are drawn
+    from their steps' descriptions (explain.Step.player), with the map's own values."""
+    from cnnlab.presets import parse_stack
+    page.goto(f"{server}/?net={net}&slide=true&insp_layer=2")
+    wait_for_app(page, ("chart-stage-2",))
+    page.wait_for_function("() => (" + FIND_ROOT_JS + ")('slide-2', 'wp') !== null", timeout=20000)
+    stages = run(load_mnist().image(4), parse_stack(net), seed=0)
+    state = player_state(page, 2)
+    i, j = divmod(state["step"], stages[2].output.shape[2])
+    captions = page.evaluate("() => [...(" + FIND_ROOT_JS + ")('slide-2', 'wp').querySelectorAll('.wp-grid caption')]"
+                             ".map((c) => c.textContent)")
+    assert captions == grids
+    x, y = stages[1].output[0, i, j], stages[2].output[0, i, j]
+    bias = stages[2].params["b"][0] if stages[2].params else 0.0
+    expected = line.format(value=format_number(y), x=format_number(x), bias=format_number(bias),
+                           sum=format_number(y - bias))
+    if "{sum}" in line:  # the sum the browser adds up in float64 may differ from y - b in the last digit
+        head, _, tail = expected.partition(format_number(y - bias))
+        assert state["sum"].startswith(head) and state["sum"].endswith(tail), state["sum"]
+    else:
+        assert state["sum"] == expected
+
+
 def test_clicking_a_layer_in_the_overview_selects_it_for_editing_and_inspecting(page, server):
     page.goto(f"{server}/?net=conv-16-5x5_relu_max-2x2")
     wait_for_app(page, MAPS_TAB_CHARTS)

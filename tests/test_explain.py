@@ -242,3 +242,95 @@ def test_spread_windows_marks_exactly_the_cells_the_windows_read(groups, maps_pe
                     expected[g * ch_per_group:(g + 1) * ch_per_group, r, q] = True
     got = spread_windows(mask, (c, h, w), (kh, kw), (ph, pw), (sh, sw), (dh, dw), groups)
     np.testing.assert_array_equal(got, expected)
+
+
+# --- a kind with a step of its own: its views come with it -----------------------------
+
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+from cnnlab.explain import Step  # noqa: E402
+from cnnlab.layers.base import LayerKind  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class SquareStep(Step):
+    """y = x * x, shown as its own views (a kind defined only in this test)."""
+
+    out: tuple[int, int, int]
+    x: float
+    value: float
+
+    def inspector_view(self, tx, in_shape):
+        return [("markdown", f"**square** {format_number(self.x)}^2 = {format_number(self.value)}"),
+                ("code", f"{format_number(self.x)} * {format_number(self.x)}")]
+
+    def csv_rows(self):
+        return [["x", "square"], [format_number(self.x), format_number(self.value)]]
+
+    def sheet_html(self, words, exercise):
+        return [f"<p>x = {format_number(self.x)}: {words['result']} = <b>{'' if exercise else format_number(self.value)}</b></p>"]
+
+    def player(self, spec, params, x, size):
+        return {"reduce": "function", "rows": [[i] for i in range(size[0])], "cols": [[j] for j in range(size[1])],
+                "formula": "Square(x) = x * x", "grids": [], "lines": ["slide.function"]}
+
+
+@_dataclass(frozen=True)
+class SquareSpec(LayerKind):
+    kind = "Square"
+
+    def output_shape(self, in_shape):
+        return in_shape
+
+    def forward(self, x, params=None):
+        return x * x
+
+    def explain(self, params, x, out):
+        return SquareStep(out, float(x[out]), float(x[out]) ** 2)
+
+    def input_cells(self, mask, in_shape):
+        return mask.copy()
+
+
+def test_a_kind_with_its_own_step_is_shown_by_the_inspector_worksheet_and_player_unchanged():
+    """A kind whose pixel fits none of the three step types brings its own step: the
+    worksheet, the player's data and the inspector's body come from it, and nothing in
+    cnnlab knows the kind."""
+    from cnnlab import sliding_window, worksheet
+    from cnnlab.mosaic import Display
+    from cnnlab.ui.i18n import Text
+
+    x = np.arange(12, dtype=np.float32).reshape(1, 3, 4) - 5
+    spec = SquareSpec()
+    step = explain_pixel(spec, None, x, (0, 1, 2), spec.forward(x[None])[0])
+    assert step.value == 1.0 and step.x == 1.0
+    assert worksheet.worksheet_csv(step) == "x,square\n1,1\n"
+    assert "x = 1: r = <b>1</b>" in worksheet.worksheet_html(step, "t", {"result": "r"})
+    tour = sliding_window.tour(spec, None, x, spec.forward(x[None])[0], 0, Display())
+    assert tour["reduce"] == "function" and tour["lines"] == ["slide.function"] and tour["channels"] == [0]
+    assert len(tour["rows"]) == 3 and len(tour["cols"]) == 4
+    assert step.inspector_view(Text("ja"), x.shape)[1] == ("code", "1 * 1")
+
+
+def _square_inspector() -> None:  # an AppTest script: the app's inspector view of a Square layer
+    import numpy as np
+    from cnnlab.mosaic import Display
+    from cnnlab.pipeline import run
+    from cnnlab.ui.i18n import Text
+    from cnnlab.ui.inspector import Inspected, Pixel, inspector_view
+    from test_explain import SquareSpec
+
+    image = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+    stages = run(image, [SquareSpec()], 0, budget=False)
+    inspector_view(Text("en"), stages, Inspected.of(stages, [s.spec for s in stages[1:]], Pixel(1, 0, 2, 3)),
+                   Display())
+
+
+def test_the_inspector_draws_a_kind_s_own_step():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_square_inspector, default_timeout=60).run()
+    assert not at.exception
+    x = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)[2, 3]
+    assert f"**square** {format_number(x)}^2 = {format_number(float(x) ** 2)}" in [m.value for m in at.markdown]
+    assert at.code[0].value == f"{format_number(x)} * {format_number(x)}"

@@ -1,10 +1,14 @@
 """The catalogue and the Japanese UI."""
 
+import html
 import re
+
+import numpy as np
 
 import pytest
 
 from apptools import heatmap_by_key, layer_control, open_tab, popover_labels
+from cnnlab.explain import explain_pixel
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.layers import ADDABLE, BY_HEAD, KINDS
 from cnnlab.ui.params import PARAMS
@@ -145,3 +149,95 @@ def test_a_network_text_that_cannot_be_read_is_said_wholly_in_japanese():
         outside_the_visitor_s_text = re.sub(r"`[^`]*`", "", message)
         assert set(re.findall(r"[A-Za-z]{2,}", outside_the_visitor_s_text)) <= {"OutMaps", "KernelShape", "leaky",
                                                                                "alpha"}, message
+
+
+# --- every kind's words, in both languages, from the kind itself ------------------------
+
+def _every_spec():
+    """Every kind the registry has, as "Add a layer" offers it, and variants that reach every
+    sentence a kind's inspector can write (padding read, several channels, a Deconvolution's
+    kernel cells between strides and past the input, an activation without a head)."""
+    from cnnlab.layers import ActivationSpec, ConvolutionSpec, DeconvolutionSpec, PoolingSpec
+    return (*ADDABLE, ConvolutionSpec(4, (3, 3), padding=(1, 1)), ConvolutionSpec(2, (3, 3), with_bias=False),
+            DeconvolutionSpec(2, (3, 3), strides=(2, 2)), DeconvolutionSpec(2, (5, 5), strides=(3, 3), padding=(0, 0)),
+            PoolingSpec("AveragePooling", (3, 3), padding=(1, 1)), ActivationSpec("Identity"))
+
+
+class StrictText(Text):
+    """tx that refuses a key its own language lacks (Text falls back to English) and keeps
+    every text it wrote."""
+
+    def __init__(self, lang):
+        super().__init__(lang)
+        self.written = []
+
+    def __call__(self, key, /, **fmt):
+        assert key in self.entries, (self.lang, key)
+        text = super().__call__(key, **fmt)
+        self.written.append(text)
+        return text
+
+
+def _kind_texts(lang: str, spec) -> tuple[list[str], list[str]]:
+    """(what the page writes, with words from the catalogue) of one layer in `lang`: its
+    settings' labels and help, what it does, the inspector's body at every output pixel of
+    two maps, the player's words and the worksheet's; and the inspector's numbers lines
+    (code: its own arithmetic, with the catalogue's words in it)."""
+    from cnnlab import sliding_window, worksheet
+    from cnnlab.mosaic import Display
+
+    tx = StrictText(lang)
+    for field in type(spec).FIELDS:
+        for label, helptext in field.texts():
+            tx(label), tx(helptext)
+    tx(spec.explanation_key(), **vars(spec))
+    x = np.random.default_rng(0).standard_normal((3, 6, 6)).astype(np.float32)
+    params = spec.init_params(x.shape, np.random.default_rng(1))
+    y = spec.forward(x[None], params)[0]
+    written = []
+    for m in range(min(2, y.shape[0])):
+        for i in range(y.shape[1]):
+            for j in range(y.shape[2]):
+                step = explain_pixel(spec, params, x, (m, i, j), y)
+                for how, content in step.inspector_view(tx, x.shape):
+                    written.append(re.sub(r"<[^>]+>", " ", html.unescape(content)) if how == "html" else content)
+        tour = sliding_window.tour(spec, params, x, y, m, Display())
+        for key in [*tour["lines"], *(grid["title"] for grid in tour["grids"])]:
+            tx(key)
+    for key in worksheet.SHEET_WORDS.values():
+        tx(key)
+    return tx.written, written
+
+
+@pytest.mark.parametrize("spec", _every_spec(), ids=repr)
+def test_every_kind_s_words_exist_in_both_languages_and_its_japanese_has_no_english(spec):
+    """Each registered kind's settings, explanation, inspector (every pixel), player and
+    worksheet words are looked up in the page's own language (a missing key fails here, not
+    on a page), and the Japanese has no English word outside NNC's names and the formulas."""
+    from apptools import allowed_words
+    for lang in ("en", "ja"):
+        words, shown = _kind_texts(lang, spec)
+        assert words and shown, spec
+    allowed = allowed_words() | {"x", "tanh", "exp", "if", "else", "sqrt", "beta", "gamma", "mean", "var"}
+    allowed |= {"Glorot"}  # NNC's initialisers' family name
+    allowed |= {o for kind in KINDS for field in kind.FIELDS for o in field.options}  # codes shown as they are
+    text = re.sub(r"{\w+(:[^}]*)?}", "", "\n".join(words + shown))  # a template's placeholders
+    english = {w for w in re.findall(r"[A-Za-z]+", text) if w not in allowed and len(w) > 1}
+    assert english == set(), (spec, english)
+
+
+def test_no_catalogue_key_is_built_by_string_formatting():
+    """A tx() call's key is a literal or comes from a table of literals (or a kind's own
+    method returning one), so `grep` finds where every key is used; the same for the
+    browser's words (no template literal picks a word)."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[1]
+    sources = [*root.joinpath("cnnlab").rglob("*.py"), root / "app.py"]
+    formatted = [f"{p.relative_to(root)}:{n}" for p in sources
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"""\btx\(\s*f["']|\btx\([^)]*\.format\(|\btx\(\s*["'][^"']*["']\s*[+%]""", line)]
+    assert formatted == []
+    scripts = root.joinpath("cnnlab", "ui", "assets").glob("*.js")
+    picked = [f"{p.name}:{n}" for p in scripts for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"\bw(ords)?\[`", line)]
+    assert picked == []

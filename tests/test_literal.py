@@ -35,6 +35,7 @@ import ast  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from cnnlab.ui.i18n import EN, JA, VISITOR_FIELDS, Text  # noqa: E402
+from cnnlab.layers import ACTIVATION_KINDS, KINDS, POOLING_KINDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_FILES = sorted((ROOT / "cnnlab" / "ui").glob("*.py")) + [ROOT / "app.py"]
@@ -43,12 +44,44 @@ VISITOR_NAMES = {"text", "raw", "typed", "item", "token", "part", "after", "entr
 
 
 PASS_THROUGH = {"why_disabled": 1}  # helpers that call tx(key, **fmt) with their own key argument (position)
-FORWARDED = {("widgets.py", "fmt"), ("kernel_editor.py", "fields")}  # those helpers' own tx calls (the second:
-# the reasons of ignored edits, keys that hold no visitor text; an EditError's message is Text.edit_error)
+FORWARDED = {("widgets.py", "fmt")}  # those helpers' own tx calls
+
+
+def _tables(tree: ast.Module) -> dict[str, list[str]]:
+    """A module's tables of catalogue keys (NAME = {...: "key" or ("key", "key")}): every key each holds."""
+    tables = {}
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and isinstance(getattr(node, "value", None), ast.Dict):
+            keys = [c.value for v in node.value.values for c in ast.walk(v)
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+            if keys:
+                tables[target.id] = keys
+    return tables
+
+
+TABLES = {name: keys for path in UI_FILES for name, keys in _tables(ast.parse(path.read_text(encoding="utf-8"))).items()}
+EXPLANATIONS = sorted({spec.explanation_key() for kind in KINDS for spec in kind.addable()}
+                      | {"explain." + k for k in (*ACTIVATION_KINDS, *POOLING_KINDS)})
+
+
+def _keys(first: ast.expr) -> list[str] | None:
+    """The catalogue keys a tx call's key argument can be: a constant, a table lookup
+    (TABLE[x], TABLE[x][0]) or a kind's explanation_key(); None when unknown."""
+    if isinstance(first, ast.Constant):
+        return [first.value]
+    while isinstance(first, ast.Subscript) and isinstance(first.value, ast.Subscript):
+        first = first.value
+    if isinstance(first, ast.Subscript) and isinstance(first.value, ast.Name) and first.value.id in TABLES:
+        return TABLES[first.value.id]
+    if isinstance(first, ast.Call) and getattr(first.func, "attr", "") == "explanation_key":
+        return EXPLANATIONS
+    return None
 
 
 def _tx_calls():
-    """(file, call, key or None) of every tx(...) call in the UI (key None: not a constant)."""
+    """(file, call, key or None) of every tx(...) call in the UI, once per key its key
+    argument can be (key None: not known)."""
     for path in UI_FILES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -56,8 +89,8 @@ def _tx_calls():
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             at = {"tx": 0, **PASS_THROUGH}.get(name)
             if at is not None and len(node.args) > at:
-                key = node.args[at].value if isinstance(node.args[at], ast.Constant) else None
-                yield path.name, node, key
+                for key in _keys(node.args[at]) or [None]:
+                    yield path.name, node, key
 
 
 def _is_literal_call(node: ast.expr) -> bool:

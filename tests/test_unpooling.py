@@ -51,3 +51,20 @@ def test_token_size_and_costs():
     assert spec.output_shape((4, 12, 10)) == (4, 24, 30) and spec.size_arithmetic((4, 12, 10)) == ["12 * 2 = 24",
                                                                                                   "10 * 3 = 30"]
     assert spec.statistics((4, 12, 10)) == {} and spec.work((4, 12, 10)) == 4 * 24 * 30
+
+
+def test_the_player_says_an_unpooled_pixel_is_a_copy_of_one_input_value():
+    """Unpooling's own step (UnpoolingStep) names its player line: a copy, not 'the sum of
+    1 values'; every output cell's window is the one input cell it copies."""
+    from cnnlab import sliding_window
+    from cnnlab.mosaic import Display
+    from cnnlab.ui.i18n import Text
+
+    spec = UnpoolingSpec((2, 3))
+    x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+    y = spec.forward(x[None])[0]
+    tour = sliding_window.tour(spec, None, x, y, 1, Display())
+    assert tour["lines"] == ["slide.Unpooling"] and tour["reduce"] == "sum-only"
+    assert tour["rows"] == [[i // 2] for i in range(4)] and tour["cols"] == [[j // 3] for j in range(9)]
+    assert Text("en")("slide.Unpooling", value=7) == "A copy of the input value = 7"
+    assert Text("ja")("slide.Unpooling", value=7) == "入力の値の写し = 7"

@@ -21,6 +21,8 @@ ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
 SHORT = {"ReLU": "relu", "LeakyReLU": "leaky", "Tanh": "tanh", "Sigmoid": "sigmoid"}
 FUNCTIONS = {"Identity": F.identity, "ReLU": F.relu, "Tanh": F.tanh, "Sigmoid": F.sigmoid}
+EXPLANATIONS = {"ReLU": "explain.ReLU", "LeakyReLU": "explain.LeakyReLU", "Tanh": "explain.Tanh",
+                "Sigmoid": "explain.Sigmoid", "Identity": "explain.Identity"}  # LayerKind.explanation_key
 FORMULAS = {"ReLU": "max(0, x)", "LeakyReLU": "x if x > 0 else {alpha} * x", "Tanh": "tanh(x)",
             "Sigmoid": "1 / (1 + exp(-x))", "Identity": "x"}
 
@@ -43,6 +45,34 @@ class ActivationSpec(LayerKind):
     LIMITS = LIMITS
     FIELDS = (Field("kind", "choice", "activation", options=tuple(SHORT)),
               Field("alpha", "float", "alpha", step=0.01, shown=lambda spec: spec.kind == "LeakyReLU"))
+    WORDS = {
+        "en": {
+            "activation.label": "Activation",
+            "activation.help": "An element-wise function on every value of the layer before. The blog post uses none.",
+            "alpha.label": "alpha (LeakyReLU)",
+            "alpha.help": "LeakyReLU's slope for negative values: y = alpha * x when x < 0.",
+            "explain.ReLU": "{kind} is applied to every value; the shape does not change.",
+            "explain.LeakyReLU": "{kind} is applied to every value; the shape does not change.",
+            "explain.Tanh": "{kind} is applied to every value; the shape does not change.",
+            "explain.Sigmoid": "{kind} is applied to every value; the shape does not change.",
+            "explain.Identity": "{kind} is applied to every value; the shape does not change.",
+        },
+        "ja": {
+            "activation.label": "活性化関数",
+            "activation.help": "前の層の値 1 つ 1 つに掛ける関数。ブログ記事では使っていません。",
+            "alpha.label": "alpha（LeakyReLU）",
+            "alpha.help": "LeakyReLU の負の側の傾き: x < 0 のとき y = alpha * x。",
+            "explain.ReLU": "{kind} をすべての値に掛けます。形は変わりません。",
+            "explain.LeakyReLU": "{kind} をすべての値に掛けます。形は変わりません。",
+            "explain.Tanh": "{kind} をすべての値に掛けます。形は変わりません。",
+            "explain.Sigmoid": "{kind} をすべての値に掛けます。形は変わりません。",
+            "explain.Identity": "{kind} をすべての値に掛けます。形は変わりません。",
+            "stack.what.alpha": "0.2 のような alpha",
+        },
+    }
+
+    def explanation_key(self) -> str:
+        return EXPLANATIONS[self.kind]
 
     @classmethod
     def addable(cls) -> tuple["ActivationSpec", ...]:

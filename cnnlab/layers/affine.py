@@ -52,6 +52,7 @@ class AffineSpec(LayerKind):
     TRAINED = ("W", "b")
     FIELDS = (Field("outputs", "int", "affine_outputs"), Field("with_bias", "bool", "with_bias", main=False))
     EXPECTED = {"outputs": "an OutShape, a whole number like 10"}
+    EXPLANATION = "explain.Affine"
     WORDS = {
         "en": {
             "affine_outputs.label": "OutShape",

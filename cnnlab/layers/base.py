@@ -8,9 +8,10 @@ A kind is a frozen dataclass deriving from LayerKind, in one module of its own. 
     output_shape(in_shape) -> Shape3, LayerShapeError when the input does not fit
     forward(x (N, C, H, W), params) -> (N, *output_shape)
     backward(dy, x, params, y, kept, need_dx) -> (dx or None, {name: gradient} of TRAINED)
-    explain(params, x (C, H, W), out) -> a step of cnnlab.explain (ConvolutionStep,
-                    PoolingStep or ActivationStep): what the inspector, the worksheet and
-                    the sliding-window player show
+    explain(params, x (C, H, W), out) -> a cnnlab.explain.Step (ConvolutionStep,
+                    PoolingStep, ActivationStep or a kind's own subclass, e.g.
+                    DeconvolutionStep): it carries its own views, what the inspector, the
+                    worksheet and the sliding-window player show
     input_cells(mask (M, Ho, Wo) bool, in_shape) -> the input cells (C, H, W bool) it reads
     torch_code(in_shape) -> a torch.nn module's text for an input (C, H, W), or None where
                     torch has none
@@ -60,9 +61,13 @@ class LayerKind:
     layer{index}/{SCOPE}/{name}, as nnabla's parametric functions name them."""
     TRAINED: ClassVar[tuple[str, ...]] = ()
     WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ja": {}}
-    """The kind's own words, by language: its settings' labels and help ("{Field.text}.label",
-    ".help"), what it does ("explain.{kind}"), its inspector notes and, in Japanese,
+    """The kind's own words, by language: its settings' labels and help (Field.texts), what
+    it does (EXPLANATION), its inspector and player notes and, in Japanese,
     "stack.what.{field}" (the English is EXPECTED's). cnnlab.ui.i18n merges them."""
+    EXPLANATION: ClassVar[str] = ""
+    """The catalogue key (in WORDS) of what the kind does, formatted with the spec's fields:
+    the Maps tab's sentence under the layer's title. A class standing for several kinds
+    overrides explanation_key instead."""
     EXPECTED: ClassVar[dict[str, str]] = {}
     """What the stack-text grammar expects at its own fields, in English (cnnlab.layers.text.EXPECTED)."""
 
@@ -70,6 +75,10 @@ class LayerKind:
     def addable(cls) -> tuple[Any, ...]:
         """The layers the editor's "Add a layer" offers of this kind."""
         return (cls(),)
+
+    def explanation_key(self) -> str:
+        """The catalogue key of what this layer does (EXPLANATION)."""
+        return self.EXPLANATION
 
     def check_limits(self) -> None:
         """LayerShapeError naming the first setting outside LIMITS."""

@@ -96,6 +96,7 @@ class BatchNormalizationSpec(LayerKind):
     FIELDS = (Field("decay_rate", "float", "bn_decay", step=0.01, format="%g"),
               Field("epsilon", "float", "bn_eps", step=0.00001, format="%g"))
     EXPECTED = {"decay_rate": "a DecayRate like 0.9", "epsilon": "an Epsilon like 0.00001"}
+    EXPLANATION = "explain.BatchNormalization"
     WORDS = {
         "en": {
             "bn_decay.label": "DecayRate",

@@ -158,6 +158,89 @@ class ConvolutionSpec(LayerKind):
               Field("strides", "pair", "stride"), BORDER_MODE, EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
               *WEIGHT_FIELDS)
+    EXPLANATION = "explain.Convolution"
+    WORDS = {
+        "en": {
+            "out_maps.label": "OutMaps",
+            "out_maps.help": "How many output maps (filters). Each map has its own kernel, so each map differs.",
+            "kernel_h.label": "KernelShape (height)",
+            "kernel_h.help": "Kernel (filter) height: the window that slides over the input.",
+            "kernel_w.label": "KernelShape (width)",
+            "kernel_w.help": "Kernel (filter) width.",
+            "stride_h.label": "Strides (height)",
+            "stride_h.help": "How many rows the window moves each step.",
+            "stride_w.label": "Strides (width)",
+            "stride_w.help": "How many columns the window moves each step.",
+            "border_mode.label": "BorderMode",
+            "border_mode.help": (
+                "valid: no padding (the output shrinks). same: pad so a stride-1 output keeps the input size "
+                "(odd kernels). full: pad by kernel-1 so every overlap counts. explicit: set Padding yourself."
+            ),
+            "pad_h.label": "Padding (height)",
+            "pad_h.help": "Rows of zeros added above and below the input.",
+            "pad_w.label": "Padding (width)",
+            "pad_w.help": "Columns of zeros added left and right of the input.",
+            "dilation_h.label": "Dilation (height)",
+            "dilation_h.help": "Spacing between kernel rows: 1 is a plain kernel, 2 skips every other row.",
+            "dilation_w.label": "Dilation (width)",
+            "dilation_w.help": "Spacing between kernel columns.",
+            "group.label": "Group",
+            "group.help": "Split the input maps and the output maps into this many groups; each output map sees its group's input maps only. Must divide both.",
+            "with_bias.label": "WithBias",
+            "with_bias.help": "Add a bias b to every output map. Untrained, b starts at 0.",
+            "initializer.label": "W.Initializer",
+            "initializer.help": "How the kernel numbers are drawn (NNC's names; Glorot is NNC's default). ClassicFilters (not in NNC): map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again; 3x3 and 5x5 only.",
+            "multiplier.label": "W.InitializerMultiplier",
+            "multiplier.help": "Scales the initialiser: sigma (normal), the bound (uniform) or the value (Constant).",
+            "explain.Convolution": (
+                "Each output value = the input patch under the kernel, multiplied element by element "
+                "with the kernel and summed (plus the bias). The window moves by Strides. "
+                "Why {out_maps} maps? OutMaps is {out_maps}: one map per kernel."
+            ),
+        },
+        "ja": {
+            "out_maps.label": "OutMaps",
+            "out_maps.help": "出力マップ（フィルター）の数。マップごとにカーネルが違うので、マップもそれぞれ違います。",
+            "kernel_h.label": "KernelShape（高さ）",
+            "kernel_h.help": "カーネル（フィルター）の高さ。入力の上をずれていく窓です。",
+            "kernel_w.label": "KernelShape（幅）",
+            "kernel_w.help": "カーネル（フィルター）の幅。",
+            "stride_h.label": "Strides（高さ）",
+            "stride_h.help": "窓が 1 回に縦に動く行数。",
+            "stride_w.label": "Strides（幅）",
+            "stride_w.help": "窓が 1 回に横に動く列数。",
+            "border_mode.label": "BorderMode",
+            "border_mode.help": (
+                "valid: パディングなし（出力は小さくなる）。same: Strides 1 で入力と同じ大きさになるように"
+                "パディング（奇数のカーネル）。full: カーネル−1 だけパディング。explicit: Padding を自分で設定。"
+            ),
+            "pad_h.label": "Padding（高さ）",
+            "pad_h.help": "入力の上下に加える 0 の行数。",
+            "pad_w.label": "Padding（幅）",
+            "pad_w.help": "入力の左右に加える 0 の列数。",
+            "dilation_h.label": "Dilation（高さ）",
+            "dilation_h.help": "カーネルの行の間隔。1 は普通のカーネル、2 は 1 行おき。",
+            "dilation_w.label": "Dilation（幅）",
+            "dilation_w.help": "カーネルの列の間隔。",
+            "group.label": "Group",
+            "group.help": "入力マップと出力マップをこの数のグループに分けます。各出力マップは自分のグループの入力マップだけを見ます。両方を割り切る数にしてください。",
+            "with_bias.label": "WithBias",
+            "with_bias.help": "各出力マップにバイアス b を足します。学習前の b は 0 です。",
+            "initializer.label": "W.Initializer",
+            "initializer.help": "カーネルの数値の作り方（NNC の名前。Glorot が NNC の既定値）。ClassicFilters（NNC にはありません）: マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し。3x3 と 5x5 のみ。",
+            "multiplier.label": "W.InitializerMultiplier",
+            "multiplier.help": "初期化の倍率: 正規分布なら σ、一様分布なら範囲、Constant なら値に掛かります。",
+            "explain.Convolution": (
+                "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"
+                "窓は Strides ずつずれていきます。"
+                "なぜ {out_maps} 枚？ OutMaps が {out_maps} だからです。カーネル 1 つにマップ 1 枚です。"
+            ),
+            "stack.what.out_maps": "OutMaps（16 のような整数）",
+            "stack.what.group": "Group（2 のような整数）",
+            "stack.what.w_initializer": "W.Initializer（{initializers}）",
+            "stack.what.initializer_multiplier": "0.5 のような W.InitializerMultiplier",
+        },
+    }
 
     @classmethod
     def addable(cls) -> tuple["ConvolutionSpec", ...]:

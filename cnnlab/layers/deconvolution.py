@@ -54,6 +54,33 @@ class DeconvolutionSpec(LayerKind):
               Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),
               Field("dilation", "pair", "dilation", main=False), Field("group", "int", "group", main=False),
               *convolution.WEIGHT_FIELDS)
+    EXPLANATION = "explain.Deconvolution"
+    WORDS = {
+        "en": {
+            "explain.Deconvolution": (
+                "A transposed convolution: every input value, times its kernel, is added into the output around "
+                "its place (Strides apart), then Padding is cut from each side. It makes maps larger."
+            ),
+            "insp.deconv.window": "Input rows {rows} and columns {cols} land on this pixel, through kernel rows {krows} and columns {kcols}: {count} input {count:cell|cells} (row, column) {count:contributes|contribute}, in kernel order: {cells}.",
+            "insp.deconv.gaps": "The other kernel cells (marked –) get no input: {reason}.",
+            "insp.deconv.between": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart)",
+            "insp.deconv.outside": "they fall past the edge of the input",
+            "insp.deconv.both": "they fall between strides (with Strides {strides}, the input's cells land that many output cells apart) or past the edge of the input",
+            "insp.deconv.none": "No input cell lands on this pixel: {reason}. The value is the bias alone.",
+        },
+        "ja": {
+            "explain.Deconvolution": (
+                "転置畳み込み: 入力の値 1 つずつにカーネルを掛けて、出力のその位置のまわりに足し込みます（Strides おき）。"
+                "最後に Padding の分を両端から切り取ります。マップが大きくなります。"
+            ),
+            "insp.deconv.window": "このピクセルに届くのは入力の行 {rows}、列 {cols} で、カーネルの行 {krows}、列 {kcols} を通ります。寄与する入力のマス（行, 列）は {count} 個、カーネルの順に: {cells}。",
+            "insp.deconv.gaps": "ほかのカーネルのマス（– の印）には入力が来ません: {reason}。",
+            "insp.deconv.between": "ストライドの間にあたるからです（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）",
+            "insp.deconv.outside": "入力の端の外にあたるからです",
+            "insp.deconv.both": "ストライドの間（Strides {strides} では、入力のマスは出力でその数だけ離れて置かれます）か、入力の端の外にあたるからです",
+            "insp.deconv.none": "このピクセルに届く入力のマスはありません: {reason}。値はバイアスだけです。",
+        },
+    }
 
     @classmethod
     def addable(cls) -> tuple["DeconvolutionSpec", ...]:
@@ -120,7 +147,7 @@ class DeconvolutionSpec(LayerKind):
         ok = (offset % s == 0) & (source >= 0) & (source < length)
         return np.where(ok, source, -1)
 
-    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> explain.ConvolutionStep:
+    def explain(self, params: Params, x: np.ndarray, out: tuple[int, int, int]) -> "DeconvolutionStep":
         """Output pixel (map, row, column): which input values (rows[u], cols[v]; -1: none lands
         there, shown as padding) times which kernel cells W[c, m', u, v] add up to it, + bias."""
         m, i, j = out
@@ -128,8 +155,10 @@ class DeconvolutionSpec(LayerKind):
         g = m // (self.out_maps // self.group)
         channels = tuple(range(g * cg, (g + 1) * cg))
         rows, cols = self._sources(0, i, x.shape[1]), self._sources(1, j, x.shape[2])
-        return explain.weighted_sum(x, out, channels, rows, cols, self.kernels(params)[m],
+        step = explain.weighted_sum(x, out, channels, rows, cols, self.kernels(params)[m],
                                     float(params["b"][m]) if "b" in params else None)
+        between = self.between_strides(0, i)[:, None] | self.between_strides(1, j)[None, :]
+        return DeconvolutionStep(**vars(step), between=between, strides=self.strides)
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """Input cells (C, H, W bool) whose spread reaches a True cell of the output mask:
@@ -256,3 +285,45 @@ class DeconvolutionSpec(LayerKind):
         return {"CostParameter": self.parameter_count(in_shape),
                 "CostAdd": m * ho * wo if self.with_bias else 0,
                 "CostMultiplyAdd": self.multiply_adds(in_shape)}
+
+
+# --- the inspector's view of a pixel ----------------------------------------------------
+
+SHOWN_CELLS = 12  # the inspector lists at most this many contributing input cells
+REASONS = {(True, False): "insp.deconv.between", (False, True): "insp.deconv.outside",
+           (True, True): "insp.deconv.both"}
+"""(some kernel cell gets no input because it falls between strides, ... because it falls
+past the input) -> the catalogue key saying why."""
+
+
+@dataclass(frozen=True)
+class DeconvolutionStep(explain.ConvolutionStep):
+    """A Deconvolution's pixel: a ConvolutionStep whose kernel cells that no input reaches
+    (rows or cols -1) are marked '–' and named (between strides, or past the input), not
+    called padding. between (kh, kw) bool: the kernel cells that fall between strides."""
+
+    between: np.ndarray
+    strides: tuple[int, int]
+
+    def pad_mark(self, tx) -> str:
+        """A kernel cell no input reaches reads '–' (not padding)."""
+        return "–"
+
+    def window_caption(self, tx, padded: np.ndarray) -> list[explain.Block]:
+        """Which input cells land on the pixel, in kernel order (row-major over the kernel),
+        and why the other kernel cells get none: they fall between strides, or past the input."""
+        rows, cols = np.asarray(self.rows), np.asarray(self.cols)
+        u_in, v_in = np.flatnonzero(rows >= 0), np.flatnonzero(cols >= 0)
+        cells = [f"({rows[u]}, {cols[v]})" for u in u_in for v in v_in]
+        missing = (rows < 0)[:, None] | (cols < 0)[None, :]
+        why = REASONS.get(((missing & self.between).any(), (missing & ~self.between).any()))
+        reason = tx(why, strides=" x ".join(map(str, self.strides))) if why else ""
+        if not cells:
+            return [("caption", tx("insp.deconv.none", reason=reason))]
+        shown = ", ".join(cells[:SHOWN_CELLS]) + (", …" if len(cells) > SHOWN_CELLS else "")
+        text = tx("insp.deconv.window", rows=", ".join(str(rows[u]) for u in u_in),
+                  cols=", ".join(str(cols[v]) for v in v_in), krows=", ".join(map(str, u_in)),
+                  kcols=", ".join(map(str, v_in)), count=len(cells), cells=shown)
+        if why:
+            text += "  \n" + tx("insp.deconv.gaps", reason=reason)
+        return [("caption", text)]

@@ -54,6 +54,26 @@ class DepthwiseConvolutionSpec(LayerKind):
     FIELDS = (Field("kernel_shape", "pair", "kernel"), Field("multiplier", "int", "dw_multiplier"),
               Field("strides", "pair", "stride"), convolution.BORDER_MODE, convolution.EXPLICIT_PADDING,
               Field("dilation", "pair", "dilation", main=False), *convolution.WEIGHT_FIELDS)
+    EXPLANATION = "explain.DepthwiseConvolution"
+    WORDS = {
+        "en": {
+            "dw_multiplier.label": "Multiplier",
+            "dw_multiplier.help": "Output maps per input map: each input map gets this many kernels of its own.",
+            "explain.DepthwiseConvolution": (
+                "Each input channel has its own {multiplier:kernel|{multiplier} kernels}: output map m = the patch of input "
+                "channel {multiplier:m|m // {multiplier}} under kernel m, multiplied element by element and summed (plus the bias)."
+            ),
+        },
+        "ja": {
+            "dw_multiplier.label": "Multiplier",
+            "dw_multiplier.help": "入力マップ 1 枚あたりの出力マップ数。入力マップごとに自分のカーネルをこの数だけ持ちます。",
+            "explain.DepthwiseConvolution": (
+                "入力チャネルごとに {multiplier} 個のカーネルがあります: 出力マップ m = 入力チャネル {multiplier:m|m // {multiplier}} の"
+                "窓とカーネル m を要素ごとに掛けて足したもの（＋バイアス）。"
+            ),
+            "stack.what.multiplier": "Multiplier（2 のような整数）",
+        },
+    }
 
     @classmethod
     def addable(cls) -> tuple["DepthwiseConvolutionSpec", ...]:

@@ -40,6 +40,13 @@ class Field:
     read: Callable[[Any], Any] | None = None
     write: Callable[[Any, Any], Any] | None = None
 
+    def texts(self) -> tuple[tuple[str, str], ...]:
+        """The catalogue keys (label, help) of each control the setting shows: one, or a
+        pair's height then width ("{text}_h.label", ...). The kind's WORDS hold them;
+        tests/test_i18n.py looks every one up in both languages."""
+        names = (self.text + "_h", self.text + "_w") if self.control == "pair" else (self.text,)
+        return tuple((name + ".label", name + ".help") for name in names)
+
     def value(self, spec: Any) -> Any:
         """The value the editor shows for `spec`."""
         return self.read(spec) if self.read is not None else getattr(spec, self.name)

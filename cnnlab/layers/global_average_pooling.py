@@ -34,6 +34,7 @@ class GlobalAveragePoolingSpec(LayerKind):
     kind = "GlobalAveragePooling"
     HEADS = ("gap",)
     WORK_UNIT = "values read"
+    EXPLANATION = "explain.GlobalAveragePooling"
     WORDS = {
         "en": {
             "explain.GlobalAveragePooling": "Each map becomes one value, its mean: a map's overall response.",

@@ -27,6 +27,8 @@ POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
 SHORT = {"MaxPooling": "max", "AveragePooling": "avg", "SumPooling": "sum"}
 NOTES = {"MaxPooling": "insp.pool.MaxPooling", "AveragePooling": "insp.pool.AveragePooling",
          "SumPooling": "insp.pool.SumPooling"}  # the inspector's sentence under the window
+EXPLANATIONS = {"MaxPooling": "explain.MaxPooling", "AveragePooling": "explain.AveragePooling",
+                "SumPooling": "explain.SumPooling"}  # the Maps tab's sentence (LayerKind.explanation_key)
 
 LIMITS: dict[str, Range] = {
     "kernel_shape": Range("KernelShape", 1, 15),
@@ -56,6 +58,63 @@ class PoolingSpec(LayerKind):
               Field("ignore_border", "bool", "ignore_border", main=False),
               Field("including_pad", "bool", "including_pad", main=False,
                     shown=lambda spec: spec.kind == "AveragePooling"))
+    WORDS = {
+        "en": {
+            "pooling.label": "Pooling",
+            "pooling.help": "MaxPooling keeps each window's largest value; AveragePooling its mean; SumPooling its sum.",
+            "pool_kernel_h.label": "KernelShape (height)",
+            "pool_kernel_h.help": "Pooling window height.",
+            "pool_kernel_w.label": "KernelShape (width)",
+            "pool_kernel_w.help": "Pooling window width.",
+            "pool_stride_h.label": "Strides (height)",
+            "pool_stride_h.help": "How many rows the window moves. Equal to KernelShape: windows do not overlap.",
+            "pool_stride_w.label": "Strides (width)",
+            "pool_stride_w.help": "How many columns the window moves.",
+            "pool_pad_h.label": "Padding (height)",
+            "pool_pad_h.help": "Rows added above and below; padding never wins a max. Must be smaller than KernelShape.",
+            "pool_pad_w.label": "Padding (width)",
+            "pool_pad_w.help": "Columns added left and right. Must be smaller than KernelShape.",
+            "ignore_border.label": "IgnoreBorder",
+            "ignore_border.help": "On: only whole windows. Off: windows that run past the edge are kept too (nnabla's rule).",
+            "including_pad.label": "IncludingPad",
+            "including_pad.help": "AveragePooling: count padding cells in the divisor.",
+            "explain.MaxPooling": "Each output value is the largest value in its window: the strongest response nearby.",
+            "explain.AveragePooling": "Each output value is the mean of its window.",
+            "explain.SumPooling": "Each output value is the sum of its window.",
+            "insp.pool.MaxPooling": "The largest value in the window wins (boxed); padding never wins.",
+            "insp.pool.AveragePooling": "The mean: the sum divided by {divisor}.",
+            "insp.pool.SumPooling": "The sum of the window.",
+        },
+        "ja": {
+            "pooling.label": "Pooling",
+            "pooling.help": "MaxPooling は窓の最大値、AveragePooling は平均、SumPooling は合計を残します。",
+            "pool_kernel_h.label": "KernelShape（高さ）",
+            "pool_kernel_h.help": "Pooling の窓の高さ。",
+            "pool_kernel_w.label": "KernelShape（幅）",
+            "pool_kernel_w.help": "Pooling の窓の幅。",
+            "pool_stride_h.label": "Strides（高さ）",
+            "pool_stride_h.help": "窓が縦に動く行数。KernelShape と同じなら窓は重なりません。",
+            "pool_stride_w.label": "Strides（幅）",
+            "pool_stride_w.help": "窓が横に動く列数。",
+            "pool_pad_h.label": "Padding（高さ）",
+            "pool_pad_h.help": "上下に加える行数。パディングが最大値になることはありません。KernelShape より小さくします。",
+            "pool_pad_w.label": "Padding（幅）",
+            "pool_pad_w.help": "左右に加える列数。KernelShape より小さくします。",
+            "ignore_border.label": "IgnoreBorder",
+            "ignore_border.help": "オン: 完全な窓だけ。オフ: 端からはみ出す窓も残します（nnabla の規則）。",
+            "including_pad.label": "IncludingPad",
+            "including_pad.help": "AveragePooling: 割る数にパディングのセルも数えます。",
+            "explain.MaxPooling": "出力の値はそれぞれ、窓の中で一番大きい値です。その領域の特徴を一番強く表す値です。",
+            "explain.AveragePooling": "出力の値はそれぞれ、窓の平均です。",
+            "explain.SumPooling": "出力の値はそれぞれ、窓の合計です。",
+            "insp.pool.MaxPooling": "窓の中で一番大きい値が残ります（枠で囲んだ値）。パディングが選ばれることはありません。",
+            "insp.pool.AveragePooling": "平均: 合計を {divisor} で割ります。",
+            "insp.pool.SumPooling": "窓の合計です。",
+        },
+    }
+
+    def explanation_key(self) -> str:
+        return EXPLANATIONS[self.kind]
 
     @classmethod
     def addable(cls) -> tuple["PoolingSpec", ...]:

@@ -43,6 +43,7 @@ class UnpoolingSpec(LayerKind):
     WORK_UNIT = "values written"
     LIMITS = LIMITS
     FIELDS = (Field("kernel_shape", "pair", "unpool_kernel"),)
+    EXPLANATION = "explain.Unpooling"
     WORDS = {
         "en": {
             "unpool_kernel_h.label": "KernelShape (height)",
@@ -51,6 +52,7 @@ class UnpoolingSpec(LayerKind):
             "unpool_kernel_w.help": "How many times each value is repeated across.",
             "explain.Unpooling": ("Each value is copied into a KernelShape block: the map grows, nothing new is "
                                   "computed (nearest-neighbour upsampling)."),
+            "slide.Unpooling": "A copy of the input value = {value}",
             "insp.pool.Unpooling": ("This pixel is a copy of the one input value above: its row and column divided by "
                                     "KernelShape, rounded down."),
         },
@@ -61,6 +63,7 @@ class UnpoolingSpec(LayerKind):
             "unpool_kernel_w.help": "各値を横に何回繰り返すか。",
             "explain.Unpooling": ("各値を KernelShape の大きさのブロックに写します。マップは大きくなりますが、"
                                   "新しい計算はありません（最近傍の拡大）。"),
+            "slide.Unpooling": "入力の値の写し = {value}",
             "insp.pool.Unpooling": "このピクセルは、上の入力の値 1 つの写しです。その行と列は KernelShape で割って切り捨てた位置です。",
         },
     }
@@ -80,13 +83,13 @@ class UnpoolingSpec(LayerKind):
                  need_dx: bool = True) -> tuple[np.ndarray, dict]:
         return unpooling_backward(dy, self.kernel_shape), {}
 
-    def explain(self, params: None, x: np.ndarray, out: tuple[int, int, int]) -> explain.PoolingStep:
+    def explain(self, params: None, x: np.ndarray, out: tuple[int, int, int]) -> "UnpoolingStep":
         """Output (map, row, column): a window of the one input cell it copies."""
         c, i, j = out
         rows, cols = np.array([i // self.kernel_shape[0]]), np.array([j // self.kernel_shape[1]])
         values = explain.gather(x[c:c + 1], rows, cols, fill=np.nan)[0]
-        return explain.PoolingStep(self.kind, out, rows, cols, values, 1, None, float(values[0, 0]), "sum",
-                                   "insp.pool.Unpooling")
+        return UnpoolingStep(self.kind, out, rows, cols, values, 1, None, float(values[0, 0]), "sum",
+                             "insp.pool.Unpooling")
 
     def input_cells(self, mask: np.ndarray, in_shape: Shape3) -> np.ndarray:
         """Input (c, i', j') feeds its whole block: any True cell there."""
@@ -118,3 +121,12 @@ class UnpoolingSpec(LayerKind):
     def statistics(self, in_shape: Shape3) -> dict[str, int]:
         """No arithmetic: only copies (NNC counts none)."""
         return {}
+
+
+@dataclass(frozen=True)
+class UnpoolingStep(explain.PoolingStep):
+    """An Unpooling pixel: the window of the one input cell it copies; the player says it
+    is a copy (not "the sum of 1 values")."""
+
+    def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
+        return {**super().player(spec, params, x, size), "lines": ["slide.Unpooling"]}

@@ -25,9 +25,11 @@ from cnnlab.training import Model
 from cnnlab.training_service import Job, TrainingKey
 from cnnlab.ui.compute import caches, digest, training_service
 from cnnlab.ui.heatmap import heatmap
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 
 VIEWS = ("saliency", "occlusion", "ascent", "gradcam", "epochs")
+VIEW_WORDS = {"saliency": "why.view.saliency", "occlusion": "why.view.occlusion", "ascent": "why.view.ascent",
+              "gradcam": "why.view.gradcam", "epochs": "why.view.epochs"}  # VIEWS -> their catalogue keys
 HEAT = Display("diverging", "layer", True, 8)  # signed values, 0 white
 WIDTH = 300
 
@@ -66,7 +68,7 @@ def why_panel(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, s
 def _why(tx: Text, job: Job, model: Model, epoch: int, image: np.ndarray, seed: int) -> None:
     st.subheader(tx("why.title"))
     view = st.segmented_control(tx("why.view"), VIEWS, key="why-view", default="saliency",
-                                format_func=lambda v: tx(f"why.view.{v}"), label_visibility="collapsed")
+                                format_func=lambda v: tx(VIEW_WORDS[v]), label_visibility="collapsed")
     if view is None:
         return
     tag = (job.key, epoch, digest(np.ascontiguousarray(image, dtype=np.float32).tobytes()))
@@ -169,7 +171,7 @@ def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, in
         kernels = model.specs[layer - 1].kernels(model.params[layer - 1])
         if kernels is not None and m < len(kernels):
             name, score = closest_classic(kernels[m])
-            classic = tx("why.ascent.classic", name=tx("classic." + name), score=f"{score:.2f}") if name else ""
+            classic = tx("why.ascent.classic", name=tx(CLASSIC_WORDS[name]), score=f"{score:.2f}") if name else ""
             st.caption(tx("why.ascent.kernel", map=m) + classic)
             heatmap(tx, heatmaps.kernels_heatmap(kernels[m:m + 1], HEAT, max_width=160), key="chart-ascent-kernel")
     _downloads(tx, f"ascent-{layer or 'class'}-{m}", run.images[-1], HEAT, "why-ascent", images=run.images,

@@ -18,6 +18,7 @@ from cnnlab.lesson import ALLOWABLE, NOTE_LINES, NOTE_MAX, check_note, parse_all
 from cnnlab.presets import StackFormatError, parse_stack
 from cnnlab.questions import KINDS, parse_kinds
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.questions import QUIZ_TITLES
 from cnnlab.ui.widgets import current
 
 # The sidebar controls (their keys' classes, `st-key-KEY`) each ALLOWABLE code shows.
@@ -37,6 +38,10 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "seed": (".st-key-seed", ".st-key-seed-new"),
 }
 ALWAYS = (".st-key-lang",)
+ALLOW_WORDS = {"input": "class.allow.input", "out_maps": "class.allow.out_maps", "kernel_shape": "class.allow.kernel_shape",
+               "strides": "class.allow.strides", "padding": "class.allow.padding", "dilation": "class.allow.dilation",
+               "pooling": "class.allow.pooling", "net": "class.allow.net", "seed": "class.allow.seed"}
+"""cnnlab.lesson.ALLOWABLE -> their catalogue keys."""
 
 
 def allowed() -> tuple[str, ...] | None:
@@ -97,14 +102,14 @@ def link_maker(tx: Text) -> None:
         note = st.text_area(tx("class.note.label"), key="class-note-text", max_chars=NOTE_MAX,
                             help=tx("class.note.help", most=NOTE_MAX, lines=NOTE_LINES))
         codes = st.multiselect(tx("class.allow.label"), ALLOWABLE, default=["kernel_shape", "strides"],
-                               key="class-allow", format_func=lambda c: tx(f"class.allow.{c}"),
+                               key="class-allow", format_func=lambda c: tx(ALLOW_WORDS[c]),
                                help=tx("class.allow.help"))
         try:
             asked = parse_kinds(str(current("quiz_kinds")))
         except ValueError:
             asked = KINDS
         kinds = st.multiselect(tx("class.kinds.label"), KINDS, default=list(asked), key="class-kinds",
-                               format_func=lambda k: tx(f"quiz.title.{k}"), help=tx("class.kinds.help"))
+                               format_func=lambda k: tx(QUIZ_TITLES[k]), help=tx("class.kinds.help"))
         link = class_link(st.context.url or "", st.query_params.to_dict(), note, codes, kinds)
         if link is None:
             st.warning(tx("class.bad_note", lines=NOTE_LINES), icon=":material/block:")

@@ -21,6 +21,7 @@ from cnnlab.ui import compute
 from cnnlab.ui import widgets as w
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.maps import cost_words
 from cnnlab.ui.params import PARAMS
 
 DIFF_WIDTH = 480
@@ -59,7 +60,7 @@ def compare_view(tx: Text, a: Sequence[Stage], choice, display: Display) -> None
         with column:
             st.subheader(tx("ab.side", side=name, kind=stage.spec.kind, layer=layer,
                             shape=w.shape_text(stage.shape)))
-            st.caption(f"`{stage.spec.token()}` · " + summary(costs, {k: tx(f"cost.{k}") for k in costs}))
+            st.caption(f"`{stage.spec.token()}` · " + summary(costs, cost_words(tx)))
             heatmap(tx, heatmaps.maps_heatmap(stage.output, display, max_width=DIFF_WIDTH), key=f"chart-ab-{name}")
     diff = difference(sides[0][1].output, sides[1][1].output)
     st.subheader(tx("ab.difference"))

@@ -22,9 +22,16 @@ def display_controls(tx: Text) -> Display:
     return Display(color_scale, normalization, colorbar, columns)
 
 
+COLOURS: dict[tuple[str, str], str] = {
+    ("gray", "layer"): "colours.gray.layer", ("gray", "map"): "colours.gray.map", ("gray", "nnc"): "colours.gray.nnc",
+    ("diverging", "layer"): "colours.diverging.layer", ("diverging", "map"): "colours.diverging.map",
+    ("diverging", "nnc"): "colours.diverging.nnc"}
+"""(colour scale, normalisation) -> the catalogue key of what the colours mean."""
+
+
 def colours_caption(tx: Text, display: Display) -> str:
     """What the colours (and the colour bar) mean under the display's colour scale and normalisation."""
-    return tx(f"colours.{display.color_scale}.{display.normalization}")
+    return tx(COLOURS[display.color_scale, display.normalization])
 
 
 def language_control(default: str) -> str:

@@ -19,6 +19,11 @@ from cnnlab.ui.literal import literal
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import thumbnail
 
+PHOTO_CREDITS = {"astronaut": "photo.credit.astronaut", "cat": "photo.credit.cat", "coffee": "photo.credit.coffee",
+                 "rocket": "photo.credit.rocket"}
+"""cnnlab.data.PHOTOS -> their credits' catalogue keys."""
+NO_FILE = {"upload": "upload.none", "camera": "camera.none"}
+"""The picks that take a file -> what the page says while there is none."""
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
@@ -47,7 +52,7 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
         name = w.choice(tx, "photo")
         color = w.toggle(tx, "photo_color")
         choice = InputChoice(BLOG_DIGIT_INDEX, _photo(name, color))
-        st.caption(tx("photo.credit", credit=tx(f"photo.credit.{name}")))
+        st.caption(tx("photo.credit", credit=tx(PHOTO_CREDITS[name])))
     else:
         choice = _file(tx, pick)
     if choice.image is not None:
@@ -106,7 +111,7 @@ def _file(tx: Text, pick: str) -> InputChoice:
     if color:
         w.why_disabled(tx, "mnist_style.disabled")
     if file is None:
-        st.caption(tx(f"{pick}.none"))
+        st.caption(tx(NO_FILE[pick]))
         return InputChoice(BLOG_DIGIT_INDEX)
     try:
         image, size = compute.prepared(file.getvalue(), mnist_style and not color, color)

@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from cnnlab import explain, figures, heatmaps, worksheet
+from cnnlab import explain, heatmaps, worksheet
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
 from cnnlab.ui import widgets as w
@@ -54,6 +54,10 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     return pixel, notes
 
 
+PLACE_LABELS = {"insp_map": "insp_map.label", "insp_row": "insp_row.label", "insp_col": "insp_col.label"}
+"""The inspected place's controls -> their labels' catalogue keys (a clamped value's note names them)."""
+
+
 def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]:
     st.session_state["_insp_shapes"] = {s.index: s.shape for s in usable}
     layer = st.radio(tx("insp_layer.label"), layers, index=0, key="insp_layer", horizontal=True,
@@ -67,7 +71,7 @@ def _pixel_controls(tx: Text, stages, usable, layers) -> tuple[Pixel, list[str]]
         with row:
             value = int(w.number(tx, key))
         if value >= size:
-            notes.append(tx("insp.clamped", name=tx(f"{key}.label"), value=value, last=size - 1))
+            notes.append(tx("insp.clamped", name=tx(PLACE_LABELS[key]), value=value, last=size - 1))
             value = size - 1
         values.append(value)
     return Pixel(layer, *values), notes
@@ -163,20 +167,14 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
             st.caption(tx("insp.before", layer=pixel.layer - 1, name=prev.name))
             heatmap(tx, heatmaps.maps_heatmap(prev.output, display, max_width=520, window=inspected.window),
                     key="chart-insp-before")
-        if isinstance(step, explain.ConvolutionStep):
-            _convolution_step_view(tx, step, prev.output.shape, stage.spec)
-        elif isinstance(step, explain.PoolingStep):
-            _pooling_step_view(tx, step)
-        else:
-            st.markdown(tx("insp.activation", name=step.kind, formula=step.formula,
-                           x=explain.format_number(step.x), y=explain.format_number(step.value)))
+        show_blocks(step.inspector_view(tx, prev.output.shape))
         worksheet_downloads(tx, step, tx("sheet.title", name=stage.name, layer=pixel.layer, map=pixel.map,
                                          row=pixel.row, col=pixel.col))
 
 
 def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
     """The pixel's numbers as CSV, a printable worksheet and an exercise (answers blank)."""
-    words = {k: tx(f"sheet.{k}") for k in ("channel", "patch", "kernel", "products", "sum", "bias", "window", "result")}
+    words = {k: tx(key) for k, key in worksheet.SHEET_WORDS.items()}
     row = st.container(horizontal=True, gap="small", wrap=True)
     row.download_button(tx("sheet.csv"), lambda: worksheet.worksheet_csv(step), file_name="pixel.csv", mime="text/csv",
                         key="dl-sheet-csv", on_click="ignore", icon=":material/download:")
@@ -186,70 +184,12 @@ def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
                         file_name="exercise.html", mime="text/html", key="dl-sheet-exercise", on_click="ignore")
 
 
-def _convolution_step_view(tx: Text, step: explain.ConvolutionStep, in_shape: tuple[int, int, int], spec) -> None:
-    """The patch, kernel and products of each input channel the pixel reads (named when the
-    layer's input has several), and the sums. A Deconvolution's kernel cells that no input
-    reaches are marked '–' and named (between strides or past the input), not called padding."""
-    padded = step.padded(in_shape[1:])
-    deconvolution = spec.kind == "Deconvolution"
-    if deconvolution:
-        _deconvolution_caption(tx, step, spec)
-    else:
-        key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"  # padding named only where it is read
-        st.caption(tx(key, rows=_span(step.rows), cols=_span(step.cols)))
-    for k, channel in enumerate(step.channels[:3]):
-        if in_shape[0] > 1:
-            st.markdown(tx("insp.channel", channel=channel))
-        st.html(
-            figures.grid_html(step.patch[k], tx("insp.patch"), marked=padded, mark="–" if deconvolution else "pad")
-            + figures.grid_html(step.kernel[k], tx("insp.kernel", map=step.out[0]),
-                                texts=explain.kernel_texts(step.kernel[k]))
-            + figures.grid_html(step.products[k], tx("insp.products"))
-        )
-    if len(step.channels) > 3:
-        st.caption(tx("insp.more_channels", count=len(step.channels) - 3))
-    st.code("\n".join(explain.sum_lines(step, channel_word=tx("insp.sum.channel"), more_word=tx("insp.sum.more"))),
-            language=None, wrap_lines=True)
-    st.markdown(tx("insp.conv.total", line=f"`{explain.total_line(step, tx('sheet.bias'))}`"))
-    st.caption(tx("insp.rounding"))
+SHOW = {"caption": st.caption, "markdown": st.markdown, "html": st.html,
+        "code": lambda text: st.code(text, language=None, wrap_lines=True)}
+"""How each kind of block of a step's inspector view is drawn (explain.Block)."""
 
 
-SHOWN_CELLS = 12  # a Deconvolution caption lists at most this many contributing input cells
-
-
-def _deconvolution_caption(tx: Text, step: explain.ConvolutionStep, spec) -> None:
-    """Which input cells land on the pixel, in kernel order (row-major over the kernel), and
-    why the other kernel cells get none: they fall between strides, or past the input."""
-    rows, cols = np.asarray(step.rows), np.asarray(step.cols)
-    u_in, v_in = np.flatnonzero(rows >= 0), np.flatnonzero(cols >= 0)
-    cells = [f"({rows[u]}, {cols[v]})" for u in u_in for v in v_in]
-    between = spec.between_strides(0, step.out[1])[:, None] | spec.between_strides(1, step.out[2])[None, :]
-    missing = (rows < 0)[:, None] | (cols < 0)[None, :]
-    why = {(True, False): "between", (False, True): "outside", (True, True): "both"}.get(
-        ((missing & between).any(), (missing & ~between).any()))
-    reason = tx(f"insp.deconv.{why}", strides=w.shape_text(spec.strides)) if why else ""
-    if not cells:
-        st.caption(tx("insp.deconv.none", reason=reason))
-        return
-    shown = ", ".join(cells[:SHOWN_CELLS]) + (", …" if len(cells) > SHOWN_CELLS else "")
-    text = tx("insp.deconv.window", rows=", ".join(str(rows[u]) for u in u_in),
-              cols=", ".join(str(cols[v]) for v in v_in), krows=", ".join(map(str, u_in)),
-              kcols=", ".join(map(str, v_in)), count=len(cells), cells=shown)
-    if why:
-        text += "  \n" + tx("insp.deconv.gaps", reason=reason)
-    st.caption(text)
-
-
-def _pooling_step_view(tx: Text, step: explain.PoolingStep) -> None:
-    st.caption(tx("insp.pool.window", rows=_span(step.rows), cols=_span(step.cols)))
-    st.html(figures.grid_html(step.values, tx("insp.window"), chosen=step.chosen))
-    st.code(explain.pooling_line(step), language=None, wrap_lines=True)
-    st.caption(tx(step.note, divisor=step.divisor))
-
-
-def _span(idx: np.ndarray) -> str:
-    """[3, 4, 5] -> '3-5'; [0, 2, 4] -> '0, 2, 4'."""
-    idx = [int(v) for v in idx]
-    if len(idx) > 1 and all(b - a == 1 for a, b in zip(idx, idx[1:])):
-        return f"{idx[0]}-{idx[-1]}"
-    return ", ".join(map(str, idx))
+def show_blocks(blocks: Sequence[explain.Block]) -> None:
+    """A step's inspector view, block by block, whatever the step."""
+    for how, content in blocks:
+        SHOW[how](content)

@@ -40,7 +40,7 @@ def ignored_notice(tx: Text, stages: list[Stage], layers: int) -> None:
     map, channel, row or column it does not have), and why; the other edits are used."""
     ignored = ignored_edits(st.session_state.get(KEY, ""), stages, layers)
     if ignored:
-        items = ", ".join(tx("edit.ignored.item", entry=literal(entry), why=tx(f"edit.{key}", **fields))
+        items = ", ".join(tx("edit.ignored.item", entry=literal(entry), why=tx.edit_error(EditError(key, **fields)))
                           for entry, key, fields in ignored)
         st.warning(tx("edit.ignored", items=items), icon=":material/grid_off:")
 

@@ -19,7 +19,7 @@ STATIC = {"staticPlot": True}
 def _setting(tx: Text, key: str) -> int:
     """A Learn slider, in the URL under `key` (its range and default from PARAMS)."""
     p = PARAMS[key]
-    return st.slider(tx(f"{key}.label"), int(p.lo), int(p.hi), p.default, key=key, help=tx(f"{key}.help"),
+    return st.slider(tx(p.label_key), int(p.lo), int(p.hi), p.default, key=key, help=tx(p.help_key),
                      bind="query-params")
 
 

@@ -17,11 +17,22 @@ from cnnlab.layers import ConvolutionSpec, PoolingSpec
 from cnnlab.lesson import LESSONS, Step
 from cnnlab.pipeline import Stage
 from cnnlab.questions import generate
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import TAB_WORDS, Text
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.questions import question_view
 from cnnlab.ui.widgets import current
 
+LESSON_WORDS = {
+    ("blog", "digit"): ("lesson.blog.digit.title", "lesson.blog.digit.text"),
+    ("blog", "convolution"): ("lesson.blog.convolution.title", "lesson.blog.convolution.text"),
+    ("blog", "sum84"): ("lesson.blog.sum84.title", "lesson.blog.sum84.text"),
+    ("blog", "real_sum"): ("lesson.blog.real_sum.title", "lesson.blog.real_sum.text"),
+    ("blog", "pooling"): ("lesson.blog.pooling.title", "lesson.blog.pooling.text"),
+    ("blog", "max8"): ("lesson.blog.max8.title", "lesson.blog.max8.text"),
+    ("blog", "epoch0"): ("lesson.blog.epoch0.title", "lesson.blog.epoch0.text"),
+    ("blog", "train"): ("lesson.blog.train.title", "lesson.blog.train.text"),
+}
+"""(lesson, step) -> the catalogue keys of the step's title and text."""
 STEP = "step"  # the session key (and URL key) of the step shown
 OPENED = "lesson-opened"  # the lesson's first step was applied (once a session, from the link)
 SHOWN = "lesson-shown"  # {(lesson, step): True} once a step's text was asked to show without answering
@@ -56,7 +67,7 @@ def apply(tx: Text, step: Step, index: int) -> None:
     for key, value in step.settings.items():
         st.session_state[key] = value
         _to_url(key, value)
-    st.session_state["view"] = tx(f"tab.{step.view}")
+    st.session_state["view"] = tx(TAB_WORDS[step.view])
     _to_url("view", step.view)
     st.session_state[STEP] = index
     st.query_params[STEP] = str(index)
@@ -93,7 +104,7 @@ def lesson_panel(tx: Text) -> tuple | None:
         st.query_params[STEP] = str(index)
     with st.container(border=True, key="lesson-panel"):
         st.markdown(tx("lesson.header", n=index + 1, total=len(steps),
-                       title=tx(f"lesson.{name}.{step.name}.title")))
+                       title=tx(LESSON_WORDS[name, step.name][0])))
         row = st.container(horizontal=True, gap="small")
         with row:
             st.button(tx("lesson.back"), key="lesson-back", icon=":material/arrow_back:", disabled=index == 0,
@@ -129,7 +140,7 @@ def step_body(tx: Text, lesson: tuple, stages: Sequence[Stage]) -> None:
                 st.button(tx("lesson.show"), key=f"lesson-show-{index}", on_click=shown.__setitem__,
                           args=((name, index), True))
                 return
-        st.markdown(tx(f"lesson.{name}.{step.name}.text", **_facts(step)))
+        st.markdown(tx(LESSON_WORDS[name, step.name][1], **_facts(step)))
 
 
 def _facts(step: Step) -> dict[str, str]:

@@ -118,7 +118,7 @@ def stage_view(tx: Text, stage: Stage, display: Display, costs: dict[str, int], 
     and every map; the inspected `pixel` and the `window` feeding the next layer's inspected
     pixel are boxed. With `before` (the inspected layer's input), the sliding window's player."""
     st.subheader(tx("stage.title", name=stage.name, shape=shape_text(stage.shape)))
-    explanation = tx(f"explain.{stage.name}", **vars(stage.spec))
+    explanation = tx(stage.spec.explanation_key(), **vars(stage.spec))
     counts = summary(costs, cost_words(tx))
     st.caption(f"**{counts}**  \n{explanation}" if counts else explanation)
     for axis, arithmetic in size_arithmetic(stage.spec, stage.input_shape):
@@ -197,8 +197,15 @@ def kernels_of(stage: Stage) -> np.ndarray | None:
     return stage.spec.kernels(stage.params)
 
 
+COST_WORDS: dict[str, str] = {"CostParameter": "cost.CostParameter", "CostMultiplyAdd": "cost.CostMultiplyAdd",
+                              "CostAdd": "cost.CostAdd", "CostMultiply": "cost.CostMultiply",
+                              "CostDivision": "cost.CostDivision", "CostExp": "cost.CostExp", "CostIf": "cost.CostIf"}
+"""NNC's cost names (cnnlab.statistics.COSTS) -> their catalogue keys."""
+
+
 def cost_words(tx: Text) -> dict[str, str]:
-    return {name: tx(f"cost.{name}") for name in COSTS}
+    """NNC's cost names in tx's language."""
+    return {name: tx(COST_WORDS[name]) for name in COSTS}
 
 
 def statistics_view(tx: Text, rows: Sequence[LayerStatistics], totals: dict[str, int]) -> None:

@@ -69,18 +69,30 @@ def _on_text() -> None:
         pass
 
 
+PRESET_WORDS: dict[str, tuple[str, str]] = {
+    "blog": ("net.preset.blog", "net.preset.blog.help"), "lenet": ("net.preset.lenet", "net.preset.lenet.help"),
+    "allconv": ("net.preset.allconv", "net.preset.allconv.help"),
+    "separable": ("net.preset.separable", "net.preset.separable.help"),
+    "updown": ("net.preset.updown", "net.preset.updown.help"),
+    "classic": ("net.preset.classic", "net.preset.classic.help"),
+    "modern": ("net.preset.modern", "net.preset.modern.help"),
+}
+"""cnnlab.presets.PRESETS -> the catalogue keys of each one's button label and help."""
+
+
 def presets_popover(tx: Text, specs: tuple[LayerSpec, ...]) -> None:
     """One line in view naming the preset the network is (if any); the presets inside,
     built only while it is open."""
     loaded = next((name for name, preset in PRESETS.items() if preset == specs), None)
-    box = st.popover(tx("net.presets", name=tx(f"net.preset.{loaded}")) if loaded else tx("net.presets.none"),
+    box = st.popover(tx("net.presets", name=tx(PRESET_WORDS[loaded][0])) if loaded else tx("net.presets.none"),
                      icon=":material/account_tree:", width="stretch", key="presets", on_change="rerun")
     if not box.open:  # a closed popover builds no buttons: every change costs the class less
         return
     with box:
         for name in PRESETS:
-            st.button(tx(f"net.preset.{name}"), key=f"preset-{name}", on_click=_apply_preset, args=(name,),
-                      help=tx(f"net.preset.{name}.help"), width="stretch")
+            label, helptext = PRESET_WORDS[name]
+            st.button(tx(label), key=f"preset-{name}", on_click=_apply_preset, args=(name,), help=tx(helptext),
+                      width="stretch")
 
 
 def _apply_preset(name: str) -> None:
@@ -278,7 +290,7 @@ def _changed(tx: Text, spec: LayerSpec, fields: list[Field]) -> str:
     for field in fields:
         value = field.value(spec)
         if value != field.value(default):
-            name = spec.LIMITS[field.name].name if field.name in spec.LIMITS else tx(f"{field.text}.label")
+            name = spec.LIMITS[field.name].name if field.name in spec.LIMITS else tx(field.texts()[0][0])
             items.append(f"{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
     return ", ".join(items)
 
@@ -289,15 +301,17 @@ def _field_widgets(tx: Text, spec: LayerSpec, n: int, field: Field, key: str, li
     value = field.value(spec)
     if field.control == "pair":
         with w.row():
-            for half, suffix in enumerate(("h", "w")):
-                _widget(tx, spec, field, f"{field.text}_{suffix}", value[half],
+            for half, (suffix, texts) in enumerate(zip(("h", "w"), field.texts())):
+                _widget(tx, spec, field, texts, value[half],
                         dict(key=f"{key}-{suffix}", on_change=_on_edit, args=(n, field, half, f"{key}-{suffix}", lineage)))
     elif field.control == "int" and _wide(spec, field):
         with w.row():  # a slider for moving, a number box for typing 200 at once
-            _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
+            _widget(tx, spec, field, field.texts()[0], value,
+                    dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
             _number_box(spec, field, value, dict(key=f"{key}-box", on_change=_on_typed, args=(n, field, f"{key}-box", lineage)))
     else:
-        _widget(tx, spec, field, field.text, value, dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
+        _widget(tx, spec, field, field.texts()[0], value,
+                dict(key=key, on_change=_on_edit, args=(n, field, None, key, lineage)))
 
 
 WIDE_RANGE = 64  # an int setting with a range this wide gets a number box beside its slider
@@ -316,7 +330,7 @@ def _number_box(spec: LayerSpec, field: Field, value: int, common: dict) -> None
                         label_visibility="hidden", **common)
 
 
-def _widget(tx: Text, spec: LayerSpec, field: Field, text: str, value, common: dict) -> None:
+def _widget(tx: Text, spec: LayerSpec, field: Field, texts: tuple[str, str], value, common: dict) -> None:
     """One control showing `value`. The value is given twice on purpose: through the session
     (so a control already in the browser moves to it) and as the control's default (so a
     control first mounted later, inside a popover or an expander opened after some reruns,
@@ -326,7 +340,7 @@ def _widget(tx: Text, spec: LayerSpec, field: Field, text: str, value, common: d
     (keyed widgets), so the control stays the same one and keeps its focus."""
     if st.session_state.get(common["key"]) != value:
         st.session_state[common["key"]] = value
-    label, helptext = tx(f"{text}.label"), tx(f"{text}.help")
+    label, helptext = tx(texts[0]), tx(texts[1])  # the catalogue keys of its label and help (Field.texts)
     if field.control in ("int", "pair"):
         allowed = spec.LIMITS[field.name]
         st.slider(label, int(allowed.lo), int(allowed.hi), int(value), help=helptext, **common)

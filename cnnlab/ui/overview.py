@@ -17,6 +17,7 @@ from cnnlab.statistics import LayerStatistics
 from cnnlab.ui import component_state, inspector
 from cnnlab.ui.components import component
 from cnnlab.ui.i18n import Text
+from cnnlab.ui.maps import cost_words
 from cnnlab.ui.network import layer_key
 from cnnlab.ui.widgets import shape_text
 
@@ -58,9 +59,9 @@ def overview(tx: Text, stages: Sequence[Stage], rows: Sequence[LayerStatistics],
         entry = {"index": s.index, "name": s.name, "error": s.error is not None, "preview": None, "costs": "",
                  "shape": "✕"}
         if s.error is None:
-            counts = rows[s.index - 1].costs
+            counts, words = rows[s.index - 1].costs, cost_words(tx)
             entry.update(shape=shape_text(s.shape), preview=preview(s, display),
-                         costs=" · ".join(f"{compact(v)} {tx(f'cost.{k}')}" for k, v in counts.items() if v))
+                         costs=" · ".join(f"{compact(v)} {words[k]}" for k, v in counts.items() if v))
         layers.append(entry)
     keys = tuple(layer_key(n, s.spec) for n, s in enumerate(stages[1:]))
     _component(key="overview", height="content", on_select_change=partial(_selected, keys),

@@ -58,6 +58,28 @@ class Param:
             return "text"
         return "float" if isinstance(self.default, float) else "int"
 
+    # The control's words, by one convention: "{key}.label", "{key}.help", a choice's
+    # "{key}.option.{o}" and a radio's "{key}.caption.{o}" (tests/test_i18n.py looks every
+    # one of them up in both languages).
+
+    @property
+    def label_key(self) -> str:
+        """The catalogue key of the control's label."""
+        return self.key + ".label"
+
+    @property
+    def help_key(self) -> str:
+        """The catalogue key of the control's help."""
+        return self.key + ".help"
+
+    def option_key(self, option: str) -> str:
+        """The catalogue key of one option of a choice, as shown."""
+        return f"{self.key}.option.{option}"
+
+    def caption_key(self, option: str) -> str:
+        """The catalogue key of the caption under one option of a radio."""
+        return f"{self.key}.caption.{option}"
+
     def parse(self, raw: str) -> object:
         """The value a URL string stands for; ValueError if it is not one this control takes.
         Numbers are plain ASCII decimals within [lo, hi] (no exponent, inf or nan)."""

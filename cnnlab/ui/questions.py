@@ -12,8 +12,29 @@ import streamlit as st
 from cnnlab import explain
 from cnnlab.pipeline import Stage
 from cnnlab.questions import KINDS, Question, generate, parse_kinds
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 from cnnlab.ui.widgets import current
+
+QUIZ_TITLES = {"output_size": "quiz.title.output_size", "parameters": "quiz.title.parameters",
+               "multiply_adds": "quiz.title.multiply_adds", "pixel": "quiz.title.pixel",
+               "max_window": "quiz.title.max_window", "edge": "quiz.title.edge",
+               "receptive_field": "quiz.title.receptive_field"}
+"""The question kinds (cnnlab.questions.KINDS) -> their titles' catalogue keys."""
+PROMPTS = {"output_size": "quiz.output_size.prompt", "parameters": "quiz.parameters.prompt",
+           "multiply_adds": "quiz.multiply_adds.prompt", "pixel": "quiz.pixel.prompt",
+           "max_window": "quiz.max_window.prompt", "edge": "quiz.edge.prompt",
+           "receptive_field": "quiz.receptive_field.prompt"}
+"""The question kinds -> their prompts' catalogue keys."""
+EFFECT_WORDS = {"unchanged": "quiz.effect.unchanged", "blurred": "quiz.effect.blurred",
+                "overshoot": "quiz.effect.overshoot", "positive": "quiz.effect.positive",
+                "negative": "quiz.effect.negative", "both": "quiz.effect.both", "zero": "quiz.effect.zero"}
+"""cnnlab.questions.EFFECTS -> their catalogue keys."""
+EDGE_WORDS = {"left_dark": "quiz.edge.left_dark", "left_bright": "quiz.edge.left_bright",
+              "top_dark": "quiz.edge.top_dark", "top_bright": "quiz.edge.top_bright"}
+"""cnnlab.questions.EDGES -> their catalogue keys."""
+GRID_WORDS = {"image": "quiz.grid.image", "kernel": "quiz.grid.kernel", "patch": "quiz.grid.patch",
+              "response": "quiz.grid.response"}
+"""A question's grids (their names' first word) -> their captions' catalogue keys."""
 
 SCORE = "quiz-score"  # {question ident: right at the first answer}
 
@@ -69,7 +90,7 @@ def _record(question: Question, key: str) -> None:
 
 def option_text(tx: Text, question: Question, option: str) -> str:
     """An option as shown: EFFECTS codes in the page's language, numbers as they are."""
-    return tx(f"quiz.effect.{option}") if question.kind == "edge" else option
+    return tx(EFFECT_WORDS[option]) if question.kind == "edge" else option
 
 
 def prompt(tx: Text, q: Question) -> str:
@@ -85,15 +106,15 @@ def prompt(tx: Text, q: Question) -> str:
         cells = ", ".join(tx("quiz.cell", letter=letter, row=r, col=c) for letter, (r, c) in zip(q.options, f["cells"]))
         return tx("quiz.max_window.prompt", layer=f["layer"], layer_code=f["layer_code"], map=f["map"], cells=cells)
     if q.kind == "edge":
-        return tx("quiz.edge.prompt", filter=tx(f"classic.{f['filter']}"), edge=tx(f"quiz.edge.{f['edge']}"))
-    return tx(f"quiz.{q.kind}.prompt", **{k: v for k, v in f.items() if k != "bias"})
+        return tx("quiz.edge.prompt", filter=tx(CLASSIC_WORDS[f["filter"]]), edge=tx(EDGE_WORDS[f["edge"]]))
+    return tx(PROMPTS[q.kind], **{k: v for k, v in f.items() if k != "bias"})
 
 
 def _grids(tx: Text, q: Question, names: Sequence[str]) -> None:
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
         with column:
-            label = tx("quiz.grid.window", letter=name) if q.kind == "max_window" else tx(f"quiz.grid.{name.split()[0]}")
+            label = tx("quiz.grid.window", letter=name) if q.kind == "max_window" else tx(GRID_WORDS[name.split()[0]])
             suffix = f" ({name.split()[1]})" if " " in name else ""
             st.caption(label + suffix)
             st.code(grid_text(q.grids[name], kernel=name.startswith("kernel")), language=None)
@@ -104,7 +125,7 @@ def question_view(tx: Text, q: Question, key: str = "quiz") -> bool | None:
     the working. Returns whether the current choice is right (None before choosing)."""
     widget = f"{key}-{q.kind}-{q.ident}"
     with st.container(border=True, key=f"{key}-box-{q.kind}"):
-        st.markdown(f"**{tx(f'quiz.title.{q.kind}')}**")
+        st.markdown(f"**{tx(QUIZ_TITLES[q.kind])}**")
         st.markdown(prompt(tx, q))
         shown = [n for n in q.grids if n != "response"]
         if shown:

@@ -21,7 +21,7 @@ from cnnlab.ui import widgets as w
 from cnnlab.ui.attribution import why_panel
 from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
-from cnnlab.ui.i18n import Text
+from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 from cnnlab.ui.maps import kernels_of
 from cnnlab.ui.params import PARAMS
 from cnnlab.ui.widgets import shape_text, thumbnail
@@ -43,6 +43,10 @@ def training_controls(tx: Text) -> tuple[int, int, int]:
     return epochs, images, shown
 
 
+FULL_WORDS = {"total": "trained.full.total", "visitor": "trained.full.visitor"}
+"""A full training queue's scope (QueueFull.scope) -> what the page says."""
+CURVE_WORDS = {"loss": "curves.loss", "accuracy": "curves.accuracy", "test": "curves.test", "epoch": "curves.epoch"}
+"""The learning curves' words -> their catalogue keys."""
 SHOWN_TOP = "show_epoch-top"  # the Max Epoch the epoch slider was last drawn for
 
 
@@ -96,7 +100,7 @@ def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tupl
         try:
             job = training_service().request(key, owner(), retry=st.session_state.get(RETRY) == key)
         except QueueFull as full:  # nothing queued (a Retry stays asked): a click on the button (a rerun) asks again
-            st.warning(tx(f"trained.full.{full.scope}", limit=full.limit), icon=":material/hourglass_disabled:")
+            st.warning(tx(FULL_WORDS[full.scope], limit=full.limit), icon=":material/hourglass_disabled:")
             st.button(tx("trained.try_again"), key="train-try-again")
             return
         st.session_state.pop(RETRY, None)
@@ -160,7 +164,7 @@ def curves_view(tx: Text, job: Job) -> None:
     epochs = [(e.epoch, e.test_accuracy) for e in job.epochs_done]
     if job.result is not None:
         epochs = [(0, job.result.test_accuracy[0]), *epochs]
-    words = {k: tx(f"curves.{k}") for k in ("loss", "accuracy", "test", "epoch")}
+    words = {k: tx(key) for k, key in CURVE_WORDS.items()}
     st.plotly_chart(figures.learning_curves(points, epochs, words), key="chart-curves", config={"displayModeBar": False})
 
 
@@ -254,7 +258,7 @@ def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
     labels = [closest_classic(kernel) for kernel in kernels]
     if not labels or not labels[0][0]:
         return
-    items = " · ".join(f"{m}: {tx('classic.' + name)} {round(score, 2) + 0.0:.2f}" for m, (name, score) in enumerate(labels))
+    items = " · ".join(f"{m}: {tx(CLASSIC_WORDS[name])} {round(score, 2) + 0.0:.2f}" for m, (name, score) in enumerate(labels))
     st.caption(tx("trained.classic", items=items))
 
 

@@ -23,15 +23,15 @@ def slider(tx: Text, key: str, disabled: bool = False, hi: int | None = None) ->
     control; then it is also the default)."""
     p = PARAMS[key]
     top, default = (int(p.hi), p.default) if hi is None else (hi, hi)
-    return st.slider(tx(f"{key}.label"), int(p.lo), top, default, key=key,
-                     help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+    return st.slider(tx(p.label_key), int(p.lo), top, default, key=key,
+                     help=tx(p.help_key), disabled=disabled, bind="query-params")
 
 
 def number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fmt: str | None = None):
     p = PARAMS[key]
     lo, hi = (float(p.lo), float(p.hi)) if p.kind == "float" else (int(p.lo), int(p.hi))
-    return st.number_input(tx(f"{key}.label"), lo, hi, p.default, step=step, key=key, format=fmt,
-                           help=tx(f"{key}.help"), disabled=disabled, bind="query-params")
+    return st.number_input(tx(p.label_key), lo, hi, p.default, step=step, key=key, format=fmt,
+                           help=tx(p.help_key), disabled=disabled, bind="query-params")
 
 
 def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> str:
@@ -42,12 +42,12 @@ def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> s
     p = PARAMS[key]
     if key not in st.session_state:
         st.session_state[key] = current(key)  # the link's code, checked against the options
-    common = dict(key=key, help=tx(f"{key}.help"), disabled=disabled, format_func=lambda o: tx(f"{key}.option.{o}"))
+    common = dict(key=key, help=tx(p.help_key), disabled=disabled, format_func=lambda o: tx(p.option_key(o)))
     if radio:
-        captions = [tx(f"{key}.caption.{o}") for o in p.options]
-        value = st.radio(tx(f"{key}.label"), p.options, horizontal=True, captions=captions, **common)
+        captions = [tx(p.caption_key(o)) for o in p.options]
+        value = st.radio(tx(p.label_key), p.options, horizontal=True, captions=captions, **common)
     else:
-        value = st.selectbox(tx(f"{key}.label"), p.options, **common)
+        value = st.selectbox(tx(p.label_key), p.options, **common)
     if value == p.default:
         if key in st.query_params:
             del st.query_params[key]
@@ -87,7 +87,7 @@ def _refuse_too_long(key: str, longest: int, fallback: Callable[[], str], then: 
 
 def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
     p = PARAMS[key]
-    return st.toggle(tx(f"{key}.label"), p.default, key=key, help=tx(f"{key}.help"),
+    return st.toggle(tx(p.label_key), p.default, key=key, help=tx(p.help_key),
                      disabled=disabled, bind="query-params")
 
 

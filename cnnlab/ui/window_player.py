@@ -16,9 +16,12 @@ from cnnlab.ui.i18n import Text
 
 _component = component("window_player", "window_player.js", css="window_player.css")
 
-WORDS = ("play", "pause", "first", "back", "next", "speed", "per_second", "position", "where", "input",
-         "input_some", "output", "patch", "kernel", "grids_channel", "products", "window", "channels", "products_sum", "result",
-         "with_bias", "max", "sum_only", "mean")
+WORDS: dict[str, str] = {
+    "play": "slide.play", "pause": "slide.pause", "first": "slide.first", "back": "slide.back", "next": "slide.next",
+    "speed": "slide.speed", "per_second": "slide.per_second", "position": "slide.position", "where": "slide.where",
+    "input": "slide.input", "input_some": "slide.input_some", "output": "slide.output"}
+"""The player's own words (its buttons and captions) -> their catalogue keys; what a step
+shows (its grids' titles and its lines) is named by the step's own keys (explain.Step.player)."""
 
 
 def window_player(tx: Text, stage: Stage, before: Stage, pixel: tuple[int, int, int], display: Display) -> None:
@@ -32,7 +35,9 @@ def window_player(tx: Text, stage: Stage, before: Stage, pixel: tuple[int, int, 
     except sliding_window.TourTooLarge as err:
         st.info(tx("slide.too_large", values=err.values, most=sliding_window.MAX_VALUES), icon=":material/block:")
         return
-    words = {k: tx(f"slide.{k}") for k in WORDS}  # templates: the browser fills them
+    words = {k: tx(key) for k, key in WORDS.items()}  # templates: the browser fills them
+    grids = [{**grid, "title": tx(grid["title"])} for grid in data["grids"]]
+    lines = [tx(key) for key in data["lines"]]
     _component(key=f"slide-{stage.index}", height="content",
-               data={**data, "words": words, "highlight": HIGHLIGHT, "key": f"{stage.index}-{m}",
-                     "start": i * data["out_width"] + j})
+               data={**data, "grids": grids, "lines": lines, "words": words, "highlight": HIGHLIGHT,
+                     "key": f"{stage.index}-{m}", "start": i * data["out_width"] + j})

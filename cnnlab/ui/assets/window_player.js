@@ -141,7 +141,7 @@ function compute(root, step) {
     total += sum;
     if (c === 0) grids.push({ patch, products });
   }
-  let value;
+  let value;  // the step's result as computed here (the page writes the map's own)
   if (d.reduce === "sum") value = total + (d.bias || 0);
   else if (d.reduce === "max") value = best;
   else if (d.reduce === "sum-only") value = total;
@@ -204,32 +204,17 @@ function draw(root) {
   octx.strokeStyle = d.highlight;
   octx.lineWidth = 2;
   octx.strokeRect(r.j * opx + 1, r.i * opx + 1, opx - 2, opx - 2);
-  // the numbers
+  // the numbers: the grids and lines the layer's step describes (cnnlab.explain.Step.player)
   const kh = r.rows.length, kw = r.cols.length;
-  let grids = "";
-  if (d.reduce === "sum") {
-    const pads = r.rows.flatMap((rr) => r.cols.map((cc) => rr < 0 || cc < 0 || rr >= d.height || cc >= d.width));
-    const k0 = Array.from(root.__kernel.subarray(0, kh * kw));
-    grids = table(r.grids[0].patch, kh, kw, escape(w.patch), pads) + table(k0, kh, kw, escape(w.kernel)) +
-            table(r.grids[0].products, kh, kw, escape(w.products));
-  } else if (d.reduce !== "function") {
-    grids = table(r.grids[0].patch, kh, kw, escape(w.window));
-  }
-  $(".wp-grids").innerHTML = grids;
-  const lines = [], value = out[s.step];  // the result written is the map's own value, as everywhere on the page
-  if (d.reduce === "sum") {
-    if (d.depth > 1) {
-      lines.push(fill(w.grids_channel, { c: d.channels[0], n: d.depth }));
-      lines.push(fill(w.channels, { n: d.depth, sum: formatNumber(r.total) }));
-    }
-    else lines.push(fill(w.products_sum, { n: kh * kw, sum: formatNumber(r.total) }));
-    lines.push(d.bias === null ? fill(w.result, { value: formatNumber(value) })
-                               : fill(w.with_bias, { bias: formatNumber(d.bias), value: formatNumber(value) }));
-  } else if (d.reduce === "max") lines.push(fill(w.max, { n: r.count, value: formatNumber(value) }));
-  else if (d.reduce === "sum-only") lines.push(fill(w.sum_only, { n: r.count, value: formatNumber(value) }));
-  else if (d.reduce === "mean") lines.push(fill(w.mean, { sum: formatNumber(r.total), divisor: d.divisors[s.step], value: formatNumber(value) }));
-  else lines.push(`${d.formula}: x = ${formatNumber(r.value)} → ${formatNumber(value)}`);
-  $(".wp-sum").replaceChildren(...lines.map((t) => textDiv(t)));
+  const pads = r.rows.flatMap((rr) => r.cols.map((cc) => rr < 0 || cc < 0 || rr >= d.height || cc >= d.width));
+  const of = { patch: r.grids[0].patch, products: r.grids[0].products,
+               kernel: root.__kernel ? Array.from(root.__kernel.subarray(0, kh * kw)) : [] };
+  $(".wp-grids").innerHTML = d.grids.map((g) => table(of[g.of], kh, kw, escape(g.title), g.marks ? pads : null)).join("");
+  const value = out[s.step];  // the result written is the map's own value, as everywhere on the page
+  const fields = { channel: d.channels[0], depth: d.depth, cells: kh * kw, count: r.count, sum: formatNumber(r.total),
+                   bias: d.bias === null ? "" : formatNumber(d.bias), divisor: d.divisors ? d.divisors[s.step] : "",
+                   x: formatNumber(r.value), formula: d.formula || "", value: formatNumber(value) };
+  $(".wp-sum").replaceChildren(...d.lines.map((line) => textDiv(fill(line, fields))));
   $(".wp-where").textContent = fill(w.where, { step: s.step + 1, n: root.__n, row: r.i, col: r.j });
   $(".wp-pos").value = String(s.step);
   root.dataset.step = String(s.step);
