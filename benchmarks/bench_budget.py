@@ -5,7 +5,7 @@ beside the measured ones, for networks from tiny to the limits.
     python benchmarks/bench_budget.py [--images 3000] [--kinds-only]
 
 Prints first, per kind and setting: the forward's priced CPU seconds (the layer's seconds(),
-constants in cnnlab.functions), the measured CPU seconds (process time, all threads; median
+constants in cnnlab.layers.arrays), the measured CPU seconds (process time, all threads; median
 of 5) and measured / priced (above 1 the price is optimistic: it must stay under ~2), then
 the worst ratio per kind. Then, per network: page work (multiply-adds etc.), the seconds `pipeline.run` takes
 for one image (median of 5), and for one training epoch on --images images the seconds

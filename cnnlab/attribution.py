@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab import functions as F
+from cnnlab.layers.arrays import as_float
 from cnnlab.budget import BACKWARD_FACTOR, MAX_WORK, BudgetError
 from cnnlab.training import Model
 
@@ -77,7 +77,7 @@ def _head_backward(model: Model, features: np.ndarray, dlogits: np.ndarray) -> n
 
 def _batch(image: np.ndarray) -> np.ndarray:
     """One image (C, H, W) as a batch of one: float64 stays float64 (gradient checks), else float32."""
-    return np.ascontiguousarray(F.as_float(np.asarray(image)))[None]
+    return np.ascontiguousarray(as_float(np.asarray(image)))[None]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -89,7 +89,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def scores(model: Model, images: np.ndarray) -> np.ndarray:
     """Class scores (logits) (N, 10) of images (N, C, H, W)."""
-    images = F.as_float(np.asarray(images))
+    images = as_float(np.asarray(images))
     trace = _forward(model, images)
     return _head(model, trace[-1][2] if trace else images)
 

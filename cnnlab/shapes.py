@@ -1,4 +1,7 @@
-"""Output-size arithmetic for every layer, and the one error impossible settings raise.
+"""Output-size arithmetic of Convolution (and DepthwiseConvolution, a Convolution with Group = C)
+and the poolings, and the one error impossible settings raise. A kind whose size rule is
+its own alone keeps it in its module (Deconvolution: deconvolution_output_size in
+cnnlab.layers.deconvolution; Unpooling, GlobalAveragePooling, Affine in theirs).
 
 All rules work on one spatial axis; layers apply them to (H, W) separately.
 """

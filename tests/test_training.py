@@ -8,13 +8,22 @@ import pytest
 
 from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
 from cnnlab.presets import PRESETS, parse_stack
-from cnnlab.training import Model, accuracy, backward, forward, init_model, predict, train
-from cnnlab import backward as B
+from cnnlab.training import Model, accuracy, backward, forward, init_model, predict, softmax_cross_entropy, train
+from reference import numerical_grad
 
 
 def _float64(model: Model) -> Model:
     params = [None if p is None else {name: a.astype(np.float64) for name, a in p.items()} for p in model.params]
     return Model(model.specs, params, model.head_w.astype(np.float64), model.head_b.astype(np.float64))
+
+
+def test_softmax_cross_entropy_gradient():
+    rng = np.random.default_rng(0)
+    logits, labels = rng.standard_normal((5, 10)), rng.integers(0, 10, 5)
+    loss, prob, grad = softmax_cross_entropy(logits, labels)
+    np.testing.assert_allclose(prob.sum(axis=1), 1.0)
+    np.testing.assert_allclose(grad, numerical_grad(lambda: softmax_cross_entropy(logits, labels)[0], logits),
+                               rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("stack", [
@@ -28,7 +37,7 @@ def test_model_gradients_match_numerical_differentiation(stack):
     labels = np.array([1, 7, 3])
     model = _float64(init_model(specs, (2, 9, 9), seed=1))
     logits, trace = forward(model, x, keep=True)
-    _, _, dlogits = B.softmax_cross_entropy(logits, labels)
+    _, _, dlogits = softmax_cross_entropy(logits, labels)
     grads = backward(model, trace, dlogits)
     arrays = model.arrays()
     assert [g.shape for g in grads] == [a.shape for a in arrays]
@@ -36,9 +45,9 @@ def test_model_gradients_match_numerical_differentiation(stack):
         for idx in list(np.ndindex(*a.shape))[:: max(1, a.size // 12)]:
             old = a[idx]
             a[idx] = old + 1e-6
-            plus = B.softmax_cross_entropy(forward(model, x)[0], labels)[0]
+            plus = softmax_cross_entropy(forward(model, x)[0], labels)[0]
             a[idx] = old - 1e-6
-            minus = B.softmax_cross_entropy(forward(model, x)[0], labels)[0]
+            minus = softmax_cross_entropy(forward(model, x)[0], labels)[0]
             a[idx] = old
             assert g[idx] == pytest.approx((plus - minus) / 2e-6, rel=1e-4, abs=1e-7)
 

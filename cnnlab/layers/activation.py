@@ -8,19 +8,63 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from cnnlab import backward as B
 from cnnlab import explain
-from cnnlab import functions as F
-from cnnlab.layers import text
+from cnnlab.layers import arrays, text
+from cnnlab.layers.arrays import as_float
 from cnnlab.layers.base import LayerKind, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.limits import Range
 from cnnlab.shapes import LayerShapeError
 
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """y = x."""
+    return as_float(x)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """y = max(0, x)."""
+    x = as_float(x)
+    return np.maximum(x, x.dtype.type(0))
+
+
+def leaky_relu(x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """y = x if x > 0 else alpha * x."""
+    x = as_float(x)
+    return np.where(x > 0, x, x.dtype.type(alpha) * x)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """y = tanh(x)."""
+    return np.tanh(as_float(x))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows."""
+    x = as_float(x)
+    half = x.dtype.type(0.5)
+    return half * (1 + np.tanh(half * x))
+
+
+def activation_backward(kind: str, dy: np.ndarray, x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
+    """dL/dx of an element-wise activation, from its input x."""
+    x = as_float(x)
+    if kind == "ReLU":
+        return dy * (x > 0)
+    if kind == "LeakyReLU":
+        return dy * np.where(x > 0, 1.0, alpha).astype(x.dtype)
+    if kind == "Tanh":
+        return dy * (1 - np.tanh(x) ** 2)
+    if kind == "Sigmoid":
+        y = sigmoid(x)
+        return dy * y * (1 - y)
+    return as_float(dy)
+
+
 ActivationKind = Literal["Identity", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 ACTIVATION_KINDS: tuple[ActivationKind, ...] = get_args(ActivationKind)
 SHORT = {"ReLU": "relu", "LeakyReLU": "leaky", "Tanh": "tanh", "Sigmoid": "sigmoid"}
-FUNCTIONS = {"Identity": F.identity, "ReLU": F.relu, "Tanh": F.tanh, "Sigmoid": F.sigmoid}
+FUNCTIONS = {"Identity": identity, "ReLU": relu, "Tanh": tanh, "Sigmoid": sigmoid}
 EXPLANATIONS = {"ReLU": "explain.ReLU", "LeakyReLU": "explain.LeakyReLU", "Tanh": "explain.Tanh",
                 "Sigmoid": "explain.Sigmoid", "Identity": "explain.Identity"}  # LayerKind.explanation_key
 FORMULAS = {"ReLU": "max(0, x)", "LeakyReLU": "x if x > 0 else {alpha} * x", "Tanh": "tanh(x)",
@@ -31,6 +75,9 @@ LIMITS: dict[str, Range] = {"alpha": Range("alpha", 0.0, 1.0)}
 # LeakyReLU's backward slope of 8): e.g. LeakyReLU's forward x > 0, alpha * x and the output.
 FORWARD_BYTES = {"Identity": 0, "ReLU": 4, "LeakyReLU": 9, "Tanh": 4, "Sigmoid": 12}
 BACKWARD_BYTES = {"Identity": 0, "ReLU": 5, "LeakyReLU": 17, "Tanh": 12, "Sigmoid": 20}
+# CPU seconds per value of each function on the reference machine, as seconds() prices them (see
+# cnnlab.layers.arrays for the other unit prices; fitted with benchmarks/bench_budget.py):
+SECONDS_PER_FUNCTION_VALUE = {"Identity": 0.0, "ReLU": 1e-9, "LeakyReLU": 8e-9, "Tanh": 2e-9, "Sigmoid": 4e-9}
 
 
 @dataclass(frozen=True)
@@ -84,14 +131,14 @@ class ActivationSpec(LayerKind):
 
     def forward(self, x: np.ndarray, params: None = None) -> np.ndarray:
         if self.kind == "LeakyReLU":
-            return F.leaky_relu(x, self.alpha)
+            return leaky_relu(x, self.alpha)
         if self.kind not in FUNCTIONS:
             raise LayerShapeError(f"Unknown activation {self.kind!r}.")
         return FUNCTIONS[self.kind](x)
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
                  need_dx: bool = True) -> tuple[np.ndarray, dict]:
-        return B.activation_backward(self.kind, dy, x, self.alpha), {}
+        return activation_backward(self.kind, dy, x, self.alpha), {}
 
     def swaps_with_next(self, following: object) -> bool:
         """A ReLU directly before a MaxPooling may run after it: max(relu(a), relu(b)) =
@@ -137,18 +184,18 @@ class ActivationSpec(LayerKind):
     def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
         """Peak bytes the forward allocates for `batch` images, float32 (input not counted):
         FORWARD_BYTES per value (the output and the temporaries of its formula)."""
-        return FORWARD_BYTES[self.kind] * batch * int(np.prod(in_shape)) + F.BUFFER_BYTES
+        return FORWARD_BYTES[self.kind] * batch * int(np.prod(in_shape)) + arrays.BUFFER_BYTES
 
     def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
         """CPU seconds the forward is priced at for `batch` images: per value, its function's."""
-        return F.SECONDS_PER_FUNCTION_VALUE[self.kind] * batch * int(np.prod(in_shape)) + 3 * F.SECONDS_PER_CALL
+        return SECONDS_PER_FUNCTION_VALUE[self.kind] * batch * int(np.prod(in_shape)) + 3 * arrays.SECONDS_PER_CALL
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch (input and dy not counted): the
         output kept (4 bytes a value) + BACKWARD_BYTES per value (the gradient and the
-        temporaries of its formula, see backward.activation_backward)."""
+        temporaries of its formula, see activation_backward)."""
         values = batch * int(np.prod(in_shape))
-        return max(FORWARD_BYTES[self.kind], 4 + BACKWARD_BYTES[self.kind]) * values + F.BUFFER_BYTES
+        return max(FORWARD_BYTES[self.kind], 4 + BACKWARD_BYTES[self.kind]) * values + arrays.BUFFER_BYTES
 
     def training_values(self, in_shape: Shape3) -> int:
         return 2 * int(np.prod(in_shape))

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from cnnlab import functions as F
+from cnnlab.layers import arrays
 from cnnlab.limits import Range, check_fields
 
 Shape3 = tuple[int, int, int]
@@ -117,21 +117,21 @@ class LayerKind:
         Default, for a kind of a few whole-array steps: three arrays of the input's or the
         output's size (the output and two temporaries), float64 where a step widens."""
         values = batch * (int(np.prod(in_shape)) + int(np.prod(self.output_shape(in_shape))))
-        return 2 * F.FLOAT_BYTES * 3 * values + F.BUFFER_BYTES
+        return 2 * arrays.FLOAT_BYTES * 3 * values + arrays.BUFFER_BYTES
 
     def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
         """CPU seconds the forward is priced at for `batch` images. Default: its work as window
         reads, every input and output value written once, and a few NumPy calls."""
         values = int(np.prod(in_shape)) + int(np.prod(self.output_shape(in_shape)))
-        return (batch * (F.SECONDS_PER_WINDOW_READ * self.work(in_shape) + F.SECONDS_PER_OUTPUT_VALUE * values)
-                + 8 * F.SECONDS_PER_CALL)
+        return (batch * (arrays.SECONDS_PER_WINDOW_READ * self.work(in_shape) + arrays.SECONDS_PER_OUTPUT_VALUE * values)
+                + 8 * arrays.SECONDS_PER_CALL)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch (input and dy not counted).
         Default: the forward's, or what training keeps (training_values) and a gradient and
         two temporaries of the input's size, float64 where a step widens."""
-        backward = 2 * F.FLOAT_BYTES * batch * (self.training_values(in_shape) + 3 * int(np.prod(in_shape)))
-        return max(self.working_bytes(in_shape, batch), backward) + F.BUFFER_BYTES
+        backward = 2 * arrays.FLOAT_BYTES * batch * (self.training_values(in_shape) + 3 * int(np.prod(in_shape)))
+        return max(self.working_bytes(in_shape, batch), backward) + arrays.BUFFER_BYTES
 
     def batch_statistics(self, kept: Any) -> dict[str, np.ndarray]:
         """Statistics of a training batch (from train_forward's `kept`) that update_statistics

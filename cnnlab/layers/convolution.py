@@ -11,16 +11,204 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
-from cnnlab import backward as B
 from cnnlab import explain
-from cnnlab import functions as F
 from cnnlab.initializers import INITIALIZERS, InitializerName, initialize_weight
-from cnnlab.layers import text
+from cnnlab.layers import arrays, text
+from cnnlab.layers.arrays import IntPair, as_float, as_nchw
 from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.limits import Range
-from cnnlab.shapes import BORDER_MODES, BorderMode, border_mode_padding, conv_output_shape, conv_output_size
+from cnnlab.shapes import (BORDER_MODES, BorderMode, LayerShapeError, border_mode_padding, conv_output_shape,
+                           conv_output_size, pair)
+
+
+def conv_geometry(pad: IntPair | None, stride: IntPair | None, dilation: IntPair | None):
+    """((ph, pw), (sh, sw), (dh, dw)) with nnabla's defaults: no padding, stride 1, dilation 1."""
+    if pad is None and stride is None and dilation is None:
+        return (0, 0), (1, 1), (1, 1)
+    return (pair(0 if pad is None else pad, "Padding"), pair(1 if stride is None else stride, "Strides"),
+            pair(1 if dilation is None else dilation, "Dilation"))
+
+
+def convolution_blocks(n: int, k: int, ho: int, wo: int) -> tuple[int, int, int]:
+    """(images, output rows, output columns) per block of convolution's patch matrix (k =
+    C/group * kh * kw rows): imgs x k x rows x cols floats, at most arrays.COLUMN_BLOCK_FLOATS (or
+    2k floats when even that is more: two columns keep every block a matrix product, whose
+    sums BLAS adds in the same order as the whole one's). Columns are cut only when one output
+    row is too many."""
+    cols = min(wo, max(2, arrays.COLUMN_BLOCK_FLOATS // max(1, k)))
+    rows = max(1, min(ho, arrays.COLUMN_BLOCK_FLOATS // max(1, k * wo))) if cols == wo else 1
+    imgs = 1 if rows < ho else max(1, min(n, arrays.COLUMN_BLOCK_FLOATS // max(1, k * ho * wo)))
+    return imgs, rows, cols
+
+
+def convolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    group: int = 1,
+) -> np.ndarray:
+    """2-D convolution (cross-correlation, as in nnabla and NNC).
+
+    x (N, C, H, W), weight (M, C/group, kh, kw), bias (M,) -> y (N, M, Ho, Wo):
+        y[n, m, i, j] = b[m] + sum_{c, u, v} w[m, c, u, v]
+                        * x_pad[n, g*C/group + c, i*sh + u*dh, j*sw + v*dw],  g = m // (M/group)
+        Ho = floor((H + 2ph - dh(kh - 1) - 1) / sh) + 1, likewise Wo.
+    Zero padding. im2col (one strided copy of all patches) and one GEMM per group and block.
+    """
+    x = as_nchw(x)
+    weight = np.asarray(weight, dtype=x.dtype)
+    if weight.ndim != 4:
+        raise LayerShapeError(f"weight must be (OutMaps, C/group, kh, kw); got {weight.shape}.")
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight.shape
+    (ph, pw), (sh, sw), (dh, dw) = conv_geometry(pad, stride, dilation)
+    if group >= 1 and cg * group != c:
+        raise LayerShapeError(
+            f"The weight expects {cg * group} input channels ({cg} per group x Group {group}) "
+            f"but the input has {c}."
+        )
+    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), (sh, sw), (dh, dw), group)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else np.ascontiguousarray(x)
+    mg, k, p = m // group, cg * kh * kw, ho * wo
+    w_rows = weight.reshape(group, mg, k)
+    y = np.empty((n, m, ho, wo), dtype=x.dtype)
+    y_rows = y.reshape(n, m, p)
+    s_n, s_c, s_h, s_w = xp.strides
+    # patches[n, c, u, v, i, j] = xp[n, g*cg + c, i*sh + u*dh, j*sw + v*dw] of group g, a strided view
+    # built directly on xp's buffer (cheaper per call than as_strided): offset g*cg*s_c, these strides.
+    strides = (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
+
+    imgs_per_block, rows_per_block, cols_per_block = convolution_blocks(n, k, ho, wo)
+    if rows_per_block == ho and imgs_per_block == n:  # one block: one small image, or a batch of them
+        cols = np.empty((n, cg, kh, kw, ho, wo), dtype=x.dtype)
+        for g in range(group):
+            np.copyto(cols, np.ndarray(cols.shape, xp.dtype, xp, g * cg * s_c, strides))
+            out = y_rows if group == 1 else y_rows[:, g * mg:(g + 1) * mg]
+            np.matmul(w_rows[g], cols.reshape(n, k, p), out=out)
+    elif cols_per_block < wo:  # one output row is too many: blocks of columns of one row
+        cols_buf = np.empty(k * cols_per_block, dtype=x.dtype)
+        for n0 in range(n):
+            for r0 in range(ho):
+                for c0 in range(0, wo, cols_per_block):
+                    cb = min(cols_per_block, wo - c0)
+                    cols = cols_buf[: k * cb].reshape(k, cb)
+                    for g in range(group):
+                        offset = n0 * s_n + g * cg * s_c + r0 * sh * s_h + c0 * sw * s_w
+                        patches = np.ndarray((cg, kh, kw, cb), xp.dtype, xp, offset, strides[1:4] + strides[5:])
+                        np.copyto(cols.reshape(cg, kh, kw, cb), patches)
+                        np.matmul(w_rows[g], cols, out=y[n0, g * mg:(g + 1) * mg, r0, c0:c0 + cb])
+    else:
+        cols_buf = np.empty(imgs_per_block * k * rows_per_block * wo, dtype=x.dtype)
+        for n0 in range(0, n, imgs_per_block):
+            nb = min(imgs_per_block, n - n0)
+            for r0 in range(0, ho, rows_per_block):
+                rb = min(rows_per_block, ho - r0)
+                cols = cols_buf[: nb * k * rb * wo].reshape(nb, k, rb * wo)
+                for g in range(group):
+                    patches = np.ndarray((nb, cg, kh, kw, rb, wo), xp.dtype, xp,
+                                         n0 * s_n + g * cg * s_c + r0 * sh * s_h, strides)
+                    np.copyto(cols.reshape(nb, cg, kh, kw, rb, wo), patches)
+                    out = y_rows[n0:n0 + nb, g * mg:(g + 1) * mg, r0 * wo:(r0 + rb) * wo]
+                    np.matmul(w_rows[g], cols, out=out)
+    if bias is not None:
+        y += np.asarray(bias, dtype=x.dtype).reshape(m, 1, 1)
+    return y
+
+
+def _patches(xp: np.ndarray, cg: int, g: int, kernel, stride, dilation, out_hw) -> np.ndarray:
+    """View (Cg, kh, kw, N, Ho, Wo) of group g's patches of the padded input xp."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    s_n, s_c, s_h, s_w = xp.strides
+    base = xp[:, g * cg:(g + 1) * cg]
+    return as_strided(base, (cg, kh, kw, xp.shape[0], ho, wo),
+                      (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
+
+
+def patch_columns(x: np.ndarray, weight_shape, pad=None, stride=None, dilation=None,
+                  group: int = 1) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """Each group's patch matrix cols (K, N*Ho*Wo), K = C/group * kh * kw, and (Ho, Wo)."""
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight_shape
+    (ph, pw), stride, dilation = conv_geometry(pad, stride, dilation)
+    _, ho, wo = conv_output_shape((h, w), c, m, (kh, kw), (ph, pw), stride, dilation, group)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    k = cg * kh * kw
+    cols = [_patches(xp, cg, g, (kh, kw), stride, dilation, (ho, wo)).reshape(k, n * ho * wo)
+            for g in range(group)]
+    return cols, (ho, wo)
+
+
+def convolution_with_columns(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+    pad=None, stride=None, dilation=None, group: int = 1,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """convolution() for training: y, and each group's patch matrix cols (K, N*Ho*Wo),
+    K = C/group * kh * kw, which convolution_backward reuses instead of rebuilding.
+    y[:, group g] = W_g (Mg, K) . cols_g, reordered to (N, Mg, Ho, Wo)."""
+    x = as_float(x)
+    n = x.shape[0]
+    m, cg, kh, kw = weight.shape
+    cols, (ho, wo) = patch_columns(x, weight.shape, pad, stride, dilation, group)
+    mg, k, p = m // group, cg * kh * kw, n * ho * wo
+    y_rows = np.empty((m, p), dtype=x.dtype)
+    for g in range(group):
+        np.matmul(weight[g * mg:(g + 1) * mg].reshape(mg, k), cols[g], out=y_rows[g * mg:(g + 1) * mg])
+    if bias is not None:
+        y_rows += bias.astype(x.dtype)[:, None]
+    return np.ascontiguousarray(y_rows.reshape(m, n, ho, wo).transpose(1, 0, 2, 3)), cols
+
+
+def convolution_backward(
+    dy: np.ndarray, x: np.ndarray, weight: np.ndarray, with_bias: bool = True,
+    pad=None, stride=None, dilation=None, group: int = 1,
+    columns: list[np.ndarray] | None = None, need_dx: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """dy (N, M, Ho, Wo), x (N, C, H, W), W (M, C/group, kh, kw) -> (dx, dW, db).
+
+    With the patch matrix cols (K, N*P) of each group (P = Ho*Wo; from
+    convolution_with_columns, else rebuilt) and dY (M, N*P):
+        dW = dY . cols^T (one GEMM),  db[m] = sum dy[:, m],
+        dx = col2im(W^T . dY): each kernel offset's gradient is added back on a strided slice
+        (with Strides and Dilation 1: a full convolution of dy with the flipped kernels).
+    need_dx=False skips dx (the first layer's input needs no gradient).
+    """
+    x = as_float(x)
+    dy = as_float(dy)
+    n, c, h, w = x.shape
+    m, cg, kh, kw = weight.shape
+    (ph, pw), (sh, sw), (dh, dw) = conv_geometry(pad, stride, dilation)
+    ho, wo = dy.shape[2:]
+    mg, k = m // group, cg * kh * kw
+    if columns is None:
+        columns, _ = patch_columns(x, weight.shape, (ph, pw), (sh, sw), (dh, dw), group)
+    dy_rows = dy.transpose(1, 0, 2, 3).reshape(m, n * ho * wo)  # dY (M, N*P)
+    dweight = np.empty(weight.shape, dtype=x.dtype)
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if need_dx else None
+    for g in range(group):
+        dy_g = dy_rows[g * mg:(g + 1) * mg]
+        dweight[g * mg:(g + 1) * mg] = (columns[g] @ dy_g.T).T.reshape(mg, cg, kh, kw)  # faster than dy_g @ cols.T
+        if not need_dx:
+            continue
+        if (sh, sw, dh, dw) == (1, 1, 1, 1):  # a "full" convolution of dy with the flipped kernels
+            w_flipped = weight[g * mg:(g + 1) * mg, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            dy_full = np.pad(dy[:, g * mg:(g + 1) * mg], ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+            dxp[:, g * cg:(g + 1) * cg] = convolution(dy_full, w_flipped)
+            continue
+        dcols = (weight[g * mg:(g + 1) * mg].reshape(mg, k).T @ dy_g).reshape(cg, kh, kw, n, ho, wo)
+        for u in range(kh):
+            for v in range(kw):
+                dxp[:, g * cg:(g + 1) * cg, u * dh:u * dh + (ho - 1) * sh + 1:sh,
+                    v * dw:v * dw + (wo - 1) * sw + 1:sw] += dcols[:, u, v].transpose(1, 0, 2, 3)
+    dx = None if dxp is None else dxp[:, :, ph:ph + h, pw:pw + w]
+    db = dy_rows.sum(axis=1) if with_bias else None
+    return dx, dweight, db
+
 
 LIMITS: dict[str, Range] = {
     "out_maps": Range("OutMaps", 1, 256),
@@ -74,19 +262,19 @@ WEIGHT_FIELDS = (
 )
 """Settings the convolution family shares: BorderMode with its Padding, and the weights'."""
 
-FLOAT, SLACK_BYTES = F.FLOAT_BYTES, F.BUFFER_BYTES
+FLOAT, SLACK_BYTES = arrays.FLOAT_BYTES, arrays.BUFFER_BYTES
 
 
 def forward_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
                   strides: tuple[int, int], dilation: tuple[int, int], group: int) -> int:
-    """Peak bytes F.convolution allocates for n images (C, H, W), float32 (the input itself
+    """Peak bytes convolution() allocates for n images (C, H, W), float32 (the input itself
     not counted): the padded copy n*C*(H + 2ph)*(W + 2pw) (none without Padding), the output
-    n*M*Ho*Wo, one block of the patch matrix (functions.convolution_blocks), one block of the
+    n*M*Ho*Wo, one block of the patch matrix (convolution_blocks), one block of the
     GEMM's output and a copy of the weight (M * C/group * kh * kw)."""
     c, h, w = in_shape
     _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
     k = c // group * kernel[0] * kernel[1]
-    imgs, rows, cols = F.convolution_blocks(n, k, ho, wo)
+    imgs, rows, cols = convolution_blocks(n, k, ho, wo)
     padded = n * c * (h + 2 * pad[0]) * (w + 2 * pad[1]) if pad[0] or pad[1] else 0
     out_block = out_maps // group * imgs * rows * cols
     floats = padded + n * out_maps * ho * wo + imgs * k * rows * cols + out_block + out_maps * k
@@ -95,7 +283,7 @@ def forward_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, in
 
 def seconds(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
             strides: tuple[int, int], dilation: tuple[int, int], group: int) -> float:
-    """CPU seconds F.convolution is priced at for n images: its multiply-adds (the GEMMs), its
+    """CPU seconds convolution() is priced at for n images: its multiply-adds (the GEMMs), its
     patch matrix (C * kh * kw x Ho * Wo floats per image, copied out of the input: what makes
     a DepthwiseConvolution, one GEMM row per group, cost more per multiply-add than a dense
     one), its output and padded input, and its NumPy calls (two per group and block)."""
@@ -103,10 +291,10 @@ def seconds(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pa
     _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
     columns = n * c * kernel[0] * kernel[1] * ho * wo
     values = n * (out_maps * ho * wo + (c * (h + 2 * pad[0]) * (w + 2 * pad[1]) if pad[0] or pad[1] else 0))
-    imgs, rows, cols = F.convolution_blocks(n, c // group * kernel[0] * kernel[1], ho, wo)
+    imgs, rows, cols = convolution_blocks(n, c // group * kernel[0] * kernel[1], ho, wo)
     calls = 2 * group * -(-n // imgs) * -(-ho // rows) * -(-wo // cols)  # a copy and a GEMM per group and block
-    return (F.SECONDS_PER_MULTIPLY_ADD * columns * (out_maps // group) + F.SECONDS_PER_COLUMN_FLOAT * columns
-            + F.SECONDS_PER_OUTPUT_VALUE * values + F.SECONDS_PER_CALL * calls)
+    return (arrays.SECONDS_PER_MULTIPLY_ADD * columns * (out_maps // group) + arrays.SECONDS_PER_COLUMN_FLOAT * columns
+            + arrays.SECONDS_PER_OUTPUT_VALUE * values + arrays.SECONDS_PER_CALL * calls)
 
 
 def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
@@ -115,7 +303,7 @@ def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, i
     convolution_backward) for a batch of n, float32, the input and dy not counted:
         forward:  padded copy + every group's patch matrix (C*kh*kw x n*Ho*Wo, kept) + 2 outputs;
         backward: the kept patches and output + dY's rows (n*M*Ho*Wo) + dW (x 3) + the padded dx
-                  + either (Strides and Dilation 1) dy padded by k - 1 and F.convolution's peak
+                  + either (Strides and Dilation 1) dy padded by k - 1 and convolution()'s peak
                   on it, or W^T . dY (C/group*kh*kw x n*Ho*Wo)."""
     c, h, w = in_shape
     _, ho, wo = conv_output_shape((h, w), c, out_maps, kernel, pad, strides, dilation, group)
@@ -280,17 +468,17 @@ class ConvolutionSpec(LayerKind):
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
         """(N, C, H, W) -> (N, OutMaps, Ho, Wo)."""
-        return F.convolution(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation, self.group)
+        return convolution(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation, self.group)
 
     def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
         """forward, and what backward reuses: each group's patch matrix."""
-        return B.convolution_with_columns(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation,
+        return convolution_with_columns(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation,
                                           self.group)
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
                  need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """(dx, {W: dW, b: db}) from dy (N, M, Ho, Wo); see backward.convolution_backward."""
-        dx, dw, db = B.convolution_backward(dy, x, params["W"], "b" in params, self.pad(), self.strides,
+        dx, dw, db = convolution_backward(dy, x, params["W"], "b" in params, self.pad(), self.strides,
                                             self.dilation, self.group, kept, need_dx=need_dx)
         return dx, {"W": dw, **({"b": db} if db is not None else {})}
 

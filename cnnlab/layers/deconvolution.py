@@ -14,15 +14,145 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab import backward as B
 from cnnlab import explain
-from cnnlab import functions as F
 from cnnlab.initializers import InitializerName, initialize_weight
-from cnnlab.layers import convolution, text
+from cnnlab.layers import arrays, convolution, text
+from cnnlab.layers.arrays import IntPair, as_float, as_nchw
 from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.limits import Range
 from cnnlab.shapes import LayerShapeError
+
+
+def deconvolution_output_size(length: int, k: int, pad: int, stride: int, dilation: int = 1) -> int:
+    """out = (L - 1) * s - 2p + d(k - 1) + 1 (nnabla's Deconvolution)."""
+    return (length - 1) * stride - 2 * pad + dilation * (k - 1) + 1
+
+
+def deconvolution_blocks(n: int, h: int, w: int, maps: int, kh: int, kw: int) -> tuple[int, int, int]:
+    """(output maps, input rows, images) per block of deconvolution, so that each block's
+    column matrix (maps x kh x kw) x (images x rows x W) holds at most arrays.COLUMN_BLOCK_FLOATS
+    floats, or one map x one row x one image (kh * kw * W floats) when even that is more.
+    `maps` is OutMaps / Group."""
+    per_map_row = kh * kw * w
+    mb = max(1, min(maps, arrays.COLUMN_BLOCK_FLOATS // per_map_row))
+    rb = max(1, min(h, arrays.COLUMN_BLOCK_FLOATS // (mb * per_map_row)))
+    nb = 1 if rb < h else max(1, min(n, arrays.COLUMN_BLOCK_FLOATS // (mb * per_map_row * h)))
+    return mb, rb, nb
+
+
+def deconvolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    group: int = 1,
+) -> np.ndarray:
+    """2-D transposed convolution (nnabla's F.deconvolution): every input value, times the
+    kernel, is added into the output; the adjoint of convolution with the same weight.
+
+    x (N, C, H, W), weight (C, M/group, kh, kw), bias (M,) -> y (N, M, Ho, Wo):
+        y_pad[n, g*M/G + m, i*sh + u*dh, j*sw + v*dw] += w[c, m, u, v] * x[n, c, i, j]  (c in group g)
+        y = y_pad cropped by the padding (ph, pw) on each side, plus b
+        Ho = (H - 1) * sh - 2ph + dh(kh - 1) + 1, likewise Wo.
+    With Strides 1 it is the convolution of x with the flipped kernels (padded by d(k - 1) - p,
+    see deconvolution_as_convolution_weight), in convolution's blocks; else one GEMM per group
+    and block (deconvolution_blocks: output maps x input rows x images), each block's products
+    added onto strided slices of the output, so the column matrix W^T . x never holds more than
+    about arrays.COLUMN_BLOCK_FLOATS floats.
+    """
+    x = as_nchw(x)
+    weight = np.asarray(weight, dtype=x.dtype)
+    n, c, h, w = x.shape
+    if weight.ndim != 4 or weight.shape[0] != c or group < 1 or c % group:
+        raise LayerShapeError(
+            f"weight must be (C, OutMaps/Group, kh, kw) with C = {c} input channels divisible by Group {group}; "
+            f"got {weight.shape}."
+        )
+    _, mg, kh, kw = weight.shape
+    (ph, pw), (sh, sw), (dh, dw) = convolution.conv_geometry(pad, stride, dilation)
+    ho = deconvolution_output_size(h, kh, ph, sh, dh)
+    wo = deconvolution_output_size(w, kw, pw, sw, dw)
+    if ho < 1 or wo < 1 or min(ph, pw) < 0 or min(sh, sw, dh, dw) < 1:
+        raise LayerShapeError(
+            f"Padding {ph},{pw} is too large for a {h}x{w} input with KernelShape {kh}x{kw}: "
+            f"the output would be {ho}x{wo}."
+        )
+    cg, m = c // group, mg * group
+    if sh == sw == 1:
+        return _deconvolution_as_convolution(x, weight, bias, (ph, pw), (dh, dw), group)
+    yp = np.zeros((n, m, ho + 2 * ph, wo + 2 * pw), dtype=x.dtype)
+    mb, rb, nb = deconvolution_blocks(n, h, w, mg, kh, kw)
+    w_maps = weight.reshape(c, mg, kh * kw)
+    for g in range(group):
+        for m0 in range(0, mg, mb):
+            mm = min(mb, mg - m0)
+            # W's rows for this block of output maps, transposed: (mm*kh*kw, cg)
+            w_cols = w_maps[g * cg:(g + 1) * cg, m0:m0 + mm].reshape(cg, mm * kh * kw).T
+            for n0 in range(0, n, nb):
+                nn = min(nb, n - n0)
+                for r0 in range(0, h, rb):
+                    rr = min(rb, h - r0)
+                    x_rows = x[n0:n0 + nn, g * cg:(g + 1) * cg, r0:r0 + rr].transpose(1, 0, 2, 3).reshape(cg, -1)
+                    cols = (w_cols @ x_rows).reshape(mm, kh, kw, nn, rr, w)
+                    top = r0 * sh
+                    for u in range(kh):
+                        for v in range(kw):
+                            yp[n0:n0 + nn, g * mg + m0:g * mg + m0 + mm,
+                               top + u * dh:top + u * dh + (rr - 1) * sh + 1:sh,
+                               v * dw:v * dw + (w - 1) * sw + 1:sw] += cols[:, u, v].transpose(1, 0, 2, 3)
+                    del cols, x_rows  # before the next block's product: one block alive at a time
+    y = np.ascontiguousarray(yp[:, :, ph:ph + ho, pw:pw + wo])
+    if bias is not None:
+        y += np.asarray(bias, dtype=x.dtype).reshape(1, m, 1, 1)
+    return y
+
+
+def deconvolution_as_convolution_weight(weight: np.ndarray, group: int) -> np.ndarray:
+    """Deconvolution's W (C, M/group, kh, kw) -> the weight Wc (M, C/group, kh, kw) of the
+    convolution that gives the same output with Strides 1:
+        Wc[g*M/G + m, c, u, v] = W[g*C/G + c, m, kh - 1 - u, kw - 1 - v]."""
+    c, mg, kh, kw = weight.shape
+    cg = c // group
+    flipped = weight.reshape(group, cg, mg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    return flipped.reshape(group * mg, cg, kh, kw)
+
+
+def _deconvolution_as_convolution(x: np.ndarray, weight: np.ndarray, bias, pad: tuple[int, int],
+                                  dilation: tuple[int, int], group: int) -> np.ndarray:
+    """deconvolution with Strides 1: y = convolution.convolution(x, Wc, padding d(k - 1) - p, dilation d)
+    (a negative padding crops x by as much on each side)."""
+    kh, kw = weight.shape[2:]
+    qh, qw = (d * (k - 1) - p for d, k, p in zip(dilation, (kh, kw), pad))
+    if qh < 0 or qw < 0:
+        h, w = x.shape[2:]
+        ch, cw = max(0, -qh), max(0, -qw)
+        x = x[:, :, ch:h - ch, cw:w - cw]
+        qh, qw = max(0, qh), max(0, qw)
+    return convolution.convolution(x, deconvolution_as_convolution_weight(weight, group), bias, (qh, qw), (1, 1), dilation,
+                       group)
+
+
+def deconvolution_backward(
+    dy: np.ndarray, x: np.ndarray, weight: np.ndarray, with_bias: bool = True,
+    pad=None, stride=None, dilation=None, group: int = 1, need_dx: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """dy (N, M, Ho, Wo), x (N, C, H, W), W (C, M/group, kh, kw) -> (dx, dW, db).
+
+    A deconvolution is the adjoint of the convolution with the same weight, so
+        dx = convolution.convolution(dy, W)  (the convolution from M to C channels),
+        dW = that convolution's weight gradient with x as its upstream gradient,
+        db[m] = sum dy[:, m].
+    """
+    x = as_float(x)
+    dy = as_float(dy)
+    dx = convolution.convolution(dy, weight, None, pad, stride, dilation, group) if need_dx else None
+    _, dweight, _ = convolution.convolution_backward(x, dy, weight, False, pad, stride, dilation, group, need_dx=False)
+    db = dy.sum(axis=(0, 2, 3)) if with_bias else None
+    return dx, dweight, db
+
 
 LIMITS: dict[str, Range] = {
     **convolution.LIMITS,
@@ -92,7 +222,7 @@ class DeconvolutionSpec(LayerKind):
         c, h, w = in_shape
         if c % self.group or self.out_maps % self.group:
             raise LayerShapeError(key="group", group=self.group, channels=c, out_maps=self.out_maps)
-        ho, wo = (F.deconvolution_output_size(n, k, p, s, d) for n, k, p, s, d in
+        ho, wo = (deconvolution_output_size(n, k, p, s, d) for n, k, p, s, d in
                   zip((h, w), self.kernel_shape, self.padding, self.strides, self.dilation))
         if ho < 1 or wo < 1:
             raise LayerShapeError(key="deconv_crop", pad=f"{self.padding[0]},{self.padding[1]}", h=h, w=w, ho=ho, wo=wo)
@@ -100,7 +230,7 @@ class DeconvolutionSpec(LayerKind):
 
     def size_arithmetic(self, in_shape: Shape3) -> list[str]:
         """['(12 - 1)*2 - 2*0 + 1*(5 - 1) + 1 = 27', ...] for H and W."""
-        return [f"({n} - 1)*{s} - 2*{p} + {d}*({k} - 1) + 1 = {F.deconvolution_output_size(n, k, p, s, d)}"
+        return [f"({n} - 1)*{s} - 2*{p} + {d}*({k} - 1) + 1 = {deconvolution_output_size(n, k, p, s, d)}"
                 for n, k, p, s, d in zip(in_shape[1:], self.kernel_shape, self.padding, self.strides, self.dilation)]
 
     def weight_shape(self, in_channels: int) -> tuple[int, int, int, int]:
@@ -116,11 +246,11 @@ class DeconvolutionSpec(LayerKind):
         return (self.padding, self.strides, self.dilation, self.group)
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
-        return F.deconvolution(x, params["W"], params.get("b"), *self._geometry())
+        return deconvolution(x, params["W"], params.get("b"), *self._geometry())
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: None,
                  need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-        dx, dw, db = B.deconvolution_backward(dy, x, params["W"], "b" in params, *self._geometry(),
+        dx, dw, db = deconvolution_backward(dy, x, params["W"], "b" in params, *self._geometry(),
                                               need_dx=need_dx)
         return dx, {"W": dw, **({"b": db} if db is not None else {})}
 
@@ -212,11 +342,11 @@ class DeconvolutionSpec(LayerKind):
         return self.multiply_adds(in_shape)
 
     def working_bytes(self, in_shape: Shape3, batch: int = 1) -> int:
-        """Peak bytes F.deconvolution allocates for `batch` images, float32 (input not counted).
+        """Peak bytes deconvolution() allocates for `batch` images, float32 (input not counted).
         Strides 1: the convolution's (convolution.forward_bytes) on x cropped or padded by
         d(k - 1) - p, with a copy of the cropped input and of the flipped weight. Else: the
         padded output n*M*(Ho + 2ph)*(Wo + 2pw), its cropped copy, and one block
-        (functions.deconvolution_blocks) of x's rows (C/group x images*rows*W), of the column
+        (deconvolution_blocks) of x's rows (C/group x images*rows*W), of the column
         matrix (maps*kh*kw x images*rows*W) and of W (x 2)."""
         n, (c, h, w) = batch, in_shape
         m, ho, wo = self.output_shape(in_shape)
@@ -230,7 +360,7 @@ class DeconvolutionSpec(LayerKind):
             copy = n * int(np.prod(cropped)) if pad == (0, 0) and min(q) < 0 else 0
             return (convolution.forward_bytes(n, cropped, m, self.kernel_shape, pad, (1, 1), self.dilation, g)
                     + convolution.FLOAT * (copy + weight))
-        mb, rb, nb = F.deconvolution_blocks(n, h, w, mg, kh, kw)
+        mb, rb, nb = deconvolution_blocks(n, h, w, mg, kh, kw)
         padded = n * m * (ho + 2 * ph) * (wo + 2 * pw)
         floats = (padded + (n * m * ho * wo if ph or pw else 0) + cg * nb * rb * w + mb * kh * kw * nb * rb * w
                   + 2 * cg * mb * kh * kw)
@@ -251,10 +381,10 @@ class DeconvolutionSpec(LayerKind):
         (kh, kw), mg = self.kernel_shape, m // self.group
         columns = n * m * kh * kw * h * w
         values = n * m * (ho + 2 * self.padding[0]) * (wo + 2 * self.padding[1])
-        mb, rb, nb = F.deconvolution_blocks(n, h, w, mg, kh, kw)
+        mb, rb, nb = deconvolution_blocks(n, h, w, mg, kh, kw)
         calls = self.group * -(-mg // mb) * -(-n // nb) * -(-h // rb) * (kh * kw + 3)  # a slice add per offset
-        return (F.SECONDS_PER_MULTIPLY_ADD * columns * (c // self.group) + F.SECONDS_PER_SCATTERED_FLOAT * columns
-                + F.SECONDS_PER_OUTPUT_VALUE * values + F.SECONDS_PER_CALL * calls)
+        return (arrays.SECONDS_PER_MULTIPLY_ADD * columns * (c // self.group) + arrays.SECONDS_PER_SCATTERED_FLOAT * columns
+                + arrays.SECONDS_PER_OUTPUT_VALUE * values + arrays.SECONDS_PER_CALL * calls)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward (backward.deconvolution_backward) on a

@@ -14,15 +14,41 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab.explain import ConvolutionStep
-from cnnlab import functions as F
 from cnnlab.initializers import InitializerName
 from cnnlab.layers import text
+from cnnlab.layers.arrays import IntPair, as_nchw
 from cnnlab.layers import convolution
 from cnnlab.layers.base import LayerKind, Params, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.layers.convolution import ConvolutionSpec, padding_per_side
 from cnnlab.limits import Range
-from cnnlab.shapes import BorderMode
+from cnnlab.shapes import BorderMode, LayerShapeError
+
+
+def depthwise_convolution(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    pad: IntPair | None = None,
+    stride: IntPair | None = None,
+    dilation: IntPair | None = None,
+    multiplier: int = 1,
+) -> np.ndarray:
+    """Depthwise convolution (nnabla's F.depthwise_convolution): each input channel has
+    its own `multiplier` kernels.
+
+    x (N, C, H, W), weight (C * multiplier, kh, kw), bias (C * multiplier,) -> y (N, C * multiplier, Ho, Wo):
+        y[n, m, i, j] = b[m] + sum_{u, v} w[m, u, v] * x_pad[n, m // multiplier, i*sh + u*dh, j*sw + v*dw]
+    Ho as for convolution. It is a convolution with Group = C and W (C * multiplier, 1, kh, kw).
+    """
+    x = as_nchw(x)
+    weight = np.asarray(weight, dtype=x.dtype)
+    if weight.ndim != 3 or weight.shape[0] != x.shape[1] * multiplier:
+        raise LayerShapeError(
+            f"weight must be (C x Multiplier, kh, kw) = ({x.shape[1] * multiplier}, kh, kw); got {weight.shape}."
+        )
+    return convolution.convolution(x, weight[:, None], bias, pad, stride, dilation, group=x.shape[1])
+
 
 LIMITS: dict[str, Range] = {
     **{field: convolution.LIMITS[field] for field in
@@ -108,7 +134,7 @@ class DepthwiseConvolutionSpec(LayerKind):
         return {**params, "W": params["W"][:, 0]}
 
     def forward(self, x: np.ndarray, params: Params) -> np.ndarray:
-        return F.depthwise_convolution(x, params["W"], params.get("b"), self.pad(), self.strides,
+        return depthwise_convolution(x, params["W"], params.get("b"), self.pad(), self.strides,
                                        self.dilation, self.multiplier)
 
     def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:

@@ -8,19 +8,184 @@ explanation, its stack-text token and its costs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 
-from cnnlab import backward as B
 from cnnlab import explain
-from cnnlab import functions as F
-from cnnlab.layers import text
+from cnnlab.layers import arrays, text
+from cnnlab.layers.arrays import IntPair, as_float, as_nchw
 from cnnlab.layers.base import LayerKind, Shape3
 from cnnlab.layers.fields import Field
 from cnnlab.limits import Range
-from cnnlab.shapes import LayerShapeError, pool_output_shape, pool_output_size
+from cnnlab.shapes import LayerShapeError, pair, pool_output_shape, pool_output_size
+
+
+def window_slices(
+    xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+):
+    """Yield the kh*kw strided views xp[..., u::sh, v::sw] cut to out_hw (one per offset)."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    for u in range(kh):
+        for v in range(kw):
+            yield xp[..., u:u + (ho - 1) * sh + 1:sh, v:v + (wo - 1) * sw + 1:sw]
+
+
+def pad_for_pooling(
+    x: np.ndarray, kernel, stride, pad, ignore_border: bool, fill: float
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check shapes; pad x with `fill` so every window lies inside. Returns xp, k, s, p, out_hw."""
+    x = as_nchw(x)
+    k = pair(kernel, "KernelShape")
+    s = k if stride is None else pair(stride, "Strides")
+    p = (0, 0) if pad is None else pair(pad, "Padding")
+    out_hw = pool_output_shape(x.shape[2:], k, s, p, ignore_border)
+    if ignore_border and p == (0, 0):
+        return x, k, s, p, out_hw  # whole windows only, no padding: every window already lies inside
+    # Windows start at i*s - p; the last one ends at (out - 1)*s - p + k.
+    after = [max(0, (o - 1) * st - pp + kk - n) for o, st, pp, kk, n in zip(out_hw, s, p, k, x.shape[2:])]
+    if p[0] or p[1] or after[0] or after[1]:
+        x = np.pad(x, ((0, 0), (0, 0), (p[0], after[0]), (p[1], after[1])), constant_values=fill)
+    return x, k, s, p, out_hw
+
+
+def fold(op: Callable, views) -> np.ndarray:
+    """op(op(v0, v1), v2)... over equally shaped views, in place in a fresh array."""
+    views = iter(views)
+    first = next(views)
+    second = next(views, None)
+    if second is None:
+        return np.array(first)
+    out = op(first, second)
+    for view in views:
+        op(out, view, out=out)
+    return out
+
+
+def max_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+) -> np.ndarray:
+    """y[n, c, i, j] = max of x[n, c, i*sh - ph + u, j*sw - pw + v] over the window's cells
+    that lie inside the input (padding never wins, as in nnabla). (N, C, H, W) -> (N, C, Ho, Wo);
+    sizes from :func:`cnnlab.shapes.pool_output_size`. Stride defaults to the kernel.
+
+    Computed separably on the input padded with -inf (xp): rows[n, c, i, q] = max_u xp[n, c, i*sh + u, q],
+    then y[n, c, i, j] = max_v rows[n, c, i, j*sw + v], i.e. (kh - 1) + (kw - 1) np.maximum passes
+    instead of kh*kw - 1, with the same values (a maximum does not round)."""
+    xp, (kh, kw), (sh, sw), _, (ho, wo) = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
+    rows_end, width, cols_end = (ho - 1) * sh + 1, (wo - 1) * sw + kw, (wo - 1) * sw + 1
+    rows = xp[..., 0:rows_end:sh, :width]
+    for u in range(1, kh):
+        row = xp[..., u:u + rows_end:sh, :width]
+        rows = np.maximum(rows, row) if u == 1 else np.maximum(rows, row, out=rows)
+    if kw == 1:
+        return np.array(rows[..., 0:cols_end:sw])  # a fresh array, as from a fold
+    y = np.maximum(rows[..., 0:cols_end:sw], rows[..., 1:1 + cols_end:sw])
+    for v in range(2, kw):
+        np.maximum(y, rows[..., v:v + cols_end:sw], out=y)
+    return y
+
+
+def sum_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+) -> np.ndarray:
+    """y[n, c, i, j] = sum of the window's cells inside the input. (N, C, H, W) -> (N, C, Ho, Wo)."""
+    xp, k, s, _, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    return fold(np.add, window_slices(xp, k, s, out_hw))
+
+
+def pool_divisors(
+    length: int, k: int, stride: int, pad: int, out: int, including_pad: bool
+) -> np.ndarray:
+    """Per-window divisor of AveragePooling along one axis (nnabla's rule).
+
+    Window i covers [i*s - p, i*s - p + k). including_pad: the part inside the padded
+    input [-p, L + p); otherwise the part inside the input [0, L).
+    """
+    start = np.arange(out) * stride - pad
+    end = start + k
+    if including_pad:
+        return np.minimum(end, length + pad) - start
+    return np.minimum(end, length) - np.maximum(start, 0)
+
+
+def average_pooling(
+    x: np.ndarray,
+    kernel: IntPair,
+    stride: IntPair | None = None,
+    ignore_border: bool = True,
+    pad: IntPair | None = None,
+    including_pad: bool = True,
+) -> np.ndarray:
+    """y[n, c, i, j] = (sum of the window's input cells) / divisor[i, j], the divisor counting
+    padding cells too when including_pad (see :func:`pool_divisors`). (N, C, H, W) -> (N, C, Ho, Wo)."""
+    xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    total = fold(np.add, window_slices(xp, k, s, out_hw))
+    h, w = np.shape(x)[2:]
+    div_h = pool_divisors(h, k[0], s[0], p[0], out_hw[0], including_pad)
+    div_w = pool_divisors(w, k[1], s[1], p[1], out_hw[1], including_pad)
+    total /= np.outer(div_h, div_w).astype(total.dtype)
+    return total
+
+
+def _crop(dxp: np.ndarray, p, hw) -> np.ndarray:
+    return dxp[..., p[0]:p[0] + hw[0], p[1]:p[1] + hw[1]]
+
+
+def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
+                         y: np.ndarray | None = None) -> np.ndarray:
+    """The gradient goes to each window's maximum (the first one in scan order on ties).
+    y, the forward's output, is recomputed when not given."""
+    x = as_float(x)
+    dy = as_float(dy)
+    xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
+    if y is None:
+        y = fold(np.maximum, window_slices(xp, k, s, out_hw))
+    dxp = np.zeros(xp.shape, dtype=x.dtype)
+    taken = np.zeros(y.shape, dtype=bool)
+    winner = np.empty(y.shape, dtype=bool)
+    overlap = s[0] < k[0] or s[1] < k[1]
+    for window, grad in zip(window_slices(xp, k, s, out_hw), window_slices(dxp, k, s, out_hw)):
+        np.equal(window, y, out=winner)
+        np.greater(winner, taken, out=winner)  # a maximum not taken by an earlier cell
+        taken |= winner
+        if overlap:
+            grad += dy * winner
+        else:  # each cell belongs to one window at most: assign
+            np.multiply(dy, winner, out=grad)
+    return _crop(dxp, p, x.shape[2:])
+
+
+def sum_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None) -> np.ndarray:
+    """Every cell of a window receives the window's gradient."""
+    x = as_float(x)
+    xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    dxp = np.zeros(xp.shape, dtype=x.dtype)
+    for grad in window_slices(dxp, k, s, out_hw):
+        grad += dy
+    return _crop(dxp, p, x.shape[2:])
+
+
+def average_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
+                             including_pad=True) -> np.ndarray:
+    """Every cell of a window receives the window's gradient / its divisor."""
+    x = as_float(x)
+    _, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
+    h, w = x.shape[2:]
+    div = np.outer(pool_divisors(h, k[0], s[0], p[0], out_hw[0], including_pad),
+                   pool_divisors(w, k[1], s[1], p[1], out_hw[1], including_pad)).astype(x.dtype)
+    return sum_pooling_backward(as_float(dy) / div, x, kernel, stride, ignore_border, pad)
+
 
 PoolingKind = Literal["MaxPooling", "AveragePooling", "SumPooling"]
 POOLING_KINDS: tuple[PoolingKind, ...] = get_args(PoolingKind)
@@ -147,11 +312,11 @@ class PoolingSpec(LayerKind):
     def forward(self, x: np.ndarray, params: None = None) -> np.ndarray:
         """(N, C, H, W) -> (N, C, Ho, Wo)."""
         if self.kind == "MaxPooling":
-            return F.max_pooling(*self._args(x))
+            return max_pooling(*self._args(x))
         if self.kind == "SumPooling":
-            return F.sum_pooling(*self._args(x))
+            return sum_pooling(*self._args(x))
         if self.kind == "AveragePooling":
-            return F.average_pooling(*self._args(x), including_pad=self.including_pad)
+            return average_pooling(*self._args(x), including_pad=self.including_pad)
         raise LayerShapeError(f"Unknown pooling {self.kind!r}.")
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: None, y: np.ndarray, kept: None,
@@ -159,10 +324,10 @@ class PoolingSpec(LayerKind):
         """(dx, []): MaxPooling's gradient goes to each window's maximum, the others' to every cell."""
         args = (dy, *self._args(x))
         if self.kind == "MaxPooling":
-            return B.max_pooling_backward(*args, y=y), {}
+            return max_pooling_backward(*args, y=y), {}
         if self.kind == "SumPooling":
-            return B.sum_pooling_backward(*args), {}
-        return B.average_pooling_backward(*args, including_pad=self.including_pad), {}
+            return sum_pooling_backward(*args), {}
+        return average_pooling_backward(*args, including_pad=self.including_pad), {}
 
     # --- explanation -------------------------------------------------------------------
 
@@ -186,8 +351,8 @@ class PoolingSpec(LayerKind):
         total = float(np.nansum(values))
         if self.kind == "SumPooling":
             return explain.PoolingStep(self.kind, out, rows, cols, values, 1, None, total, "sum", NOTES[self.kind])
-        div_h = F.pool_divisors(h, kh, sh, ph, i + 1, self.including_pad)[i]
-        div_w = F.pool_divisors(w, kw, sw, pw, j + 1, self.including_pad)[j]
+        div_h = pool_divisors(h, kh, sh, ph, i + 1, self.including_pad)[i]
+        div_w = pool_divisors(w, kw, sw, pw, j + 1, self.including_pad)[j]
         divisor = int(div_h * div_w)
         return explain.PoolingStep(self.kind, out, rows, cols, values, divisor, None, total / divisor, "mean", NOTES[self.kind])
 
@@ -255,7 +420,7 @@ class PoolingSpec(LayerKind):
         return c * ho * wo * self.kernel_shape[0] * self.kernel_shape[1]
 
     def _padded_hw(self, in_shape: Shape3) -> tuple[int, int] | None:
-        """(H', W') of the copy functions.pad_for_pooling makes (padded so every window lies
+        """(H', W') of the copy pad_for_pooling makes (padded so every window lies
         inside), or None when it pads nothing and the input is used as it is."""
         out = self.output_shape(in_shape)[1:]
         if self.ignore_border and self.padding == (0, 0):
@@ -275,7 +440,7 @@ class PoolingSpec(LayerKind):
         floats = (0 if padded_hw is None else n * c * padded_hw[0] * padded_hw[1]) + n * c * ho * wo + 3 * ho * wo
         if self.kind == "MaxPooling" and self.kernel_shape[0] > 1:
             floats += n * c * ho * ((wo - 1) * self.stride()[1] + self.kernel_shape[1])
-        return F.FLOAT_BYTES * floats + F.BUFFER_BYTES
+        return arrays.FLOAT_BYTES * floats + arrays.BUFFER_BYTES
 
     def seconds(self, in_shape: Shape3, batch: int = 1) -> float:
         """CPU seconds the forward is priced at for `batch` images: its window reads, its output,
@@ -285,8 +450,8 @@ class PoolingSpec(LayerKind):
                                                               in_shape[0] * padded_hw[0] * padded_hw[1])
         kh, kw = self.kernel_shape
         calls = kh + kw if self.kind == "MaxPooling" else kh * kw + 4  # passes over the map
-        return (batch * (F.SECONDS_PER_WINDOW_READ * self.work(in_shape) + F.SECONDS_PER_OUTPUT_VALUE * values)
-                + F.SECONDS_PER_CALL * calls)
+        return (batch * (arrays.SECONDS_PER_WINDOW_READ * self.work(in_shape) + arrays.SECONDS_PER_OUTPUT_VALUE * values)
+                + arrays.SECONDS_PER_CALL * calls)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
         """Peak bytes of train_forward then backward on a batch, float32, input and dy not
@@ -298,8 +463,8 @@ class PoolingSpec(LayerKind):
         padded = 0 if padded_hw is None else n * c * padded_hw[0] * padded_hw[1]
         grad = padded or n * int(np.prod(in_shape))
         y = n * c * ho * wo
-        backward = F.FLOAT_BYTES * (y + padded + grad + y + y // 2 + 3 * ho * wo)
-        return max(self.working_bytes(in_shape, batch), backward) + F.BUFFER_BYTES
+        backward = arrays.FLOAT_BYTES * (y + padded + grad + y + y // 2 + 3 * ho * wo)
+        return max(self.working_bytes(in_shape, batch), backward) + arrays.BUFFER_BYTES
 
     def training_values(self, in_shape: Shape3) -> int:
         """Values one image keeps for the backward pass: input and output."""
