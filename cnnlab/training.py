@@ -9,13 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnlab.memory import freed_memory_kept
-from cnnlab.threads import limited_blas_threads
 from cnnlab.pipeline import init_params, layer_rng
 from cnnlab.layers import LayerSpec, Params
 
@@ -191,10 +188,10 @@ def train(
 
     Batches are drawn in an order shuffled by `seed` each epoch; loss and accuracy in
     the report are running means over the epoch so far. Each batch is split over
-    `workers` threads (default: 2 if there are 2 cores), OpenBLAS on one thread
-    meanwhile; their gradients are summed in a fixed order, so results stay
-    deterministic for a given `workers`. glibc keeps freed memory for reuse meanwhile
-    (cnnlab.memory), and returns it at the end. `on_epoch(e, model)` is called with the
+    `workers` threads (default: 2 if there are 2 cores); their gradients are summed in a
+    fixed order, so results stay deterministic for a given `workers`. The process's BLAS
+    threads and allocator are its runner's to set (the app trains in a child process
+    started with cnnlab.training_process.CHILD_ENVIRONMENT). `on_epoch(e, model)` is called with the
     untrained model (e = 0) and after each epoch (the live model: copy what you keep).
     """
     workers = workers or min(2, os.cpu_count() or 1)
@@ -203,10 +200,9 @@ def train(
     optimiser = Adam(lr)
     rng = np.random.default_rng([int(seed), 999])
     batches = -(-len(images) // batch_size)
-    blas = limited_blas_threads(1) if workers > 1 else nullcontext()
     if on_epoch is not None:
         on_epoch(0, model)
-    with ThreadPoolExecutor(workers) as pool, blas, freed_memory_kept():
+    with ThreadPoolExecutor(workers) as pool:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(images))
             loss_sum = correct = seen = 0.0

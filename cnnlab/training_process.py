@@ -36,14 +36,31 @@ from cnnlab.layers import LayerSpec
 from cnnlab.training import Model, Progress
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+KEPT_FREED_BYTES = 256 * 2**20
+CHILD_ENVIRONMENT: dict[str, str] = {
+    # Training splits each batch over two Python threads (NumPy releases the GIL in its loops
+    # and GEMMs); OpenBLAS's own threads would only compete with them (one BLAS thread is as
+    # fast for these small GEMMs). Read when OpenBLAS loads, so only a child can be given it.
+    "OPENBLAS_NUM_THREADS": "1",
+    # A training allocates and frees the same tens of megabytes every batch: glibc keeps freed
+    # blocks up to this size mapped for reuse instead of unmapping and faulting them in again
+    # (the memory goes back to the system when the child ends). Ignored by other C libraries.
+    "MALLOC_MMAP_THRESHOLD_": str(KEPT_FREED_BYTES),
+    "MALLOC_TRIM_THRESHOLD_": str(4 * KEPT_FREED_BYTES),
+    "MALLOC_TOP_PAD_": str(KEPT_FREED_BYTES // 4),
+    # One malloc arena: with an arena per worker thread each kept its own freed blocks, and a
+    # child's peak was up to 1.5x its priced batch memory above its base.
+    "MALLOC_ARENA_MAX": "1",
+}
+"""What a training child's environment adds to the server's: its BLAS thread limit and allocator
+settings, which stay in it."""
 
 
 def child_environment() -> dict[str, str]:
-    """The training child's environment: this package importable, and one malloc arena
-    (MALLOC_ARENA_MAX=1, glibc): with an arena per worker thread each kept its own freed
-    blocks, and a child's peak was up to 1.5x its priced batch memory above its base."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")]),
-            "MALLOC_ARENA_MAX": "1"}
+    """The training child's environment: the server's, CHILD_ENVIRONMENT (one OpenBLAS thread;
+    glibc: freed memory kept for reuse, one malloc arena) and this package importable."""
+    return {**os.environ, **CHILD_ENVIRONMENT,
+            "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
 class TrainingFailed(RuntimeError):

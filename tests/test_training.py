@@ -1,8 +1,5 @@
 """Training: the whole model's gradients, determinism, and that it learns."""
 
-import os
-import sys
-
 import numpy as np
 import pytest
 
@@ -84,25 +81,6 @@ def test_progress_is_reported():
     assert all(0 <= p.accuracy <= 1 and p.loss > 0 for p in seen)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
-def test_freed_memory_is_kept_during_training_and_returned_after():
-    from cnnlab.memory import freed_memory_kept
-    with freed_memory_kept() as applied:
-        assert applied
-        base = _rss_mb()
-        block = np.ones(64 * 2**20 // 8)  # 64 MB, touched
-        del block
-        kept = _rss_mb() - base  # freed, but kept for the next batch
-    after = _rss_mb() - base  # the block's end gives it back
-    assert kept > 48, kept
-    assert after < 16, after
-
-
 def test_relu_before_max_pooling_runs_after_it_with_identical_results():
     from cnnlab.training import execution_order
     specs = parse_stack("conv-4-3x3_relu_max-2x2-keep_relu_conv-2-3x3_relu_max-3x3-s2x2-p1x1")
@@ -127,35 +105,11 @@ def test_batches_split_over_threads_match_one_thread_and_stay_deterministic():
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)  # only the summation order differs
 
 
-def test_blas_threads_are_limited_then_restored():
-    from cnnlab.threads import blas_threads, limited_blas_threads
-    before = blas_threads()
-    with limited_blas_threads(1) as limited:
-        if limited:
-            assert blas_threads() == 1
-    assert blas_threads() == before
-
-
-def test_overlapping_blas_limits_restore_the_count_only_when_the_last_ends():
-    from cnnlab.threads import blas_threads, limited_blas_threads
-    before = blas_threads()
-    first, second = limited_blas_threads(1), limited_blas_threads(1)
-    if not first.__enter__():
-        pytest.skip("numpy here has no scipy-openblas to limit")
-    second.__enter__()
-    first.__exit__(None, None, None)  # the first ends while the second still runs
-    assert blas_threads() == 1
-    second.__exit__(None, None, None)
-    assert blas_threads() == before
-
-
-def test_two_trainings_at_once_in_two_threads_equal_each_alone_and_leave_blas_as_it_was():
+def test_two_trainings_at_once_in_two_threads_equal_each_alone():
     import threading
-    from cnnlab.threads import blas_threads
     data = load_mnist(MNIST_TRAIN_PATH)
     jobs = {"a": (PRESETS["lenet"], 0), "b": (parse_stack("conv-8-3x3_relu_max-2x2"), 5)}
     alone = {k: train(specs, data.images[:384], data.labels[:384], 1, seed) for k, (specs, seed) in jobs.items()}
-    before = blas_threads()
     together: dict = {}
 
     def one(k):
@@ -169,7 +123,6 @@ def test_two_trainings_at_once_in_two_threads_equal_each_alone_and_leave_blas_as
     for k in jobs:
         for x, y in zip(alone[k].arrays(), together[k].arrays()):
             np.testing.assert_array_equal(x, y)
-    assert blas_threads() == before
 
 
 def test_a_conv_bn_relu_stack_reaches_97_percent_in_3_epochs():

@@ -15,7 +15,7 @@ import pytest
 from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
 from cnnlab.presets import parse_stack
 from cnnlab.training import Progress, accuracy, init_model, predict, train
-from cnnlab.training_process import (FOLDER_PREFIX, EpochDone, TrainingFailed, TrainingStopped,
+from cnnlab.training_process import (CHILD_ENVIRONMENT, FOLDER_PREFIX, EpochDone, TrainingFailed, TrainingStopped,
                                      clean_stale_folders, train_in_child)
 
 
@@ -159,3 +159,39 @@ def test_the_child_runs_with_one_malloc_arena_and_finds_this_package():
     env = child_environment()
     assert env["MALLOC_ARENA_MAX"] == "1"
     assert str(PACKAGE_ROOT) in env["PYTHONPATH"].split(os.pathsep)
+
+
+_CHILD_PROBE = """
+import ctypes, glob, json, os
+import numpy as np
+threads = None
+for path in glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")):
+    try:
+        threads = int(ctypes.CDLL(path).scipy_openblas_get_num_threads64_())
+    except (OSError, AttributeError):
+        continue
+def rss_mb():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+base = rss_mb()
+block = np.ones(64 * 2**20 // 8)  # 64 MB, touched, then freed
+del block
+print(json.dumps({"blas_threads": threads, "kept_mb": rss_mb() - base}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
+def test_a_training_child_s_environment_limits_blas_and_keeps_freed_memory():
+    """What cnnlab.threads and cnnlab.memory did in-process, the child's environment does:
+    one OpenBLAS thread, and freed blocks kept mapped for the next batch (not without it)."""
+    import json
+    from cnnlab.training_process import child_environment
+    plain = {k: v for k, v in os.environ.items() if k not in CHILD_ENVIRONMENT}
+    runs = {name: json.loads(subprocess.run([sys.executable, "-c", _CHILD_PROBE], env=env, capture_output=True,
+                                            text=True, check=True).stdout)
+            for name, env in (("child", child_environment()), ("plain", plain))}
+    assert runs["child"]["kept_mb"] > 48, runs
+    assert runs["plain"]["kept_mb"] < 16, runs
+    if runs["child"]["blas_threads"] is None:
+        pytest.skip("numpy here has no scipy-openblas to read")
+    assert runs["child"]["blas_threads"] == 1
