@@ -52,7 +52,7 @@ from cnnlab.layers import BLOG_NETWORK, GRAMMAR
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage, forward_batch, init_params, run
 from cnnlab.presets import format_stack, parse_stack
-from cnnlab.ui.params import LEGACY, PARAMS, Param, legacy_network, url_problems
+from cnnlab.ui.params import LEGACY, URL_PARAMS, Param, legacy_network, url_problems
 
 CHUNK = 500  # test images per step of --all-test-images
 MAX_OUT_BYTES = 1_000_000_000  # files larger in all (as planned) are written only with --force
@@ -79,7 +79,7 @@ PICTURES = {
     "columns": "maps per row of each layer's mosaic, 1-32",
 }
 READ = {**INPUT, **NETWORK, **PICTURES}
-PAGE_ONLY = [key for key in PARAMS if key not in READ]  # lang, view, insp_row, max_epoch, learn_k, ...
+PAGE_ONLY = [key for key in URL_PARAMS if key not in READ]  # lang, view, insp_row, max_epoch, learn_k, ...
 
 # What each output is made from: a key outside its set would change nothing, so it is refused.
 USES = {
@@ -116,9 +116,9 @@ def parser(prog: str = "cnnlab") -> argparse.ArgumentParser:
     for title, group in (("the input", INPUT), ("the network", NETWORK), ("the pictures", PICTURES)):
         section = p.add_argument_group(title)
         for key, text in group.items():
-            default = PARAMS[key].default
+            default = URL_PARAMS[key].default
             shown = str(default).lower() if isinstance(default, bool) else "none" if default == "" else default
-            section.add_argument(f"--{key}", metavar=metavar(PARAMS[key]), help=f"{text} (default {shown})")
+            section.add_argument(f"--{key}", metavar=metavar(URL_PARAMS[key]), help=f"{text} (default {shown})")
     for key in [*LEGACY, *PAGE_ONLY]:
         p.add_argument(f"--{key}", help=argparse.SUPPRESS)
     return p
@@ -127,14 +127,14 @@ def parser(prog: str = "cnnlab") -> argparse.ArgumentParser:
 def metavar(param: Param) -> str:
     if param.key == "pick":
         return "{" + ",".join(PICKS) + "}"
-    if param.kind == "choice":
+    if param.value_type == "choice":
         return "{" + ",".join(param.options) + "}"
-    return {"bool": "{true,false}", "int": "N", "float": "X", "text": "TEXT"}[param.kind]
+    return {"bool": "{true,false}", "int": "N", "float": "X", "text": "TEXT"}[param.value_type]
 
 
 def flags(args: argparse.Namespace) -> dict[str, str]:
     """The settings given as flags."""
-    return {key: getattr(args, key) for key in [*PARAMS, *LEGACY] if getattr(args, key, None) is not None}
+    return {key: getattr(args, key) for key in [*URL_PARAMS, *LEGACY] if getattr(args, key, None) is not None}
 
 
 def settings(args: argparse.Namespace) -> dict[str, str]:
@@ -148,7 +148,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def value(query: dict[str, str], key: str):
-    return PARAMS[key].parse(query[key]) if key in query else PARAMS[key].default
+    return URL_PARAMS[key].parse(query[key]) if key in query else URL_PARAMS[key].default
 
 
 def why(param: Param, raw: str) -> str:
@@ -159,13 +159,13 @@ def why(param: Param, raw: str) -> str:
             param.check(raw)
         except ValueError as err:
             return str(err)
-    if param.kind == "text":
+    if param.value_type == "text":
         return f"at most {param.longest:,} characters are read"
-    if param.kind == "choice":
+    if param.value_type == "choice":
         return "it is one of " + ", ".join(param.options)
-    if param.kind == "bool":
+    if param.value_type == "bool":
         return "it is true or false"
-    if param.kind == "float":
+    if param.value_type == "float":
         return f"it is a decimal number from {param.lo:g} to {param.hi:g}"
     return f"it is a whole number from {param.lo} to {param.hi}"
 
@@ -186,7 +186,7 @@ def checked(args: argparse.Namespace) -> dict[str, str]:
     problems = url_problems({k: [v] for k, v in query.items()})
     if problems:
         fail("these settings are refused:\n" + "\n".join(
-            f"  {k}={v!r}: {why(PARAMS.get(k) or LEGACY[k], v)}" for k, v, _ in problems))
+            f"  {k}={v!r}: {why(URL_PARAMS.get(k) or LEGACY[k], v)}" for k, v, _ in problems))
     old = [k for k in query if k in LEGACY]
     if old and "net" in query:
         fail(f"{', '.join(old)} (of links made before net= existed) cannot be mixed with net, which "

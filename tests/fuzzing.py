@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from cnnlab.ui.params import LEGACY, PARAMS
+from cnnlab.ui.params import LEGACY, URL_PARAMS
 
 HOSTILE = [
     "inf", "-inf", "nan", "NaN", "1e309", "1e3", "-1", "4.5", "1.5", "٣", "１２", "0x10", "+5", " 7", "7 ", "1_0",
@@ -17,11 +17,11 @@ HOSTILE = [
 
 
 def url_value(key: str) -> st.SearchStrategy[str]:
-    p = PARAMS.get(key) or LEGACY.get(key)
+    p = URL_PARAMS.get(key) or LEGACY.get(key)
     valid: list[st.SearchStrategy[str]] = []
     if p is not None and p.options:
         valid.append(st.sampled_from(p.options))
-    elif p is not None and p.kind in ("int", "float"):
+    elif p is not None and p.value_type in ("int", "float"):
         valid.append(st.integers(int(p.lo), int(p.hi)).map(str))
     return st.one_of(
         st.sampled_from(HOSTILE), st.integers(-(2**70), 2**70).map(str),
@@ -29,7 +29,7 @@ def url_value(key: str) -> st.SearchStrategy[str]:
     )
 
 
-KEYS = sorted(PARAMS) + sorted(LEGACY) + ["unknown", "view"]  # old links' keys too
+KEYS = sorted(URL_PARAMS) + sorted(LEGACY) + ["unknown", "view"]  # old links' keys too
 queries = st.lists(st.sampled_from(KEYS), max_size=6, unique=True).flatmap(
     lambda keys: st.fixed_dictionaries({k: st.lists(url_value(k), min_size=1, max_size=3) for k in keys})
 )

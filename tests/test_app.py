@@ -466,7 +466,7 @@ def test_trained_tab_explains_when_nothing_is_trained():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cnnlab.ui.params import LEGACY, PARAMS  # noqa: E402
+from cnnlab.ui.params import LEGACY, URL_PARAMS  # noqa: E402
 
 FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "stride_h", "stride_w",
           "dilation_h", "dilation_w", "with_bias", "initializer", "activation", "pooling", "pool_kernel_h",
@@ -475,7 +475,7 @@ FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "
 
 
 def _value(key):
-    p = PARAMS.get(key) or LEGACY[key]
+    p = URL_PARAMS.get(key) or LEGACY[key]
     if p.kind == "choice":
         return st.sampled_from(p.options)
     if p.kind == "bool":
@@ -1103,8 +1103,8 @@ def test_the_inspected_value_is_one_value_written_one_way_everywhere():
     for kernels in ("", "1.3.0.2.2:0.5"):  # and after a kernel edit
         at = open_tab("Inspect a pixel", {**query, **({"kernels": kernels} if kernels else {})})
         from cnnlab.kernel_edits import parse_edits
-        from cnnlab.ui.params import PARAMS
-        image = load_photo(PARAMS["photo"].default).astype(np.float32) / np.float32(255)  # in colour
+        from cnnlab.ui.params import URL_PARAMS
+        image = load_photo(URL_PARAMS["photo"].default).astype(np.float32) / np.float32(255)  # in colour
         stages = run(image, BLOG_NETWORK, 0, edits=parse_edits(kernels))
         value = format_number(stages[1].output[3, 100, 120])
         assert _inspected_numbers(at) == (value, value)

@@ -11,7 +11,7 @@ from apptools import heatmap_by_key, layer_control, open_tab, popover_labels
 from cnnlab.explain import explain_pixel
 from cnnlab.ui.i18n import EN, JA, Text, browser_language
 from cnnlab.layers import ADDABLE, BY_HEAD, KINDS
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 NNC_NAMES = ("OutMaps", "KernelShape", "Strides", "Padding", "Dilation", "IgnoreBorder", "BorderMode",
              "WithBias", "W.Initializer", "IncludingPad")
@@ -27,7 +27,7 @@ def test_both_languages_have_the_same_keys_and_no_empty_entries():
 
 
 def test_every_control_has_a_label_and_help_in_both_languages():
-    for key in PARAMS:
+    for key in URL_PARAMS:
         if key != "lang":
             assert f"{key}.label" in EN and f"{key}.help" in EN, key
     for kind in KINDS:  # every layer setting the network editor shows

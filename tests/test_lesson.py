@@ -2,7 +2,7 @@
 
 from apptools import new_app
 from cnnlab.lesson import BLOG, LESSONS
-from cnnlab.ui.params import PARAMS, VIEWS
+from cnnlab.ui.params import URL_PARAMS, VIEWS
 
 
 def test_every_step_sets_only_controls_the_link_knows_to_values_they_take():
@@ -10,7 +10,7 @@ def test_every_step_sets_only_controls_the_link_knows_to_values_they_take():
         for step in steps:
             assert step.view in VIEWS
             for key, value in step.settings.items():
-                assert PARAMS[key].parse(str(value)) == value, (step.name, key)
+                assert URL_PARAMS[key].parse(str(value)) == value, (step.name, key)
 
 
 def test_steps_set_the_blog_post_s_state_and_next_back_walk_them():

@@ -1,4 +1,4 @@
-from cnnlab.ui.params import PARAMS, url_problems
+from cnnlab.ui.params import URL_PARAMS, url_problems
 
 
 def test_valid_values_pass_and_bad_ones_are_named_with_their_default():
@@ -11,7 +11,7 @@ def test_valid_values_pass_and_bad_ones_are_named_with_their_default():
 
 
 def test_defaults_parse_as_themselves():
-    for p in PARAMS.values():
+    for p in URL_PARAMS.values():
         raw = str(p.default).lower() if p.kind == "bool" else str(p.default)
         assert p.parse(raw) == p.default
 

@@ -18,7 +18,7 @@ from cnnlab.explain import explain_pixel, receptive_field
 from cnnlab.presets import StackFormatError, format_stack, parse_stack
 from cnnlab.pipeline import run
 from cnnlab.layers import ActivationSpec, ConvolutionSpec, PoolingSpec
-from cnnlab.ui.params import LEGACY, PARAMS, url_problems
+from cnnlab.ui.params import LEGACY, URL_PARAMS, url_problems
 
 
 @settings(max_examples=2000, derandomize=True, deadline=None)  # more: benchmarks/fuzz_links.py
@@ -28,12 +28,12 @@ def test_every_url_value_is_either_refused_or_within_its_control(query):
     refused = {key for key, _, _ in problems}
     assert refused <= set(query)
     for key, values in query.items():
-        p = PARAMS.get(key) or LEGACY.get(key)
+        p = URL_PARAMS.get(key) or LEGACY.get(key)
         if p is None or key in refused:
             continue
         assert len(values) == 1
         value = p.parse(values[0])
-        if p.kind in ("int", "float"):
+        if p.value_type in ("int", "float"):
             assert p.lo <= value <= p.hi and np.isfinite(value)
         if key in ("net", "more") and value:
             parse_stack(value)

@@ -258,7 +258,7 @@ EXPLICIT_PADDING = Field("padding", "pair", "pad", shown=lambda spec: spec.paddi
 WEIGHT_FIELDS = (
     Field("with_bias", "bool", "with_bias", main=False),
     Field("w_initializer", "choice", "initializer", options=INITIALIZERS, main=False),
-    Field("initializer_multiplier", "float", "multiplier", step=0.1, main=False),
+    Field("initializer_multiplier", "float", "initializer_multiplier", step=0.1, main=False),
 )
 """Settings the convolution family shares: BorderMode with its Padding, and the weights'."""
 
@@ -378,8 +378,8 @@ class ConvolutionSpec(LayerKind):
             "with_bias.help": "Add a bias b to every output map. Untrained, b starts at 0.",
             "initializer.label": "W.Initializer",
             "initializer.help": "How the kernel numbers are drawn (NNC's names; Glorot is NNC's default). ClassicFilters (not in NNC): map 0 identity, 1 box blur, 2 Gaussian, 3 sharpen, 4 Sobel x, 5 Sobel y, 6 Prewitt x, 7 Laplacian, 8 emboss, 9 45° edge, then again; 3x3 and 5x5 only.",
-            "multiplier.label": "W.InitializerMultiplier",
-            "multiplier.help": "Scales the initialiser: sigma (normal), the bound (uniform) or the value (Constant).",
+            "initializer_multiplier.label": "W.InitializerMultiplier",
+            "initializer_multiplier.help": "Scales the initialiser: sigma (normal), the bound (uniform) or the value (Constant).",
             "explain.Convolution": (
                 "Each output value = the input patch under the kernel, multiplied element by element "
                 "with the kernel and summed (plus the bias). The window moves by Strides. "
@@ -416,8 +416,8 @@ class ConvolutionSpec(LayerKind):
             "with_bias.help": "各出力マップにバイアス b を足します。学習前の b は 0 です。",
             "initializer.label": "W.Initializer",
             "initializer.help": "カーネルの数値の作り方（NNC の名前。Glorot が NNC の既定値）。ClassicFilters（NNC にはありません）: マップ 0 恒等、1 平均ぼかし、2 ガウシアン、3 シャープ化、4 Sobel x、5 Sobel y、6 Prewitt x、7 ラプラシアン、8 エンボス、9 45° エッジ、以下くり返し。3x3 と 5x5 のみ。",
-            "multiplier.label": "W.InitializerMultiplier",
-            "multiplier.help": "初期化の倍率: 正規分布なら σ、一様分布なら範囲、Constant なら値に掛かります。",
+            "initializer_multiplier.label": "W.InitializerMultiplier",
+            "initializer_multiplier.help": "初期化の倍率: 正規分布なら σ、一様分布なら範囲、Constant なら値に掛かります。",
             "explain.Convolution": (
                 "出力の値 1 つ = カーネルの下の入力の一部とカーネルを要素ごとに掛けて全部足したもの（＋バイアス）。"
                 "窓は Strides ずつずれていきます。"

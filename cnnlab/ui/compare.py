@@ -22,7 +22,7 @@ from cnnlab.ui import widgets as w
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.maps import cost_words
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 DIFF_WIDTH = 480
 
@@ -32,7 +32,7 @@ def compare_view(tx: Text, a: Sequence[Stage], choice, display: Display) -> None
     st.markdown(tx("ab.intro"))
     left, mid, right = st.columns([5, 2, 2], vertical_alignment="bottom")
     with left:
-        text = w.text(tx, "net_b", tx("net_b.label"), lambda: PARAMS["net_b"].default, help=tx("net_b.help"))
+        text = w.text(tx, "net_b", tx("net_b.label"), lambda: URL_PARAMS["net_b"].default, help=tx("net_b.help"))
     with mid:
         seed_b = int(w.number(tx, "seed_b"))
     with right:

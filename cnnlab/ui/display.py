@@ -7,7 +7,7 @@ import streamlit as st
 from cnnlab.mosaic import Display
 from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 
 def display_controls(tx: Text) -> Display:
@@ -37,6 +37,6 @@ def colours_caption(tx: Text, display: Display) -> str:
 def language_control(default: str) -> str:
     """en / ja, bound to the URL (?lang=ja); the default follows the browser."""
     return st.segmented_control(
-        "Language / 言語", PARAMS["lang"].options, default=default, key="lang", required=True,
+        "Language / 言語", URL_PARAMS["lang"].options, default=default, key="lang", required=True,
         help="English / 日本語", bind="query-params",
     ) or default

@@ -16,7 +16,7 @@ from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.linked_drawing import drawing_strokes
 from cnnlab.ui.literal import literal
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 from cnnlab.ui.widgets import thumbnail
 
 PHOTO_CREDITS = {"astronaut": "photo.credit.astronaut", "cat": "photo.credit.cat", "coffee": "photo.credit.coffee",
@@ -65,7 +65,7 @@ def input_controls(tx: Text, mnist: Mnist) -> InputChoice:
 
 def _mnist_controls(tx: Text, mnist: Mnist, pick: str) -> InputChoice:
     if pick == "digit":
-        digit = st.selectbox(tx("digit.label"), range(10), index=PARAMS["digit"].default, key="digit",
+        digit = st.selectbox(tx("digit.label"), range(10), index=URL_PARAMS["digit"].default, key="digit",
                              help=tx("digit.help"), bind="query-params")
         of_digit = mnist.indices_of(digit)
         example = w.number(tx, "example")

@@ -16,7 +16,7 @@ from cnnlab.pipeline import Stage
 from cnnlab.ui import widgets as w
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import Text
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def follow_layer() -> None:
 def _move_place(old: tuple[int, int, int], new: tuple[int, int, int]) -> None:
     """The inspected row and column of a map of shape `old` scaled onto one of shape `new`."""
     for key, axis in (("insp_row", 1), ("insp_col", 2)):
-        value = int(st.session_state.get(key, PARAMS[key].default))
+        value = int(st.session_state.get(key, URL_PARAMS[key].default))
         st.session_state[key] = min(new[axis] - 1, value * new[axis] // old[axis])
 
 
@@ -115,7 +115,7 @@ def pick_from_map(layer: int, cell: dict, map_index: int | None = None) -> None:
         where["insp_map"] = map_index
     st.session_state["insp_layer"] = st.session_state["_insp_layer_seen"] = layer
     for name, value in where.items():
-        st.session_state[name] = min(max(value, int(PARAMS[name].lo)), int(PARAMS[name].hi))
+        st.session_state[name] = min(max(value, int(URL_PARAMS[name].lo)), int(URL_PARAMS[name].hi))
 
 
 def pixel_value(stage: Stage, pixel: "Pixel") -> str:

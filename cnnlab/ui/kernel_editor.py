@@ -13,7 +13,7 @@ from cnnlab.pipeline import Stage, fresh_params
 from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 KEY = "kernels"  # the session and URL key of the edits' text
 READABLE = "kernels-readable"  # the last edits' text that could be read
@@ -24,7 +24,7 @@ GRID_CHARS = 15 * 15 * 32  # a 15x15 kernel of cells up to 30 characters: the br
 def edits_control(tx: Text) -> tuple[KernelEdit, ...]:
     """The edited cells as text (bound to the URL, so always drawn): clear it to undo every
     edit. A text that cannot be read leaves every kernel as drawn, with a message."""
-    text = w.text(tx, KEY, tx("kernels.label"), lambda: st.session_state.get(READABLE, PARAMS[KEY].default),
+    text = w.text(tx, KEY, tx("kernels.label"), lambda: st.session_state.get(READABLE, URL_PARAMS[KEY].default),
                   help=tx("kernels.help"), placeholder=tx("kernels.placeholder"))
     try:
         edits = parse_edits(text)

@@ -11,14 +11,14 @@ from cnnlab.shapes import LayerShapeError
 from cnnlab.layers import ConvolutionSpec, PoolingSpec
 from cnnlab.ui.widgets import current
 from cnnlab.ui.i18n import Text
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 STATIC = {"staticPlot": True}
 
 
 def _setting(tx: Text, key: str) -> int:
-    """A Learn slider, in the URL under `key` (its range and default from PARAMS)."""
-    p = PARAMS[key]
+    """A Learn slider, in the URL under `key` (its range and default from URL_PARAMS)."""
+    p = URL_PARAMS[key]
     return st.slider(tx(p.label_key), int(p.lo), int(p.hi), p.default, key=key, help=tx(p.help_key),
                      bind="query-params")
 

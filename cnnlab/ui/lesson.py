@@ -18,7 +18,7 @@ from cnnlab.lesson import LESSONS, Step
 from cnnlab.pipeline import Stage
 from cnnlab.questions import generate
 from cnnlab.ui.i18n import TAB_WORDS, Text
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 from cnnlab.ui.questions import question_view
 from cnnlab.ui.widgets import current
 
@@ -51,7 +51,7 @@ def _step_index(steps: Sequence[Step]) -> int:
 def _to_url(key: str, value: object) -> None:
     """`value` into the link under `key` (its default: out of it). A control bound to the
     link writes it itself (Streamlit refuses the write then)."""
-    default = PARAMS[key].default if key in PARAMS else None
+    default = URL_PARAMS[key].default if key in URL_PARAMS else None
     try:
         if value == default:
             st.query_params.pop(key, None)

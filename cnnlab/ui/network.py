@@ -17,7 +17,7 @@ from cnnlab.ui import focus
 from cnnlab.ui import widgets as w
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
-from cnnlab.ui.params import DEFAULT_NET, PARAMS
+from cnnlab.ui.params import DEFAULT_NET, URL_PARAMS
 
 NET = "net"  # the session key (and URL key) of the network's text
 READABLE = "net-readable"  # the last network text that could be read
@@ -119,7 +119,7 @@ def add_layer_controls(tx: Text, specs: tuple[LayerSpec, ...], lineage: int) -> 
 
 
 def _next_seed() -> None:
-    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (PARAMS["seed"].hi + 1)
+    st.session_state["seed"] = (int(st.session_state.get("seed", 0)) + 1) % (URL_PARAMS["seed"].hi + 1)
 
 
 def _rewrite(change, lineage: int, structural: bool) -> None:

@@ -49,7 +49,8 @@ class Param:
     longest: int = MAX_TEXT  # characters of a text read at all
 
     @property
-    def kind(self) -> str:
+    def value_type(self) -> str:
+        """What the URL value is: "choice", "bool", "text", "float" or "int"."""
         if self.options is not None:
             return "choice"
         if isinstance(self.default, bool):
@@ -83,23 +84,23 @@ class Param:
     def parse(self, raw: str) -> object:
         """The value a URL string stands for; ValueError if it is not one this control takes.
         Numbers are plain ASCII decimals within [lo, hi] (no exponent, inf or nan)."""
-        if self.kind == "text":
+        if self.value_type == "text":
             if len(raw) > self.longest:
                 raise ValueError
             if self.check is not None:
                 self.check(raw)
             return raw
-        if self.kind == "choice":
+        if self.value_type == "choice":
             if raw not in self.options:
                 raise ValueError
             return raw
-        if self.kind == "bool":
+        if self.value_type == "bool":
             if raw.lower() not in ("true", "false"):
                 raise ValueError
             return raw.lower() == "true"
-        if not (_FLOAT if self.kind == "float" else _INT).fullmatch(raw):
+        if not (_FLOAT if self.value_type == "float" else _INT).fullmatch(raw):
             raise ValueError
-        value = float(raw) if self.kind == "float" else int(raw)
+        value = float(raw) if self.value_type == "float" else int(raw)
         if not (math.isfinite(value) and self.lo <= value <= self.hi):
             raise ValueError
         return value
@@ -119,7 +120,7 @@ def _ranged(key: str, default: object, allowed: Range) -> Param:
 CONV, POOL, ACT = convolution.LIMITS, pooling.LIMITS, activation.LIMITS
 
 
-PARAMS: dict[str, Param] = {
+URL_PARAMS: dict[str, Param] = {  # the page's URL query parameters (not a layer's params)
     p.key: p
     for p in [
         Param("lang", "en", options=("en", "ja")),
@@ -203,7 +204,7 @@ def url_problems(query: Mapping[str, Sequence[str]]) -> list[tuple[str, str, obj
     used. Unknown keys are ignored."""
     problems = []
     for key, values in query.items():
-        param = PARAMS.get(key) or LEGACY.get(key)
+        param = URL_PARAMS.get(key) or LEGACY.get(key)
         if param is None:
             continue
         values = _values(values)
@@ -221,18 +222,18 @@ def _epoch_problems(query: Mapping[str, Sequence[str]], refused: set[str]) -> li
     if "show_epoch" not in query or "show_epoch" in refused:
         return []
     raw = _values(query["show_epoch"])[0]
-    epochs = PARAMS["max_epoch"]
+    epochs = URL_PARAMS["max_epoch"]
     last = epochs.parse(_values(query["max_epoch"])[0]) if "max_epoch" in query and "max_epoch" not in refused \
         else epochs.default
-    return [("show_epoch", raw, last)] if PARAMS["show_epoch"].parse(raw) > last else []
+    return [("show_epoch", raw, last)] if URL_PARAMS["show_epoch"].parse(raw) > last else []
 
 
 def refusal(key: str, raw: str) -> StackFormatError | EditError | None:
     """Why the text control `key` (net, more, kernels) refuses the URL value `raw`: the
     error its own check raises, which the page says as the text box would. None for
     another control, or a value its check takes."""
-    param = PARAMS.get(key) or LEGACY.get(key)
-    if param is None or param.kind != "text" or param.check is None:
+    param = URL_PARAMS.get(key) or LEGACY.get(key)
+    if param is None or param.value_type != "text" or param.check is None:
         return None
     try:
         param.check(raw)

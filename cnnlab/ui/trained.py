@@ -23,7 +23,7 @@ from cnnlab.ui.compute import dataset, training_service
 from cnnlab.ui.heatmap import heatmap
 from cnnlab.ui.i18n import CLASSIC_WORDS, Text
 from cnnlab.ui.maps import kernels_of
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 from cnnlab.ui.widgets import shape_text, thumbnail
 
 
@@ -225,7 +225,7 @@ def _use_as_input(index: int) -> None:
     """Test image `index` becomes the input, "By index", in the sidebar and the link."""
     st.session_state["pick"] = "index"
     st.session_state["index"] = index
-    if index != PARAMS["index"].default:
+    if index != URL_PARAMS["index"].default:
         try:  # the index box was not on the page (another source was picked): nothing else writes the link
             st.query_params["index"] = str(index)
         except StreamlitAPIException:  # the box is on the page, bound to the link: Streamlit writes its new value

@@ -1,4 +1,4 @@
-"""Shared sidebar widgets: every control bound to the URL under its PARAMS key, rows,
+"""Shared sidebar widgets: every control bound to the URL under its URL_PARAMS key, rows,
 popovers whose labels name what is not at its default, and the page's number formats."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PIL import Image
 from cnnlab.heatmaps import to_pixels
 from cnnlab.ui.i18n import Text
 from cnnlab.ui.literal import literal
-from cnnlab.ui.params import PARAMS
+from cnnlab.ui.params import URL_PARAMS
 
 
 LABEL_CHARS = 60  # a popover label's summary beyond this is cut
@@ -21,14 +21,14 @@ LABEL_CHARS = 60  # a popover label's summary beyond this is cut
 def slider(tx: Text, key: str, disabled: bool = False, hi: int | None = None) -> int:
     """The control's slider over [lo, hi] (`hi`: a smaller top that depends on another
     control; then it is also the default)."""
-    p = PARAMS[key]
+    p = URL_PARAMS[key]
     top, default = (int(p.hi), p.default) if hi is None else (hi, hi)
     return st.slider(tx(p.label_key), int(p.lo), top, default, key=key,
                      help=tx(p.help_key), disabled=disabled, bind="query-params")
 
 
 def number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fmt: str | None = None):
-    p = PARAMS[key]
+    p = URL_PARAMS[key]
     lo, hi = (float(p.lo), float(p.hi)) if p.kind == "float" else (int(p.lo), int(p.hi))
     return st.number_input(tx(p.label_key), lo, hi, p.default, step=step, key=key, format=fmt,
                            help=tx(p.help_key), disabled=disabled, bind="query-params")
@@ -39,7 +39,7 @@ def choice(tx: Text, key: str, disabled: bool = False, radio: bool = False) -> s
     NNC has them), so a link means the same in every language. Not bound by Streamlit
     (it would put the shown label in the URL): the value goes to the URL here, also when
     code set it (a "Use as input" button)."""
-    p = PARAMS[key]
+    p = URL_PARAMS[key]
     if key not in st.session_state:
         st.session_state[key] = current(key)  # the link's code, checked against the options
     common = dict(key=key, help=tx(p.help_key), disabled=disabled, format_func=lambda o: tx(p.option_key(o)))
@@ -63,12 +63,12 @@ TOO_LONG_SHOWN = 40  # characters of a refused text the notice shows
 def text(tx: Text, key: str, label: str, fallback: Callable[[], str], then: Callable[[], None] | None = None,
          **kwargs) -> str:
     """The control's text input, bound to the URL, that never keeps a text longer than
-    PARAMS[key].longest: the browser stops at one character more (max_chars; Streamlit
+    URL_PARAMS[key].longest: the browser stops at one character more (max_chars; Streamlit
     cuts a longer value sent anyway to that), and a text over the limit is replaced, before
     the session or the link keeps it, by fallback() (the last readable text), with a notice
     showing its start literally. `then`: the control's own on_change, for a text kept."""
-    longest = PARAMS[key].longest
-    value = st.text_input(label, PARAMS[key].default, key=key, bind="query-params", max_chars=longest + 1,
+    longest = URL_PARAMS[key].longest
+    value = st.text_input(label, URL_PARAMS[key].default, key=key, bind="query-params", max_chars=longest + 1,
                           on_change=_refuse_too_long, args=(key, longest, fallback, then), **kwargs)
     cut = st.session_state.get(TOO_LONG, {}).pop(key, None)
     if cut is not None:
@@ -86,7 +86,7 @@ def _refuse_too_long(key: str, longest: int, fallback: Callable[[], str], then: 
 
 
 def toggle(tx: Text, key: str, disabled: bool = False) -> bool:
-    p = PARAMS[key]
+    p = URL_PARAMS[key]
     return st.toggle(tx(p.label_key), p.default, key=key, help=tx(p.help_key),
                      disabled=disabled, bind="query-params")
 
@@ -108,10 +108,10 @@ def current(key: str) -> object:
     raw = st.query_params.get(key)
     if raw is not None:
         try:
-            return PARAMS[key].parse(raw)
+            return URL_PARAMS[key].parse(raw)
         except ValueError:
             pass
-    return PARAMS[key].default
+    return URL_PARAMS[key].default
 
 
 def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
@@ -119,7 +119,7 @@ def changed(tx: Text, groups: dict[str, tuple[str, ...]]) -> str:
     items = []
     for label, keys in groups.items():
         values = [current(k) for k in keys]
-        if values != [PARAMS[k].default for k in keys]:
+        if values != [URL_PARAMS[k].default for k in keys]:
             items.append(f"{tx(label)} {','.join(str(v) for v in values)}")
     return ", ".join(items)
 
