@@ -1,4 +1,4 @@
-"""Every URL-bound control: its key (the query parameter), kind, range and default.
+"""Every URL-bound control: its key (the query parameter), value type, range and default.
 
 One table drives the widgets and the check of tampered URLs, so both always agree. The
 whole network is one value, `net` (the stack text, checked by the layer kinds' own
