@@ -476,9 +476,9 @@ FUZZED = ["out_maps", "kernel_h", "kernel_w", "border_mode", "pad_h", "pad_w", "
 
 def _value(key):
     p = URL_PARAMS.get(key) or LEGACY[key]
-    if p.kind == "choice":
+    if p.value_type == "choice":
         return st.sampled_from(p.options)
-    if p.kind == "bool":
+    if p.value_type == "bool":
         return st.sampled_from(["true", "false"])
     hi = min(int(p.hi), 40) if key != "out_maps" else 64
     return st.integers(int(p.lo), hi).map(str)

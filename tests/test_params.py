@@ -12,7 +12,7 @@ def test_valid_values_pass_and_bad_ones_are_named_with_their_default():
 
 def test_defaults_parse_as_themselves():
     for p in URL_PARAMS.values():
-        raw = str(p.default).lower() if p.kind == "bool" else str(p.default)
+        raw = str(p.default).lower() if p.value_type == "bool" else str(p.default)
         assert p.parse(raw) == p.default
 
 

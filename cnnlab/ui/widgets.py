@@ -29,7 +29,7 @@ def slider(tx: Text, key: str, disabled: bool = False, hi: int | None = None) ->
 
 def number(tx: Text, key: str, step: float | int = 1, disabled: bool = False, fmt: str | None = None):
     p = URL_PARAMS[key]
-    lo, hi = (float(p.lo), float(p.hi)) if p.kind == "float" else (int(p.lo), int(p.hi))
+    lo, hi = (float(p.lo), float(p.hi)) if p.value_type == "float" else (int(p.lo), int(p.hi))
     return st.number_input(tx(p.label_key), lo, hi, p.default, step=step, key=key, format=fmt,
                            help=tx(p.help_key), disabled=disabled, bind="query-params")
 
