@@ -6,7 +6,7 @@ channel, row, column of `spec.kernels(params)` (OutMaps, C/group, kh, kw). Text 
 
     1.4.0.1.2:-1.5_1.4.0.0.0:2     (layer.map.channel.row.column:value, joined by "_")
 
-Values are plain decimals within +-MAX_VALUE; at most MAX_EDITS cells; a later entry
+Values are signed decimals (cnnlab.numbers: -1.5, 2, .5) within +-MAX_VALUE; at most MAX_EDITS cells; a later entry
 for the same cell wins.
 """
 
@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab import numbers
 from cnnlab.explain import kernel_fractions
 
 MAX_EDITS = 128
 MAX_VALUE = 100.0
-_ENTRY = re.compile(r"([0-9]{1,2})\.([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,2})\.([0-9]{1,2}):(-?[0-9]{1,4}(?:\.[0-9]{1,6})?)")
-_NUMBER = re.compile(r"[+-]?([0-9]{1,4}(\.[0-9]{0,6})?|\.[0-9]{1,6})")
+# layer.map.channel.row.column:value; the value a signed decimal of cnnlab.numbers, as in a typed cell
+_ENTRY = re.compile(r"([0-9]{1,2})\.([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,2})\.([0-9]{1,2}):(.{1,24})")
 _FRACTION = re.compile(r"([+-]?[0-9]{1,4})/([0-9]{1,4})")  # 1/9, -2/16: as a kernel with exact fractions is shown
 
 
@@ -83,7 +84,9 @@ def parse_edits(text: str) -> tuple[KernelEdit, ...]:
         if match is None:
             raise EditError("entry")
         layer, m, c, row, col = (int(g) for g in match.groups()[:5])
-        value = float(match.group(6))
+        value = numbers.decimal(match.group(6), signed=True)
+        if value is None:
+            raise EditError("entry")
         if layer < 1 or abs(value) > MAX_VALUE:
             raise EditError("range", limit=f"{MAX_VALUE:g}")
         edit = KernelEdit(layer, m, c, row, col, value)
@@ -164,9 +167,9 @@ def _cell_value(cell: str) -> float | None:
     fraction = _FRACTION.fullmatch(cell)
     if fraction and int(fraction.group(2)) > 0:
         value = int(fraction.group(1)) / int(fraction.group(2))
-    elif _NUMBER.fullmatch(cell):
-        value = float(cell)
     else:
+        value = numbers.decimal(cell, signed=True)
+    if value is None:
         return None
     return value if abs(value) <= MAX_VALUE else None
 

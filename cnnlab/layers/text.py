@@ -1,21 +1,19 @@
 """Reading a layer's token in the stack text: bounded numbers and plain errors.
 
 A token is a head and fields joined by "-" (`conv-16-5x5-s2x2`); each layer kind
-reads its own fields with these helpers. Numbers are ASCII digits only (int() would
-also take "٣" or "1_0") and short; each kind's LIMITS then bound them. A field that does
+reads its own fields with these helpers. Numbers follow the one grammar of cnnlab.numbers
+(ASCII digits and a point, short: int() would also take "٣" or "1_0"); each kind's LIMITS
+then bound them. A field that does
 not read says what the grammar expects at its place (EXPECTED).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 
+from cnnlab import numbers
 from cnnlab.initializers import INITIALIZERS
-
-_INT = re.compile(r"[0-9]{1,9}")  # a longer number is refused by the setting's range, by name
-_FLOAT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?")
 
 EXPECTED = {  # what the grammar expects at a place, in English; a page shows its catalogue's "stack.what.KEY"
     "out_maps": "OutMaps, a whole number like 16",
@@ -46,13 +44,13 @@ class TokenError(ValueError):
 
 
 def integer(text: str) -> int | None:
-    """'16' -> 16; None for anything but ASCII digits."""
-    return int(text) if _INT.fullmatch(text) else None
+    """'16' -> 16; None for anything but a whole number (cnnlab.numbers)."""
+    return numbers.whole(text)
 
 
 def number(text: str) -> float | None:
-    """'0.5' -> 0.5; None for anything but ASCII digits with at most one point."""
-    return float(text) if _FLOAT.fullmatch(text) else None
+    """'0.5' -> 0.5; None for anything but an unsigned decimal (cnnlab.numbers)."""
+    return numbers.decimal(text)
 
 
 def pair(text: str) -> tuple[int, int] | None:

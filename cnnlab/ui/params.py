@@ -10,10 +10,10 @@ No Streamlit import: the check is plain Python and tested as such.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cnnlab import numbers
 from cnnlab.data import PHOTOS
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.ink import MAX_INK
@@ -32,8 +32,6 @@ NONE = "none"
 VIEWS = ("maps", "inspect", "trained", "learn", "quiz", "compare")  # the tabs, as the URL names them
 DEFAULT_NET = format_stack(BLOG_NETWORK)  # conv-16-5x5_max-2x2
 # ASCII only (int() and float() also take "٣", "1_000", " 7", "inf", "1e309"), and short.
-_INT = re.compile(r"[0-9]{1,10}")  # every range here starts at 0 or above
-_FLOAT = re.compile(r"[0-9]{1,6}(\.[0-9]{0,8})?")
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,8 @@ class Param:
 
     def parse(self, raw: str) -> object:
         """The value a URL string stands for; ValueError if it is not one this control takes.
-        Numbers are plain ASCII decimals within [lo, hi] (no exponent, inf or nan)."""
+        Numbers are cnnlab.numbers' whole numbers and unsigned decimals (every range here
+        starts at 0 or above), within [lo, hi]."""
         if self.value_type == "text":
             if len(raw) > self.longest:
                 raise ValueError
@@ -98,10 +97,8 @@ class Param:
             if raw.lower() not in ("true", "false"):
                 raise ValueError
             return raw.lower() == "true"
-        if not (_FLOAT if self.value_type == "float" else _INT).fullmatch(raw):
-            raise ValueError
-        value = float(raw) if self.value_type == "float" else int(raw)
-        if not (math.isfinite(value) and self.lo <= value <= self.hi):
+        value = numbers.decimal(raw) if self.value_type == "float" else numbers.whole(raw)
+        if value is None or not (math.isfinite(value) and self.lo <= value <= self.hi):
             raise ValueError
         return value
 
