@@ -18,7 +18,7 @@ from cnnlab.shapes import LayerShapeError
 
 
 def identity(x: np.ndarray) -> np.ndarray:
-    """y = x."""
+    """y = x. Every activation is element-wise: y has x's shape (float32; float64 stays float64)."""
     return as_float(x)
 
 
@@ -47,7 +47,9 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def activation_backward(kind: str, dy: np.ndarray, x: np.ndarray, alpha: float = 0.1) -> np.ndarray:
-    """dL/dx of an element-wise activation, from its input x."""
+    """dL/dx (x's shape) of an element-wise activation from dy and its input x (one shape):
+        ReLU dy * [x > 0],  LeakyReLU dy * (1 if x > 0 else alpha),  Tanh dy * (1 - tanh(x)^2),
+        Sigmoid dy * s * (1 - s) with s = sigmoid(x),  Identity dy."""
     x = as_float(x)
     if kind == "ReLU":
         return dy * (x > 0)

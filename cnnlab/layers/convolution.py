@@ -299,7 +299,7 @@ def seconds(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pa
 
 def training_bytes(n: int, in_shape: Shape3, out_maps: int, kernel: tuple[int, int], pad: tuple[int, int],
                    strides: tuple[int, int], dilation: tuple[int, int], group: int) -> int:
-    """Peak bytes of train_forward then backward (backward.convolution_with_columns and
+    """Peak bytes of train_forward then backward (convolution_with_columns and
     convolution_backward) for a batch of n, float32, the input and dy not counted:
         forward:  padded copy + every group's patch matrix (C*kh*kw x n*Ho*Wo, kept) + 2 outputs;
         backward: the kept patches and output + dY's rows (n*M*Ho*Wo) + dW (x 3) + the padded dx
@@ -477,7 +477,7 @@ class ConvolutionSpec(LayerKind):
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
                  need_dx: bool = True) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-        """(dx, {W: dW, b: db}) from dy (N, M, Ho, Wo); see backward.convolution_backward."""
+        """(dx, {W: dW, b: db}) from dy (N, M, Ho, Wo); see convolution_backward."""
         dx, dw, db = convolution_backward(dy, x, params["W"], "b" in params, self.pad(), self.strides,
                                             self.dilation, self.group, kept, need_dx=need_dx)
         return dx, {"W": dw, **({"b": db} if db is not None else {})}

@@ -387,7 +387,7 @@ class DeconvolutionSpec(LayerKind):
                 + arrays.SECONDS_PER_OUTPUT_VALUE * values + arrays.SECONDS_PER_CALL * calls)
 
     def training_bytes(self, in_shape: Shape3, batch: int) -> int:
-        """Peak bytes of train_forward then backward (backward.deconvolution_backward) on a
+        """Peak bytes of train_forward then backward (deconvolution_backward) on a
         batch, float32, input and dy not counted: the forward's, or the output kept + dx (the
         convolution of dy with W: convolution.forward_bytes) + the weight gradient's every
         group's patch matrix of dy (M*kh*kw x n*H*W), dy padded, x's rows and dW (x 3)."""

@@ -144,8 +144,9 @@ def _crop(dxp: np.ndarray, p, hw) -> np.ndarray:
 
 def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
                          y: np.ndarray | None = None) -> np.ndarray:
-    """The gradient goes to each window's maximum (the first one in scan order on ties).
-    y, the forward's output, is recomputed when not given."""
+    """dy (N, C, Ho, Wo), x (N, C, H, W) -> dx (N, C, H, W): each window's gradient goes to its
+    maximum (the first one in scan order on ties), summed where windows overlap. y, the
+    forward's output, is recomputed when not given."""
     x = as_float(x)
     dy = as_float(dy)
     xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, -np.inf)
@@ -167,7 +168,8 @@ def max_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=Non
 
 
 def sum_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None) -> np.ndarray:
-    """Every cell of a window receives the window's gradient."""
+    """dy (N, C, Ho, Wo), x (N, C, H, W) -> dx (N, C, H, W): every cell of a window receives the
+    window's gradient, dx[n, c, p, q] = sum of dy over the windows that hold (p, q)."""
     x = as_float(x)
     xp, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
     dxp = np.zeros(xp.shape, dtype=x.dtype)
@@ -178,7 +180,8 @@ def sum_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=Non
 
 def average_pooling_backward(dy, x, kernel, stride=None, ignore_border=True, pad=None,
                              including_pad=True) -> np.ndarray:
-    """Every cell of a window receives the window's gradient / its divisor."""
+    """dy (N, C, Ho, Wo), x (N, C, H, W) -> dx (N, C, H, W): every cell of a window receives the
+    window's gradient / its divisor (pool_divisors)."""
     x = as_float(x)
     _, k, s, p, out_hw = pad_for_pooling(x, kernel, stride, pad, ignore_border, 0.0)
     h, w = x.shape[2:]
