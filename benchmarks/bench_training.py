@@ -7,11 +7,15 @@
    only peer; skipped if absent), default threads and one thread; medians of 3 epochs.
 
     python benchmarks/bench_training.py [--epochs 3]
+
+It runs itself in the environment the app's training child has (CHILD_ENVIRONMENT: one
+OpenBLAS thread, glibc keeping freed memory), so cnnlab trains here as it does in the app.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cnnlab.data import MNIST_TRAIN_PATH, load_mnist  # noqa: E402
 from cnnlab.presets import PRESETS  # noqa: E402
 from cnnlab.training import accuracy, train  # noqa: E402
+from cnnlab.training_process import CHILD_ENVIRONMENT  # noqa: E402
 
 try:
     import torch
@@ -98,4 +103,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if any(os.environ.get(k) != v for k, v in CHILD_ENVIRONMENT.items()):  # read at start: start again with it
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **CHILD_ENVIRONMENT})
     main()
