@@ -3,8 +3,9 @@ the input a map wants (activation maximisation), Grad-CAM, and the first layer's
 kernels across epochs.
 
 Every gradient comes from the layers' own backward passes (the engine that trains the
-network); the engine is reached only through `_forward`, `_backward` and `_head` below.
-A trained network is a `training.Model`: its stack, then logits y = flatten(stack(x)) . W + b.
+network); the engine is reached only through `_forward` and `_backward` below.
+A trained network is a `training.Model`: its stack, then its classifier (an Affine layer)
+whose outputs are the logits y = flatten(stack(x)) . W + b.
 Inputs are one image (C, H, W) float32 in [0, 1]; "layer k" is the k-th layer of the
 stack (1-based, as the page numbers them).
 
@@ -42,11 +43,11 @@ BLUR = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]).astype(np.float32) / 16
 CONVOLUTIONS = ("Convolution", "DepthwiseConvolution", "Deconvolution")
 
 
-# --- the engine, behind three calls ------------------------------------------------------
+# --- the engine, behind two calls -------------------------------------------------------
 
 def _forward(model: Model, x: np.ndarray, upto: int | None = None) -> list[tuple]:
-    """x (N, C, H, W) through layers 1..upto (all by default), in the stack's own order:
-    [(input, what backward reuses, output)] per layer."""
+    """x (N, C, H, W) through layers 1..upto (all by default, the classifier last), in the
+    network's own order: [(input, what backward reuses, output)] per layer."""
     trace = []
     for spec, p in list(zip(model.specs, model.params))[:upto]:
         y, kept = spec.train_forward(x, p)
@@ -66,13 +67,11 @@ def _backward(model: Model, trace: list[tuple], dy: np.ndarray, start: int = 0) 
     return grads[::-1]
 
 
-def _head(model: Model, features: np.ndarray) -> np.ndarray:
-    """Class scores (N, 10) of the stack's output (N, C, H, W)."""
-    return features.reshape(len(features), -1) @ model.head_w + model.head_b
-
-
-def _head_backward(model: Model, features: np.ndarray, dlogits: np.ndarray) -> np.ndarray:
-    return (dlogits @ model.head_w.T).reshape(features.shape).astype(features.dtype)
+def _score_gradient(trace: list[tuple], c: int) -> np.ndarray:
+    """d y^c / d logits for a batch of one: 1 at class c of the classifier's output (1, 10, 1, 1)."""
+    dy = np.zeros_like(trace[-1][2])
+    dy[0, c] = 1.0
+    return dy
 
 
 def _batch(image: np.ndarray) -> np.ndarray:
@@ -89,24 +88,21 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def scores(model: Model, images: np.ndarray) -> np.ndarray:
     """Class scores (logits) (N, 10) of images (N, C, H, W)."""
-    images = as_float(np.asarray(images))
-    trace = _forward(model, images)
-    return _head(model, trace[-1][2] if trace else images)
+    y = _forward(model, as_float(np.asarray(images)))[-1][2]
+    return y.reshape(len(y), -1)
 
 
 # --- pricing ---------------------------------------------------------------------------
 
 def network_work(model_specs: Sequence, in_shape: tuple[int, int, int], upto: int | None = None) -> tuple[int, int]:
-    """(work, values) of one image through layers 1..upto (all, plus the Affine(10) head, by
-    default): work as cnnlab.budget counts it, values = every output of those layers."""
+    """(work, values) of one image through layers 1..upto of a Model's specs (all, the
+    classifier last, by default): work as cnnlab.budget counts it, values = every output
+    of those layers."""
     shape, work, values = in_shape, 0, 0
-    specs = list(model_specs)
-    for spec in specs[:upto]:
+    for spec in list(model_specs)[:upto]:
         work += spec.work(shape)
         shape = spec.output_shape(shape)
         values += shape[0] * shape[1] * shape[2]
-    if upto is None or upto >= len(specs):
-        work += shape[0] * shape[1] * shape[2] * 10
     return work, values
 
 
@@ -160,13 +156,9 @@ def saliency(model: Model, image: np.ndarray, target: int | None = None) -> Sali
     """dy^c/dx for one image (C, H, W); `target` c defaults to the predicted class."""
     x = _batch(image)
     trace = _forward(model, x)
-    features = trace[-1][2] if trace else x
-    logits = _head(model, features)
+    logits = trace[-1][2].reshape(1, -1)
     c = int(logits[0].argmax()) if target is None else int(target)
-    dlogits = np.zeros_like(logits)
-    dlogits[0, c] = 1.0
-    dfeatures = _head_backward(model, features, dlogits)
-    dx = _backward(model, trace, dfeatures)[0][0] if trace else dfeatures[0]
+    dx = _backward(model, trace, _score_gradient(trace, c))[0][0]
     return Saliency(c, float(logits[0, c]), float(softmax(logits)[0, c]), dx, dx * x[0])
 
 
@@ -247,17 +239,10 @@ def blur(x: np.ndarray) -> np.ndarray:
 def _objective(model: Model, x: np.ndarray, layer: int | None, m: int, gradient: bool):
     """f(x) for x (1, C, H, W), and df/dx when `gradient`."""
     trace = _forward(model, x, layer)
-    if layer is None:
-        features = trace[-1][2] if trace else x
-        logits = _head(model, features)
-        f = float(logits[0, m])
-        if not gradient:
-            return f, None
-        dlogits = np.zeros_like(logits)
-        dlogits[0, m] = 1.0
-        dy = _head_backward(model, features, dlogits)
-        return f, (_backward(model, trace, dy)[0] if trace else dy)
     y = trace[-1][2]
+    if layer is None:  # the class score: the classifier's output m
+        f = float(y[0, m, 0, 0])
+        return f, (_backward(model, trace, _score_gradient(trace, m))[0] if gradient else None)
     f = float(y[0, m].astype(np.float64).mean())
     if not gradient:
         return f, None
@@ -348,12 +333,8 @@ def grad_cam(model: Model, image: np.ndarray, target: int | None = None, layer: 
         raise ValueError("The network has no convolution.")
     x = _batch(image)
     trace = _forward(model, x)
-    features = trace[-1][2]
-    logits = _head(model, features)
-    c = int(logits[0].argmax()) if target is None else int(target)
-    dlogits = np.zeros_like(logits)
-    dlogits[0, c] = 1.0
-    grads = _backward(model, trace, _head_backward(model, features, dlogits), start=layer)
+    c = int(trace[-1][2][0].argmax()) if target is None else int(target)
+    grads = _backward(model, trace, _score_gradient(trace, c), start=layer)
     maps, dmaps = trace[layer - 1][2][0], grads[0][0]  # layer's output and its gradient
     weights = dmaps.astype(np.float64).mean(axis=(1, 2))
     cam = np.maximum(np.tensordot(weights, maps.astype(np.float64), axes=1), 0)

@@ -1,5 +1,9 @@
 """Train a layer stack plus an Affine(10) + Softmax classifier on MNIST, in NumPy.
 
+The classifier is a real layer (CLASSIFIER, NNC's Affine with OutShape 10) appended to
+the stack: a Model's specs and params are the stack's, then the classifier's ({W (D, 10),
+b (10,)} by nnabla's names), and the logits are its output.
+
 Mini-batch Adam (step 2e-3, batches of 64) on softmax cross-entropy; every gradient
 comes from the layer kinds' backward (cnnlab.layers.*) and softmax_cross_entropy below. Seeded and deterministic: the same (specs, seed, epochs) gives bit-identical weights.
 """
@@ -13,42 +17,48 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnlab.pipeline import init_params, layer_rng
-from cnnlab.layers import LayerSpec, Params
+from cnnlab.pipeline import init_params
+from cnnlab.layers import AffineSpec, LayerSpec, Params
+
+CLASSIFIER = AffineSpec(10)
+"""The classifier training appends to every stack: NNC's Affine, one output (logit) per digit."""
+
+
+def network(stack: Sequence[LayerSpec]) -> tuple[LayerSpec, ...]:
+    """The network training trains: the stack, then CLASSIFIER."""
+    return (*stack, CLASSIFIER)
 
 
 @dataclass
 class Model:
-    """A stack's parameters (one entry per layer, None if it has none) and the classifier
-    head: logits = flatten(stack(x)) @ head_w (D, 10) + head_b (10,)."""
+    """A trained network: its layers (the stack, then CLASSIFIER: see network()) and their
+    parameters (one entry per layer, None if it has none); logits (N, 10) are the last
+    layer's output, flatten(stack(x)) . W (D, 10) + b (10,)."""
 
     specs: tuple[LayerSpec, ...]
     params: list[Params | None]
-    head_w: np.ndarray
-    head_b: np.ndarray
+
+    @property
+    def stack(self) -> tuple[LayerSpec, ...]:
+        """The layers before the classifier (the network the page edits)."""
+        return self.specs[:-1]
 
     def arrays(self) -> list[np.ndarray]:
-        """Every trained array (each layer's TRAINED names it holds), layer by layer, then the
-        head's: the optimiser's view, in the order backward gives the gradients."""
+        """Every trained array (each layer's TRAINED names it holds), layer by layer: the
+        optimiser's view, in the order backward gives the gradients."""
         return [p[name] for spec, p in zip(self.specs, self.params) if p is not None
-                for name in spec.TRAINED if name in p] + [self.head_w, self.head_b]
+                for name in spec.TRAINED if name in p]
 
     def nbytes(self) -> int:
         """Bytes of every array, trained or a statistic."""
-        return sum(a.nbytes for p in self.params if p for a in p.values()) + self.head_w.nbytes + self.head_b.nbytes
+        return sum(a.nbytes for p in self.params if p for a in p.values())
 
 
-def init_model(specs: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:
-    """Untrained ("Max Epoch 0") weights, the same as the app shows; head: Glorot normal."""
-    specs = tuple(specs)
-    params = init_params(specs, in_shape, seed)
-    shape = in_shape
-    for spec in specs:
-        shape = spec.output_shape(shape)
-    d = int(np.prod(shape))
-    rng = layer_rng(seed, len(specs) + 1)
-    head_w = (rng.standard_normal((d, 10)) * np.sqrt(2.0 / (d + 10))).astype(np.float32)
-    return Model(specs, params, head_w, np.zeros(10, dtype=np.float32))
+def init_model(stack: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:
+    """Untrained ("Max Epoch 0") weights of network(stack), the same as the app shows: the
+    classifier's are drawn as any layer's (Glorot normal, from (seed, its index))."""
+    specs = network(stack)
+    return Model(specs, init_params(specs, in_shape, seed))
 
 
 def execution_order(specs: Sequence[LayerSpec]) -> list[int]:
@@ -68,7 +78,7 @@ def execution_order(specs: Sequence[LayerSpec]) -> list[int]:
 
 def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list]:
     """x (N, C, H, W) -> (logits (N, 10), what backward needs when keep: for every layer run,
-    (layer index, its input, a convolution's patch matrices, its output))."""
+    (layer index, its input, what its backward reuses, its output))."""
     trace: list = []
     for k in execution_order(model.specs):
         spec, p = model.specs[k], model.params[k]
@@ -79,29 +89,26 @@ def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray
             y = spec.forward(x, p)
         trace.append((k, x, kept, y))
         x = y
-    trace.append((None, x, None, None))
-    return x.reshape(len(x), -1) @ model.head_w + model.head_b, trace
+    return x.reshape(len(x), -1), trace
 
 
 def backward(model: Model, trace: list, dlogits: np.ndarray) -> list[np.ndarray]:
     """Gradients in the order of Model.arrays() (trace from forward(..., keep=True))."""
-    features = trace[-1][1]
-    grads_head = [features.reshape(len(features), -1).T @ dlogits, dlogits.sum(axis=0)]
-    dy = (dlogits @ model.head_w.T).reshape(features.shape)
+    dy = dlogits.reshape(*dlogits.shape, 1, 1)
     layer_grads: dict[int, list[np.ndarray]] = {}
-    for k, x, kept, y in reversed(trace[:-1]):
+    for k, x, kept, y in reversed(trace):
         spec, p = model.specs[k], model.params[k]
         dy, grads = spec.backward(dy, x, p, y, kept, need_dx=k > 0)
         if p is not None:
             layer_grads[k] = [grads[name] for name in spec.TRAINED if name in p]
-    return [g for k in sorted(layer_grads) for g in layer_grads[k]] + grads_head
+    return [g for k in sorted(layer_grads) for g in layer_grads[k]]
 
 
 def batch_statistics(model: Model, trace: list) -> dict[int, dict[str, np.ndarray]]:
     """{layer index: its batch statistics} (LayerKind.batch_statistics: sums over the batch,
     so the parts of a batch add up) for the layers that keep any."""
     out = {}
-    for k, x, kept, y in trace[:-1]:
+    for k, x, kept, y in trace:
         statistics = model.specs[k].batch_statistics(kept)
         if statistics:
             out[k] = statistics
@@ -184,7 +191,8 @@ def train(
     batch_size: int = 64, lr: float = 2e-3, report: Callable[[Progress], None] | None = None,
     report_every: int = 20, workers: int | None = None, on_epoch: Callable[[int, Model], None] | None = None,
 ) -> Model:
-    """images (N, 28, 28) uint8 or (N, C, H, W) float in [0, 1], labels (N,) -> a trained Model.
+    """images (N, 28, 28) uint8 or (N, C, H, W) float in [0, 1], labels (N,) -> the trained
+    Model of network(specs): the stack `specs`, then the classifier.
 
     Batches are drawn in an order shuffled by `seed` each epoch; loss and accuracy in
     the report are running means over the epoch so far. Each batch is split over

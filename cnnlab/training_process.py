@@ -33,7 +33,7 @@ import numpy as np
 
 from cnnlab.presets import format_stack, parse_stack
 from cnnlab.layers import LayerSpec
-from cnnlab.training import Model, Progress
+from cnnlab.training import Model, Progress, network
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 KEPT_FREED_BYTES = 256 * 2**20
@@ -135,8 +135,8 @@ class Trained:
 def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: int,
                    report: Callable[[Progress | EpochDone], None] | None = None, nice: int = 10,
                    stop: threading.Event | None = None) -> Trained:
-    """Train `specs` + Affine(10) on the first `images` shipped training images for `epochs`
-    epochs in a child process at `nice`. `report` is called in this thread for every
+    """Train network(specs) (`specs`, then the Affine(10) classifier) on the first `images`
+    shipped training images for `epochs` epochs in a child process at `nice`. `report` is called in this thread for every
     progress line. If this thread is interrupted (an exception from `report`, such as a
     cancelled training) or `stop` is set (looked at every 0.2 s, between reports too), the
     child is killed at once (TrainingStopped for `stop`). A child that dies (killed by a
@@ -165,7 +165,7 @@ def train_in_child(specs: Sequence[LayerSpec], images: int, epochs: int, seed: i
             tail = errors.read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise TrainingFailed(f"The training process ended with code {child.returncode}: {tail[0]}")
         with np.load(out) as saved:
-            models = tuple(_model(tuple(specs), saved, f"e{e}_") for e in range(epochs + 1))
+            models = tuple(_model(network(specs), saved, f"e{e}_") for e in range(epochs + 1))
             return Trained(models, tuple(float(a) for a in saved["test_accuracy"]), saved["test_probabilities"])
 
 
@@ -190,8 +190,9 @@ def _lines(child: subprocess.Popen, stop: threading.Event | None):
 
 
 def _model(specs: tuple[LayerSpec, ...], saved, prefix: str) -> Model:
-    """The model saved under `prefix`: layer k's parameters are the arrays {prefix}{k}/{name}
-    (every name, trained or a statistic, in the order it was saved)."""
+    """The model of `specs` (the whole network, its classifier last) saved under `prefix`:
+    layer k's parameters are the arrays {prefix}{k}/{name} (every name, trained or a
+    statistic, in the order it was saved)."""
     params: list[dict | None] = [None] * len(specs)
     for key in saved.files:
         if key.startswith(prefix) and "/" in key:
@@ -199,7 +200,7 @@ def _model(specs: tuple[LayerSpec, ...], saved, prefix: str) -> Model:
             if params[int(k)] is None:
                 params[int(k)] = {}
             params[int(k)][name] = saved[key]
-    return Model(specs, params, saved[f"{prefix}head_w"], saved[f"{prefix}head_b"])
+    return Model(specs, params)
 
 
 def main(argv: list[str]) -> None:
@@ -224,7 +225,6 @@ def main(argv: list[str]) -> None:
     accuracies: list[float] = []
 
     def keep(epoch: int, model: training.Model) -> None:
-        arrays[f"e{epoch}_head_w"], arrays[f"e{epoch}_head_b"] = model.head_w.copy(), model.head_b.copy()
         for k, p in enumerate(model.params):
             for name, array in (p or {}).items():
                 arrays[f"e{epoch}_{k}/{name}"] = array.copy()

@@ -15,7 +15,7 @@ from cnnlab import attribution as A
 from cnnlab import functions as F
 from cnnlab.budget import MAX_WORK, BudgetError
 from cnnlab.presets import parse_stack
-from cnnlab.training import Model, init_model
+from cnnlab.training import Model, init_model, network
 from reference import numerical_grad
 
 
@@ -24,8 +24,9 @@ def small_model(stack: str = "conv-3-3x3_relu_max-2x2", shape=(1, 10, 10), seed:
     """A random network (weights scaled up so every class score depends on the input)."""
     model = init_model(parse_stack(stack), shape, seed)
     params = [None if p is None else {k: a.astype(dtype) * 2 if k == "W" else a.astype(dtype) + 0.1 for k, a in p.items()}
-              for p in model.params]
-    return Model(model.specs, params, model.head_w.astype(dtype) * 3, model.head_b.astype(dtype))
+              for p in model.params[:-1]]
+    head = model.params[-1]
+    return Model(model.specs, [*params, {"W": head["W"].astype(dtype) * 3, "b": head["b"].astype(dtype)}])
 
 
 def image(shape=(1, 10, 10), seed: int = 1, dtype=np.float64) -> np.ndarray:
@@ -34,14 +35,15 @@ def image(shape=(1, 10, 10), seed: int = 1, dtype=np.float64) -> np.ndarray:
 
 def plain_forward(model: Model, x: np.ndarray) -> np.ndarray:
     """The stack's output for x (N, C, H, W), layer by layer with the layers' forward."""
-    for spec, p in zip(model.specs, model.params):
+    for spec, p in zip(model.stack, model.params):
         x = spec.forward(x, p)
     return x
 
 
 def plain_scores(model: Model, x: np.ndarray) -> np.ndarray:
+    """flatten(stack(x)) . W + b, the classifier's formula written out."""
     y = plain_forward(model, x)
-    return y.reshape(len(y), -1) @ model.head_w + model.head_b
+    return y.reshape(len(y), -1) @ model.params[-1]["W"] + model.params[-1]["b"]
 
 
 # --- saliency --------------------------------------------------------------------------
@@ -136,9 +138,9 @@ def grad_cam_by_the_paper(model: Model, x: np.ndarray, c: int, layer: int) -> tu
 
     def score() -> float:
         y = a
-        for spec, p in list(zip(model.specs, model.params))[layer:]:
+        for spec, p in list(zip(model.stack, model.params))[layer:]:
             y = spec.forward(y, p)
-        return float((y.reshape(1, -1) @ model.head_w + model.head_b)[0, c])
+        return float((y.reshape(1, -1) @ model.params[-1]["W"] + model.params[-1]["b"])[0, c])
 
     grad = numerical_grad(score, a)[0]
     k, h, w = grad.shape
@@ -175,7 +177,7 @@ def test_grad_cam_and_saliency_match_torch_autograd():
     import torch
 
     model, x = small_model("conv-3-3x3_relu_max-2x2", shape=(1, 12, 12)), image((1, 12, 12))
-    (w, b), head_w, head_b = (model.params[0]["W"], model.params[0]["b"]), model.head_w, model.head_b
+    (w, b), head_w, head_b = (model.params[0]["W"], model.params[0]["b"]), model.params[-1]["W"], model.params[-1]["b"]
     tx = torch.tensor(x[None], requires_grad=True)
     conv = torch.nn.functional.conv2d(tx, torch.tensor(w), torch.tensor(b))
     conv.retain_grad()
@@ -223,12 +225,12 @@ def test_kernels_across_epochs_and_the_distance_each_moved():
 
 
 def test_occlusion_and_ascent_are_priced_and_refused_over_the_budget():
-    specs = parse_stack("conv-16-5x5_max-2x2")
-    one = 24 * 24 * 16 * 25 + 16 * 12 * 12 * 4 + 16 * 12 * 12 * 10  # conv, pooling reads, head
+    specs = network(parse_stack("conv-16-5x5_max-2x2"))  # a Model's specs: the classifier last
+    one = 24 * 24 * 16 * 25 + 16 * 12 * 12 * 4 + 16 * 12 * 12 * 10  # conv, pooling reads, classifier
     assert A.network_work(specs, (1, 28, 28))[0] == one
     assert A.occlusion_cost(specs, (1, 28, 28), 5, 2) == (12 * 12 + 1) * one
     assert A.ascent_cost(specs, (1, 28, 28), 1, 40) == (40 * 7 + 1) * 24 * 24 * 16 * 25
-    big = parse_stack("conv-256-15x15-same_conv-256-15x15-same")
+    big = network(parse_stack("conv-256-15x15-same_conv-256-15x15-same"))
     with pytest.raises(BudgetError) as err:
         A.occlusion_cost(big, (1, 28, 28), 1, 1)
     assert err.value.detail[0] == "budget.attribution_work"

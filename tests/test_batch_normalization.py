@@ -62,7 +62,7 @@ def test_a_batch_split_in_parts_updates_the_statistics_as_the_whole_batch():
     from cnnlab.training import update_statistics, Model
     rng = np.random.default_rng(0)
     spec, x = BatchNormalizationSpec(), rng.standard_normal((6, 2, 3, 3))
-    whole, parts = (Model((spec,), [_params(np.random.default_rng(1), 2)], None, None) for _ in range(2))
+    whole, parts = (Model((spec,), [_params(np.random.default_rng(1), 2)]) for _ in range(2))
     update_statistics(whole, [{0: spec.batch_statistics(spec.train_forward(x, whole.params[0])[1])}])
     update_statistics(parts, [{0: spec.batch_statistics(spec.train_forward(x[s], parts.params[0])[1])}
                               for s in (slice(0, 2), slice(2, 6))])

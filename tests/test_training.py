@@ -11,7 +11,7 @@ from reference import numerical_grad
 
 def _float64(model: Model) -> Model:
     params = [None if p is None else {name: a.astype(np.float64) for name, a in p.items()} for p in model.params]
-    return Model(model.specs, params, model.head_w.astype(np.float64), model.head_b.astype(np.float64))
+    return Model(model.specs, params)
 
 
 def test_softmax_cross_entropy_gradient():
@@ -57,7 +57,7 @@ def test_same_seed_bit_identical_weights_and_training_learns():
     for x, y in zip(a.arrays(), b.arrays()):
         np.testing.assert_array_equal(x, y)
     c = train(PRESETS["lenet"], images, labels, epochs=2, seed=4)
-    assert not np.array_equal(a.head_w, c.head_w)
+    assert not np.array_equal(a.params[-1]["W"], c.params[-1]["W"])
     untrained = init_model(PRESETS["lenet"], (1, 28, 28), 3)
     test = load_mnist()
     assert accuracy(a, test.images[:1000], test.labels[:1000]) > accuracy(untrained, test.images[:1000], test.labels[:1000]) + 0.3
@@ -90,7 +90,7 @@ def test_relu_before_max_pooling_runs_after_it_with_identical_results():
     y = x
     for spec, p in zip(specs, model.params):  # the stack in its written order
         y = spec.forward(y, p)
-    expected = y.reshape(5, -1) @ model.head_w + model.head_b
+    expected = y.reshape(5, -1) @ model.params[-1]["W"] + model.params[-1]["b"]
     np.testing.assert_array_equal(forward(model, x)[0], expected)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cnnlab.presets import parse_stack
-from cnnlab.training import Model, Progress
+from cnnlab.training import Model, Progress, network
 from cnnlab.training_process import EpochDone, Trained, TrainingFailed
 from cnnlab.training_service import (CANCELLED, DONE, FAILED, QUEUED, RUNNING, QueueFull, TrainingKey,
                                      TrainingService)
@@ -41,7 +41,8 @@ class FakeTrainer:
             batch += 1
             report(Progress(1, k.epochs, batch % 10 + 1, 10, 1.0 / batch, 0.5))
         report(EpochDone(1, 0.9))
-        model = Model(k.specs, [], np.full((1, 10), k.seed, np.float32), np.zeros(10, np.float32))
+        model = Model(network(k.specs), [None] * len(k.specs) + [{"W": np.full((1, 10), k.seed, np.float32),
+                                                                   "b": np.zeros(10, np.float32)}])
         return Trained((model, model), (0.1, 0.9), np.zeros((2, 10), np.float32))
 
     def finish(self, seed: int) -> None:
@@ -63,7 +64,7 @@ def test_a_training_runs_off_the_caller_and_its_result_is_kept_under_its_own_key
     assert 0 < job.fraction < 1 and service.finished(key(11)) is None
     trainer.finish(11)
     wait_for(lambda: job.state == DONE)
-    assert job.result.model.head_w[0, 0] == 11 and job.epochs_done == [EpochDone(1, 0.9)]
+    assert job.result.model.params[-1]["W"][0, 0] == 11 and job.epochs_done == [EpochDone(1, 0.9)]
     assert service.finished(key(11)) is job and service.finished(key(12)) is None
     assert service.request(key(11), "bob") is job and trainer.started == [11]  # not trained again
 
@@ -78,7 +79,7 @@ def test_asking_for_other_settings_cancels_the_training_nobody_wants_and_starts_
     wait_for(lambda: new.state == RUNNING)  # without waiting for the old run to finish
     trainer.finish(12)
     wait_for(lambda: new.state == DONE)
-    assert new.result.model.head_w[0, 0] == 12 and old.result is None and service.finished(key(11)) is None
+    assert new.result.model.params[-1]["W"][0, 0] == 12 and old.result is None and service.finished(key(11)) is None
 
 
 def test_a_training_two_visitors_want_goes_on_when_one_leaves_and_the_queue_has_positions():

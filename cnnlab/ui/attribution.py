@@ -140,7 +140,7 @@ def occlusion_view(tx: Text, model: Model, tag: tuple, image: np.ndarray) -> Non
 def ascent_view(tx: Text, model: Model, tag: tuple, in_shape: tuple[int, int, int], seed: int, digit: int) -> None:
     """Gradient ascent for a digit's score (first: the predicted `digit`) or a map of a
     layer, its steps, and the map's kernel with the nearest classic filter."""
-    layers = [None, *range(1, len(model.specs) + 1)]
+    layers = [None, *range(1, len(model.stack) + 1)]  # the class score is the classifier's output
     names = {k: f"{model.specs[k - 1].kind} {k}" for k in layers if k is not None}
     left, middle, right = st.columns(3)
     layer = left.selectbox(tx("why.layer"), layers, key="why-layer",

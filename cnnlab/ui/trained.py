@@ -280,9 +280,10 @@ def prediction_line(tx: Text, stages: Sequence[Stage], specs: tuple[LayerSpec, .
 
 
 def trained_params(specs: tuple[LayerSpec, ...], seed: int, epochs: int, images: int, shown_epoch: int):
-    """((Max Epoch, images, epoch), that epoch's parameters) of the finished training of these settings, for the Maps and
-    Inspect tabs, or None (not trained, or epoch 0: the untrained network is shown as is)."""
+    """((Max Epoch, images, epoch), that epoch's parameters of the stack, its classifier left
+    out) of the finished training of these settings, for the Maps and Inspect tabs, or None
+    (not trained, or epoch 0: the untrained network is shown as is)."""
     if epochs == 0 or shown_epoch == 0:
         return None
     job = training_service().finished(TrainingKey(specs, epochs, seed, images))
-    return None if job is None else ((epochs, images, shown_epoch), job.result.models[shown_epoch].params)
+    return None if job is None else ((epochs, images, shown_epoch), job.result.models[shown_epoch].params[:-1])
