@@ -113,11 +113,11 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
     maps_tab, inspect_tab, trained_tab, learn_tab, quiz_tab, compare_tab = st.tabs(labels, key="view", on_change=tab_changed, args=(labels,))
     needed = pixel is not None and (maps_tab.open or inspect_tab.open)
     inspected = inspector.Inspected.of(stages, specs, pixel) if needed else None
+    manifest = {"link": f"{st.context.url}?{urlencode(st.query_params.to_dict())}",
+                "net": format_stack(specs), "seed": seed, "kernels": format_edits(edits),
+                "settings": st.query_params.to_dict(), "shapes": [list(s.shape) for s in stages if s.error is None]}
     if maps_tab.open:
         with maps_tab:
-            manifest = {"link": f"{st.context.url}?{urlencode(st.query_params.to_dict())}",
-                        "net": format_stack(specs), "seed": seed, "kernels": format_edits(edits),
-                        "settings": st.query_params.to_dict(), "shapes": [list(s.shape) for s in stages if s.error is None]}
             maps.maps_view(tx, stages, statistics, display, seed, inspected, manifest)
     if inspect_tab.open:
         with inspect_tab:
@@ -134,7 +134,7 @@ def workspace(settings: Settings, network_box: DeltaGenerator, inspector_box: De
             untrained = stages if at_epoch is None else stages_of(choice, specs, seed, edits, None)
             shown = stages_of(choice, specs, seed, (), at_epoch)  # the trained network as trained (cached)
             trained.trained_panel(tx, untrained, shown, specs, seed, settings.epochs, settings.train_images,
-                                  display, settings.shown_epoch)
+                                  display, settings.shown_epoch, {**manifest, "kernels": ""})
     if learn_tab.open:
         with learn_tab:
             learn.learn_view(tx)

@@ -161,14 +161,20 @@ def confusion_figure(counts: np.ndarray, normalised: bool, words: dict[str, str]
 
 
 def digit_bars(values: np.ndarray, highlight: int | None, words: dict[str, str], percent: bool = True) -> Figure:
-    """Ten bars, x = the digits 0-9, each labelled with its value; `highlight` in another colour."""
+    """Ten bars, x = the digits 0-9, each labelled with its value; `highlight` in another
+    colour. `percent`: shares in [0, 1] on a 0-115% axis; else any numbers (a classifier's
+    outputs, negative too) as format_number writes them, on an axis fitted to them."""
     colors = ["#d62728" if d == highlight else "#9fb7cc" for d in range(10)]
+    if percent:
+        texts, hover = [f"{v:.1%}" for v in values], "%{y:.2%}"
+        yaxis = {"range": [0, 1.15], "tickformat": ".0%"}
+    else:
+        texts, hover, yaxis = [format_number(float(v)) for v in values], "%{text}", {"zeroline": True}
     return {
         "data": [{"type": "bar", "x": [str(d) for d in range(10)], "y": [float(v) for v in values],
-                  "marker": {"color": colors}, "text": [f"{v:.1%}" if percent else f"{v:g}" for v in values],
-                  "textposition": "outside", "cliponaxis": False,
-                  "hovertemplate": f"{words['digit']} %{{x}}: %{{y:.2%}}<extra></extra>"}],
+                  "marker": {"color": colors}, "text": texts, "textposition": "outside", "cliponaxis": False,
+                  "hovertemplate": f"{words['digit']} %{{x}}: {hover}<extra></extra>"}],
         "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 20, "b": 40},
                    "xaxis": {"title": {"text": words["digit"]}, "type": "category"},
-                   "yaxis": {"range": [0, 1.15], "tickformat": ".0%", "title": {"text": words["value"]}}},
+                   "yaxis": {**yaxis, "title": {"text": words["value"]}}},
     }

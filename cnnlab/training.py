@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnlab.pipeline import init_params
+from cnnlab.pipeline import Stage, init_params
 from cnnlab.layers import AffineSpec, LayerSpec, Params
 
 CLASSIFIER = AffineSpec(10)
@@ -52,6 +52,14 @@ class Model:
     def nbytes(self) -> int:
         """Bytes of every array, trained or a statistic."""
         return sum(a.nbytes for p in self.params if p for a in p.values())
+
+
+def classifier_stage(model: Model, last: Stage) -> Stage:
+    """The model's classifier as one more stage after `last` (the stack's last stage, or
+    the input): its 10 outputs (10, 1, 1) for last's output (C, H, W), its parameters
+    {W (C*H*W, 10), b (10,)}."""
+    spec, params = model.specs[-1], model.params[-1]
+    return Stage(last.index + 1, spec.kind, spec, tuple(last.shape), params, spec.forward(last.output[None], params)[0])
 
 
 def init_model(stack: Sequence[LayerSpec], in_shape: tuple[int, int, int], seed: int) -> Model:

@@ -819,6 +819,54 @@ def test_the_evaluation_view_counts_every_test_image_and_a_wrong_one_becomes_the
     assert at.radio(key="pick").value == "index" and at.number_input(key="index").value == index
 
 
+def test_the_trained_tab_shows_the_classifier_as_an_affine_layer_its_outputs_as_bars_one_explained():
+    """The Affine(10) training appends is a layer like any: its 10 outputs as bars by digit
+    (the engine's logits, restated here as flatten(stack(x)) . W + b), one output written
+    out as its weighted sum (each channel's sum in a plain loop), and the trained network's
+    code carries it under nnabla's names."""
+    import json
+    query = {"net": "conv-2-3x3_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": "41"}
+    at, job = trained(query)
+    assert not at.exception and not at.error
+    charts = {c.proto.id.split("-", 2)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    x = load_mnist().image(4)[None, None].astype(np.float32)
+    for tag, model in (("untrained", job.result.models[0]), ("trained", job.result.models[1])):
+        features = x
+        for spec, p in zip(model.stack, model.params):
+            features = spec.forward(features, p)
+        logits = features.reshape(1, -1) @ model.params[-1]["W"] + model.params[-1]["b"]
+        bars = charts[f"chart-{tag}-classifier"]["data"][0]
+        assert bars["x"] == [str(d) for d in range(10)]
+        np.testing.assert_allclose(bars["y"], logits[0], rtol=1e-5, atol=1e-6)
+        assert bars["text"] == [format_number(float(v)) for v in bars["y"]]
+    e = np.exp(logits[0] - logits[0].max())
+    np.testing.assert_allclose(charts["chart-prediction"]["data"][0]["y"], e / e.sum(), rtol=1e-5, atol=1e-7)
+    assert "Affine 3, the classifier training appends → 10 x 1 x 1: one output per digit" in [c.value for c in at.caption]
+    digit = int(logits[0].argmax())
+    assert at.segmented_control(key="classifier-output").value == digit  # first: the predicted digit
+    for output in (digit, (digit + 3) % 10):
+        at.segmented_control(key="classifier-output").set_value(output).run()
+        markdown = " ".join(m.value for m in at.markdown)
+        value = format_number(float(bars["y"][output]))
+        assert f"**Affine 3**, output {output} = **{value}**: each of the 338 values" in markdown
+        c, h, w = features.shape[1:]
+        weights = model.params[-1]["W"][:, output]
+        sums = [sum(float(features[0, k, i, j]) * float(weights[(k * h + i) * w + j]) for i in range(h) for j in range(w))
+                for k in range(c)]
+        bias = float(model.params[-1]["b"][output])
+        line = " ".join([format_number(sums[0]), "-" if sums[1] < 0 else "+", format_number(abs(sums[1])),
+                         "-" if bias < 0 else "+", "bias", format_number(abs(bias)), "=", value])
+        assert f"`{line}`" in markdown
+    code = " ".join(c.value for c in at.code)
+    assert "nn.Linear(338, 10, bias=True)" in code and "weights['layer3/affine/W']" in code
+    assert "params['layer3/affine/W'].d = weights['layer3/affine/W']" in code
+    assert any(b.proto.label == "Download the whole network (every stage and weight, NPZ)" for b in at.get("download_button"))
+    at, _ = trained({**query, "lang": "ja"}, "学習後")
+    assert "Affine 3（学習で最後に加える分類器）→ 10 x 1 x 1: 数字ごとに 1 つの出力" in [c.value for c in at.caption]
+    value = format_number(float(charts["chart-trained-classifier"]["data"][0]["y"][digit]))
+    assert f"**Affine 3**、出力 {digit} = **{value}**: 前の層の 338 個の値" in " ".join(m.value for m in at.markdown)
+
+
 def test_cancel_stops_the_training_and_it_is_not_asked_for_again_until_wanted():
     from cnnlab.training_service import CANCELLED, TrainingKey
     from cnnlab.ui.compute import training_service
@@ -1213,6 +1261,11 @@ def test_a_deconvolution_pixel_names_the_input_cells_that_reach_it(lang):
 WHY_QUERY = {"net": "conv-4-5x5_relu_max-2x2", "max_epoch": "1", "train_images": "1000", "seed": "5"}
 
 
+def why_downloads(at) -> list:
+    """The download buttons of the "why this prediction" views (not the trained network's own)."""
+    return [b for b in at.get("download_button") if (b.key or "").startswith("why-")]
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
     from cnnlab import attribution as A
@@ -1224,7 +1277,7 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
     np.testing.assert_array_equal(heatmap_values(at, "chart-why-times-input"), tile(s.times_input, 8).z)
     at.session_state["why-saliency-downloads"] = True
     at.run()
-    assert len(at.get("download_button")) == 2
+    assert len(why_downloads(at)) == 2
     expected = {"occlusion": ("chart-occlusion", A.occlusion(model, image).heat[None]),
                 "ascent": ("chart-ascent", A.ascent(model, (1, 28, 28), None, A.predicted(model, image), 40,
                                                   seed=5).images[-1]),
@@ -1238,10 +1291,10 @@ def test_the_trained_tab_shows_what_the_network_responds_to_view_by_view(lang):
         if view == "epochs":  # and the untrained ones beside
             np.testing.assert_array_equal(heatmap_values(at, "chart-epochs-kernels-0"),
                                           tile(job.result.models[0].params[0]["W"].reshape(4, 5, 5), 8).z)
-        assert not at.get("download_button")  # built while the popover is open
+        assert not why_downloads(at)  # built while the popover is open
         at.session_state[f"why-{view}-downloads"] = True
         at.run()
-        names = sorted(b.proto.label for b in at.get("download_button"))
+        names = sorted(b.proto.label for b in why_downloads(at))
         assert len(names) == 2 and not at.exception, view
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert ("Distance the kernels moved" if lang == "en" else "カーネルが動いた距離") in text

@@ -185,10 +185,10 @@ def code_view(tx: Text, stages: Sequence[Stage]) -> None:
         st.code(code_export.nnabla_code(stages), language="python")
 
 
-def network_download(tx: Text, stages: Sequence[Stage], manifest: dict) -> None:
+def network_download(tx: Text, stages: Sequence[Stage], manifest: dict, key: str = "dl-network") -> None:
     """Every stage and weight of the network as one NPZ, with the settings and the link."""
     st.download_button(tx("download.all"), lambda: exports.network_npz(stages, manifest), file_name="cnnlab-network.npz",
-                       mime="application/octet-stream", key="dl-network", icon=":material/download:",
+                       mime="application/octet-stream", key=key, icon=":material/download:",
                        help=tx("download.all.help"), on_click="ignore")
 
 

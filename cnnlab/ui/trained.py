@@ -10,13 +10,14 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnlab import figures, heatmaps, training
+from cnnlab import explain, figures, heatmaps, training
 from cnnlab.budget import BudgetError, check_training
 from cnnlab.classic_filters import closest_classic
 from cnnlab.layers import LayerSpec
 from cnnlab.mosaic import Display
 from cnnlab.pipeline import Stage
 from cnnlab.training_service import DONE, FAILED, QUEUED, Job, QueueFull, TrainingKey
+from cnnlab.ui import inspector, maps
 from cnnlab.ui import widgets as w
 from cnnlab.ui.attribution import why_panel
 from cnnlab.ui.compute import dataset, training_service
@@ -71,11 +72,12 @@ RETRY = "retry-training"  # the failed training this session's Retry asked for a
 
 
 def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tuple[LayerSpec, ...], seed: int,
-                  epochs: int, images: int, display: Display, shown_epoch: int) -> None:
+                  epochs: int, images: int, display: Display, shown_epoch: int, manifest: dict) -> None:
     """The Trained tab: the training asked for (off the script: the page stays live) with
     its queue position, progress, learning curves and Cancel; then its evaluation and
     every layer untrained (`stages`) beside trained (`shown`: the stages after
-    `shown_epoch`, computed and cached by the page)."""
+    `shown_epoch`, computed and cached by the page), the classifier training appended
+    last, and the trained network's download and code (`manifest`: the page's settings)."""
     if epochs == 0:
         st.info(tx("trained.off"))
         return
@@ -111,7 +113,7 @@ def trained_panel(tx: Text, stages: list[Stage], shown: list[Stage], specs: tupl
         if job.state != DONE:
             training_progress(tx, key)
             return
-    trained_results(tx, job, stages, shown, display, shown_epoch)
+    trained_results(tx, job, stages, shown, display, shown_epoch, manifest)
 
 
 def settings_words(key: TrainingKey) -> dict:
@@ -169,7 +171,7 @@ def curves_view(tx: Text, job: Job) -> None:
 
 
 def trained_results(tx: Text, job: Job, stages: list[Stage], shown: list[Stage], display: Display,
-                    shown_epoch: int) -> None:
+                    shown_epoch: int, manifest: dict) -> None:
     key, result = job.key, job.result
     epoch = min(shown_epoch, key.epochs)
     st.markdown(tx("trained.summary", seconds=job.seconds, accuracy=result.accuracy, **settings_words(key)))
@@ -185,6 +187,13 @@ def trained_results(tx: Text, job: Job, stages: list[Stage], shown: list[Stage],
     curves_view(tx, job)
     evaluation_view(tx, result)
     trained_view(tx, stages, shown, epoch, display)
+    classifiers = (training.classifier_stage(result.models[0], stages[-1]), training.classifier_stage(model, shown[-1]))
+    classifier_view(tx, classifiers, shown[-1], digit)
+    trained_network = [*shown, classifiers[1]]
+    maps.network_download(tx, trained_network, {**manifest, "epoch": epoch, "classifier": classifiers[1].spec.token(),
+                                                "shapes": [list(s.shape) for s in trained_network]},
+                          key="dl-trained-network")
+    maps.code_view(tx, trained_network)
 
 
 def evaluation_view(tx: Text, result) -> None:
@@ -250,6 +259,29 @@ def trained_view(tx: Text, untrained: Sequence[Stage], trained: Sequence[Stage],
                 st.caption(tx("trained.maps", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
                 heatmap(tx, heatmaps.maps_heatmap(stage.output, display, max_width=480),
                         key=f"chart-{tag}-stage-{stage.index}")
+
+
+def classifier_view(tx: Text, classifiers: tuple[Stage, Stage], features: Stage, digit: int) -> None:
+    """The classifier training appends (NNC's Affine, 10 outputs) untrained beside trained:
+    each one's 10 outputs as bars by digit (the largest in another colour); then one output
+    of the trained one (first: the predicted `digit`) explained as the weighted sum of the
+    stack's last output (`features`) it is, as the inspector explains a pixel."""
+    words = {"digit": tx("eval.digit"), "value": tx("trained.classifier.value")}
+    for column, stage, tag in zip(st.columns(2), classifiers, ("untrained", "trained")):
+        with column:
+            st.caption(tx("trained.classifier", name=stage.name, index=stage.index, shape=shape_text(stage.shape)))
+            values = stage.output[:, 0, 0]
+            st.plotly_chart(figures.digit_bars(values, int(values.argmax()), words, percent=False),
+                            key=f"chart-{tag}-classifier", config={"displayModeBar": False})
+    stage = classifiers[1]
+    st.markdown(tx(stage.spec.explanation_key(), **vars(stage.spec)))
+    chosen = st.segmented_control(tx("trained.classifier.output"), list(range(10)), default=digit,
+                                  key="classifier-output", help=tx("trained.classifier.output.help"))
+    output = digit if chosen is None else int(chosen)
+    step = explain.explain_pixel(stage.spec, stage.params, features.output, (output, 0, 0), stage.output)
+    st.markdown(tx("trained.classifier.title", name=stage.name, index=stage.index, digit=output,
+                   value=explain.format_number(step.value), count=int(np.prod(features.shape))))
+    inspector.show_blocks(step.inspector_view(tx, features.shape))  # as the inspector shows any step
 
 
 def classic_labels_view(tx: Text, kernels: np.ndarray) -> None:
