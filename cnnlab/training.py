@@ -84,15 +84,17 @@ def execution_order(specs: Sequence[LayerSpec]) -> list[int]:
     return order
 
 
-def forward(model: Model, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, list]:
+def forward(model: Model, x: np.ndarray, keep: bool = False,
+            rng: np.random.Generator | None = None) -> tuple[np.ndarray, list]:
     """x (N, C, H, W) -> (logits (N, 10), what backward needs when keep: for every layer run,
-    (layer index, its input, what its backward reuses, its output))."""
+    (layer index, its input, what its backward reuses, its output)). keep runs each layer's
+    train_forward with `rng` (the batch's generator; LayerKind.train_forward)."""
     trace: list = []
     for k in execution_order(model.specs):
         spec, p = model.specs[k], model.params[k]
         kept = None
         if keep:
-            y, kept = spec.train_forward(x, p)
+            y, kept = spec.train_forward(x, p, rng)
         else:
             y = spec.forward(x, p)
         trace.append((k, x, kept, y))
@@ -176,10 +178,11 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     return loss, prob, grad / n
 
 
-def _batch_gradients(model: Model, x: np.ndarray, labels: np.ndarray, total: int):
+def _batch_gradients(model: Model, x: np.ndarray, labels: np.ndarray, total: int, key: tuple[int, ...]):
     """(gradients of the mean loss over `total` images, loss sum, correct, batch statistics)
-    for one part of a batch."""
-    logits, trace = forward(model, x, keep=True)
+    for one part of a batch; its layers' random draws from a generator seeded by `key`
+    (seed, epoch, batch, part)."""
+    logits, trace = forward(model, x, keep=True, rng=np.random.default_rng(key))
     loss, prob, dlogits = softmax_cross_entropy(logits, labels)
     dlogits *= len(labels) / total
     grads = backward(model, trace, dlogits.astype(np.float32))
@@ -205,9 +208,10 @@ def train(
     Batches are drawn in an order shuffled by `seed` each epoch; loss and accuracy in
     the report are running means over the epoch so far. Each batch is split over
     `workers` threads (default: 2 if there are 2 cores); their gradients are summed in a
-    fixed order, so results stay deterministic for a given `workers`. The process's BLAS
-    threads and allocator are its runner's to set (the app trains in a child process
-    started with cnnlab.training_process.CHILD_ENVIRONMENT). `on_epoch(e, model)` is called with the
+    fixed order, so results stay deterministic for a given `workers`; a layer whose
+    training is random draws from a generator seeded by (seed, epoch, batch, part). The
+    process's BLAS threads and allocator are its runner's to set (the app trains in a child
+    process started with cnnlab.training_process.CHILD_ENVIRONMENT). `on_epoch(e, model)` is called with the
     untrained model (e = 0) and after each epoch (the live model: copy what you keep).
     """
     workers = workers or min(2, os.cpu_count() or 1)
@@ -225,7 +229,8 @@ def train(
             for b in range(batches):
                 idx = np.sort(order[b * batch_size:(b + 1) * batch_size])
                 parts = [p for p in np.array_split(idx, workers) if len(p)]
-                jobs = [pool.submit(_batch_gradients, model, _as_input(images[p]), labels[p], len(idx)) for p in parts]
+                jobs = [pool.submit(_batch_gradients, model, _as_input(images[p]), labels[p], len(idx),
+                                    (int(seed), epoch, b, k)) for k, p in enumerate(parts)]
                 results = [job.result() for job in jobs]
                 grads = [sum(g) for g in zip(*(r[0] for r in results))]
                 optimiser.step(model.arrays(), grads)

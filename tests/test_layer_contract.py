@@ -2,7 +2,9 @@
 output has the shape it states; each output pixel's explanation gives that pixel's value;
 its receptive field is exactly what perturbing the input reaches; its backward equals
 numerical differentiation; its token reads back as itself; its parameter count is what
-its arrays hold. A new kind adds one strategy to SPECS."""
+its arrays hold. A kind is drawn by its strategy in SPECS, or, without one, as its editor
+makes its layers (from_fields: its FIELDS within its LIMITS), so a new kind is checked
+here without editing this file."""
 
 from __future__ import annotations
 
@@ -38,12 +40,47 @@ SPECS = {
     AffineSpec: st.builds(AffineSpec, st.integers(1, 4), st.booleans()),
     UnpoolingSpec: st.builds(UnpoolingSpec, pairs(1, 3)),
 }
-any_spec = st.one_of(*SPECS.values())
+
+
+def editor_value(kind: type, field) -> st.SearchStrategy:
+    """A value the network editor offers for one of `kind`'s FIELDS: a choice, a switch, or
+    a number within its LIMITS (whole numbers up to 4, so the layer fits a small input)."""
+    if field.control == "choice":
+        return st.sampled_from(field.options)
+    if field.control == "bool":
+        return st.booleans()
+    allowed = kind.LIMITS[field.name]
+    number = (st.integers(int(allowed.lo), max(int(allowed.lo), min(int(allowed.hi), 4))) if field.control != "float"
+              else st.sampled_from([allowed.lo, (allowed.lo + allowed.hi) / 2, allowed.hi]))
+    return st.tuples(number, number) if field.control == "pair" else number
+
+
+@st.composite
+def from_fields(draw, kind: type):
+    """A layer of `kind` as its editor makes one: a layer "Add a layer" offers, every
+    setting its FIELDS show there set to an editor_value."""
+    spec = draw(st.sampled_from(kind.addable()))
+    for field in kind.FIELDS:
+        if field.shown(spec):
+            spec = field.edited(spec, draw(editor_value(kind, field)))
+    return spec
+
+
+CHECKED = {kind: SPECS.get(kind, from_fields(kind)) for kind in KINDS}
+any_spec = st.one_of(*CHECKED.values())
 
 
 def test_every_registered_kind_is_checked_here():
-    assert set(KINDS) == set(SPECS)
+    assert set(SPECS) <= set(KINDS) and set(CHECKED) == set(KINDS)  # no strategy for a kind not registered
     assert all(BY_HEAD[head] is kind for kind in KINDS for head in kind.HEADS)
+
+
+@given(st.data())
+def test_a_layer_drawn_from_its_kind_s_fields_is_of_that_kind_and_within_its_limits(data):
+    for kind in KINDS:  # the strategy a kind without its own in SPECS is checked with
+        spec = data.draw(from_fields(kind))
+        assert type(spec) is kind
+        spec.check_limits()
 
 
 def _setup(spec, seed: int, hw=(6, 7), channels: int = 2):

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from cnnlab.initializers import INITIALIZERS
 from cnnlab.presets import PRESETS, StackFormatError, format_stack, parse_stack
-from cnnlab.layers import BLOG_NETWORK, ActivationSpec, ConvolutionSpec, PoolingSpec
+from cnnlab.layers import BLOG_NETWORK, BY_HEAD, ActivationSpec, ConvolutionSpec, PoolingSpec
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 conv = st.builds(ConvolutionSpec, st.integers(1, 256), pairs(1, 15), st.sampled_from(["valid", "same", "full"]),
@@ -71,8 +71,7 @@ def test_x_and_spaces_are_read_where_they_can_mean_one_thing(text, canonical):
     ("relu-5", "after 'relu' the layer ends (only leaky takes a number, its alpha: leaky-0.2), not '5'."),
     ("gap-3", "after 'gap' the layer ends, not '3'."),
     ("leaky-0.2-3", "after 'leaky-0.2' the layer ends"),
-    ("pool-2x2", "a layer starts with its kind (affine, avg, bn, conv, deconv, dwconv, gap, leaky, max, relu, "
-                 "sigmoid, sum, tanh, unpool), not 'pool'."),
+    ("pool-2x2", f"a layer starts with its kind ({', '.join(sorted(BY_HEAD))}), not 'pool'."),  # every registered head
     ("conv-99999-5x5", "Layer 1 ('conv-99999-5x5') is not understood: OutMaps 99999 is outside 1-256."),
 ])
 def test_a_text_that_cannot_be_read_says_what_the_grammar_expects_there(text, message):

@@ -7,6 +7,7 @@ from cnnlab.data import MNIST_TRAIN_PATH, load_mnist
 from cnnlab.presets import PRESETS, parse_stack
 from cnnlab.training import Model, accuracy, backward, forward, init_model, predict, softmax_cross_entropy, train
 from reference import numerical_grad
+from cnnlab.layers import ActivationSpec
 
 
 def _float64(model: Model) -> Model:
@@ -92,6 +93,40 @@ def test_relu_before_max_pooling_runs_after_it_with_identical_results():
         y = spec.forward(y, p)
     expected = y.reshape(5, -1) @ model.params[-1]["W"] + model.params[-1]["b"]
     np.testing.assert_array_equal(forward(model, x)[0], expected)
+
+
+class NoisyIdentity(ActivationSpec):
+    """A kind whose training is random (x + N(0, 0.1^2) noise from the generator it is
+    given; as at inference without one), recording each training call's first draw."""
+
+    def train_forward(self, x, params, rng=None):
+        if rng is None:
+            return x, None
+        noise = rng.standard_normal(x.shape).astype(x.dtype)
+        DRAWS.append((len(x), float(noise.flat[0])))
+        return x + np.float32(0.1) * noise, None
+
+
+DRAWS: list = []
+
+
+def test_a_layer_whose_training_is_random_draws_from_a_generator_of_the_training_s_seed():
+    data = load_mnist(MNIST_TRAIN_PATH)
+    images, labels = data.images[:256], data.labels[:256]
+    specs = (*parse_stack("conv-2-3x3"), NoisyIdentity("Identity"), *parse_stack("max-2x2"))
+    runs = {}
+    for name, seed in (("a", 5), ("again", 5), ("other", 6)):
+        DRAWS.clear()
+        model = train(specs, images, labels, epochs=2, seed=seed, workers=2)
+        runs[name] = (sorted(DRAWS), model.arrays())
+    draws, arrays = runs["a"]
+    assert len(draws) == 2 * 4 * 2  # every part of every batch of both epochs: a generator each
+    assert len({d for _, d in draws}) == len(draws)  # a new draw each time
+    assert draws == runs["again"][0] and draws != runs["other"][0]
+    for x, y in zip(arrays, runs["again"][1]):  # deterministic: the seed gives the same weights
+        np.testing.assert_array_equal(x, y)
+    plain = train(parse_stack("conv-2-3x3_max-2x2"), images, labels, epochs=2, seed=5, workers=2)
+    assert not np.array_equal(plain.arrays()[0], arrays[0])  # the draws reached the training
 
 
 def test_batches_split_over_threads_match_one_thread_and_stay_deterministic():

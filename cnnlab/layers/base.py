@@ -6,7 +6,7 @@ A kind is a frozen dataclass deriving from LayerKind, in one module of its own. 
     HEADS           its stack-text heads ("conv",)
     WORK_UNIT       what `work` counts ("multiply-adds")
     output_shape(in_shape) -> Shape3, LayerShapeError when the input does not fit
-    forward(x (N, C, H, W), params) -> (N, *output_shape)
+    forward(x (N, C, H, W), params) -> (N, *output_shape): inference
     backward(dy, x, params, y, kept, need_dx) -> (dx or None, {name: gradient} of TRAINED)
     explain(params, x (C, H, W), out) -> a cnnlab.explain.Step (ConvolutionStep,
                     PoolingStep, ActivationStep or a kind's own subclass, e.g.
@@ -20,7 +20,8 @@ A kind is a frozen dataclass deriving from LayerKind, in one module of its own. 
     work(in_shape), statistics(in_shape) (NNC's Cost* names)
 
 and may override the defaults below: LIMITS and FIELDS (its settings, see
-cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward,
+cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward
+(training's forward; its `rng` a generator for a kind whose training draws random numbers),
 swaps_with_next, kernels, parameter_count, training_values, batch_statistics,
 update_statistics, torch_load. Its words (field labels, its explanation) are WORDS,
 merged into the app's catalogue (cnnlab.ui.i18n).
@@ -92,8 +93,13 @@ class LayerKind:
         """Fresh (untrained, "Max Epoch 0") parameters for an input (C, H, W); None for a layer without any."""
         return None
 
-    def train_forward(self, x: np.ndarray, params: Params | None) -> tuple[np.ndarray, Any]:
-        """forward for training, and what backward reuses (None: nothing)."""
+    def train_forward(self, x: np.ndarray, params: Params | None,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:
+        """forward for training, and what backward reuses (None: nothing). `rng`: training's
+        generator for this batch (seeded by the training's seed, epoch, batch and part, so a
+        training stays deterministic), shared by its layers in the order they run; None
+        outside training (a gradient of the network as the page shows it), where a kind whose
+        training is random runs as at inference."""
         return self.forward(x, params), None
 
     def swaps_with_next(self, following: object) -> bool:

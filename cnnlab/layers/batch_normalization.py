@@ -140,7 +140,8 @@ class BatchNormalizationSpec(LayerKind):
         """Inference, with the stored statistics: (N, C, H, W) -> (N, C, H, W)."""
         return batch_normalization(x, params["beta"], params["gamma"], params["mean"], params["var"], self.epsilon)
 
-    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, tuple]:
+    def train_forward(self, x: np.ndarray, params: Params,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, tuple]:
         """Training, with the batch's statistics (see batch_normalization_training)."""
         return batch_normalization_training(x, params["beta"], params["gamma"], self.epsilon)
 

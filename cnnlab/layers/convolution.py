@@ -470,7 +470,8 @@ class ConvolutionSpec(LayerKind):
         """(N, C, H, W) -> (N, OutMaps, Ho, Wo)."""
         return convolution(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation, self.group)
 
-    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
+    def train_forward(self, x: np.ndarray, params: Params,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, object]:
         """forward, and what backward reuses: each group's patch matrix."""
         return convolution_with_columns(x, params["W"], params.get("b"), self.pad(), self.strides, self.dilation,
                                           self.group)

@@ -137,7 +137,8 @@ class DepthwiseConvolutionSpec(LayerKind):
         return depthwise_convolution(x, params["W"], params.get("b"), self.pad(), self.strides,
                                        self.dilation, self.multiplier)
 
-    def train_forward(self, x: np.ndarray, params: Params) -> tuple[np.ndarray, object]:
+    def train_forward(self, x: np.ndarray, params: Params,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, object]:
         return self.as_convolution(x.shape[1]).train_forward(x, self._as_convolution_params(params))
 
     def backward(self, dy: np.ndarray, x: np.ndarray, params: Params, y: np.ndarray, kept: object,
