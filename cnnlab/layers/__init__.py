@@ -14,13 +14,14 @@ from cnnlab.layers.batch_normalization import BatchNormalizationSpec
 from cnnlab.layers.convolution import ConvolutionSpec
 from cnnlab.layers.deconvolution import DeconvolutionSpec
 from cnnlab.layers.depthwise_convolution import DepthwiseConvolutionSpec
+from cnnlab.layers.dropout import DropoutSpec
 from cnnlab.layers.global_average_pooling import GlobalAveragePoolingSpec
 from cnnlab.layers.pooling import POOLING_KINDS, PoolingSpec
 from cnnlab.layers.unpooling import UnpoolingSpec
 
 LayerSpec = LayerKind  # any registered kind
 KINDS: tuple[type, ...] = (ConvolutionSpec, DepthwiseConvolutionSpec, DeconvolutionSpec, PoolingSpec, ActivationSpec,
-                           BatchNormalizationSpec, GlobalAveragePoolingSpec, AffineSpec, UnpoolingSpec)
+                           BatchNormalizationSpec, GlobalAveragePoolingSpec, AffineSpec, UnpoolingSpec, DropoutSpec)
 BY_HEAD: dict[str, type] = {head: kind for kind in KINDS for head in kind.HEADS}
 for _kind in KINDS:  # what each kind's own token fields expect, for the grammar's messages
     text.EXPECTED.update(_kind.EXPECTED)
