@@ -210,7 +210,7 @@ class PoolingStep(Step):
 
         return [("caption", tx("insp.pool.window", rows=span(self.rows), cols=span(self.cols))),
                 ("html", grid_html(self.values, tx("insp.window"), chosen=self.chosen)),
-                ("code", pooling_line(self)),
+                ("code", pooling_line(self, more_word=tx("insp.sum.more"))),
                 ("caption", tx(self.note, divisor=self.divisor))]
 
     def csv_rows(self) -> list[list]:
@@ -430,10 +430,14 @@ def sum_lines(step: ConvolutionStep, max_terms: int = 30, head: int = 12, tail: 
     return lines
 
 
-def pooling_line(step: PoolingStep) -> str:
+def pooling_line(step: PoolingStep, max_terms: int = 30, head: int = 12, tail: int = 3,
+                 more_word: str = "... ({hidden} more)") -> str:
     """'max(1, 2, 7, 8) = 8', '1 + 2 + 7 + 8 = 18' or '(1 + 2 + 7 + 8) / 4 = 4.5' (cells off
-    the input left out)."""
+    the input left out). A window of more than max_terms cells (a GlobalAveragePooling's
+    whole map) is folded as sum_lines folds: the first `head`, more_word, the last `tail`."""
     cells = [format_number(v) for v in step.values.ravel() if not np.isnan(v)]
+    if len(cells) > max_terms:
+        cells = cells[:head] + [more_word.format(hidden=len(cells) - head - tail)] + cells[-tail:]
     value = format_number(step.value)
     if step.reduce == "max":
         return f"max({', '.join(cells)}) = {value}"

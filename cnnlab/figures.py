@@ -70,6 +70,12 @@ def grid_figure(values: np.ndarray, fmt: str = ".2g", marked: np.ndarray | None 
     return fig
 
 
+MAX_GRID_SIDE = 32
+"""The most rows (and columns) grid_html writes out: a larger grid (a GlobalAveragePooling's
+whole map, an Affine's whole input) shows its first 32 and an ellipsis (one 168 x 254 map
+would be 43,000 cells, megabytes of HTML for one inspected pixel)."""
+
+
 def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np.ndarray | None = None,
               chosen: tuple[int, int] | None = None, diverging: bool = True, texts: np.ndarray | None = None,
               mark: str = "pad") -> str:
@@ -78,14 +84,19 @@ def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np
     each cell's text instead, e.g. a kernel's exact fractions), coloured like the
     heatmaps (the same colour tables), at least 12 px. NaN cells are blank; `marked`
     (h, w bool) cells read `mark`; `chosen` is outlined. Cheaper than a plotly chart for a
-    handful of numbers."""
+    handful of numbers; at most MAX_GRID_SIDE rows and columns, then an ellipsis."""
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     bound = max(abs(lo), abs(hi)) or 1.0
     span = (-bound, bound) if diverging else (lo, hi if hi > lo else lo + 1)
+    more_rows, more_cols = values.shape[0] > MAX_GRID_SIDE, values.shape[1] > MAX_GRID_SIDE
+    values = values[:MAX_GRID_SIDE, :MAX_GRID_SIDE]  # coloured on the whole grid's span
+    marked = None if marked is None else marked[:MAX_GRID_SIDE, :MAX_GRID_SIDE]
+    texts = None if texts is None else texts[:MAX_GRID_SIDE, :MAX_GRID_SIDE]
     colors = colorize(values, *span, "diverging" if diverging else "gray")
     rows = []
+    ellipsis = '<td style="text-align:center;padding:0 4px">…</td>'
     for r, row in enumerate(values):
         cells = []
         for c, v in enumerate(row):
@@ -100,7 +111,9 @@ def grid_html(values: np.ndarray, title: str, fmt: str | None = None, marked: np
             ink = "#000" if sum(bg) > 382 else "#fff"
             border = f"outline:3px solid {HIGHLIGHT};outline-offset:-3px;" if chosen == (r, c) else ""
             cells.append(f'<td style="{style}background:rgb{bg};color:{ink};{border}">{text}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append("<tr>" + "".join(cells) + (ellipsis if more_cols else "") + "</tr>")
+    if more_rows:
+        rows.append("<tr>" + ellipsis * (len(values[0]) + more_cols) + "</tr>")
     table = '<table style="border-collapse:collapse;margin:0">' + "".join(rows) + "</table>"
     return f'<div style="display:inline-block;margin:0 1.2em 0.6em 0"><div style="font-size:0.8em;opacity:0.7">{title}</div>{table}</div>'
 

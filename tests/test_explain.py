@@ -180,6 +180,36 @@ def test_one_number_format_in_the_formulas_and_the_grids_and_legible_cells():
     assert ">0.000447<" in page and ">1.5<" in page and "font-size:max(12px" in page
 
 
+def test_a_whole_map_window_or_input_is_shown_as_its_first_32_rows_and_columns_and_a_folded_line():
+    """A GlobalAveragePooling over a photo-sized map and an Affine over a photo-sized input:
+    the inspector writes at most 32 x 32 cells a grid (then an ellipsis) and folds the
+    window's line (was 6.7 MB and 39 MB of HTML for one pixel of the cat photo)."""
+    from cnnlab.figures import grid_html
+    from cnnlab.layers import AffineSpec, GlobalAveragePoolingSpec
+    from cnnlab.ui.i18n import Text
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 100, 120)).astype(np.float32)
+    tx = Text("en")
+    gap = GlobalAveragePoolingSpec()
+    step = explain_pixel(gap, None, x, (1, 0, 0), gap.forward(x[None], None)[0])
+    blocks = dict((kind, body) for kind, body in step.inspector_view(tx, x.shape))
+    total = 0.0
+    for i in range(100):  # the mean as a plain loop
+        for j in range(120):
+            total += float(x[1, i, j])
+    assert blocks["html"].count("<td") == 33 * 33 and blocks["html"].count("…") == 33 + 32
+    assert blocks["code"].count(" + ") + blocks["code"].count(" - ") == 12 + 3  # 12 terms, the fold, 3 terms
+    assert "... (11985 more)" in blocks["code"] and blocks["code"].endswith(f"/ 12000 = {format_number(total / 12000)}")
+    affine = AffineSpec(10)
+    params = affine.init_params(x.shape, rng)
+    step = explain_pixel(affine, params, x, (4, 0, 0), affine.forward(x[None], params)[0])
+    page = "".join(body for kind, body in step.inspector_view(tx, x.shape) if kind == "html")
+    assert page.count("<td") == 2 * 3 * 33 * 33  # two channels: patch, weights, products, each 32 x 32 and the ellipses
+    small = grid_html(np.arange(6.0).reshape(2, 3), "window")  # a small grid: every cell, no ellipsis
+    assert small.count("<td") == 6 and "…" not in small
+
+
 def test_kernels_with_exact_fractions_are_written_as_fractions():
     from cnnlab.classic_filters import classic_kernel, classic_weight
     from cnnlab.figures import grid_html
