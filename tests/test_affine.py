@@ -2,6 +2,7 @@
 is torch's weight transposed)."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,3 +70,24 @@ def test_token_shape_and_costs():
     spec = AffineSpec(10)
     assert spec.output_shape((16, 4, 4)) == (10, 1, 1)
     assert spec.statistics((16, 4, 4)) == {"CostParameter": 2570, "CostAdd": 10, "CostMultiplyAdd": 2560}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_words_say_training_adds_its_own_classifier_after_an_affine_stack(lang):
+    """Training always appends its own Affine 10 (training.network), so the modern preset,
+    which ends in Affine 10, trains with two in a row: neither Affine's explanation nor the
+    preset's help may call the stack's Affine *the* classifier, one value per class."""
+    from cnnlab.presets import PRESETS
+    from cnnlab.training import network
+    from cnnlab.ui.i18n import Text
+
+    trained = network(PRESETS["modern"])
+    assert [type(s) for s in trained[-2:]] == [AffineSpec, AffineSpec]  # the fact the words must tell
+    tx = Text(lang)
+    explanation, help_text = tx("explain.Affine", outputs=10), tx("net.preset.modern.help")
+    added = {"en": "adds its own Affine 10", "ja": "自分の Affine 10"}[lang]
+    where = {"en": "Trained tab", "ja": "「学習後」タブ"}[lang]
+    for text in (explanation, help_text):
+        assert added in text and where in text
+    assert "the classifier at the end of a network" not in explanation and "one value per class" not in help_text
+    assert "分類器です" not in explanation and "クラスごとに 1 つの値" not in help_text

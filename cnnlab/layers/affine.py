@@ -58,13 +58,15 @@ class AffineSpec(LayerKind):
             "affine_outputs.label": "OutShape",
             "affine_outputs.help": "How many outputs. Each output weighs every input value with its own weights.",
             "explain.Affine": ("Each of the {outputs} outputs is a weighted sum of every input value (plus the "
-                               "bias): the classifier at the end of a network, one output per class."),
+                               "bias). An Affine at a network's end is often its classifier, one output per class; "
+                               "here training always adds its own Affine 10 after the stack (shown on the Trained tab)."),
         },
         "ja": {
             "affine_outputs.label": "OutShape",
             "affine_outputs.help": "出力の数。各出力は、すべての入力値にそれぞれの重みを掛けて足します。",
             "explain.Affine": ("{outputs} 個の出力のそれぞれが、すべての入力値の重み付き和（とバイアス）です。"
-                               "ネットワークの最後でクラスごとに 1 つの出力を出す分類器です。"),
+                               "ネットワークの最後の Affine は、クラスごとに 1 つの出力を出す分類器であることが多いです。"
+                               "ここでは学習が常にスタックの後に自分の Affine 10 を加えます（「学習後」タブに表示）。"),
             "stack.what.outputs": "OutShape（10 のような整数）",
         },
     }

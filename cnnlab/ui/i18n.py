@@ -443,7 +443,7 @@ EN: dict[str, str] = {
     "net.preset.classic": "Classic filters",
     "net.preset.classic.help": "One Convolution whose 10 kernels are the classic filters (W.Initializer ClassicFilters): identity, box blur, Gaussian, sharpen, Sobel x, Sobel y, Prewitt x, Laplacian, emboss, 45° edge.",
     "net.preset.modern": "Modern",
-    "net.preset.modern.help": "(Convolution 5x5 → BatchNormalization → ReLU → MaxPooling 2) x 2 → GlobalAveragePooling → Affine 10: one value per class.",
+    "net.preset.modern.help": "(Convolution 5x5 → BatchNormalization → ReLU → MaxPooling 2) x 2 → GlobalAveragePooling → Affine 10. Training adds its own Affine 10 classifier after the stack (shown on the Trained tab), so this network trains with two Affine layers in a row.",
     "net.label": "The network as text",
     "net.help": (
         "Every layer, joined by _: {grammar}. "
@@ -1049,7 +1049,7 @@ JA: dict[str, str] = {
     "net.preset.classic": "古典的なフィルター",
     "net.preset.classic.help": "10 枚のカーネルが古典的なフィルター（W.Initializer ClassicFilters）の Convolution 1 層: 恒等、平均ぼかし、ガウシアン、シャープ化、Sobel x、Sobel y、Prewitt x、ラプラシアン、エンボス、45° エッジ。",
     "net.preset.modern": "現代的",
-    "net.preset.modern.help": "（Convolution 5x5 → BatchNormalization → ReLU → MaxPooling 2）x 2 → GlobalAveragePooling → Affine 10: クラスごとに 1 つの値。",
+    "net.preset.modern.help": "（Convolution 5x5 → BatchNormalization → ReLU → MaxPooling 2）x 2 → GlobalAveragePooling → Affine 10。学習はスタックの後に自分の Affine 10 の分類器を加える（「学習後」タブに表示）ので、このネットワークは Affine 2 層が続く形で学習します。",
     "net.label": "ネットワーク（テキスト）",
     "net.help": (
         "すべての層を _ でつなぎます: {grammar}。"
