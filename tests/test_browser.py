@@ -792,6 +792,8 @@ def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, s
      "The grids show channel 0 of 4.Sum of the products over 4 channels = {sum}+ bias {bias} = {value}"),
     ("conv-4-3x3_unpool-2x2", ["window"], "A copy of the input value = {value}"),
     ("conv-4-3x3_relu", [], "ReLU(x) = max(0, x): x = {x} → {value}"),
+    ("conv-4-3x3_affine-10", ["input values", "weights W[:, 0]", "input value x weight"],
+     "The grids show input channel 0 of 4.Sum of input value x weight over all 4 channels = {sum}+ bias {bias} = {value}"),
 ])
 def test_the_player_draws_the_grids_and_lines_each_kind_s_step_describes(page, server, net, grids, line):
     """The browser knows no kind: a Deconvolution, an Unpooling and an activation are drawn
