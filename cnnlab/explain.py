@@ -54,11 +54,6 @@ class Step:
         """The input channels the pixel reads (the player sends these)."""
         return (self.out[0],)
 
-    def place(self, tx) -> str:
-        """Where the pixel is, as the inspector's heading and the worksheet's title name it, in
-        tx's language: 'map 3, row 0, column 0' (an Affine's step: 'output 3')."""
-        return tx("insp.place", map=self.out[0], row=self.out[1], col=self.out[2])
-
     def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
         """The inspector's body under the pixel's title, in tx's language (tx: the catalogue's
         lookup, tx(key, **fields)); in_shape: the layer's input (C, H, W)."""

@@ -118,7 +118,7 @@ def _affine_stages():
 def test_the_inspector_explains_an_affine_output_as_input_values_times_weights_not_a_kernel(lang):
     """The inspector's heading names output 3 (no map, row and column), its grids the input
     values, the weights W[:, 3] and their products, its caption W's column: no convolution word."""
-    from apptools import open_tab, page_text
+    from apptools import open_tab, page_text, popover_labels
     from cnnlab.explain import format_number
 
     at = open_tab({"en": "Inspect a pixel", "ja": "ピクセルを調べる"}[lang], {**AFFINE_QUERY, "lang": lang})
@@ -130,6 +130,9 @@ def test_the_inspector_explains_an_affine_output_as_input_values_times_weights_n
     missing = [w for w in AFFINE_WORDS[lang] if w not in text]
     assert missing == [], text
     assert [w for w in CONVOLUTION_WORDS if w in text] == [], text
+    # the sidebar's popover names the output likewise
+    where = {"en": "layer 3, output 3", "ja": "層 3、出力 3"}[lang]
+    assert any(label.endswith(where) for label in popover_labels(at)), popover_labels(at)
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -155,11 +158,15 @@ def test_the_player_and_the_worksheet_name_an_affine_s_parts(lang):
     assert [w for w in CONVOLUTION_WORDS if w in words] == [] and "row {row}" not in player["words"]["where"], words
 
     stages = _affine_stages()
+    value = format_number(float(stages[3].output[3, 0, 0]))  # the Maps tab's inspected line names the output
+    inspected = {"en": f"Inspected (boxed): **Affine**, output 3 = **{value}**",
+                 "ja": f"調べているピクセル（枠）: **Affine**、出力 3 = **{value}**"}[lang]
+    assert any(inspected in m.value for m in at.markdown)
     x, params = stages[2].output, stages[3].params
     step = explain_pixel(stages[3].spec, params, x, (3, 0, 0), stages[3].output)
     tx = Text(lang)
-    sheet = worksheet.worksheet_html(step, tx("sheet.title", name="Affine", layer=3, place=step.place(tx)),
-                                     {k: tx(key) for k, key in worksheet.sheet_words(step).items()})
+    title = tx("sheet.title", name="Affine", layer=3, place=stages[3].spec.place(tx, step.out))
+    sheet = worksheet.worksheet_html(step, title, {k: tx(key) for k, key in worksheet.sheet_words(step).items()})
     assert {"en": "Affine (layer 3), output 3", "ja": "Affine（層 3）、出力 3"}[lang] in sheet
     assert {"en": "<h3>Weights W[:, 3]</h3>", "ja": "<h3>重み W[:, 3]</h3>"}[lang] in sheet
     assert [w for w in CONVOLUTION_WORDS if w in sheet] == []

@@ -53,10 +53,6 @@ class AffineStep(explain.ConvolutionStep):
     SHEET_WORDS: ClassVar[dict[str, str]] = {"inputs": "sheet.Affine.inputs", "weights": "sheet.Affine.weights",
                                               "terms": "sheet.Affine.products", "total": "sheet.Affine.sum"}
 
-    def place(self, tx) -> str:
-        """'output 3': an Affine's output is one value, no map's row and column."""
-        return tx("insp.Affine.place", output=self.out[0])
-
     def window_caption(self, tx, padded: np.ndarray) -> list[explain.Block]:
         """Every input value is read, each times its own weight of W's column o."""
         c, h, w = self.patch.shape
@@ -135,8 +131,9 @@ class AffineSpec(LayerKind):
             "affine_outputs.label": "OutShape",
             "affine_outputs.help": "How many outputs. Each output weighs every input value with its own weights.",
             "explain.Affine": ("Each of the {outputs} outputs is a weighted sum of every input value (plus the "
-                               "bias). An Affine at a network's end is often its classifier, one output per class; "
-                               "here training always adds its own Affine 10 after the stack (shown on the Trained tab)."),
+                               "bias). An Affine at a network's end is often its classifier, one output per "
+                               "class; here training always adds its own Affine 10 after the stack (shown on the "
+                               "Trained tab)."),
             "insp.Affine.place": "output {output}",
             "insp.Affine.reads": ("Output {output} reads all {count:,} input values ({shape}), each times its own "
                                   "weight: W[:, {output}], column {output} of nnabla's W ({count:,} inputs x "
@@ -195,6 +192,10 @@ class AffineSpec(LayerKind):
     @classmethod
     def addable(cls) -> tuple["AffineSpec", ...]:
         return (cls(10),)
+
+    def place(self, tx, out: tuple[int, int, int]) -> str:
+        """'output 3': an Affine's output o is one value (o, 0, 0), no map of rows and columns."""
+        return tx("insp.Affine.place", output=out[0])
 
     def output_shape(self, in_shape: Shape3) -> Shape3:
         return (self.outputs, 1, 1)

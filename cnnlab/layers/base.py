@@ -81,6 +81,12 @@ class LayerKind:
         """The catalogue key of what this layer does (EXPLANATION)."""
         return self.EXPLANATION
 
+    def place(self, tx, out: tuple[int, int, int]) -> str:
+        """Output pixel out = (map, row, column) as the page names it, in tx's language (the
+        inspector's heading and sidebar, the inspected line, the worksheet's title): 'map 3,
+        row 0, column 0'. A kind whose output is no map of rows and columns names it its way."""
+        return tx("insp.place", map=out[0], row=out[1], col=out[2])
+
     def check_limits(self) -> None:
         """LayerShapeError naming the first setting outside LIMITS."""
         check_fields(self, self.LIMITS)
