@@ -23,7 +23,7 @@ and may override the defaults below: LIMITS and FIELDS (its settings, see
 cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward
 (training's forward; its `rng` a generator for a kind whose training draws random numbers),
 swaps_with_next, kernels, parameter_count, training_values, batch_statistics,
-update_statistics, torch_load. Its words (field labels, its explanation) are WORDS,
+update_statistics, torch_load, place (how the page names an output pixel). Its words (field labels, its explanation) are WORDS,
 merged into the app's catalogue (cnnlab.ui.i18n).
 
 Parameters are named as nnabla names them (W, b, gamma, beta, mean, var): a layer's
