@@ -47,6 +47,9 @@ class Step:
     out: tuple[int, int, int]
     value: float
 
+    SHEET_WORDS: ClassVar[dict[str, str]] = {}
+    """The worksheet's words of this step beyond cnnlab.worksheet.SHEET_WORDS (name -> catalogue key)."""
+
     def input_channels(self) -> tuple[int, ...]:
         """The input channels the pixel reads (the player sends these)."""
         return (self.out[0],)
@@ -121,6 +124,15 @@ class ConvolutionStep(Step):
         key = "insp.conv.window.padded" if padded.any() else "insp.conv.window"
         return [("caption", tx(key, rows=span(self.rows), cols=span(self.cols)))]
 
+    def grid_titles(self, tx) -> tuple[str, str, str]:
+        """The inspector's titles of the patch, kernel and products grids."""
+        return tx("insp.patch"), tx("insp.kernel", map=self.out[0]), tx("insp.products")
+
+    def total_words(self, tx) -> list[Block]:
+        """The total line (each channel's sum, the bias, = the value) and the note on rounding."""
+        return [("markdown", tx("insp.conv.total", line=f"`{total_line(self, tx('sheet.bias'))}`")),
+                ("caption", tx("insp.rounding"))]
+
     def inspector_view(self, tx, in_shape: Shape3) -> list[Block]:
         """The patch, kernel and products of each input channel the pixel reads (named when
         the layer's input has several, at most 3 drawn), and the sums."""
@@ -128,21 +140,19 @@ class ConvolutionStep(Step):
 
         padded = self.padded(in_shape[1:])
         blocks = self.window_caption(tx, padded)
+        patch_title, kernel_title, products_title = self.grid_titles(tx)
         for k, channel in enumerate(self.channels[:3]):
             if in_shape[0] > 1:
                 blocks.append(("markdown", tx("insp.channel", channel=channel)))
             blocks.append(("html",
-                           grid_html(self.patch[k], tx("insp.patch"), marked=padded, mark=self.pad_mark(tx))
-                           + grid_html(self.kernel[k], tx("insp.kernel", map=self.out[0]),
-                                       texts=kernel_texts(self.kernel[k]))
-                           + grid_html(self.products[k], tx("insp.products"))))
+                           grid_html(self.patch[k], patch_title, marked=padded, mark=self.pad_mark(tx))
+                           + grid_html(self.kernel[k], kernel_title, texts=kernel_texts(self.kernel[k]))
+                           + grid_html(self.products[k], products_title)))
         if len(self.channels) > 3:
             blocks.append(("caption", tx("insp.more_channels", count=len(self.channels) - 3)))
         blocks.append(("code", "\n".join(sum_lines(self, channel_word=tx("insp.sum.channel"),
                                                    more_word=tx("insp.sum.more")))))
-        blocks.append(("markdown", tx("insp.conv.total", line=f"`{total_line(self, tx('sheet.bias'))}`")))
-        blocks.append(("caption", tx("insp.rounding")))
-        return blocks
+        return blocks + self.total_words(tx)
 
     def csv_rows(self) -> list[list]:
         rows: list[list] = [["channel", "input_row", "input_column", "input", "kernel", "product"]]

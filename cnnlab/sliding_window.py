@@ -40,7 +40,8 @@ def tour(spec, params, x: np.ndarray, y: np.ndarray, map_index: int, display: Di
     """The tour of output map `map_index` of `spec` applied to x (C, H, W) giving y (M, Ho, Wo).
     A JSON-able dict: the step's own description (explain.Step.player: reduce, rows (Ho, k),
     cols (Wo, k), kernel (Cg, kh, kw) float32 base64 or None, bias, divisors (Ho*Wo) for
-    "mean", formula, grids and lines, their words as catalogue keys), and channels, input
+    "mean", formula, grids and lines, their words as catalogue keys; words: the player's own
+    words the step names otherwise, e.g. {"output": key}), and channels, input
     (Cg, H, W) float32 base64, output (Ho, Wo) float32 base64, the colour table with each
     picture's range (lo, hi) in true values. TourTooLarge past MAX_VALUES, priced before
     anything is built."""
@@ -50,7 +51,8 @@ def tour(spec, params, x: np.ndarray, y: np.ndarray, map_index: int, display: Di
     values = len(channels) * x.shape[1] * x.shape[2] + ho * wo
     if values > MAX_VALUES:
         raise TourTooLarge(values)
-    base = {"kernel": None, "bias": None, "divisors": None, "formula": None, **first.player(spec, params, x, (ho, wo))}
+    base = {"kernel": None, "bias": None, "divisors": None, "formula": None, "words": {},
+            **first.player(spec, params, x, (ho, wo))}
     if base["kernel"] is not None:
         base["kernel"] = b64(np.asarray(base["kernel"], dtype="<f4"))
     source = np.asarray(x[list(channels)], dtype="<f4")

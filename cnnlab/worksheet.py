@@ -19,6 +19,12 @@ SHEET_WORDS: dict[str, str] = {"channel": "sheet.channel", "patch": "sheet.patch
 """The words a worksheet names its parts with -> their catalogue keys."""
 
 
+def sheet_words(step: PixelStep) -> dict[str, str]:
+    """The words `step`'s worksheet names its parts with -> their catalogue keys: SHEET_WORDS
+    and the step's own (explain.Step.SHEET_WORDS, e.g. an Affine's weights)."""
+    return {**SHEET_WORDS, **step.SHEET_WORDS}
+
+
 def worksheet_csv(step: PixelStep) -> str:
     """One line per term: where it reads (channel, row, column of the input) and its numbers;
     the last line the result."""

@@ -857,6 +857,9 @@ def test_the_trained_tab_shows_the_classifier_as_an_affine_layer_its_outputs_as_
         line = " ".join([format_number(sums[0]), "-" if sums[1] < 0 else "+", format_number(abs(sums[1])),
                          "-" if bias < 0 else "+", "bias", format_number(abs(bias)), "=", value])
         assert f"`{line}`" in markdown
+        grids = " ".join(h.proto.body for h in at.get("html"))  # its grids named as an Affine's, not a kernel's
+        assert f"weights W[:, {output}]" in grids and "input values" in grids and "kernel" not in grids
+        assert f"= output {output}: `{line}`" in markdown
     code = " ".join(c.value for c in at.code)
     assert "nn.Linear(338, 10, bias=True)" in code and "weights['layer3/affine/W']" in code
     assert "params['layer3/affine/W'].d = weights['layer3/affine/W']" in code

@@ -792,6 +792,8 @@ def test_the_sliding_window_plays_steps_and_computes_what_numpy_computes(page, s
      "The grids show channel 0 of 4.Sum of the products over 4 channels = {sum}+ bias {bias} = {value}"),
     ("conv-4-3x3_unpool-2x2", ["window"], "A copy of the input value = {value}"),
     ("conv-4-3x3_relu", [], "ReLU(x) = max(0, x): x = {x} → {value}"),
+    ("conv-4-3x3_affine-10", ["input values", "weights W[:, 0]", "input value x weight"],
+     "The grids show input channel 0 of 4.Sum of input value x weight over all 4 channels = {sum}+ bias {bias} = {value}"),
 ])
 def test_the_player_draws_the_grids_and_lines_each_kind_s_step_describes(page, server, net, grids, line):
     """The browser knows no kind: a Deconvolution, an Unpooling and an activation are drawn
@@ -959,6 +961,34 @@ def test_the_colour_bar_labels_say_what_the_colours_mean(page, server):
     wait_for_app(page, MAPS_TAB_CHARTS)
     assert page.evaluate(BAR_JS, "chart-stage-1") == ["+各マップの最大 |値|", "0", "-各マップの最大 |値|"]
     assert page.get_by_text("色: 白 = 0、それより小さいと青、大きいと赤。各マップをそれぞれの").count() >= 1
+
+
+BAR_EXTENT_JS = f"""(key) => {{
+  const root = ({FIND_HEATMAP_JS})(key), bar = root.querySelector('.hm-bar');
+  const host = document.querySelector('.st-key-' + key), next = host.nextElementSibling;
+  const parts = [bar, ...bar.querySelectorAll('*')].map((e) => e.getBoundingClientRect());
+  return {{ bottom: Math.max(...parts.map((b) => b.bottom)), height: bar.getBoundingClientRect().height,
+           canvas: root.querySelector('.hm-canvas').getBoundingClientRect().height,
+           next: next ? next.getBoundingClientRect().top : null,
+           labels: [root.querySelector('.hm-max').textContent, root.querySelector('.hm-min').textContent] }};
+}}"""  # the colour bar's lowest edge (its labels' too), its height, the canvas's, and the top of what follows
+
+
+def test_a_1x1_map_s_colour_bar_stays_above_the_caption_below_and_a_24x24_map_s_keeps_its_height(page, server):
+    """An enlarged 1 x 1 map (GlobalAveragePooling, Affine) is 24 px tall: its colour bar,
+    labels and all, ends above the next element (the receptive field's caption), not over it;
+    an ordinary 24 x 24 map's bar is as tall as before (its canvas's height, at most 240 px)."""
+    for net in ("conv-2-3x3_gap", "conv-2-3x3_affine-10"):
+        page.goto(f"{server}/?net={net}&view=inspect&insp_layer=2")
+        wait_for_app(page, ("chart-pick",))
+        bar = page.evaluate(BAR_EXTENT_JS, "chart-pick")
+        assert bar["canvas"] < 40 and all(bar["labels"]), bar
+        assert bar["next"] is not None and bar["bottom"] <= bar["next"] + 0.5, (net, bar)
+    page.goto(f"{server}/?view=inspect")
+    wait_for_app(page, ("chart-pick",))
+    bar = page.evaluate(BAR_EXTENT_JS, "chart-pick")
+    assert bar["canvas"] > 100 and abs(bar["height"] - min(bar["canvas"], 240)) <= 3, bar
+    assert bar["bottom"] <= bar["next"] + 0.5, bar
 
 
 def test_component_scripts_are_fetched_once_and_never_sent_with_an_update(page, server):

@@ -202,10 +202,10 @@ def _kind_texts(lang: str, spec) -> tuple[list[str], list[str]]:
                 for how, content in step.inspector_view(tx, x.shape):
                     written.append(re.sub(r"<[^>]+>", " ", html.unescape(content)) if how == "html" else content)
         tour = sliding_window.tour(spec, params, x, y, m, Display())
-        for key in [*tour["lines"], *(grid["title"] for grid in tour["grids"])]:
+        for key in [*tour["lines"], *(grid["title"] for grid in tour["grids"]), *tour["words"].values()]:
             tx(key)
-    for key in worksheet.SHEET_WORDS.values():
-        tx(key)
+        for key in worksheet.sheet_words(step).values():
+            tx(key)
     return tx.written, written
 
 

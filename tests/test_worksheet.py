@@ -15,7 +15,7 @@ from cnnlab.data import load_mnist
 from cnnlab.explain import explain_pixel, format_number
 from cnnlab.pipeline import run
 from cnnlab.presets import parse_stack
-from cnnlab.worksheet import BLANK, number, worksheet_csv, worksheet_html
+from cnnlab.worksheet import BLANK, number, sheet_words, worksheet_csv, worksheet_html
 from test_layer_contract import _setup, any_spec
 
 STAGES = run(load_mnist().image(4), parse_stack("conv-2-3x3-p1x1_relu_max-2x2"), 0)
@@ -86,5 +86,5 @@ def test_every_kind_s_worksheet_writes_the_pixel_s_value(spec, seed, data):
     step = explain_pixel(spec, params, x, out, y)
     value = number(float(y[out]))
     assert worksheet_csv(step).strip().splitlines()[-1].endswith(value)
-    words = dict.fromkeys(("channel", "patch", "kernel", "products", "sum", "bias", "window", "result"), "w")
+    words = dict.fromkeys(sheet_words(step), "w")  # the common words and the step's own
     assert f"<b>{value}</b>" in worksheet_html(step, "title", words)

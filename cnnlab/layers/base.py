@@ -23,7 +23,7 @@ and may override the defaults below: LIMITS and FIELDS (its settings, see
 cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward
 (training's forward; its `rng` a generator for a kind whose training draws random numbers),
 swaps_with_next, kernels, parameter_count, training_values, batch_statistics,
-update_statistics, torch_load. Its words (field labels, its explanation) are WORDS,
+update_statistics, torch_load, place (how the page names an output pixel). Its words (field labels, its explanation) are WORDS,
 merged into the app's catalogue (cnnlab.ui.i18n).
 
 Parameters are named as nnabla names them (W, b, gamma, beta, mean, var): a layer's
@@ -80,6 +80,12 @@ class LayerKind:
     def explanation_key(self) -> str:
         """The catalogue key of what this layer does (EXPLANATION)."""
         return self.EXPLANATION
+
+    def place(self, tx, out: tuple[int, int, int]) -> str:
+        """Output pixel out = (map, row, column) as the page names it, in tx's language (the
+        inspector's heading and sidebar, the inspected line, the worksheet's title): 'map 3,
+        row 0, column 0'. A kind whose output is no map of rows and columns names it its way."""
+        return tx("insp.place", map=out[0], row=out[1], col=out[2])
 
     def check_limits(self) -> None:
         """LayerShapeError naming the first setting outside LIMITS."""

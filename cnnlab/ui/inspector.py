@@ -46,7 +46,7 @@ def inspector_controls(tx: Text, stages) -> tuple[Pixel | None, list[str]]:
     _keep_place(layer, stages[layer].shape)
     shown = [min(int(w.current(key)), size - 1) for key, size in zip(("insp_map", "insp_row", "insp_col"),
                                                                      stages[layer].shape)]
-    where = tx("insp.where", layer=layer, map=shown[0], row=shown[1], col=shown[2])  # as clamped below
+    where = tx("insp.where", layer=layer, place=stages[layer].spec.place(tx, tuple(shown)))  # as clamped below
     with w.more_popover(tx, tx("insp.header"), where, icon=":material/my_location:"):
         pixel, notes = _pixel_controls(tx, stages, usable, layers)
     if asked != layer:
@@ -161,20 +161,20 @@ def inspector_view(tx: Text, stages: Sequence[Stage], inspected: Inspected, disp
         heatmap(tx, heatmaps.input_heatmap(stages[0].output, display, field=inspected.field, max_width=300),
                 key="chart-insp-input")
     with right:
-        st.markdown(tx("insp.title", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+        st.markdown(tx("insp.title", name=stage.name, place=stage.spec.place(tx, pixel.out),
                        value=pixel_value(stage, pixel)))
         if pixel.layer > 1:  # layer 1's input, with the same window, is on the left
             st.caption(tx("insp.before", layer=pixel.layer - 1, name=prev.name))
             heatmap(tx, heatmaps.maps_heatmap(prev.output, display, max_width=520, window=inspected.window),
                     key="chart-insp-before")
         show_blocks(step.inspector_view(tx, prev.output.shape))
-        worksheet_downloads(tx, step, tx("sheet.title", name=stage.name, layer=pixel.layer, map=pixel.map,
-                                         row=pixel.row, col=pixel.col))
+        worksheet_downloads(tx, step, tx("sheet.title", name=stage.name, layer=pixel.layer,
+                                         place=stage.spec.place(tx, pixel.out)))
 
 
 def worksheet_downloads(tx: Text, step: explain.PixelStep, title: str) -> None:
     """The pixel's numbers as CSV, a printable worksheet and an exercise (answers blank)."""
-    words = {k: tx(key) for k, key in worksheet.SHEET_WORDS.items()}
+    words = {k: tx(key) for k, key in worksheet.sheet_words(step).items()}
     row = st.container(horizontal=True, gap="small", wrap=True)
     row.download_button(tx("sheet.csv"), lambda: worksheet.worksheet_csv(step), file_name="pixel.csv", mime="text/csv",
                         key="dl-sheet-csv", on_click="ignore", icon=":material/download:")

@@ -72,7 +72,7 @@ def inspected_line(tx: Text, stages: Sequence[Stage], pixel: "inspector.Pixel | 
     """The inspected pixel and its value (the network itself: the overview above the tabs)."""
     if pixel is not None:
         stage = stages[pixel.layer]
-        st.markdown(tx("maps.inspected", name=stage.name, map=pixel.map, row=pixel.row, col=pixel.col,
+        st.markdown(tx("maps.inspected", name=stage.name, place=stage.spec.place(tx, pixel.out),
                        value=inspector.pixel_value(stage, pixel)))
 
 

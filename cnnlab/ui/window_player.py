@@ -21,7 +21,9 @@ WORDS: dict[str, str] = {
     "speed": "slide.speed", "per_second": "slide.per_second", "position": "slide.position", "where": "slide.where",
     "input": "slide.input", "input_some": "slide.input_some", "output": "slide.output"}
 """The player's own words (its buttons and captions) -> their catalogue keys; what a step
-shows (its grids' titles and its lines) is named by the step's own keys (explain.Step.player)."""
+shows (its grids' titles, which may name the output map as {map}, and its lines) is named by
+the step's own keys (explain.Step.player), as are the player's words it names otherwise (its
+`words`: an Affine's output is no map of rows and columns)."""
 
 
 def window_player(tx: Text, stage: Stage, before: Stage, pixel: tuple[int, int, int], display: Display) -> None:
@@ -35,8 +37,8 @@ def window_player(tx: Text, stage: Stage, before: Stage, pixel: tuple[int, int, 
     except sliding_window.TourTooLarge as err:
         st.info(tx("slide.too_large", values=err.values, most=sliding_window.MAX_VALUES), icon=":material/block:")
         return
-    words = {k: tx(key) for k, key in WORDS.items()}  # templates: the browser fills them
-    grids = [{**grid, "title": tx(grid["title"])} for grid in data["grids"]]
+    words = {k: tx(key) for k, key in {**WORDS, **data["words"]}.items()}  # templates: the browser fills them
+    grids = [{**grid, "title": tx(grid["title"], map=m)} for grid in data["grids"]]
     lines = [tx(key) for key in data["lines"]]
     _component(key=f"slide-{stage.index}", height="content",
                data={**data, "grids": grids, "lines": lines, "words": words, "highlight": HIGHLIGHT,

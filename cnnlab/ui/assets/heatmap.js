@@ -301,10 +301,12 @@ function availableWidth(root, d) {
   return Math.max(0, root.clientWidth - (d.colorbar ? 60 : 0));  // .hm is a block: its container's width
 }
 
-// The colour bar as tall as the mosaic is drawn (a narrow screen shrinks the canvas), at most 240 px.
+// The colour bar as tall as the mosaic is drawn (a narrow screen shrinks the canvas), at most 240 px;
+// a small mosaic's bar (a 1 x 1 map) grows to hold its two labels and the ramp's 40 px, so it
+// never spills over what lies below the heatmap: its height is a minimum, never fixed.
 function fitBar(root) {
   const canvas = root.querySelector(".hm-canvas"), bar = root.querySelector(".hm-bar");
-  bar.style.height = `${Math.max(40, Math.min(canvas.clientHeight || 0, 240))}px`;
+  bar.style.minHeight = `${Math.min(canvas.clientHeight || 0, 240)}px`;
 }
 
 function paint(root, sent) {
