@@ -40,7 +40,6 @@ from cnnlab.training import Model
 MAX_BATCH_VALUES = 16_000_000  # values one occlusion batch holds at once (64 MB of float32)
 ASCENT_TRIES = 4  # step halvings tried before an ascent stops
 BLUR = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]).astype(np.float32) / 16
-CONVOLUTIONS = ("Convolution", "DepthwiseConvolution", "Deconvolution")
 
 
 # --- the engine, behind two calls -------------------------------------------------------
@@ -289,8 +288,9 @@ def ascent(model: Model, in_shape: tuple[int, int, int], layer: int | None, m: i
 # --- Grad-CAM --------------------------------------------------------------------------
 
 def last_convolution(specs: Sequence) -> int | None:
-    """The 1-based index of the stack's last convolution (any of CONVOLUTIONS), or None."""
-    found = [k + 1 for k, spec in enumerate(specs) if spec.kind in CONVOLUTIONS]
+    """The 1-based index of the stack's last layer of learned feature maps (a kind with
+    FEATURE_MAPS: the convolutions), or None."""
+    found = [k + 1 for k, spec in enumerate(specs) if spec.FEATURE_MAPS]
     return found[-1] if found else None
 
 

@@ -235,3 +235,24 @@ def test_occlusion_and_ascent_are_priced_and_refused_over_the_budget():
         A.occlusion_cost(big, (1, 28, 28), 1, 1)
     assert err.value.detail[0] == "budget.attribution_work"
     assert err.value.detail[1]["work_millions"] > MAX_WORK / 1e6
+
+
+def test_grad_cam_s_layer_is_found_by_the_kind_s_own_flag_not_by_its_name():
+    """last_convolution asks each kind (FEATURE_MAPS in its module), so a new convolution-like
+    kind is found without editing attribution; of the registered kinds, the convolutions."""
+    from dataclasses import dataclass
+
+    from cnnlab.layers import KINDS
+    from cnnlab.layers.base import LayerKind
+
+    @dataclass(frozen=True)
+    class Maps(LayerKind):
+        kind = "SomeNewConvolution"
+        FEATURE_MAPS = True
+
+    specs = parse_stack("conv-2-3x3_relu_max-2x2")
+    assert A.last_convolution(specs) == 1
+    assert A.last_convolution((*specs, Maps(), *parse_stack("relu"))) == 4
+    assert A.last_convolution(parse_stack("relu_max-2x2")) is None
+    flagged = {kind.__name__ for kind in KINDS if kind.FEATURE_MAPS}
+    assert flagged == {"ConvolutionSpec", "DepthwiseConvolutionSpec", "DeconvolutionSpec"}, flagged

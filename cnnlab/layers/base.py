@@ -23,7 +23,8 @@ and may override the defaults below: LIMITS and FIELDS (its settings, see
 cnnlab.layers.fields), addable, check_limits, size_arithmetic, init_params, train_forward
 (training's forward; its `rng` a generator for a kind whose training draws random numbers),
 swaps_with_next, kernels, parameter_count, training_values, batch_statistics,
-update_statistics, torch_load, place (how the page names an output pixel). Its words (field labels, its explanation) are WORDS,
+update_statistics, torch_load, place (how the page names an output pixel), FEATURE_MAPS
+(a convolution: Grad-CAM's layer). Its words (field labels, its explanation) are WORDS,
 merged into the app's catalogue (cnnlab.ui.i18n).
 
 Parameters are named as nnabla names them (W, b, gamma, beta, mean, var): a layer's
@@ -61,6 +62,9 @@ class LayerKind:
     """nnabla's parameter scope under the layer's name (conv, bn, affine): NPZ keys are
     layer{index}/{SCOPE}/{name}, as nnabla's parametric functions name them."""
     TRAINED: ClassVar[tuple[str, ...]] = ()
+    FEATURE_MAPS: ClassVar[bool] = False
+    """Whether its outputs are learned spatial feature maps (a convolution): Grad-CAM weighs
+    the last such layer's maps (cnnlab.attribution.last_convolution)."""
     WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ja": {}}
     """The kind's own words, by language: its settings' labels and help (Field.texts), what
     it does (EXPLANATION), its inspector and player notes and, in Japanese,

@@ -341,6 +341,7 @@ class ConvolutionSpec(LayerKind):
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
     SCOPE = "conv"
+    FEATURE_MAPS = True
     TRAINED = ("W", "b")
     FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
               Field("strides", "pair", "stride"), BORDER_MODE, EXPLICIT_PADDING,

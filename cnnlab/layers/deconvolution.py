@@ -179,6 +179,7 @@ class DeconvolutionSpec(LayerKind):
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
     SCOPE = "deconv"
+    FEATURE_MAPS = True
     TRAINED = ("W", "b")
     FIELDS = (Field("out_maps", "int", "out_maps"), Field("kernel_shape", "pair", "kernel"),
               Field("strides", "pair", "stride"), Field("padding", "pair", "pad"),

@@ -76,6 +76,7 @@ class DepthwiseConvolutionSpec(LayerKind):
     WORK_UNIT = "multiply-adds"
     LIMITS = LIMITS
     SCOPE = "depthwise_conv"
+    FEATURE_MAPS = True
     TRAINED = ("W", "b")
     FIELDS = (Field("kernel_shape", "pair", "kernel"), Field("multiplier", "int", "dw_multiplier"),
               Field("strides", "pair", "stride"), convolution.BORDER_MODE, convolution.EXPLICIT_PADDING,
