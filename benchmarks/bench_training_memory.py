@@ -1,7 +1,7 @@
 """A training child's peak memory against its price: for each network, the training
 budget's priced batch memory (`cnnlab.budget.training_cost(...).batch_bytes`) and the
 peak resident memory of a real training child (`python -m cnnlab.training_process` in
-the environment the server gives it, OpenBLAS on one thread as scripts/replicas.py sets), sampled every --every seconds, over one
+the environment the server gives it: one OpenBLAS thread, one malloc arena), sampled every --every seconds, over one
 epoch on --images images (the per-epoch test-set accuracy included).
 
     python benchmarks/bench_training_memory.py [--images 640] [--every 0.02] [NET ...]
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from browsertools import rss_mb  # noqa: E402
 from cnnlab import budget  # noqa: E402
 from cnnlab.presets import parse_stack  # noqa: E402
 from cnnlab.training_process import child_environment  # noqa: E402
@@ -46,20 +47,16 @@ NETWORKS = (
 def child_peak(net: str, images: int, every: float) -> float:
     """Peak RSS MB of one training child."""
     request = json.dumps({"stack": net, "images": images, "epochs": 1, "seed": 1, "nice": 0})
-    env = {**child_environment(), "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         child = subprocess.Popen([sys.executable, "-m", "cnnlab.training_process", request, f"{tmp}/m.npz"],
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        samples: list[int] = []
+                                 env=child_environment(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True)
+        samples: list[float] = []
         threading.Thread(target=child.stdout.read, daemon=True).start()
         while child.poll() is None:
-            try:
-                with open(f"/proc/{child.pid}/status") as fh:
-                    samples.append(next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")))
-            except (OSError, StopIteration):
-                pass
+            samples.append(rss_mb(child.pid, children=False))
             time.sleep(every)
-    return max(samples) / 1024
+    return max(samples)
 
 
 def main() -> None:

@@ -165,17 +165,22 @@ class ConvolutionStep(Step):
         rows.append(["sum", "", "", "", "", sheet_number(self.value)])
         return rows
 
+    def sheet_titles(self, words: dict[str, str]) -> tuple[str, str, str, str]:
+        """The worksheet's titles of the patch, kernel and products grids, and the sum's word."""
+        return words["patch"], words["kernel"], words["products"], words["sum"]
+
     def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
+        patch, kernel, products, total = (html.escape(title) for title in self.sheet_titles(words))
         parts = []
         for c, channel in enumerate(self.channels):
             parts.append(f"<h2>{html.escape(words['channel'])} {channel}</h2><div class=row>"
-                         f"<div><h3>{html.escape(words['patch'])}</h3>{sheet_grid(self.patch[c])}</div>"
-                         f"<div><h3>{html.escape(words['kernel'])}</h3>"
+                         f"<div><h3>{patch}</h3>{sheet_grid(self.patch[c])}</div>"
+                         f"<div><h3>{kernel}</h3>"
                          f"{sheet_grid(self.kernel[c], texts=kernel_texts(self.kernel[c]))}</div>"
-                         f"<div><h3>{html.escape(words['products'])}</h3>{sheet_grid(self.products[c], exercise)}</div>"
+                         f"<div><h3>{products}</h3>{sheet_grid(self.products[c], exercise)}</div>"
                          "</div>")
         answer = SHEET_BLANK if exercise else sheet_number(self.value)
-        parts.append(f"<p>{html.escape(words['sum'])} + {html.escape(words['bias'])} {sheet_number(self.bias or 0.0)}"
+        parts.append(f"<p>{total} + {html.escape(words['bias'])} {sheet_number(self.bias or 0.0)}"
                      f" = <b>{answer}</b></p>")
         return parts
 

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browsertools import FIND_PAD_JS, MAPS_TAB_CHARTS, PAD_BOX_JS, launch, streamlit_server, wait_for_app  # noqa: E402
+from browsertools import FIND_PAD_JS, MAPS_TAB_CHARTS, draw_stroke, launch, streamlit_server, wait_for_app  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 SEVEN = [[(70, 60), (210, 60), (120, 240)], [(100, 150), (190, 150)]]  # a crossed 7, in pad pixels
@@ -26,13 +26,8 @@ SEVEN = [[(70, 60), (210, 60), (120, 240)], [(100, 150), (190, 150)]]  # a cross
 def draw_seven(page, keys: tuple[str, ...] = MAPS_TAB_CHARTS) -> None:
     page.wait_for_function(f"() => {{ const r = ({FIND_PAD_JS})(); return r && r.querySelector('.dp-canvas'); }}",
                            timeout=60000)
-    left, top, width, _ = page.evaluate(PAD_BOX_JS)
     for stroke in SEVEN:
-        page.mouse.move(left + stroke[0][0] * width / 280, top + stroke[0][1] * width / 280)
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(left + x * width / 280, top + y * width / 280, steps=15)
-        page.mouse.up()
+        draw_stroke(page, stroke, steps=15)
         page.wait_for_timeout(800)
         wait_for_app(page, keys)
 

@@ -180,6 +180,18 @@ ALL_DRAWN_JS = """([keys, settleMs]) => {
 MAPS_TAB_CHARTS = ("chart-input", "chart-kernels-1", "chart-stage-1")
 
 
+def draw_stroke(page, points, steps: int = 12) -> None:
+    """One mouse stroke on the drawing pad through `points` given in the pad's own 280 x 280
+    coordinates, as a visitor draws it (`steps` mouse moves between two points)."""
+    left, top, width, height = page.evaluate(PAD_BOX_JS)
+    screen = [(left + x * width / 280, top + y * height / 280) for x, y in points]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for x, y in screen[1:]:
+        page.mouse.move(x, y, steps=steps)
+    page.mouse.up()
+
+
 def wait_for_app(page, keys: tuple[str, ...] = (), timeout_ms: int = 60000, settle_ms: int = 400) -> None:
     """Until the script has finished, the heatmaps or charts named by `keys` are drawn, every
     plotly chart on the page too, and all have stayed so for `settle_ms`."""

@@ -138,6 +138,23 @@ def deconv_reference(x, w, b, pad, stride, dilation, group):
     return y
 
 
+def draw_window(data, size_max: int, dilation_max: int = 3):
+    """Hypothesis draws of a convolution-like layer's geometry on an input of at most
+    size_max a side: ((H, W), kernel, pad, stride, dilation), each a pair."""
+    from hypothesis import strategies as st
+
+    hw = (data.draw(st.integers(1, size_max)), data.draw(st.integers(1, size_max)))
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+                             for lo, hi in ((0, 3), (1, 3), (1, dilation_max)))
+    return hw, kernel, pad, stride, dilation
+
+
+def assert_gradient_close(analytic, numeric):
+    """An analytic gradient against numerical_grad's, both float64."""
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+
+
 def numerical_grad(f, x, eps=1e-6):
     """d f(x) / dx by central differences, f scalar, x float64 (modified in place, restored)."""
     grad = np.zeros_like(x)

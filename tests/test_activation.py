@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnlab.layers.activation import activation_backward, identity, leaky_relu, relu, sigmoid, tanh
-from reference import numerical_grad
+from reference import assert_gradient_close, numerical_grad
 
 
 
@@ -33,9 +33,6 @@ def test_sigmoid_does_not_overflow():
 
 # Backward against numerical differentiation in float64 ---------------------------------
 
-def close(analytic, numeric):
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
-
 
 @pytest.mark.parametrize("kind, fn", [("ReLU", relu), ("LeakyReLU", lambda x: leaky_relu(x, 0.3)),
                                       ("Tanh", tanh), ("Sigmoid", sigmoid), ("Identity", identity)])
@@ -44,4 +41,4 @@ def test_activation_gradients(kind, fn):
     x = rng.standard_normal((2, 3, 4, 4))
     x[np.abs(x) < 1e-3] = 0.5  # keep away from ReLU's kink
     r = rng.standard_normal(x.shape)
-    close(activation_backward(kind, r, x, alpha=0.3), numerical_grad(lambda: float((fn(x) * r).sum()), x))
+    assert_gradient_close(activation_backward(kind, r, x, alpha=0.3), numerical_grad(lambda: float((fn(x) * r).sum()), x))

@@ -9,7 +9,7 @@ import pytest
 import numpy as np
 
 from browsertools import (CELL_XY_JS, FIND_HEATMAP_JS, FIND_ROOT_JS, FIND_PAD_JS, FINGERPRINT_JS, HEATMAP, MAPS_TAB_CHARTS,
-                          PAD_BOX_JS, PAINTED_JS, Z_SHAPE_JS, _children, chromium_path, launch, streamlit_process,
+                          PAD_BOX_JS, PAINTED_JS, draw_stroke, Z_SHAPE_JS, _children, chromium_path, launch, streamlit_process,
                           streamlit_server, wait_for_app)
 from apptools import allowed_words
 from cnnlab.heatmaps import decode as decode_payload
@@ -353,17 +353,6 @@ def _near_path(point, path, tolerance=1.5) -> bool:
     return False
 
 
-def draw_path_with_the_mouse(page) -> None:
-    """One mouse stroke along PATH on the drawing pad, as a visitor draws it."""
-    left, top, width, height = page.evaluate(PAD_BOX_JS)
-    screen = [(left + x * width / 280, top + y * height / 280) for x, y in PATH]
-    page.mouse.move(*screen[0])
-    page.mouse.down()
-    for x, y in screen[1:]:
-        page.mouse.move(x, y, steps=12)
-    page.mouse.up()
-
-
 def _drawn_and_checked(page, before: float) -> None:
     """After one stroke along PATH: the pad sent it, every map changed, and the input is
     the reference preprocessing of the strokes the pad holds."""
@@ -384,7 +373,7 @@ def test_a_mouse_stroke_draws_a_digit_and_every_map_follows(page, server):
     wait_for_app(page, MAPS_TAB_CHARTS)
     assert "Nothing is drawn yet" in page.locator("[data-testid='stAlert']").first.text_content()
     before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
-    draw_path_with_the_mouse(page)
+    draw_stroke(page, PATH)
     _drawn_and_checked(page, before)
     page.screenshot(path=ARTIFACTS / "app-drawn-digit.png")
     page.locator("[data-testid='stSidebar']").get_by_text("Undo").click()  # back to nothing: the notice again
@@ -1066,7 +1055,7 @@ def test_after_max_epoch_1_the_views_show_heatmaps_for_the_blog_digit_and_a_draw
     page.wait_for_function(f"() => {{ const r = ({FIND_PAD_JS})(); return r && r.querySelector('.dp-canvas'); }}",
                            timeout=30000)
     wait_for_app(page)
-    draw_path_with_the_mouse(page)
+    draw_stroke(page, PATH)
     page.get_by_text("Trained with seed 23, 1 epoch, 1,000 images").wait_for(timeout=60000)
     strokes = page.evaluate(STROKES_JS)
     for _ in range(100):  # the saliency view's input is the drawing, as the app preprocesses it

@@ -145,18 +145,13 @@ def test_a_lesson_link_shows_only_the_chosen_controls_and_the_note_as_plain_text
 
 def test_a_drawn_digit_s_link_reproduces_its_28x28_exactly_in_a_fresh_browser(page, server):
     import numpy as np
-    from browsertools import FINGERPRINT_JS, MAPS_TAB_CHARTS, PAD_BOX_JS
+    from browsertools import FINGERPRINT_JS, MAPS_TAB_CHARTS, draw_stroke
     from test_browser import STROKES_JS, VALUES_JS, reference_digit
     page.goto(f"{server}/?pick=draw")
     wait_for_app(page, MAPS_TAB_CHARTS)
-    left, top, width, height = page.evaluate(PAD_BOX_JS)
     before = page.evaluate(FINGERPRINT_JS, "chart-stage-1")
     for path in ([(90, 60), (190, 60), (120, 230)], [(100, 150), (180, 150)]):  # a "7" with a bar: two strokes
-        page.mouse.move(left + path[0][0] * width / 280, top + path[0][1] * height / 280)
-        page.mouse.down()
-        for x, y in path[1:]:
-            page.mouse.move(left + x * width / 280, top + y * height / 280, steps=15)
-        page.mouse.up()
+        draw_stroke(page, path, steps=15)
         page.wait_for_timeout(300)
     page.wait_for_function("() => new URLSearchParams(location.search).has('ink')", timeout=30000)
     page.wait_for_function(f"(b) => {{ const f = ({FINGERPRINT_JS})('chart-stage-1'); return f !== null && f !== b; }}",

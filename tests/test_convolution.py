@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cnnlab.layers import arrays
 from cnnlab.layers.convolution import convolution, convolution_backward
 from cnnlab.shapes import LayerShapeError, border_mode_padding
-from reference import assert_close, conv_reference, numerical_grad
+from reference import assert_close, conv_reference, assert_gradient_close, numerical_grad
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 
@@ -86,9 +86,6 @@ def test_bad_arrays_raise_the_typed_error():
 
 # Backward against numerical differentiation in float64 ---------------------------------
 
-def close(analytic, numeric):
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
-
 
 @given(st.integers(1, 2), st.integers(1, 2), pairs(3, 7), pairs(1, 3), pairs(0, 2), pairs(1, 2), pairs(1, 2),
        st.booleans(), st.integers(0, 999))
@@ -106,9 +103,9 @@ def test_convolution_gradients(n, group, hw, kernel, pad, stride, dilation, with
     loss = lambda: float((convolution(x, w, b, pad, stride, dilation, group) * r).sum())  # noqa: E731
     dx, dw, db = convolution_backward(r, x, w, with_bias, pad, stride, dilation, group)
     assert dx.dtype == np.float64
-    close(dx, numerical_grad(loss, x))
-    close(dw, numerical_grad(loss, w))
+    assert_gradient_close(dx, numerical_grad(loss, x))
+    assert_gradient_close(dw, numerical_grad(loss, w))
     if with_bias:
-        close(db, numerical_grad(loss, b))
+        assert_gradient_close(db, numerical_grad(loss, b))
     else:
         assert db is None

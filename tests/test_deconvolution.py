@@ -12,7 +12,7 @@ from cnnlab.layers.convolution import convolution
 from cnnlab.layers.deconvolution import (deconvolution, deconvolution_backward, deconvolution_blocks,
                                          deconvolution_output_size)
 from cnnlab.shapes import LayerShapeError
-from reference import assert_close, conv_reference, numerical_grad
+from reference import assert_close, assert_gradient_close, conv_reference, draw_window, numerical_grad
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 
@@ -22,10 +22,7 @@ def test_deconvolution_matches_loops(data):
     from reference import deconv_reference
     group = data.draw(st.integers(1, 2))
     c, mg = group * data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3))
-    hw = (data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6)))
-    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
-    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-                             for lo, hi in ((0, 3), (1, 3), (1, 3)))
+    hw, kernel, pad, stride, dilation = draw_window(data, 6)
     rng = np.random.default_rng(data.draw(st.integers(0, 999)))
     x = rng.standard_normal((2, c, *hw)).astype(np.float32)
     w = rng.standard_normal((c, mg, *kernel)).astype(np.float32)
@@ -49,10 +46,7 @@ def test_blocked_convolutions_equal_the_loops_whatever_the_block(data):
     from reference import deconv_reference
     group = data.draw(st.integers(1, 2))
     c, mg = group * data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3))
-    hw = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)))
-    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
-    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-                             for lo, hi in ((0, 3), (1, 3), (1, 2)))
+    hw, kernel, pad, stride, dilation = draw_window(data, 7, dilation_max=2)
     block = data.draw(st.sampled_from([1, 5, 37, 300, 10**9]))
     rng = np.random.default_rng(data.draw(st.integers(0, 999)))
     x = rng.standard_normal((3, c, *hw)).astype(np.float32)
@@ -93,9 +87,6 @@ def test_deconvolution_is_the_adjoint_of_convolution():
 
 # Backward against numerical differentiation in float64 ---------------------------------
 
-def close(analytic, numeric):
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
-
 
 @given(st.integers(1, 2), st.integers(1, 2), pairs(2, 5), pairs(1, 3), pairs(0, 1), pairs(1, 2), pairs(1, 2),
        st.booleans(), st.integers(0, 999))
@@ -112,7 +103,7 @@ def test_deconvolution_gradients(n, group, hw, kernel, pad, stride, dilation, wi
     r = rng.standard_normal(y.shape)
     loss = lambda: float((deconvolution(x, w, b, pad, stride, dilation, group) * r).sum())  # noqa: E731
     dx, dw, db = deconvolution_backward(r, x, w, with_bias, pad, stride, dilation, group)
-    close(dx, numerical_grad(loss, x))
-    close(dw, numerical_grad(loss, w))
+    assert_gradient_close(dx, numerical_grad(loss, x))
+    assert_gradient_close(dw, numerical_grad(loss, w))
     if with_bias:
-        close(db, numerical_grad(loss, b))
+        assert_gradient_close(db, numerical_grad(loss, b))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from cnnlab.layers.convolution import convolution_backward
 from cnnlab.layers.depthwise_convolution import depthwise_convolution
 from cnnlab.shapes import LayerShapeError
-from reference import assert_close, numerical_grad
+from reference import assert_close, assert_gradient_close, draw_window, numerical_grad
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 
@@ -18,10 +18,7 @@ pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # no
 def test_depthwise_convolution_matches_loops(data):
     from reference import depthwise_reference
     c, mult = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
-    hw = (data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9)))
-    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
-    pad, stride, dilation = (data.draw(st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
-                             for lo, hi in ((0, 3), (1, 3), (1, 3)))
+    hw, kernel, pad, stride, dilation = draw_window(data, 9)
     rng = np.random.default_rng(data.draw(st.integers(0, 999)))
     x = rng.standard_normal((2, c, *hw)).astype(np.float32)
     w = rng.standard_normal((c * mult, *kernel)).astype(np.float32)
@@ -36,9 +33,6 @@ def test_depthwise_convolution_matches_loops(data):
 
 # Backward against numerical differentiation in float64 ---------------------------------
 
-def close(analytic, numeric):
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
-
 
 @given(st.integers(1, 3), st.integers(1, 2), pairs(3, 6), pairs(1, 3), pairs(0, 1), pairs(1, 2), st.integers(0, 999))
 def test_depthwise_convolution_gradients(c, mult, hw, kernel, pad, stride, seed):
@@ -52,5 +46,5 @@ def test_depthwise_convolution_gradients(c, mult, hw, kernel, pad, stride, seed)
     r = rng.standard_normal(y.shape)
     loss = lambda: float((depthwise_convolution(x, w, None, pad, stride, 1, mult) * r).sum())  # noqa: E731
     dx, dw, _ = convolution_backward(r, x, w[:, None], False, pad, stride, 1, c)  # a convolution with Group = C
-    close(dx, numerical_grad(loss, x))
-    close(dw[:, 0], numerical_grad(loss, w))
+    assert_gradient_close(dx, numerical_grad(loss, x))
+    assert_gradient_close(dw[:, 0], numerical_grad(loss, w))

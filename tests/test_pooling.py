@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cnnlab.layers.pooling import (average_pooling, average_pooling_backward, max_pooling, max_pooling_backward,
                                    sum_pooling, sum_pooling_backward)
 from cnnlab.shapes import LayerShapeError
-from reference import assert_close, numerical_grad, pool_reference
+from reference import assert_close, assert_gradient_close, numerical_grad, pool_reference
 
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))  # noqa: E731
 
@@ -80,9 +80,6 @@ def test_seed_max_pooling_example_window_1_2_7_8_gives_8():
 
 # Backward against numerical differentiation in float64 ---------------------------------
 
-def close(analytic, numeric):
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
-
 
 @given(st.sampled_from(["MaxPooling", "AveragePooling", "SumPooling"]), pairs(2, 7), pairs(1, 3),
        st.one_of(st.none(), pairs(1, 3)), st.booleans(), st.booleans(), st.integers(0, 999), st.data())
@@ -106,7 +103,7 @@ def test_pooling_gradients(kind, hw, kernel, stride, ignore_border, including_pa
         dx = sum_pooling_backward(r, x, kernel, stride, ignore_border, pad)
     else:
         dx = average_pooling_backward(r, x, kernel, stride, ignore_border, pad, including_pad)
-    close(dx, numerical_grad(lambda: float((forward() * r).sum()), x, eps=1e-4))
+    assert_gradient_close(dx, numerical_grad(lambda: float((forward() * r).sum()), x, eps=1e-4))
 
 
 def test_max_pooling_ties_send_the_gradient_to_the_first_maximum_only():

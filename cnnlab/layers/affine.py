@@ -8,7 +8,6 @@ weighted sum of every input value, plus a bias.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -83,21 +82,10 @@ class AffineStep(explain.ConvolutionStep):
         rows.append(["sum", "", "", "", "", "", explain.sheet_number(self.value)])
         return rows
 
-    def sheet_html(self, words: dict[str, str], exercise: bool) -> list[str]:
-        """Per input channel its values, their weights W[:, o] and the products; then sum + bias."""
-        weights = words["weights"].replace("{output}", str(self.out[0]))
-        parts = []
-        for c, channel in enumerate(self.channels):
-            parts.append(f"<h2>{html.escape(words['channel'])} {channel}</h2><div class=row>"
-                         f"<div><h3>{html.escape(words['inputs'])}</h3>{explain.sheet_grid(self.patch[c])}</div>"
-                         f"<div><h3>{html.escape(weights)}</h3>"
-                         f"{explain.sheet_grid(self.kernel[c], texts=explain.kernel_texts(self.kernel[c]))}</div>"
-                         f"<div><h3>{html.escape(words['terms'])}</h3>"
-                         f"{explain.sheet_grid(self.products[c], exercise)}</div></div>")
-        answer = explain.SHEET_BLANK if exercise else explain.sheet_number(self.value)
-        parts.append(f"<p>{html.escape(words['total'])} + {html.escape(words['bias'])} "
-                     f"{explain.sheet_number(self.bias or 0.0)} = <b>{answer}</b></p>")
-        return parts
+    def sheet_titles(self, words: dict[str, str]) -> tuple[str, str, str, str]:
+        """Input values, their weights W[:, o], the products; their total."""
+        return (words["inputs"], words["weights"].replace("{output}", str(self.out[0])), words["terms"],
+                words["total"])
 
     def player(self, spec, params, x: np.ndarray, size: tuple[int, int]) -> dict:
         """The convolution's tour of one step, named as an Affine's: input values, weights W[:, o]."""

@@ -31,7 +31,8 @@ def caches() -> dict[str, ByteCache]:
     """The process's caches, shared by every visitor, each bounded in bytes: the stages of
     a (input, network, seed) 96 MB, prepared uploads 16 MB, what a trained network responds
     to (saliency, occlusion, ascent, Grad-CAM of a training, epoch and input) 16 MB
-    (finished trainings: 64 MB, at most 16 of them, kept by the training service)."""
+    (finished trainings: 32 MB, at most 16 of them, kept by the training service; large
+    mosaics' hover values: cnnlab.heatmaps.HALF_VALUES, 16 MB)."""
     return {"stages": ByteCache(96 * 2**20), "uploads": ByteCache(16 * 2**20), "attribution": ByteCache(16 * 2**20)}
 
 
@@ -40,7 +41,7 @@ def training_service() -> TrainingService:
     """The process's training queue and worker: one training at a time, off every script;
     at most 2 queued or running per visitor (a browser session) and 8 in all, served
     round-robin by visitor; a closed tab's trainings given up within about 4 s (its session
-    looked up every second, gone for 2 s); at most 16 finished trainings and 64 MB of them
+    looked up every second, gone for 2 s); at most 16 finished trainings and 32 MB of them
     kept."""
     return TrainingService(keep_bytes=32 * 2**20, keep_count=16, per_visitor=2, total=8, alive=session_alive,
                            watch_every=1.0, gone_after=2.0)
